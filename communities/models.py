@@ -1,0 +1,219 @@
+"""Communities of practice, who belongs to them, and the record of what coordinators did.
+
+A community row carries its charter: the building blocks every CoP needs (domain, audience,
+mandate, norms, coordinators through memberships, lifecycle stage).
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+
+from .querysets import CommunityQuerySet, MembershipQuerySet
+
+
+class Stage(models.TextChoices):
+    """The 5D lifecycle a coordinator steers a community through."""
+
+    DISCOVER = "discover", "Discover"
+    DREAM = "dream", "Dream"
+    DESIGN = "design", "Design"
+    DOCUMENT = "document", "Document"
+    DISSEMINATE = "disseminate", "Disseminate"
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public: anyone can read"
+    PRIVATE = "private", "Private: listed, content for members only"
+    HIDDEN = "hidden", "Hidden: unlisted, members only"
+
+
+class JoinPolicy(models.TextChoices):
+    OPEN = "open", "Open: anyone can join"
+    APPROVAL = "approval", "Approval: coordinators approve requests"
+    INVITATION = "invitation", "Invitation only"
+
+
+class Community(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True, help_text="Used in the address: /c/<slug>/.")
+    tagline = models.CharField(max_length=200, blank=True, help_text="One line shown in the directory.")
+    domain = models.TextField(
+        "domain / topic focus", max_length=3000, help_text="The shared domain of practice: what this community is about."
+    )
+    audience = models.TextField(
+        "target audience", max_length=2000, help_text="Who it is for: roles, disciplines, regions."
+    )
+    mandate = models.TextField(
+        blank=True, max_length=5000, help_text="Markdown. Purpose and what the community aims to produce."
+    )
+    mandate_html = models.TextField(blank=True, editable=False)
+    norms = models.TextField(
+        "norms and rules", blank=True, max_length=10000, help_text="Markdown. How members work together here."
+    )
+    norms_html = models.TextField(blank=True, editable=False)
+    tags = TaggableManager("topic tags", blank=True, help_text="Topic tags, separated by commas.")
+    stage = models.CharField("lifecycle stage", max_length=12, choices=Stage.choices, default=Stage.DISCOVER)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    join_policy = models.CharField(max_length=12, choices=JoinPolicy.choices, default=JoinPolicy.OPEN)
+    critical_mass = models.PositiveIntegerField(
+        default=10, help_text="Active members the community needs to sustain itself."
+    )
+    # Denormalised: kept by the membership services with F() so lists never count per row.
+    member_count = models.PositiveIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CommunityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "communities"
+        indexes = [models.Index(fields=["visibility", "stage"])]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("communities:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_listed(self) -> bool:
+        return self.visibility != Visibility.HIDDEN
+
+    @property
+    def content_is_public(self) -> bool:
+        return self.visibility == Visibility.PUBLIC
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", "Member"
+    COORDINATOR = "coordinator", "Coordinator"
+
+
+class MembershipState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PENDING = "pending", "Join request pending"
+    INVITED = "invited", "Invited"
+    BANNED = "banned", "Banned"
+
+
+class Membership(models.Model):
+    """A person's standing in one community. One row per (user, community), whatever the
+    state, so that a request, an invitation, a membership and a ban can never coexist."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.MEMBER)
+    state = models.CharField(max_length=10, choices=MembershipState.choices, default=MembershipState.ACTIVE)
+    request_message = models.TextField(
+        blank=True, max_length=1000, help_text="What the member told the coordinators when asking to join."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    joined_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "community"], name="one_membership_per_user_and_community"),
+            models.CheckConstraint(
+                condition=Q(role="member") | Q(state="active"),
+                name="only_active_members_coordinate",
+            ),
+        ]
+        indexes = [models.Index(fields=["community", "state", "role"])]
+
+    def __str__(self):
+        return f"{self.user} in {self.community} ({self.get_state_display()}, {self.get_role_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == MembershipState.ACTIVE
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_active and self.role == Role.COORDINATOR
+
+
+def new_invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(models.Model):
+    """An invitation by email. Works for someone without an account yet: the link leads
+    through sign-up and back. Single use, and it expires."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token = models.CharField(max_length=64, unique=True, default=new_invitation_token, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    message = models.TextField(blank=True, max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # At most one open invitation per address and community; old ones stay as history.
+            models.UniqueConstraint(
+                fields=["community", "email"],
+                condition=Q(accepted_at=None, revoked_at=None),
+                name="one_open_invitation_per_email",
+            )
+        ]
+
+    def __str__(self):
+        return f"Invitation for {self.email} to {self.community}"
+
+    def get_absolute_url(self):
+        return reverse("communities:invitation", kwargs={"token": self.token})
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+
+class AuditEntry(models.Model):
+    """Who did what to a community and when: every coordinator and staff action that
+    changes membership or the charter leaves one row."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor}: {self.action}"

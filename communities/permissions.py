@@ -1,0 +1,56 @@
+"""Who may do what in a community: pure predicates of (user, community, membership).
+
+`membership` is the user's Membership row in that community, or None; callers fetch it once
+(`membership_of`) so that a page asking several questions runs one query, not one per rule.
+"""
+
+from django.conf import settings
+
+from .models import JoinPolicy, Membership, MembershipState, Role
+
+
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def is_active_member(membership: Membership | None) -> bool:
+    return membership is not None and membership.state == MembershipState.ACTIVE
+
+
+def is_coordinator(membership: Membership | None) -> bool:
+    return is_active_member(membership) and membership.role == Role.COORDINATOR
+
+
+def can_create_community(user) -> bool:
+    if not _signed_in(user):
+        return False
+    return user.is_staff or settings.COMMUNITY_CREATION == "anyone"
+
+
+def can_view_content(user, community, membership) -> bool:
+    """Threads, resources and the member list: public communities for all, the rest for
+    active members and staff."""
+    if community.content_is_public:
+        return True
+    return _signed_in(user) and (user.is_staff or is_active_member(membership))
+
+
+def can_coordinate(user, community, membership) -> bool:
+    """Approve requests, invite, change roles, edit the charter: coordinators and staff."""
+    return _signed_in(user) and (user.is_staff or is_coordinator(membership))
+
+
+def can_join_directly(user, community, membership) -> bool:
+    return _signed_in(user) and membership is None and community.join_policy == JoinPolicy.OPEN
+
+
+def can_request_to_join(user, community, membership) -> bool:
+    return _signed_in(user) and membership is None and community.join_policy == JoinPolicy.APPROVAL
+
+
+def can_leave(user, community, membership) -> bool:
+    return _signed_in(user) and membership is not None and membership.state in (
+        MembershipState.ACTIVE,
+        MembershipState.PENDING,
+        MembershipState.INVITED,
+    )

@@ -1,0 +1,72 @@
+"""The visibility policy for communities: the single place these rules live.
+
+Two questions, asked by every page, search, feed, digest and /manage/:
+- `visible_to(user)`: which communities may `user` know exist (open the home page of)?
+  Public and private ones are listed for everybody; hidden ones only for their active
+  members, people invited to them, and staff.
+- `content_visible_to(user)`: in which communities may `user` read threads and resources?
+  Public ones for everybody; private and hidden ones only for active members and staff.
+Banned members lose content access like any outsider.
+"""
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+
+def _is_signed_in(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+class CommunityQuerySet(models.QuerySet):
+    def _member_of(self, user, states):
+        membership = apps.get_model("communities", "Membership")
+        return Exists(membership.objects.filter(community=OuterRef("pk"), user=user, state__in=states))
+
+    def visible_to(self, user):
+        if _is_signed_in(user) and user.is_staff:
+            return self.all()
+        listed = ~Q(visibility="hidden")
+        if not _is_signed_in(user):
+            return self.filter(listed)
+        return self.filter(listed | Q(self._member_of(user, ["active", "invited"])))
+
+    def content_visible_to(self, user):
+        if _is_signed_in(user) and user.is_staff:
+            return self.all()
+        public = Q(visibility="public")
+        if not _is_signed_in(user):
+            return self.filter(public)
+        return self.filter(public | Q(self._member_of(user, ["active"])))
+
+    def coordinated_by(self, user):
+        """Communities `user` runs: the scope of their /manage/ panel (all, for superusers)."""
+        if not _is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            memberships__user=user, memberships__state="active", memberships__role="coordinator"
+        ).distinct()
+
+    def listed(self):
+        return self.exclude(visibility="hidden")
+
+    def for_directory(self):
+        return self.prefetch_related("tags")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(state="active")
+
+    def pending(self):
+        return self.filter(state="pending")
+
+    def coordinators(self):
+        return self.filter(state="active", role="coordinator")
+
+    def managed_by(self, user):
+        """Memberships in communities `user` coordinates: the /manage/ scope."""
+        community = apps.get_model("communities", "Community")
+        return self.filter(community__in=community.objects.coordinated_by(user))

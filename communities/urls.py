@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "communities"
+
+urlpatterns = [
+    path("communities/", views.directory, name="directory"),
+    path("communities/new/", views.create, name="create"),
+    path("c/<slug:slug>/", views.detail, name="detail"),
+    path("c/<slug:slug>/edit/", views.edit, name="edit"),
+    path("c/<slug:slug>/join/", views.join, name="join"),
+    path("c/<slug:slug>/leave/", views.leave, name="leave"),
+    path("c/<slug:slug>/members/", views.members, name="members"),
+    path("c/<slug:slug>/members/<int:membership_id>/<str:action>/", views.member_action, name="member_action"),
+    path("c/<slug:slug>/invite/", views.invite, name="invite"),
+    path("c/<slug:slug>/invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+]

@@ -1,0 +1,29 @@
+"""Sending templated email: one HTML and one plain-text part from a pair of templates.
+
+Templates live at `templates/<name>.txt` and `templates/<name>.html`; the subject at
+`templates/<name>_subject.txt`. Links in emails are absolute, built from SITE_URL because
+tasks run outside any request.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def send_templated_email(*, to: list[str], template: str, context: dict) -> int:
+    context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **context}
+    subject = render_to_string(f"{template}_subject.txt", context).strip().replace("\n", " ")
+    text_body = render_to_string(f"{template}.txt", context)
+    html_body = render_to_string(f"{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+        body=text_body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+    )
+    message.attach_alternative(html_body, "text/html")
+    return message.send()

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+from .admin_sites import coordinator_site
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("manage/", coordinator_site.urls),
+    path("", include("members.urls")),
+    path("", include("communities.urls")),
+]
+
+if settings.DEBUG:
+    # Avatars in development; production lets the web server serve MEDIA_ROOT/avatars.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,80 @@
+"""The member: one row per person, with the profile that says who they are as a practitioner.
+
+Profile fields live on the user row itself (as Zulip's UserProfile does): every page that shows
+a member needs them, so a second table would only add a join or a query.
+"""
+
+import secrets
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django_countries.fields import CountryField
+from taggit.managers import TaggableManager
+
+from .querysets import UserQuerySet
+
+TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class ProfileVisibility(models.TextChoices):
+    MEMBERS = "members", "Signed-in members only"
+    PUBLIC = "public", "Anyone, including visitors"
+
+
+class MemberManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+def avatar_upload_to(instance, filename):
+    # The stored name never comes from the uploader: a random name, always PNG (re-encoded).
+    return f"avatars/{secrets.token_hex(16)}.png"
+
+
+class User(AbstractUser):
+    display_name = models.CharField(
+        max_length=80, blank=True, help_text="How your name is shown. Leave blank to use your username."
+    )
+    headline = models.CharField(
+        max_length=140, blank=True, help_text="One line on what you do, e.g. 'Hydrologist, rural water supply'."
+    )
+    bio = models.TextField(blank=True, max_length=5000, help_text="Markdown. Your experience and interests.")
+    bio_html = models.TextField(blank=True, editable=False)
+    organisation = models.CharField(max_length=120, blank=True)
+    discipline = models.CharField(
+        max_length=80, blank=True, help_text="Your field of practice, e.g. 'Public finance' or 'Civil engineering'."
+    )
+    country = CountryField(blank=True)
+    languages = models.CharField(
+        max_length=200, blank=True, help_text="Languages you work in, separated by commas: 'English, French'."
+    )
+    avatar = models.ImageField(upload_to=avatar_upload_to, blank=True)
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    profile_visibility = models.CharField(
+        max_length=10, choices=ProfileVisibility.choices, default=ProfileVisibility.MEMBERS
+    )
+    expertise = TaggableManager(
+        blank=True, verbose_name="expertise", help_text="Topics you know well, separated by commas."
+    )
+
+    objects = MemberManager()
+
+    class Meta:
+        ordering = ["username"]
+        indexes = [models.Index(fields=["discipline"]), models.Index(fields=["country"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    @cached_property
+    def language_list(self) -> list[str]:
+        return [part.strip() for part in self.languages.split(",") if part.strip()]
+
+    def get_absolute_url(self):
+        return reverse("members:profile", kwargs={"username": self.username})

@@ -1,0 +1,5 @@
+def directory(request):
+    raise NotImplementedError
+
+
+profile = settings_profile = directory

@@ -1,0 +1,9 @@
+// Progressive enhancement only: every page works without this file.
+// Confirm destructive actions (forms marked data-confirm) before they are sent.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+  }
+});
