@@ -2,17 +2,24 @@
 
 import pytest
 
+from cop_platform.celery import app as celery_app
+
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.members.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
 def _fast_and_quiet(settings, tmp_path):
-    """Cheap password hashing, in-memory email, uploads in a temporary folder."""
+    """Cheap password hashing, in-memory email, uploads in a temporary folder, and Celery
+    tasks run in-process with their errors raised (Celery copies its settings once, so its
+    own config is patched, not Django's)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    celery_app.conf.update(saved)
 
 
 @pytest.fixture
