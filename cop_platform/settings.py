@@ -199,6 +199,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 COMMUNITY_CREATION = env.str("COMMUNITY_CREATION", default="anyone")
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 PAGE_SIZE = 20
+# Top-level replies per page of a thread (each with its whole subtree).
+THREAD_PAGE_SIZE = env.int("THREAD_PAGE_SIZE", default=20)
+# Replies nest visually to this depth; deeper ones sit behind "continue this thread".
+THREAD_DISPLAY_DEPTH = 6
+DISCUSSION_RATE_LIMITS = {
+    "posts_per_minute": env.int("RATE_LIMIT_POSTS_PER_MINUTE", default=6),
+    "new_member_threads_per_hour": env.int("RATE_LIMIT_NEW_MEMBER_THREADS_PER_HOUR", default=3),
+}
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("manage/", coordinator_site.urls),
     path("", include("members.urls")),
     path("", include("communities.urls")),
+    path("", include("discussions.urls")),
 ]
 
 if settings.DEBUG:

@@ -8,8 +8,10 @@ import secrets
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django_countries.fields import CountryField
 from taggit.managers import TaggableManager
@@ -78,3 +80,42 @@ class User(AbstractUser):
 
     def get_absolute_url(self):
         return reverse("members:profile", kwargs={"username": self.username})
+
+
+class NotificationKind(models.TextChoices):
+    REPLY = "reply", "Reply to your post"
+    MENTION = "mention", "Mention"
+    FOLLOWED_POST = "followed_post", "New post in a followed thread"
+    POST_HIDDEN = "post_hidden", "Your post was hidden"
+
+
+class Notification(models.Model):
+    """Something a member should know about. Stored for the /notifications/ page and for the
+    email and digest senders; the target is any content object (a post, a resource), checked
+    against its visibility policy again whenever the notification is shown or sent."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    target_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
+    target_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("target_type", "target_id")
+    title = models.CharField(max_length=300)
+    url = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One notification of a kind per target and recipient: a post that both replies to
+            # you and mentions you notifies once per reason, and retries never duplicate.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "target_type", "target_id"], name="one_notification_per_reason"
+            )
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")]
+
+    def __str__(self):
+        return self.title

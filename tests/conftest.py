@@ -1,6 +1,7 @@
 """Fixtures for the usual roles. Each test gets its own fresh objects from the factories."""
 
 import pytest
+from django.core.cache import cache
 
 from cop_platform.celery import app as celery_app
 
@@ -16,6 +17,8 @@ def _fast_and_quiet(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Tests arrange many posts quickly; the rate-limit tests set their own limits.
+    settings.DISCUSSION_RATE_LIMITS = {"posts_per_minute": 10_000, "new_member_threads_per_hour": 10_000}
     saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}
     celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
     yield
@@ -51,3 +54,9 @@ def coordinator(community):
 @pytest.fixture
 def active_membership(community, member, coordinator):
     return MembershipFactory(community=community, user=member)
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits_between_tests():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    cache.clear()

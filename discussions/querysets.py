@@ -1,0 +1,40 @@
+"""The visibility policy for discussions: threads and posts are readable where their
+community's content is (communities.querysets), and hidden threads only by the community's
+coordinators and staff."""
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Q
+
+from communities.models import Community
+
+
+class ThreadQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        readable = self.filter(community__in=Community.objects.content_visible_to(user))
+        if user is not None and user.is_authenticated:
+            if user.is_staff:
+                return readable
+            return readable.filter(Q(hidden_at=None) | Q(community__in=Community.objects.coordinated_by(user)))
+        return readable.filter(hidden_at=None)
+
+    def for_listing(self):
+        return self.select_related("author", "community").prefetch_related("tags")
+
+    def unanswered_questions(self):
+        return self.filter(kind="question", accepted_post=None)
+
+
+class PostQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        thread = apps.get_model("discussions", "Thread")
+        return self.filter(thread__in=thread.objects.visible_to(user))
+
+    def in_tree_order(self):
+        return self.order_by("path")
+
+    def top_level(self):
+        return self.filter(parent=None, is_opening=False)
+
+    def subtree_of(self, post):
+        return self.filter(thread_id=post.thread_id, path__startswith=post.path)

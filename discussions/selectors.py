@@ -1,0 +1,135 @@
+"""Reads that assemble the discussion pages.
+
+A thread page is a page of top-level replies, each with its whole subtree (down to the display
+depth). Because a post's path starts with its ancestors' paths, the subtrees of a run of
+consecutive top-level replies are exactly the paths between the first of them and the path
+just after the last, so the page's posts are one ordered range query, whatever the thread's
+size.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import OuterRef, Subquery
+
+from communities.services import membership_of
+
+from . import permissions
+from .models import PATH_STEP, Post, Reaction, Thread, ThreadReadState
+
+
+def threads_for_listing(*, community, user, tag: str = "", unanswered: bool = False, kind: str = ""):
+    """The thread list: pinned first, then latest activity; with each member's read position
+    annotated (for the unread marker) in the same query."""
+    threads = Thread.objects.visible_to(user).filter(community=community).for_listing()
+    if tag:
+        threads = threads.filter(tags__slug=tag)
+    if unanswered:
+        threads = threads.unanswered_questions()
+    if kind:
+        threads = threads.filter(kind=kind)
+    if user.is_authenticated:
+        threads = threads.annotate(
+            last_read_at=Subquery(
+                ThreadReadState.objects.filter(thread=OuterRef("pk"), user=user).values("last_read_at")[:1]
+            )
+        )
+    return threads.order_by("-is_pinned", "-last_activity_at", "-pk").distinct()
+
+
+def is_unread(thread) -> bool:
+    last_read = getattr(thread, "last_read_at", None)
+    return last_read is None or thread.last_activity_at > last_read
+
+
+@dataclass
+class ThreadPage:
+    thread: Thread
+    opening: Post
+    page: Page
+    posts: list[Post]
+    membership: object
+    my_reactions: set[tuple[int, str]] = field(default_factory=set)
+    first_unread: Post | None = None
+    last_read_at: object = None
+    display_depth: int = 6
+
+
+def _successor(path: str) -> str:
+    """The smallest path after `path` and all its descendants (same length, number + 1)."""
+    head, last = path[:-PATH_STEP], int(path[-PATH_STEP:])
+    return f"{head}{last + 1:0{PATH_STEP}d}"
+
+
+def page_number_of(post: Post) -> int:
+    """Which page of its thread shows `post` (the page of its top-level ancestor)."""
+    if post.is_opening:
+        return 1
+    top_path = post.path[:PATH_STEP]
+    before = Post.objects.filter(thread_id=post.thread_id, parent=None, is_opening=False, path__lt=top_path).count()
+    return before // settings.THREAD_PAGE_SIZE + 1
+
+
+def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None) -> ThreadPage:
+    """One page of a thread, or (with `root`) the subtree below one deep post."""
+    display_depth = settings.THREAD_DISPLAY_DEPTH
+    opening = thread.posts.select_related("author").get(is_opening=True)
+    posts_in_thread = Post.objects.filter(thread=thread).select_related("author")
+    if root is None:
+        top_level = Post.objects.filter(thread=thread, parent=None, is_opening=False).order_by("path")
+        page = Paginator(top_level.values_list("path", flat=True), settings.THREAD_PAGE_SIZE).get_page(page_number)
+        paths = list(page.object_list)
+        posts = (
+            list(
+                posts_in_thread.filter(path__gte=paths[0], path__lt=_successor(paths[-1]), depth__lte=display_depth)
+                .order_by("path")
+            )
+            if paths
+            else []
+        )
+    else:
+        page = Paginator([root.path], 1).get_page(1)
+        max_depth = root.depth + display_depth
+        posts = list(posts_in_thread.filter(path__startswith=root.path, depth__lte=max_depth).order_by("path"))
+        for post in posts:
+            post.depth -= root.depth  # indent relative to the subtree's root
+    membership = membership_of(user, thread.community)
+    result = ThreadPage(
+        thread=thread, opening=opening, page=page, posts=posts, membership=membership, display_depth=display_depth
+    )
+    if user.is_authenticated:
+        ids = [opening.pk, *(p.pk for p in posts)]
+        result.my_reactions = set(Reaction.objects.filter(user=user, post_id__in=ids).values_list("post_id", "kind"))
+        result.last_read_at = (
+            ThreadReadState.objects.filter(thread=thread, user=user).values_list("last_read_at", flat=True).first()
+        )
+        if result.last_read_at is not None:
+            result.first_unread = (
+                Post.objects.filter(thread=thread, created_at__gt=result.last_read_at)
+                .exclude(author=user)
+                .order_by("created_at")
+                .first()
+            )
+    _decorate(result, user)
+    return result
+
+
+def _decorate(result: ThreadPage, user) -> None:
+    """Per-post flags the template needs, computed here so it asks no questions itself."""
+    membership, thread = result.membership, result.thread
+    can_moderate = user.is_authenticated and permissions.can_moderate(user, thread.community, membership)
+    for post in [result.opening, *result.posts]:
+        post.thread = thread  # the rules look at post.thread: share the one row, no query per post
+        post.show_text = not post.is_hidden or permissions.can_see_hidden_post(user, post, membership)
+        post.can_edit = user.is_authenticated and permissions.can_edit_post(user, post, membership)
+        post.can_react = user.is_authenticated and permissions.can_react(user, post, membership)
+        post.can_flag = user.is_authenticated and permissions.can_flag(user, post, membership)
+        post.can_moderate = can_moderate
+        post.is_accepted = thread.accepted_post_id == post.pk
+        post.continues = post.depth >= result.display_depth and post.child_count > 0
+        post.my_reactions = {kind for (post_id, kind) in result.my_reactions if post_id == post.pk}
+        post.is_unread = (
+            result.last_read_at is not None and post.created_at > result.last_read_at and post.author_id != user.pk
+        )
+

@@ -1,0 +1,223 @@
+"""Starting threads, replying, editing and deleting posts.
+
+Posting needs an active membership (coordinators and staff may also reply to locked threads).
+Every post body is Markdown rendered once, here, to sanitised HTML with @mentions linked.
+New posts are numbered into the tree under the thread's row lock, so two replies to the same
+post at once get distinct paths; the unique (author, submission_key) constraint turns a
+double-clicked "Post" into one post.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from communities.models import Community
+from communities.services import membership_of
+from cop_platform.markdown import render_markdown_with_mentions
+from cop_platform.ratelimit import allow
+
+from .. import permissions
+from ..models import MAX_PATH_DEPTH, PATH_STEP, Post, PostRevision, Thread
+from .following import follow_on_post
+from .notifying import notify_about_post
+
+
+def _mention_url(username: str) -> str | None:
+    """Mentions link only to members who exist (the resolver is asked once per name)."""
+    if get_user_model().objects.filter(username=username, is_active=True).exists():
+        return reverse("members:profile", kwargs={"username": username})
+    return None
+
+
+def render_body(body: str) -> tuple[str, list[str]]:
+    return render_markdown_with_mentions(body, mention_resolver=_mention_url)
+
+
+def _check_rate(actor, *, new_thread: bool) -> None:
+    limits = settings.DISCUSSION_RATE_LIMITS
+    if not allow(f"post:{actor.pk}", limit=limits["posts_per_minute"], period=60):
+        raise ValidationError("You are posting very fast. Wait a minute and try again; your text is kept below.")
+    is_new_member = timezone.now() - actor.date_joined < timezone.timedelta(hours=24)
+    if (
+        new_thread
+        and is_new_member
+        and not allow(f"new-thread:{actor.pk}", limit=limits["new_member_threads_per_hour"], period=3600)
+    ):
+        raise ValidationError(
+            "New members can start only a few threads in their first day. Try again in an hour; "
+            "your text is kept below."
+        )
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write something before posting."})
+    if len(body) > Post._meta.get_field("body").max_length:
+        raise ValidationError({"body": "This post is too long."})
+    return body
+
+
+def _existing_submission(actor, submission_key: str) -> Post | None:
+    if not submission_key:
+        return None
+    return Post.objects.filter(author=actor, submission_key=submission_key).select_related("thread").first()
+
+
+def _new_path(thread: Thread, parent: Post | None) -> tuple[str, int]:
+    """The next child path under `parent` (or at the top). Caller holds the thread lock."""
+    if parent is None:
+        Thread.objects.filter(pk=thread.pk).update(last_post_number=F("last_post_number") + 1)
+        number = Thread.objects.values_list("last_post_number", flat=True).get(pk=thread.pk)
+        return f"{number:0{PATH_STEP}d}", 0
+    Post.objects.filter(pk=parent.pk).update(child_count=F("child_count") + 1)
+    number = Post.objects.values_list("child_count", flat=True).get(pk=parent.pk)
+    return f"{parent.path}{number:0{PATH_STEP}d}", parent.depth + 1
+
+
+def thread_create(
+    *, actor, community: Community, title: str, body: str, kind: str = "discussion", tags=(), submission_key=""
+) -> Thread:
+    """Start a thread: active members (and staff). Its opening post is the first post."""
+    membership = membership_of(actor, community)
+    if not permissions.can_start_thread(actor, community, membership):
+        raise PermissionDenied("Only active members can start threads here.")
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": "Give your thread a title."})
+    body = _clean_body(body)
+    existing = _existing_submission(actor, submission_key)
+    if existing is not None:
+        return existing.thread
+    _check_rate(actor, new_thread=True)
+    body_html, mentioned = render_body(body)
+    thread = Thread(community=community, title=title, author=actor, kind=kind)
+    thread.full_clean(exclude=["author", "accepted_post"])
+    try:
+        with transaction.atomic():
+            thread.save()
+            thread.tags.set(list(tags))
+            path, depth = _new_path(thread, None)
+            post = Post.objects.create(
+                thread=thread,
+                author=actor,
+                path=path,
+                depth=depth,
+                is_opening=True,
+                body=body,
+                body_html=body_html,
+                submission_key=submission_key,
+            )
+            follow_on_post(user=actor, thread=thread)
+            transaction.on_commit(lambda: notify_about_post(post_id=post.pk, mentioned=mentioned))
+    except IntegrityError:
+        existing = _existing_submission(actor, submission_key)
+        if existing is None:
+            raise
+        return existing.thread
+    return thread
+
+
+def post_reply(*, actor, thread: Thread, body: str, parent: Post | None = None, submission_key: str = "") -> Post:
+    """Reply to a thread, or to any post in it. Replies nest; past MAX_PATH_DEPTH they attach
+    to the deepest allowed post so the tree stays bounded."""
+    membership = membership_of(actor, thread.community)
+    if not permissions.can_reply(actor, thread, membership):
+        if thread.is_closed:
+            raise PermissionDenied("This thread is closed to new replies.")
+        if thread.is_locked:
+            raise PermissionDenied("This thread is locked: only coordinators can reply.")
+        raise PermissionDenied("Only active members can reply here.")
+    if parent is not None and parent.thread_id != thread.pk:
+        raise ValidationError("You can only reply to a post in this thread.")
+    body = _clean_body(body)
+    existing = _existing_submission(actor, submission_key)
+    if existing is not None:
+        return existing
+    _check_rate(actor, new_thread=False)
+    body_html, mentioned = render_body(body)
+    try:
+        with transaction.atomic():
+            thread = Thread.objects.select_for_update().get(pk=thread.pk)
+            if parent is not None and parent.is_opening:
+                parent = None  # replying to the opening post is a top-level reply
+            while parent is not None and parent.depth + 1 >= MAX_PATH_DEPTH:
+                parent = parent.parent
+            if parent is not None:
+                parent = Post.objects.get(pk=parent.pk)
+            path, depth = _new_path(thread, parent)
+            post = Post.objects.create(
+                thread=thread,
+                author=actor,
+                parent=parent,
+                path=path,
+                depth=depth,
+                body=body,
+                body_html=body_html,
+                submission_key=submission_key,
+            )
+            Thread.objects.filter(pk=thread.pk).update(
+                reply_count=F("reply_count") + 1, last_activity_at=post.created_at
+            )
+            follow_on_post(user=actor, thread=thread)
+            transaction.on_commit(lambda: notify_about_post(post_id=post.pk, mentioned=mentioned))
+    except IntegrityError:
+        existing = _existing_submission(actor, submission_key)
+        if existing is None:
+            raise
+        return existing
+    return post
+
+
+def post_edit(*, actor, post: Post, body: str) -> Post:
+    """Edit a post: its author (while a member) and the coordinators. The previous text is
+    kept as a revision."""
+    membership = membership_of(actor, post.thread.community)
+    if not permissions.can_edit_post(actor, post, membership):
+        raise PermissionDenied("You cannot edit this post.")
+    body = _clean_body(body)
+    if body == post.body:
+        return post
+    body_html, _ = render_body(body)
+    with transaction.atomic():
+        PostRevision.objects.create(post=post, editor=actor, body=post.body)
+        post.body, post.body_html, post.edited_at = body, body_html, timezone.now()
+        post.save(update_fields=["body", "body_html", "edited_at"])
+    return post
+
+
+def thread_edit(*, actor, thread: Thread, title: str, tags=None) -> Thread:
+    """Retitle or retag a thread: its author and the coordinators."""
+    opening = thread.posts.get(is_opening=True)
+    membership = membership_of(actor, thread.community)
+    if not permissions.can_edit_post(actor, opening, membership):
+        raise PermissionDenied("You cannot edit this thread.")
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": "Give your thread a title."})
+    with transaction.atomic():
+        thread.title = title
+        thread.full_clean(exclude=["author", "accepted_post"])
+        thread.save(update_fields=["title"])
+        if tags is not None:
+            thread.tags.set(list(tags))
+    return thread
+
+
+def post_delete(*, actor, post: Post) -> Post:
+    """Delete a post: its text goes, a 'deleted' placeholder stays so replies keep their
+    place. The revisions go too: deleting means the words are gone."""
+    membership = membership_of(actor, post.thread.community)
+    if not permissions.can_delete_post(actor, post, membership):
+        raise PermissionDenied("You cannot delete this post.")
+    with transaction.atomic():
+        post.revisions.all().delete()
+        post.body, post.body_html, post.deleted_at = "", "", timezone.now()
+        post.save(update_fields=["body", "body_html", "deleted_at"])
+        if post.thread.accepted_post_id == post.pk:
+            Thread.objects.filter(pk=post.thread_id).update(accepted_post=None)
+    return post
