@@ -110,7 +110,7 @@ def community_update(*, actor, community: Community, tags=None, **charter) -> Co
     community.full_clean(exclude=["created_by"])
     with transaction.atomic():
         community.save()
-        if tags is not None:
+        if tags is not None and set(tags) != set(community.tags.names()):
             community.tags.set(list(tags))
             changed.append("tags")
         if changed:

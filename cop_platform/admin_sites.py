@@ -1,12 +1,300 @@
-"""The coordinator admin site at /manage/ (filled in by each app's admin.py)."""
+"""The coordinator admin site at /manage/, and the mixins every app's admin.py builds on.
 
-from django.contrib import admin
+Coordinators are not staff: they hold no Django model permissions. What they may see and do
+on /manage/ comes from the management policy instead (`Community.objects.coordinated_by`,
+`Membership.objects.managed_by`): `CoordinatorScopedAdmin` applies it once for every
+coordinator ModelAdmin, and `ServiceAdmin` sends every write through the apps' services so
+the rules of the public pages hold here too.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
+from django.contrib.auth.views import redirect_to_login
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
+
+from communities.models import Community, Membership
+
+
+def _message_of(error: Exception) -> str:
+    """The reason a service gave, as one sentence a coordinator can read."""
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or "You are not allowed to do that."
+
+
+class _ServiceRefused(Exception):
+    """Raised out of save_model so that the admin's transaction rolls back."""
+
+    def __init__(self, error: Exception):
+        super().__init__(error)
+        self.error = error
+
+
+def _refusal_form(form_class, error: Exception):
+    """`form_class` that reports a service's refusal next to the fields it names."""
+
+    class RefusedForm(form_class):
+        def clean(self):
+            cleaned_data = super().clean()
+            if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+                for field, field_errors in error.error_dict.items():
+                    self.add_error(field if field in self.fields else None, field_errors)
+            else:
+                self.add_error(None, _message_of(error))
+            return cleaned_data
+
+    RefusedForm.__name__ = form_class.__name__
+    return RefusedForm
+
+
+class ServiceAdmin:
+    """ModelAdmin mixin for models whose writes go through services.
+
+    A subclass implements `save_with_service(request, obj, form, change)`: call the service
+    with the form's cleaned data and return the saved row. When the service refuses
+    (ValidationError, PermissionDenied), nothing is kept and the form comes back with what
+    was typed and the service's reasons beside the fields, as on the public pages.
+    Actions use `apply_per_row` to call a service for each selected row.
+    """
+
+    def save_with_service(self, request, obj, form, change):
+        raise NotImplementedError(f"{type(self).__name__} must save through a service.")
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = self.save_with_service(request, obj, form, change)
+        except (ValidationError, PermissionDenied) as error:
+            raise _ServiceRefused(error) from error
+        # The admin goes on to log, message and redirect with `obj`: give it the saved row.
+        for field in obj._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        """The service saved the many-to-many fields (tags) with the row; these admins use no
+        inlines, so there is nothing left to save."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _ServiceRefused as refused:
+            # The first pass rolled back. Validate the same input again with the refusal
+            # attached, which renders the form as typed with the reasons shown.
+            request._service_refusal = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_service_refusal", None)
+        return form_class if refusal is None else _refusal_form(form_class, refusal)
+
+    def apply_per_row(self, request, queryset, service, *, done: str) -> int:
+        """Call `service(row)` for every selected row. Each row succeeds or fails on its own:
+        refusals become error messages naming the row, successes one summary. Returns the
+        number of rows that succeeded."""
+        succeeded = 0
+        for row in queryset:
+            try:
+                service(row)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(request, f"{row}: {_message_of(error)}", messages.ERROR)
+            else:
+                succeeded += 1
+        if succeeded:
+            self.message_user(request, f"{done}: {succeeded}.", messages.SUCCESS)
+        return succeeded
+
+
+def coordinated_communities(request) -> list[tuple[int, str]]:
+    """(id, name) of the communities request.user coordinates, read once per request: an
+    admin page asks several times (site permission, scope checks, the community filter)."""
+    communities = getattr(request, "_coordinated_communities", None)
+    if communities is None:
+        communities = list(Community.objects.coordinated_by(request.user).values_list("pk", "name"))
+        request._coordinated_communities = communities
+    return communities
+
+
+class CoordinatedCommunityFilter(admin.SimpleListFilter):
+    """Filter by community, offering only the communities the user coordinates (the default
+    related-field filter would list every community on the platform)."""
+
+    title = "community"
+    parameter_name = "community"
+
+    def __init__(self, request, params, model, model_admin):
+        self.community_path = model_admin.community_path
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return coordinated_communities(request)
+
+    def queryset(self, request, queryset):
+        offered = {str(pk) for pk, _ in self.lookup_choices}
+        if self.value() in offered:
+            return queryset.filter(**{f"{self.community_path}__pk": self.value()})
+        return queryset
+
+
+class CoordinatorScopedAdmin(ServiceAdmin):
+    """ModelAdmin mixin for /manage/: a coordinator sees and acts on the rows of the
+    communities they coordinate, and nothing else (superusers: everything).
+
+    - `community_path` is the lookup from the model to its community ("pk" on Community
+      itself); `scope_queryset` filters by it and may be overridden to call a model's own
+      policy method. Rows outside the scope are missing: opening one by id says it does
+      not exist, and actions never receive them.
+    - Permissions come from the scope, not from Django's model permissions, which
+      coordinators do not have. Viewing and changing are allowed in scope; adding and
+      deleting are refused unless an admin opts in (Django's add and delete would bypass
+      the services).
+    - Foreign-key choices offer only the user's communities and their members.
+    """
+
+    community_path = "community"
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(**{f"{self.community_path}__in": Community.objects.coordinated_by(request.user)})
+
+    def get_queryset(self, request):
+        return self.scope_queryset(request, super().get_queryset(request))
+
+    def community_id_of(self, obj) -> int:
+        if self.community_path == "pk":
+            return obj.pk
+        *hops, community = self.community_path.split("__")  # e.g. "thread__community"
+        for hop in hops:
+            obj = getattr(obj, hop)
+        return getattr(obj, f"{community}_id")
+
+    def in_scope(self, request, obj) -> bool:
+        if not self.admin_site.has_permission(request):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        return any(pk == self.community_id_of(obj) for pk, _ in coordinated_communities(request))
+
+    def has_module_permission(self, request):
+        return self.admin_site.has_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.in_scope(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self.in_scope(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Community:
+            kwargs["queryset"] = Community.objects.coordinated_by(request.user)
+        elif db_field.related_model is get_user_model():
+            members = Membership.objects.managed_by(request.user).active().values("user")
+            kwargs["queryset"] = get_user_model().objects.filter(pk__in=members)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is Community:
+            kwargs["queryset"] = Community.objects.coordinated_by(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class CoordinatorAdminSite(admin.AdminSite):
+    """/manage/: open to active users who coordinate a community, and to staff.
+
+    Signing in happens on allauth's pages (email verification, rate limits), never on a
+    second password form here; password changes go there too.
+    """
+
     site_header = "Coordinator panel"
     site_title = "Coordinator panel"
     index_title = "Your communities"
+
+    def __init__(self, name="manage"):
+        super().__init__(name)
+        # Django's bulk delete would bypass the services; no coordinator admin offers it.
+        self.disable_action("delete_selected")
+        self._shortcuts = []
+
+    def has_permission(self, request):
+        user = request.user
+        if not (user.is_active and user.is_authenticated):
+            return False
+        return user.is_staff or user.is_superuser or bool(coordinated_communities(request))
+
+    def login(self, request, extra_context=None):
+        if request.user.is_authenticated:
+            # Signed in but coordinating nothing: sending them to sign in again would loop.
+            raise PermissionDenied("The coordinator panel is for the coordinators of a community.")
+        next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index", current_app=self.name)
+        return redirect_to_login(next_url, reverse("account_login"))
+
+    def password_change(self, request, extra_context=None):
+        return redirect("account_change_password")
+
+    def password_change_done(self, request, extra_context=None):
+        return redirect("account_change_password")
+
+    def view_on_site(self, request, content_type_id, object_id):
+        """Django's "view on site" redirect looks up any object of any type; here it only
+        follows objects the user can open in this panel (no peeking at other communities'
+        slugs or invitation links)."""
+        try:
+            model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+        except (ValueError, ContentType.DoesNotExist):
+            raise Http404
+        model_admin = self._registry.get(model)
+        obj = model_admin.get_object(request, object_id) if model_admin else None
+        if obj is None or not model_admin.has_view_permission(request, obj):
+            raise Http404
+        return shortcut(request, content_type_id, object_id)
+
+    def get_urls(self):
+        urls = [url for url in super().get_urls() if getattr(url, "name", None) != "view_on_site"]
+        return [
+            path(
+                "r/<path:content_type_id>/<path:object_id>/",
+                self.admin_view(self.view_on_site),
+                name="view_on_site",
+            ),
+            *urls,
+        ]
+
+    def add_shortcut(self, model, *, name: str, query: dict) -> None:
+        """List a filtered changelist of `model` beside the models on the index and in the
+        sidebar, e.g. "Join requests" = memberships with state=pending."""
+        self._shortcuts.append((model, name, query))
+
+    def get_app_list(self, request, app_label=None):
+        app_list = super().get_app_list(request, app_label)
+        for app in app_list:
+            entries = {entry["model"]: entry for entry in app["models"]}
+            for model, name, query in self._shortcuts:
+                entry = entries.get(model)
+                if entry is None or not entry["admin_url"]:
+                    continue
+                app["models"].append(
+                    {
+                        **entry,
+                        "name": name,
+                        "object_name": "".join(name.split()),
+                        "admin_url": f"{entry['admin_url']}?{urlencode(query)}",
+                        "add_url": None,
+                    }
+                )
+            app["models"].sort(key=lambda entry: entry["name"])
+        return app_list
 
 
 coordinator_site = CoordinatorAdminSite(name="manage")

@@ -1,0 +1,304 @@
+"""Communities in the admin: the coordinator panel (/manage/) and the staff admin (/admin/).
+
+Both sites share one admin per model (the `...AdminBase` classes) and differ only in scope:
+/manage/ shows a coordinator the communities they coordinate (`CoordinatorScopedAdmin`),
+/admin/ shows staff everything. Every write on either site goes through
+`communities.services`, so approving a request here sends the same email and writes the same
+audit row as on the community's members page.
+"""
+
+from functools import partial
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from cop_platform.admin_sites import CoordinatedCommunityFilter, CoordinatorScopedAdmin, ServiceAdmin, coordinator_site
+
+from . import services
+from .models import AuditEntry, Community, Invitation, Membership, MembershipState, Role
+
+# --- Communities ------------------------------------------------------------------------------
+
+
+class CommunityAdminBase(ServiceAdmin):
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "tagline")}),
+        ("Charter", {"fields": ("domain", "audience", "mandate", "norms", "tags")}),
+        ("Running the community", {"fields": ("stage", "visibility", "join_policy", "critical_mass")}),
+        ("Figures", {"fields": ("member_count", "created_at")}),
+    )
+    readonly_fields = ("member_count", "created_at")
+    search_fields = ("name", "slug", "tagline")
+    list_filter = ("stage", "visibility", "join_policy")
+    list_select_related = ()  # no foreign keys in the list
+
+    def get_readonly_fields(self, request, obj=None):
+        # The slug is fixed once created, so links and bookmarks keep working.
+        return self.readonly_fields if obj is None else ("slug", *self.readonly_fields)
+
+    def save_with_service(self, request, obj, form, change):
+        data = form.cleaned_data
+        charter = {name: data[name] for name in services.CHARTER_FIELDS if name in data}
+        if not change:
+            return services.community_create(
+                actor=request.user, slug=data.get("slug", ""), tags=data.get("tags", ()), **charter
+            )
+        # `obj` already carries the form's values; the service compares against the stored row.
+        community = Community.objects.get(pk=obj.pk)
+        tags = data.get("tags")
+        if tags is not None and set(tags) == set(community.tags.names()):
+            tags = None  # unchanged: keep the audit log to what really changed
+        return services.community_update(actor=request.user, community=community, tags=tags, **charter)
+
+
+@admin.register(Community, site=coordinator_site)
+class CommunityManageAdmin(CoordinatorScopedAdmin, CommunityAdminBase, admin.ModelAdmin):
+    """The charter of the communities a coordinator runs. No adding (that is
+    /communities/new/) and no deleting."""
+
+    community_path = "pk"
+    list_display = ("name", "stage", "visibility", "join_policy", "member_count", "join_requests")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(pending_requests=Count("memberships", filter=Q(memberships__state=MembershipState.PENDING)))
+        )
+
+    @admin.display(description="join requests", ordering="pending_requests")
+    def join_requests(self, community):
+        if not community.pending_requests:
+            return "none"
+        url = reverse("admin:communities_membership_changelist", current_app=self.admin_site.name)
+        query = urlencode({"community": community.pk, "state__exact": MembershipState.PENDING})
+        return format_html('<a href="{}?{}">{} waiting</a>', url, query, community.pending_requests)
+
+
+@admin.register(Community)
+class CommunityAdmin(CommunityAdminBase, admin.ModelAdmin):
+    list_display = ("name", "slug", "stage", "visibility", "join_policy", "member_count", "created_at")
+
+
+# --- Memberships ------------------------------------------------------------------------------
+
+
+def _pending_only(modeladmin, request, queryset) -> list[Membership]:
+    rows = list(queryset)
+    pending = [membership for membership in rows if membership.state == MembershipState.PENDING]
+    if len(pending) < len(rows):
+        skipped = len(rows) - len(pending)
+        modeladmin.message_user(request, f"Skipped {skipped} selected that are not join requests.", messages.WARNING)
+    return pending
+
+
+def _membership_action(name, description, service, *, done, requests_only=False):
+    """An action that calls `service(actor=..., membership=...)` for each selected row."""
+
+    def action(modeladmin, request, queryset):
+        rows = _pending_only(modeladmin, request, queryset) if requests_only else queryset
+        modeladmin.apply_per_row(
+            request, rows, lambda membership: service(actor=request.user, membership=membership), done=done
+        )
+
+    action.__name__ = name
+    return admin.action(description=description)(action)
+
+
+def _ban(*, actor, membership):
+    return services.membership_ban(actor=actor, community=membership.community, user=membership.user)
+
+
+MEMBERSHIP_ACTIONS = (
+    _membership_action(
+        "approve_requests",
+        "Approve selected join requests",
+        services.membership_approve,
+        done="Join requests approved",
+        requests_only=True,
+    ),
+    _membership_action(
+        "decline_requests",
+        "Decline selected join requests",
+        services.membership_decline,
+        done="Join requests declined",
+        requests_only=True,
+    ),
+    _membership_action(
+        "promote_to_coordinator",
+        "Make selected members coordinators",
+        partial(services.membership_set_role, role=Role.COORDINATOR),
+        done="Made coordinators",
+    ),
+    _membership_action(
+        "demote_to_member",
+        "Make selected coordinators plain members",
+        partial(services.membership_set_role, role=Role.MEMBER),
+        done="Made plain members",
+    ),
+    _membership_action(
+        "remove_members",
+        "Remove selected from their community (they may join again)",
+        services.membership_remove,
+        done="Removed",
+    ),
+    _membership_action("ban_members", "Ban selected from their community", _ban, done="Banned"),
+)
+
+
+class MembershipAdminBase(ServiceAdmin):
+    """Memberships are read here and changed only through the actions: each calls the
+    membership service, which keeps member counts, the last coordinator and the audit log
+    right. Listed first among an admin's bases so that this read-only rule wins."""
+
+    list_display = ("user", "community", "role", "state", "created_at", "request_summary")
+    search_fields = ("user__username", "user__email", "user__display_name")
+    list_select_related = ("user", "community")
+    actions = MEMBERSHIP_ACTIONS
+    fields = ("user", "community", "role", "state", "request_message", "created_at", "joined_at", "decided_by")
+
+    @admin.display(description="request message")
+    def request_summary(self, membership):
+        return Truncator(membership.request_message).chars(80)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Membership, site=coordinator_site)
+class MembershipManageAdmin(MembershipAdminBase, CoordinatorScopedAdmin, admin.ModelAdmin):
+    list_filter = ("state", "role", CoordinatedCommunityFilter)
+
+    def scope_queryset(self, request, queryset):
+        return queryset.managed_by(request.user)
+
+
+@admin.register(Membership)
+class MembershipAdmin(MembershipAdminBase, admin.ModelAdmin):
+    list_filter = ("state", "role", "community")
+    search_fields = (*MembershipAdminBase.search_fields, "community__name")
+
+
+coordinator_site.add_shortcut(Membership, name="Join requests", query={"state__exact": MembershipState.PENDING})
+
+
+# --- Invitations ------------------------------------------------------------------------------
+
+
+class InvitationStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("accepted", "Accepted"), ("withdrawn", "Withdrawn"), ("expired", "Expired")]
+
+    def queryset(self, request, queryset):
+        unused = Q(accepted_at=None, revoked_at=None)
+        now = timezone.now()
+        conditions = {
+            "open": unused & Q(expires_at__gt=now),
+            "accepted": Q(accepted_at__isnull=False),
+            "withdrawn": Q(revoked_at__isnull=False),
+            "expired": unused & Q(expires_at__lte=now),
+        }
+        return queryset.filter(conditions[self.value()]) if self.value() in conditions else queryset
+
+
+@admin.action(description="Withdraw selected invitations")
+def revoke_invitations(modeladmin, request, queryset):
+    modeladmin.apply_per_row(
+        request,
+        queryset,
+        lambda invitation: services.invitation_revoke(actor=request.user, invitation=invitation),
+        done="Invitations withdrawn",
+    )
+
+
+class InvitationAdminBase(ServiceAdmin):
+    """Invitations are sent from the add form and withdrawn with the action; the rest is
+    history and read-only."""
+
+    list_display = ("email", "community", "status", "invited_by", "created_at", "expires_at")
+    search_fields = ("email",)
+    list_select_related = ("community", "invited_by")
+    actions = (revoke_invitations,)
+    view_on_site = False  # the invitation's page address is its secret token
+    add_fields = ("community", "email", "message")
+    readonly_fields = ("invited_by", "created_at", "expires_at", "accepted_at", "accepted_by", "revoked_at")
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else (*self.add_fields, *self.readonly_fields)
+
+    @admin.display(description="status")
+    def status(self, invitation):
+        if invitation.accepted_at:
+            return "Accepted"
+        if invitation.revoked_at:
+            return "Withdrawn"
+        return "Expired" if invitation.is_expired else "Open"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_with_service(self, request, obj, form, change):
+        data = form.cleaned_data
+        return services.invitation_create(
+            actor=request.user, community=data["community"], email=data["email"], message=data["message"]
+        )
+
+
+@admin.register(Invitation, site=coordinator_site)
+class InvitationManageAdmin(InvitationAdminBase, CoordinatorScopedAdmin, admin.ModelAdmin):
+    list_filter = (InvitationStatusFilter, CoordinatedCommunityFilter)
+
+    def has_add_permission(self, request):
+        return self.in_scope(request, None)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(InvitationAdminBase, admin.ModelAdmin):
+    list_filter = (InvitationStatusFilter, "community")
+
+
+# --- Audit log --------------------------------------------------------------------------------
+
+
+class AuditEntryAdminBase:
+    """The record of what coordinators and staff did: read-only everywhere."""
+
+    list_display = ("created_at", "community", "actor", "action", "target_user", "detail")
+    search_fields = ("action", "detail", "actor__username", "target_user__username")
+    list_select_related = ("community", "actor", "target_user")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry, site=coordinator_site)
+class AuditEntryManageAdmin(AuditEntryAdminBase, CoordinatorScopedAdmin, admin.ModelAdmin):
+    list_filter = ("action", CoordinatedCommunityFilter)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(AuditEntryAdminBase, admin.ModelAdmin):
+    list_filter = ("action", "community")
