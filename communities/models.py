@@ -40,7 +40,7 @@ class JoinPolicy(models.TextChoices):
 
 class Community(models.Model):
     name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=60, unique=True, help_text="Used in the address: /c/<slug>/.")
+    slug = models.SlugField(max_length=60, unique=True, help_text="Used in the community's address, e.g. /c/water-security/.")
     tagline = models.CharField(max_length=200, blank=True, help_text="One line shown in the directory.")
     domain = models.TextField(
         "domain / topic focus", max_length=3000, help_text="The shared domain of practice: what this community is about."

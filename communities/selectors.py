@@ -1,6 +1,15 @@
-"""Reads that assemble a page's data from several models."""
+"""Reads that assemble a page's data from several models. Every one starts from the visibility
+policy in querysets.py; none of them writes."""
 
-from .models import Community, Membership
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from .models import Community, Invitation, Membership, MembershipState, Role
+
+# The coordinator lists on the members page are bounded: longer queues are worked in /manage/.
+COORDINATION_LIST_LIMIT = 50
 
 
 def home_for(user) -> dict:
@@ -20,4 +29,90 @@ def home_for(user) -> dict:
     suggestions = (
         Community.objects.visible_to(user).exclude(pk__in=mine).for_directory().order_by("-member_count", "name")[:6]
     )
-    return {"memberships": memberships, "featured": suggestions}
+    return {"memberships": memberships, "featured": suggestions, "invitations": invitations_for(user, exclude=mine)}
+
+
+def invitations_for(user, *, exclude=()) -> list[Invitation]:
+    """Open email invitations addressed to one of `user`'s verified addresses, for the
+    communities in which they have no membership row yet (invitations sent before they had an
+    account): so a lost email does not lose the invitation."""
+    verified = EmailAddress.objects.filter(user=user, verified=True).values("email")
+    return list(
+        Invitation.objects.filter(email__in=verified, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
+        .exclude(community__in=list(exclude))
+        .select_related("community")
+        .order_by("community__name")[:20]
+    )
+
+
+def directory_for(user, *, q: str = "", tag: str = "", audience: str = "", stage: str = ""):
+    """The communities directory: what `user` may see, narrowed by the search and filters.
+    Every word of `q` must appear in the name, tagline or domain; every word of `audience` in
+    the audience statement; `tag` matches a topic tag's slug or name."""
+    communities = Community.objects.visible_to(user).for_directory()
+    for term in q.split():
+        communities = communities.filter(
+            Q(name__icontains=term) | Q(tagline__icontains=term) | Q(domain__icontains=term)
+        )
+    if tag:
+        tagged = Community.objects.filter(Q(tags__slug=tag) | Q(tags__name__iexact=tag)).values("pk")
+        communities = communities.filter(pk__in=tagged)
+    for term in audience.split():
+        communities = communities.filter(audience__icontains=term)
+    if stage:
+        communities = communities.filter(stage=stage)
+    return communities.order_by("name", "pk")
+
+
+def with_viewer_state(user, communities) -> list[Community]:
+    """`communities` as a list, each with `viewer_state`: the viewer's membership state in it
+    (None when they have none), for the badges on cards. One query for the whole page."""
+    communities = list(communities)
+    states = {}
+    if user.is_authenticated:
+        states = dict(
+            Membership.objects.filter(user=user, community__in=[c.pk for c in communities]).values_list(
+                "community_id", "state"
+            )
+        )
+    for community in communities:
+        community.viewer_state = states.get(community.pk)
+    return communities
+
+
+def coordinators_of(community) -> list[Membership]:
+    return list(community.memberships.coordinators().select_related("user").order_by("user__username"))
+
+
+def active_members(community, viewer):
+    """Active members, coordinators first: the member list. Only people whose profile the
+    viewer may see are named (visitors see those who made their profile public)."""
+    coordinators_first = Case(When(role=Role.COORDINATOR, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return (
+        community.memberships.active()
+        .filter(user__in=get_user_model().objects.profiles_visible_to(viewer))
+        .select_related("user")
+        .order_by(coordinators_first, "user__username", "pk")
+    )
+
+
+def coordination_lists(community) -> dict:
+    """What a coordinator works through on the members page: join requests, invitations
+    (people with an account, and open email invitations) and bans."""
+    rows = community.memberships.select_related("user")
+
+    def bounded(queryset):
+        return list(queryset[:COORDINATION_LIST_LIMIT])
+
+    return {
+        "pending": bounded(rows.filter(state=MembershipState.PENDING).order_by("created_at", "pk")),
+        "pending_count": rows.filter(state=MembershipState.PENDING).count(),
+        "invited": bounded(rows.filter(state=MembershipState.INVITED).order_by("user__username")),
+        "banned": bounded(rows.filter(state=MembershipState.BANNED).order_by("user__username")),
+        "open_invitations": bounded(
+            community.invitations.filter(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
+            .select_related("invited_by")
+            .order_by("-created_at")
+        ),
+        "list_limit": COORDINATION_LIST_LIMIT,
+    }

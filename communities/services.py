@@ -12,6 +12,7 @@ underneath.
 
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -349,9 +350,15 @@ def _open_invitation(token: str) -> Invitation:
     return invitation
 
 
+def _has_verified_address(user, email: str) -> bool:
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
 def invitation_accept(*, actor, token: str) -> Membership:
-    """Accept an invitation: the signed-in person becomes an active member. Single use; a
-    pending request or an earlier invitation of theirs becomes the membership."""
+    """Accept an invitation: the signed-in person becomes an active member. Single use, and
+    only for the account that owns the invited address (verified), so a forwarded link does
+    not open a private community to someone else. A pending request or an earlier invitation
+    of theirs becomes the membership."""
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied("Sign in or create an account to accept the invitation.")
     with transaction.atomic():
@@ -360,6 +367,11 @@ def invitation_accept(*, actor, token: str) -> Membership:
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at is not None:
             raise ValidationError("This invitation has already been used.")
+        if not _has_verified_address(actor, invitation.email):
+            raise PermissionDenied(
+                f"This invitation was sent to {invitation.email}. Sign in with that address, or add and "
+                "verify it in your account's email settings, to accept it."
+            )
         membership = Membership.objects.filter(user=actor, community=community).first()
         if membership is not None and membership.state == MembershipState.BANNED:
             raise PermissionDenied("You cannot join this community.")

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=120)),
-                ('slug', models.SlugField(help_text='Used in the address: /c/<slug>/.', max_length=60, unique=True)),
+                ('slug', models.SlugField(help_text="Used in the community's address, e.g. /c/water-security/.", max_length=60, unique=True)),
                 ('tagline', models.CharField(blank=True, help_text='One line shown in the directory.', max_length=200)),
                 ('domain', models.TextField(help_text='The shared domain of practice: what this community is about.', max_length=3000, verbose_name='domain / topic focus')),
                 ('audience', models.TextField(help_text='Who it is for: roles, disciplines, regions.', max_length=2000, verbose_name='target audience')),

@@ -323,8 +323,23 @@ def test_expired_invitation_is_refused_and_creates_nothing(community, coordinato
     assert not Membership.objects.filter(community=community, user=member).exists()
 
 
+def test_forwarded_invitation_does_not_let_someone_else_in(community, coordinator, member, other_member):
+    invitation = services.invitation_create(actor=coordinator, community=community, email=member.email)
+    with pytest.raises(PermissionDenied, match=member.email):
+        services.invitation_accept(actor=other_member, token=invitation.token)
+    assert not Membership.objects.filter(community=community, user=other_member).exists()
+    assert Invitation.objects.get(pk=invitation.pk).is_open
+
+
+def test_unverified_address_cannot_accept(community, coordinator):
+    unverified = UserFactory(verified=False)
+    invitation = services.invitation_create(actor=coordinator, community=community, email=unverified.email)
+    with pytest.raises(PermissionDenied):
+        services.invitation_accept(actor=unverified, token=invitation.token)
+
+
 def test_used_invitation_cannot_be_used_again(community, coordinator, member, other_member):
-    invitation = services.invitation_create(actor=coordinator, community=community, email="one@example.org")
+    invitation = services.invitation_create(actor=coordinator, community=community, email=member.email)
     services.invitation_accept(actor=member, token=invitation.token)
 
     with pytest.raises(ValidationError, match="already been used"):

@@ -1,0 +1,100 @@
+"""Forms for the community pages. They parse and validate input; the services write."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .models import Community, Stage
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError next to the fields it names, the rest above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+CHARTER_FORM_FIELDS = [
+    "name", "slug", "tagline", "domain", "audience", "mandate", "norms", "tags", "stage", "visibility",
+    "join_policy", "critical_mass",
+]  # fmt: skip
+
+
+class CommunityForm(forms.ModelForm):
+    """The charter of a new community. Built on the model so field limits and choices stay in
+    one place, but never saved by itself: the view hands `charter()` to community_create."""
+
+    class Meta:
+        model = Community
+        fields = CHARTER_FORM_FIELDS
+        widgets = {
+            "domain": forms.Textarea(attrs={"rows": 4}),
+            "audience": forms.Textarea(attrs={"rows": 3}),
+            "visibility": forms.RadioSelect,
+            "join_policy": forms.RadioSelect,
+        }
+        labels = {"slug": "Address", "join_policy": "Who can join"}
+        help_texts = {
+            # field.html does not escape help text, so no angle brackets here.
+            "slug": "Optional. Letters, digits and hyphens used in the address, e.g. /c/urban-water/. "
+            "Left blank, it is made from the name.",
+            "tags": "Topic tags that help people find the community, separated by commas.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+
+    def validate_unique(self):
+        """The services own uniqueness (and its message, also for a slug made from the name)."""
+
+    def charter(self) -> dict:
+        """The cleaned fields as keyword arguments for community_create / community_update."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}
+
+
+class CommunityEditForm(CommunityForm):
+    """The charter of an existing community: the slug stays fixed so links keep working."""
+
+    class Meta(CommunityForm.Meta):
+        fields = [name for name in CHARTER_FORM_FIELDS if name != "slug"]
+
+
+class JoinRequestForm(forms.Form):
+    message = forms.CharField(
+        label="Message to the coordinators (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Who you are and why you would like to join.",
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email address", help_text="They do not need an account yet.")
+    message = forms.CharField(
+        label="Personal message (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DirectoryFilterForm(forms.Form):
+    """The directory's search and filters (GET). Every field is optional."""
+
+    q = forms.CharField(
+        label="Search", required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    tag = forms.CharField(label="Topic tag", required=False, max_length=100)
+    audience = forms.CharField(label="Audience", required=False, max_length=200)
+    stage = forms.ChoiceField(label="Stage", required=False, choices=[("", "Any stage"), *Stage.choices])
+
+    def filters(self) -> dict:
+        """The valid filters, stripped; an invalid one is ignored (its error shows)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: (value or "").strip() for name, value in self.cleaned_data.items()}

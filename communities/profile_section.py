@@ -1,0 +1,33 @@
+"""The "Communities" section of a member's profile page.
+
+Registered into `members.profile_sections` when this module is imported from
+`CommunitiesConfig.ready()`. Lists the communities the member is active in, limited to the
+ones the viewer may know exist, so a profile never reveals a hidden community to outsiders.
+"""
+
+from members.profile_sections import ProfileLink, ProfileSection, register_profile_section
+
+from .models import Community, Membership
+
+
+@register_profile_section
+def member_communities(*, viewer, member) -> ProfileSection:
+    memberships = (
+        Membership.objects.active()
+        .filter(user=member, community__in=Community.objects.visible_to(viewer))
+        .select_related("community")
+        .order_by("community__name")
+    )
+    return ProfileSection(
+        title="Communities",
+        links=[
+            ProfileLink(
+                label=membership.community.name,
+                url=membership.community.get_absolute_url(),
+                note="Coordinator" if membership.is_coordinator else "",
+            )
+            for membership in memberships
+        ],
+        empty_text=f"{member.name} is not a member of any community you can see.",
+        order=10,
+    )
