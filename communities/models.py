@@ -40,10 +40,14 @@ class JoinPolicy(models.TextChoices):
 
 class Community(models.Model):
     name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=60, unique=True, help_text="Used in the community's address, e.g. /c/water-security/.")
+    slug = models.SlugField(
+        max_length=60, unique=True, help_text="Used in the community's address, e.g. /c/water-security/."
+    )
     tagline = models.CharField(max_length=200, blank=True, help_text="One line shown in the directory.")
     domain = models.TextField(
-        "domain / topic focus", max_length=3000, help_text="The shared domain of practice: what this community is about."
+        "domain / topic focus",
+        max_length=3000,
+        help_text="The shared domain of practice: what this community is about.",
     )
     audience = models.TextField(
         "target audience", max_length=2000, help_text="Who it is for: roles, disciplines, regions."
@@ -201,9 +205,7 @@ class AuditEntry(models.Model):
     changes membership or the charter leaves one row."""
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="audit_entries")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(max_length=40)
     target_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -49,8 +49,13 @@ def can_request_to_join(user, community, membership) -> bool:
 
 
 def can_leave(user, community, membership) -> bool:
-    return _signed_in(user) and membership is not None and membership.state in (
-        MembershipState.ACTIVE,
-        MembershipState.PENDING,
-        MembershipState.INVITED,
+    return (
+        _signed_in(user)
+        and membership is not None
+        and membership.state
+        in (
+            MembershipState.ACTIVE,
+            MembershipState.PENDING,
+            MembershipState.INVITED,
+        )
     )

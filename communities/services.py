@@ -206,9 +206,7 @@ def _ensure_another_coordinator(community: Community, membership: Membership, ve
         return
     others = community.memberships.coordinators().exclude(pk=membership.pk).exists()
     if not others:
-        raise ValidationError(
-            f"The last coordinator cannot {verb}. Make another member a coordinator first."
-        )
+        raise ValidationError(f"The last coordinator cannot {verb}. Make another member a coordinator first.")
 
 
 def membership_leave(*, actor, community: Community) -> None:

@@ -27,13 +27,13 @@ def send_join_decision(self, *, user_id: int, community_id: int, approved: bool)
 
 @shared_task(**RETRY)
 def send_join_request_to_coordinators(self, *, membership_id: int):
-    membership = Membership.objects.select_related("user", "community").filter(pk=membership_id, state="pending").first()
+    membership = (
+        Membership.objects.select_related("user", "community").filter(pk=membership_id, state="pending").first()
+    )
     if membership is None:
         return
     community = membership.community
-    recipients = [
-        m.user.email for m in community.memberships.coordinators().select_related("user") if m.user.email
-    ]
+    recipients = [m.user.email for m in community.memberships.coordinators().select_related("user") if m.user.email]
     if not recipients:
         return
     send_templated_email(

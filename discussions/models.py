@@ -60,15 +60,15 @@ class Thread(models.Model):
     def __str__(self):
         return self.title
 
-    @property
-    def slug(self) -> str:
-        return slugify(self.title)[:60] or "thread"
-
     def get_absolute_url(self):
         return reverse(
             "discussions:thread",
             kwargs={"community_slug": self.community.slug, "thread_id": self.pk, "thread_slug": self.slug},
         )
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)[:60] or "thread"
 
     @property
     def is_question(self) -> bool:
@@ -146,6 +146,9 @@ class Reaction(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "user", "kind"], name="one_reaction_of_a_kind")]
 
+    def __str__(self):
+        return f"{self.get_kind_display()} on post {self.post_id}"
+
 
 class FollowLevel(models.TextChoices):
     FOLLOWING = "following", "Following"
@@ -164,6 +167,9 @@ class ThreadReadState(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["thread", "user"], name="one_read_state_per_thread")]
 
+    def __str__(self):
+        return f"{self.user_id} in thread {self.thread_id}: {self.follow or 'default'}"
+
 
 class PostRevision(models.Model):
     """The text a post had before an edit: visible to its author and the coordinators."""
@@ -175,6 +181,9 @@ class PostRevision(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Revision of post {self.post_id} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class FlagStatus(models.TextChoices):

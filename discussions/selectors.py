@@ -82,8 +82,9 @@ def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None
         paths = list(page.object_list)
         posts = (
             list(
-                posts_in_thread.filter(path__gte=paths[0], path__lt=_successor(paths[-1]), depth__lte=display_depth)
-                .order_by("path")
+                posts_in_thread.filter(
+                    path__gte=paths[0], path__lt=_successor(paths[-1]), depth__lte=display_depth
+                ).order_by("path")
             )
             if paths
             else []
@@ -132,4 +133,3 @@ def _decorate(result: ThreadPage, user) -> None:
         post.is_unread = (
             result.last_read_at is not None and post.created_at > result.last_read_at and post.author_id != user.pk
         )
-

@@ -1,5 +1,65 @@
+"""The member directory, profiles, and a member's own settings page."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+
+from .forms import DirectoryFilterForm, ProfileForm
+from .models import User
+from .profile_sections import profile_sections_for
+from .services import profile_update
+
+
 def directory(request):
-    raise NotImplementedError
+    """Members the viewer may see (visitors: public profiles only), filtered and paginated."""
+    profiles = User.objects.profiles_visible_to(request.user)
+    form = DirectoryFilterForm(request.GET or None, profiles=profiles)
+    results = form.filter(profiles).prefetch_related("expertise")
+    page_obj = Paginator(results, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "members/directory.html",
+        {"form": form, "page_obj": page_obj, "members": page_obj.object_list, "query": query.urlencode()},
+    )
 
 
-profile = settings_profile = directory
+def profile(request, username):
+    """A member's profile; 404 when the viewer may not see it, whether or not it exists."""
+    member = get_object_or_404(
+        User.objects.profiles_visible_to(request.user).prefetch_related("expertise"), username=username
+    )
+    return render(
+        request,
+        "members/profile.html",
+        {
+            "member": member,
+            "is_own_profile": request.user.pk == member.pk,
+            "sections": profile_sections_for(viewer=request.user, member=member),
+        },
+    )
+
+
+@login_required
+def settings_profile(request):
+    """Edit your own profile. A refused photo or field re-shows the form with what you typed."""
+    # A fresh row for the form, so a failed submit never shows half-applied values elsewhere
+    # on the page (the header shows request.user's name).
+    member = User.objects.get(pk=request.user.pk)
+    if request.method == "POST":
+        form = ProfileForm(request.POST, request.FILES, instance=member)
+        if form.is_valid():
+            try:
+                profile_update(actor=request.user, user=member, **form.service_kwargs())
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Your profile has been saved.")
+                return redirect("members:settings")
+    else:
+        form = ProfileForm(instance=member)
+    return render(request, "members/settings.html", {"form": form, "member": member})

@@ -4,7 +4,6 @@ import pytest
 from django.core.cache import cache
 
 from cop_platform.celery import app as celery_app
-
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.members.factories import UserFactory
 

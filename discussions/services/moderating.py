@@ -92,8 +92,14 @@ def flag_hide_post(*, actor, flag: Flag, reason: str = "") -> Flag:
     return flag
 
 
-THREAD_SWITCHES = {"pin": ("is_pinned", True), "unpin": ("is_pinned", False), "lock": ("is_locked", True),
-                   "unlock": ("is_locked", False), "close": ("is_closed", True), "reopen": ("is_closed", False)}  # fmt: skip
+THREAD_SWITCHES = {
+    "pin": ("is_pinned", True),
+    "unpin": ("is_pinned", False),
+    "lock": ("is_locked", True),
+    "unlock": ("is_locked", False),
+    "close": ("is_closed", True),
+    "reopen": ("is_closed", False),
+}
 
 
 def thread_moderate(*, actor, thread: Thread, action: str) -> Thread:

@@ -63,10 +63,7 @@ def test_last_two_coordinators_stepping_down_together_leave_one_coordinator():
     memberships = [MembershipFactory(community=community, role="coordinator") for _ in range(2)]
 
     outcomes = _run_together(
-        *[
-            (lambda m=m: services.membership_set_role(actor=m.user, membership=m, role="member"))
-            for m in memberships
-        ]
+        *[(lambda m=m: services.membership_set_role(actor=m.user, membership=m, role="member")) for m in memberships]
     )
 
     assert sorted(type(outcome).__name__ for outcome in outcomes) == ["NoneType", "ValidationError"]

@@ -285,9 +285,7 @@ def test_the_sign_up_page_carries_the_invitation_through_as_next(client, communi
 
 
 def test_forwarded_link_tells_the_wrong_account_which_address_was_invited(client, community, coordinator, other_member):
-    invitation = services.invitation_create(
-        actor=coordinator, community=community, email="invited.person@example.org"
-    )
+    invitation = services.invitation_create(actor=coordinator, community=community, email="invited.person@example.org")
     client.force_login(other_member)
     response = client.post(invitation.get_absolute_url(), {"action": "accept"}, follow=True)
     assert "invited.person@example.org" in response.content.decode()

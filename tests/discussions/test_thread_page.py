@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from discussions.selectors import is_unread, page_number_of, thread_page, threads_for_listing
-from discussions.services.moderating import post_hide
 from discussions.services.following import thread_mark_read
+from discussions.services.moderating import post_hide
 from tests.discussions.factories import make_reply, make_thread
 
 pytestmark = pytest.mark.django_db

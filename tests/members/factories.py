@@ -23,6 +23,4 @@ class UserFactory(factory.django.DjangoModelFactory):
         (pass verified=False for an unverified account)."""
         if not create or extracted is False:
             return
-        EmailAddress.objects.update_or_create(
-            user=user, email=user.email, defaults={"verified": True, "primary": True}
-        )
+        EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})

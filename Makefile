@@ -1,0 +1,81 @@
+# CoP Platform: the two commands are `make run` (try it) and `make test` (the whole suite).
+#
+# Both create ./.venv with the system python3 when it is missing and install the pinned
+# requirements into it. A stamp file named after a hash of the requirements records what was
+# installed, so the next run reinstalls only when a requirements file changed.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+ADDR ?= 127.0.0.1:8000
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-x tests/communities"`.
+PYTEST_ARGS ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+
+RUN_HASH := $(shell cat requirements.txt | sha256sum | cut -c1-16)
+DEV_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
+RUN_STAMP := $(VENV)/.installed-run-$(RUN_HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(DEV_HASH)
+
+.PHONY: help run test lint format migrations-check venv venv-dev clean-venv
+
+help:
+	@echo "make run               start a demo on http://$(ADDR)/ (SQLite, demo data, email on the console)"
+	@echo "make test              run the whole test suite (Postgres when DATABASE_URL is set, else SQLite)"
+	@echo "make lint              ruff check, ruff format --check and the import-layer contract"
+	@echo "make format            apply ruff's fixes and formatting"
+	@echo "make migrations-check  fail if a model change has no migration"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Runtime requirements only (make run). The development stamp implies this one.
+$(RUN_STAMP): | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-run-*
+	touch $@
+
+$(DEV_STAMP): | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-run-* $(VENV)/.installed-dev-*
+	touch $@ $(RUN_STAMP)
+
+venv: $(RUN_STAMP)
+
+venv-dev: $(DEV_STAMP)
+
+run: $(RUN_STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo
+	@echo "CoP Platform: http://$(ADDR)/  (stop with Ctrl+C)"
+	@echo "Demo logins, password demo-password-123:"
+	@echo "  coordinator@example.org  coordinates communities, approves join requests, /manage/"
+	@echo "  member@example.org       an ordinary member"
+	@echo "  admin@example.org        platform staff, /admin/"
+	@echo "Emails (confirmations, invitations) are printed in this terminal."
+	@echo
+	$(PY) manage.py runserver $(ADDR)
+
+test: $(DEV_STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
+
+format: $(DEV_STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: $(DEV_STAMP)
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean-venv:
+	rm -rf $(VENV)
