@@ -1,0 +1,155 @@
+"""Regenerate the screenshots in docs/screenshots/ from the seeded demo.
+
+    .venv/bin/python bench/screenshots.py [--out docs/screenshots] [--width 1280]
+
+Builds a throwaway SQLite database, migrates it, runs `seed_demo`, starts `manage.py
+runserver` on a free local port and takes full-page screenshots with Debian's chromium
+(/usr/bin/chromium) through Playwright:
+
+    home.png        the home page for a visitor
+    directory.png   the communities directory
+    community.png   a community home page (Water Security & WASH), signed in as the demo member
+    profile.png     the demo member's own profile page
+
+It prints any console error (a Content-Security-Policy violation shows up as one) and fails
+if a page does not answer 200. Nothing in the project database is touched.
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# From communities/management/commands/seed_demo.py.
+DEMO_MEMBER_EMAIL = "member@example.org"
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - the public demo password
+COMMUNITY_PATH = "/c/water-security/"
+PROFILE_PATH = "/members/kwame/"  # the demo member's own profile
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(*args, env) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def wait_until_up(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own local server
+                return
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def take(page, url: str, path: Path) -> None:
+    response = page.goto(url)
+    if response is None or response.status != 200:
+        raise SystemExit(f"{url} answered {response.status if response else 'nothing'}")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(path), full_page=True)
+    print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  <- {url}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=900)
+    options = parser.parse_args()
+    options.out.mkdir(parents=True, exist_ok=True)
+
+    with tempfile.TemporaryDirectory(prefix="cop-screenshots-") as tmp:
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
+            "MEDIA_ROOT": f"{tmp}/media",
+            "DEBUG": "True",
+            "DJANGO_ENV": "development",
+            "EMAIL_URL": "consolemail://",
+            "RATE_LIMITS_ENABLED": "False",
+            "PYTHONUNBUFFERED": "1",
+        }
+        env.pop("CELERY_BROKER_URL", None)
+        manage("migrate", "--noinput", "-v0", env=env)
+        manage("seed_demo", env=env)
+
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        log = open(f"{tmp}/runserver.log", "w")  # closed below, after the server
+        server = subprocess.Popen(  # noqa: S603
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_up(f"{base}/healthz")
+            errors = shoot(base, options)
+        except BaseException:
+            print(Path(log.name).read_text()[-4000:], file=sys.stderr)
+            raise
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+            log.close()
+    for error in errors:
+        print(f"console error: {error}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def shoot(base: str, options) -> list[str]:
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            base_url=base, viewport={"width": options.width, "height": options.height}, locale="en-GB"
+        )
+        page = context.new_page()
+        page.on("console", lambda message: message.type == "error" and errors.append(f"{page.url}: {message.text}"))
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: uncaught {error}"))
+
+        take(page, "/", options.out / "home.png")
+        take(page, "/communities/", options.out / "directory.png")
+
+        page.goto("/accounts/login/")
+        page.get_by_label("Email").fill(DEMO_MEMBER_EMAIL)
+        page.get_by_label("Password", exact=False).first.fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+        take(page, COMMUNITY_PATH, options.out / "community.png")
+        take(page, PROFILE_PATH, options.out / "profile.png")
+        browser.close()
+    return errors
+
+
+if __name__ == "__main__":
+    sys.exit(main())
