@@ -39,7 +39,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-# From communities/management/commands/seed_demo.py.
+# From cop_platform/management/commands/seed_demo.py.
 DEMO_MEMBER_EMAIL = "member@example.org"
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - the public demo password
 COMMUNITY_PATH = "/c/water-security/"

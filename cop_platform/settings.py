@@ -160,6 +160,8 @@ if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":  # noqa:
 # Without a broker the tasks run eagerly in-process, so the embedded default needs no Redis.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Eager tasks never touch a broker; naming the in-memory one keeps Celery from guessing AMQP.
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
 # In-process tasks must not turn a failing mail server into an error page after the write has
 # committed; the tests switch propagation on so that task errors fail them.
 CELERY_TASK_EAGER_PROPAGATES = env.bool("CELERY_TASK_EAGER_PROPAGATES", default=False)

@@ -29,9 +29,9 @@ def healthz(request):
         checks["database"] = "ok"
     except Exception as error:  # noqa: BLE001 - any failure means "not ready"
         checks["database"] = f"error: {error.__class__.__name__}"
-    if settings.CELERY_BROKER_URL:
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
         try:
-            with app.connection_for_write() as conn:
+            with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
             checks["broker"] = "ok"
         except Exception as error:  # noqa: BLE001

@@ -2,7 +2,7 @@
 
 Six communities of development practitioners with their charters, thirty-odd members with
 real-looking profiles, coordinators, join requests waiting for a decision and open invitations.
-Everything goes through the same services the pages use (`community_create`,
+Everything, discussions included, goes through the same services the pages use (`community_create`,
 `membership_join`, `membership_approve`, `membership_set_role`, `invitation_create`, ...), so
 the demo obeys the product's rules: member counts, audit entries and states are what a real
 community would have.
@@ -35,6 +35,8 @@ from communities.services import (
     membership_of,
     membership_set_role,
 )
+from discussions.demo import seed_discussions
+from discussions.models import Thread
 from members.services import profile_update
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - printed for everyone on purpose
@@ -442,12 +444,19 @@ class Command(BaseCommand):
         trace_level = trace_log.level
         trace_log.setLevel(logging.WARNING)
         try:
-            with override_settings(EMAIL_BACKEND=DROP_EMAIL), transaction.atomic():
+            # Rate limits protect communities from floods of posts; the demo is one such flood.
+            unlimited = {"posts_per_minute": 0, "new_member_threads_per_hour": 0}
+            with (
+                override_settings(EMAIL_BACKEND=DROP_EMAIL, DISCUSSION_RATE_LIMITS=unlimited),
+                transaction.atomic(),
+            ):
                 users, new_users = self._people()
                 created = [spec for spec in COMMUNITIES if self._community(spec, users, rng)]
+                threads = seed_discussions()
         finally:
             trace_log.setLevel(trace_level)
         self._report(new_users, created)
+        self.stdout.write(f"Discussions: {threads} demo threads added, {Thread.objects.count()} in all.")
 
     # --- members ------------------------------------------------------------------------------
 
