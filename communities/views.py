@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from . import permissions, selectors, services
 from .forms import CommunityEditForm, CommunityForm, DirectoryFilterForm, InviteForm, JoinRequestForm, add_service_error
 from .models import Community, Invitation, JoinPolicy, Membership, MembershipState, Role
+from .sections import sections_for
 
 STATUS_PARTIAL = "communities/partials/_membership_status.html"
 
@@ -120,9 +121,11 @@ def detail(request, slug):
     community = _visible_community(request, slug)
     membership = services.membership_of(request.user, community)
     context = _status_context(request, community, membership)
+    can_view_content = permissions.can_view_content(request.user, community, membership)
     context.update(
         coordinators=selectors.coordinators_of(community),
-        can_view_content=permissions.can_view_content(request.user, community, membership),
+        can_view_content=can_view_content,
+        sections=sections_for(community, request.user) if can_view_content else [],
     )
     return render(request, "communities/detail.html", context)
 

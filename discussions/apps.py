@@ -6,11 +6,21 @@ class DiscussionsConfig(AppConfig):
     verbose_name = "Discussions"
 
     def ready(self):
+        from communities.sections import CommunitySection, register_section
         from members.notifications import register_target
 
         from .models import Post
+        from .selectors import community_home_section
 
         def visible_post_ids(user, ids):
             return set(Post.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
         register_target(Post, visible_post_ids)
+        register_section(
+            CommunitySection(
+                name="discussions",
+                template="discussions/partials/_community_latest.html",
+                context=community_home_section,
+                order=10,
+            )
+        )

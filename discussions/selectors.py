@@ -133,3 +133,14 @@ def _decorate(result: ThreadPage, user) -> None:
         post.is_unread = (
             result.last_read_at is not None and post.created_at > result.last_read_at and post.author_id != user.pk
         )
+
+
+def community_home_section(community, user) -> dict:
+    """The "Latest discussions" section of a community's home page."""
+    threads = list(threads_for_listing(community=community, user=user)[:5])
+    return {
+        "community": community,
+        "threads": threads,
+        "can_start": user.is_authenticated
+        and permissions.can_start_thread(user, community, membership_of(user, community)),
+    }
