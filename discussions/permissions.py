@@ -34,6 +34,14 @@ def can_edit_post(user, post, membership) -> bool:
     return post.author_id == user.id and is_active_member(membership) and not post.is_hidden
 
 
+def can_edit_thread(user, thread, membership) -> bool:
+    """Retitle and retag: the thread's author while a member, and the coordinators (even
+    after the opening post was deleted)."""
+    if can_moderate(user, thread.community, membership):
+        return True
+    return thread.author_id == user.id and is_active_member(membership) and thread.hidden_at is None
+
+
 def can_delete_post(user, post, membership) -> bool:
     return can_edit_post(user, post, membership)
 

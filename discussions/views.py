@@ -333,7 +333,8 @@ def _render_thread(request, thread, page, *, root=None):
         "follow": follow or "",
         "can_reply": can_reply,
         "can_moderate": can_moderate,
-        "can_edit_thread": page.opening.can_edit,
+        "can_edit_thread": request.user.is_authenticated
+        and permissions.can_edit_thread(request.user, thread, page.membership),
         "reply_refusal": reply_refusal,
         "flag_reasons": FlagReason.choices,
         "offer_join": offer_join,
@@ -427,9 +428,8 @@ def post_edit(request, post_id):
 def thread_edit(request, community_slug, thread_id):
     """Retitle and retag a thread: the author of its opening post and the coordinators."""
     thread = _visible_thread(request, community_slug, thread_id)
-    opening = thread.posts.get(is_opening=True)
-    opening.thread = thread
-    _require_edit(request, opening)
+    if not permissions.can_edit_thread(request.user, thread, membership_of(request.user, thread.community)):
+        raise PermissionDenied("Only the thread's author, while a member, and the coordinators can change it.")
     if request.method == "POST":
         form = ThreadEditForm(request.POST)
         if _submit(form, lambda data: posting.thread_edit(actor=request.user, thread=thread, **data)):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from communities.models import Community
 from communities.services import membership_of
-from cop_platform.markdown import render_markdown_with_mentions
+from cop_platform.markdown import MENTION_RE, render_markdown_with_mentions
 from cop_platform.ratelimit import allow
 
 from .. import permissions
@@ -26,15 +26,22 @@ from .following import follow_on_post
 from .notifying import notify_about_post
 
 
-def _mention_url(username: str) -> str | None:
-    """Mentions link only to members who exist (the resolver is asked once per name)."""
-    if get_user_model().objects.filter(username=username, is_active=True).exists():
-        return reverse("members:profile", kwargs={"username": username})
-    return None
-
-
 def render_body(body: str) -> tuple[str, list[str]]:
-    return render_markdown_with_mentions(body, mention_resolver=_mention_url)
+    """Render a post body; `@name` links only to members who exist, looked up in one query
+    for all the names in the text (the live preview calls this on every pause in typing)."""
+    candidates = {match.group(1) for match in MENTION_RE.finditer(body or "")}
+    existing = set(
+        get_user_model().objects.filter(username__in=candidates, is_active=True).values_list("username", flat=True)
+        if candidates
+        else []
+    )
+
+    def profile_url(username: str) -> str | None:
+        if username in existing:
+            return reverse("members:profile", kwargs={"username": username})
+        return None
+
+    return render_markdown_with_mentions(body, mention_resolver=profile_url)
 
 
 def _check_rate(actor, *, new_thread: bool) -> None:
@@ -192,9 +199,8 @@ def post_edit(*, actor, post: Post, body: str) -> Post:
 
 def thread_edit(*, actor, thread: Thread, title: str, tags=None) -> Thread:
     """Retitle or retag a thread: its author and the coordinators."""
-    opening = thread.posts.get(is_opening=True)
     membership = membership_of(actor, thread.community)
-    if not permissions.can_edit_post(actor, opening, membership):
+    if not permissions.can_edit_thread(actor, thread, membership):
         raise PermissionDenied("You cannot edit this thread.")
     title = (title or "").strip()
     if not title:

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from discussions.models import Post, Thread
-from discussions.services.posting import post_delete, post_edit, post_reply, thread_create
+from discussions.services.posting import post_delete, post_edit, post_reply, render_body, thread_create, thread_edit
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 from tests.html_safety import assert_inert
@@ -175,3 +175,20 @@ def test_mentions_link_to_existing_members_only(community, active_membership, me
 def test_staff_can_post_anywhere(staff):
     community = CommunityFactory(visibility="hidden")
     assert make_thread(community=community, author=staff).pk
+
+
+def test_coordinator_can_still_retitle_after_the_opening_post_was_deleted(
+    community, active_membership, member, coordinator
+):
+    thread = make_thread(community=community, author=member, title="Typo in titel")
+    post_delete(actor=member, post=thread.posts.get(is_opening=True))
+    thread_edit(actor=coordinator, thread=thread, title="Typo in title")
+    assert Thread.objects.get(pk=thread.pk).title == "Typo in title"
+
+
+def test_mentions_in_a_long_post_cost_one_lookup(other_member, django_assert_max_num_queries):
+    body = " ".join(f"@someone{i}" for i in range(200)) + " and @otto"
+    with django_assert_max_num_queries(1):
+        html, mentioned = render_body(body)
+    assert mentioned == ["otto"]
+    assert html.count('class="mention"') == 1
