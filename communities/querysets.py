@@ -56,6 +56,18 @@ class CommunityQuerySet(models.QuerySet):
         return self.prefetch_related("tags")
 
 
+def content_readers(community, users):
+    """The inverse of `content_visible_to`: which of `users` (a User queryset) may read this
+    community's content. Kept beside it so the two rules change together; used where one
+    question about many people must be one query (who may be notified of a post)."""
+    users = users.filter(is_active=True)
+    if community.visibility == "public":
+        return users
+    membership = apps.get_model("communities", "Membership")
+    members = membership.objects.filter(community=community, state="active").values("user_id")
+    return users.filter(Q(is_staff=True) | Q(pk__in=members))
+
+
 class MembershipQuerySet(models.QuerySet):
     def active(self):
         return self.filter(state="active")

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from communities.models import Community
+from communities.querysets import content_readers
 
 
 class ThreadQuerySet(models.QuerySet):
@@ -23,6 +24,19 @@ class ThreadQuerySet(models.QuerySet):
 
     def unanswered_questions(self):
         return self.filter(kind="question", accepted_post=None)
+
+
+def thread_readers(thread, users):
+    """The inverse of `ThreadQuerySet.visible_to` for one thread: which of `users` may read it
+    (one query however many people are asked)."""
+    readers = content_readers(thread.community, users)
+    if thread.hidden_at is None:
+        return readers
+    membership = apps.get_model("communities", "Membership")
+    coordinators = membership.objects.filter(community=thread.community, state="active", role="coordinator").values(
+        "user_id"
+    )
+    return readers.filter(Q(is_staff=True) | Q(pk__in=coordinators))
 
 
 class PostQuerySet(models.QuerySet):

@@ -46,6 +46,27 @@ def notification_create(*, recipient, actor, kind: str, target, title: str, url:
         return None
 
 
+def notifications_create(*, actor, target, url: str, recipients) -> int:
+    """Record many notifications about one target at once: `recipients` is a list of
+    (user, kind, title). Duplicates of an existing (recipient, kind, target) are skipped by the
+    unique constraint, so a retried task notifies nobody twice."""
+    target_type = ContentType.objects.get_for_model(target)
+    rows = [
+        Notification(
+            recipient=user,
+            actor=actor,
+            kind=kind,
+            target_type=target_type,
+            target_id=target.pk,
+            title=title[:300],
+            url=url,
+        )  # fmt: skip
+        for user, kind, title in recipients
+        if actor is None or user.pk != actor.pk
+    ]
+    return len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
+
+
 def visible_notifications(user, notifications: Iterable[Notification]) -> list[Notification]:
     """Drop notifications whose target `user` may no longer see: one query per target type."""
     notifications = list(notifications)

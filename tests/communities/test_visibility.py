@@ -2,10 +2,12 @@
 its content. Every page, search, feed, digest and /manage/ relies on these two querysets."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
 from communities import permissions
 from communities.models import Community
+from communities.querysets import content_readers
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.members.factories import UserFactory
 
@@ -89,3 +91,17 @@ def test_visibility_queries_return_each_community_once(world):
     staff_like_member = people["member"]
     slugs = list(Community.objects.visible_to(staff_like_member).values_list("slug", flat=True))
     assert len(slugs) == len(set(slugs))
+
+
+def test_content_readers_is_the_exact_inverse_of_content_visible_to(world):
+    communities, people = world
+    signed_in = [person for person in people.values() if person.is_authenticated]
+    users = get_user_model().objects.filter(pk__in=[person.pk for person in signed_in])
+    for community in communities.values():
+        readers = set(content_readers(community, users).values_list("username", flat=True))
+        expected = {
+            person.username
+            for person in signed_in
+            if Community.objects.content_visible_to(person).filter(pk=community.pk).exists()
+        }
+        assert readers == expected, community.slug

@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from communities.models import AuditEntry
 from communities.services import membership_ban
@@ -213,3 +215,25 @@ def test_banned_member_loses_access_to_private_threads():
     membership_ban(actor=coordinator, community=private, user=banned)
     assert not Thread.objects.visible_to(banned).filter(pk=thread.pk).exists()
     assert not Thread.objects.visible_to(UserFactory()).filter(pk=thread.pk).exists()
+
+
+def _queries_to_notify(thread, author, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        make_reply(thread=thread, author=author)
+    with CaptureQueriesContext(connection) as captured:
+        for callback in callbacks:
+            callback()
+    return len(captured)
+
+
+def test_notifying_costs_the_same_queries_for_3_or_40_followers(
+    thread, coordinator, django_capture_on_commit_callbacks
+):
+    for _ in range(3):
+        make_reply(thread=thread, author=MembershipFactory(community=thread.community).user)
+    few = _queries_to_notify(thread, coordinator, django_capture_on_commit_callbacks)
+    for _ in range(37):
+        make_reply(thread=thread, author=MembershipFactory(community=thread.community).user)
+    many = _queries_to_notify(thread, coordinator, django_capture_on_commit_callbacks)
+    assert few == many
+    assert Notification.objects.filter(kind="followed_post").count() >= 40
