@@ -20,10 +20,9 @@ from communities.services import membership_of
 from cop_platform.markdown import MENTION_RE, render_markdown_with_mentions
 from cop_platform.ratelimit import allow
 
-from .. import permissions
+from .. import permissions, tasks
 from ..models import MAX_PATH_DEPTH, PATH_STEP, Post, PostRevision, Thread
 from .following import follow_on_post
-from .notifying import notify_about_post
 
 
 def render_body(body: str) -> tuple[str, list[str]]:
@@ -120,7 +119,7 @@ def thread_create(
                 submission_key=submission_key,
             )
             follow_on_post(user=actor, thread=thread)
-            transaction.on_commit(lambda: notify_about_post(post_id=post.pk, mentioned=mentioned))
+            transaction.on_commit(lambda: tasks.notify_post.delay(post_id=post.pk, mentioned=mentioned))
     except IntegrityError:
         existing = _existing_submission(actor, submission_key)
         if existing is None:
@@ -171,7 +170,7 @@ def post_reply(*, actor, thread: Thread, body: str, parent: Post | None = None, 
                 reply_count=F("reply_count") + 1, last_activity_at=post.created_at
             )
             follow_on_post(user=actor, thread=thread)
-            transaction.on_commit(lambda: notify_about_post(post_id=post.pk, mentioned=mentioned))
+            transaction.on_commit(lambda: tasks.notify_post.delay(post_id=post.pk, mentioned=mentioned))
     except IntegrityError:
         existing = _existing_submission(actor, submission_key)
         if existing is None:

@@ -1,0 +1,14 @@
+"""Background work for discussions: thin wrappers over services, by id, safe to retry
+(notifications are unique per recipient, reason and post, so a second run adds nothing)."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from .services.notifying import notify_about_post
+
+RETRY = {"bind": True, "acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
+
+
+@shared_task(**RETRY)
+def notify_post(self, *, post_id: int, mentioned: list[str]):
+    notify_about_post(post_id=post_id, mentioned=mentioned)
