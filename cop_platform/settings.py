@@ -181,8 +181,19 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# Library files are private: their own storage outside MEDIA_ROOT (never served by the web
+# server directly), handed out only by the download view after the visibility check.
+RESOURCE_FILES_ROOT = env.path("RESOURCE_FILES_ROOT", default=BASE_DIR / "var" / "resource-files")
+RESOURCE_STORAGE_BACKEND = env.str("RESOURCE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "resources": {
+        "BACKEND": RESOURCE_STORAGE_BACKEND,
+        # Filesystem options; another backend (django-storages) reads its own settings.
+        "OPTIONS": {"location": str(RESOURCE_FILES_ROOT)}
+        if RESOURCE_STORAGE_BACKEND.endswith("FileSystemStorage")
+        else {},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -191,6 +202,14 @@ STORAGES = {
         )
     },
 }
+RESOURCE_MAX_UPLOAD_BYTES = env.int("RESOURCE_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+# How the download view hands over a file once it has checked visibility:
+# "django" streams it from Python; "x-accel" lets nginx send it (X-Accel-Redirect to
+# RESOURCE_X_ACCEL_PREFIX, an `internal` location aliased to RESOURCE_FILES_ROOT);
+# "storage-url" redirects to the storage's own (signed, short-lived) URL, e.g. S3 through
+# django-storages.
+RESOURCE_FILE_DELIVERY = env.str("RESOURCE_FILE_DELIVERY", default="django")
+RESOURCE_X_ACCEL_PREFIX = env.str("RESOURCE_X_ACCEL_PREFIX", default="/protected-resource-files/")
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 AVATAR_SIZE_PX = 256
 FILE_UPLOAD_PERMISSIONS = 0o640

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -15,8 +17,10 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("communities.urls")),
     path("", include("discussions.urls")),
+    path("", include("resources.urls")),
 ]
 
 if settings.DEBUG:
-    # Avatars in development; production lets the web server serve MEDIA_ROOT/avatars.
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Avatars in development; production lets the web server serve MEDIA_ROOT/avatars. (Library
+    # files live elsewhere, RESOURCE_FILES_ROOT, and only the download view serves them.)
+    urlpatterns += static(f"{settings.MEDIA_URL}avatars/", document_root=Path(settings.MEDIA_ROOT) / "avatars")

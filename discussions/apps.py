@@ -6,16 +6,18 @@ class DiscussionsConfig(AppConfig):
     verbose_name = "Discussions"
 
     def ready(self):
+        from communities.origins import register_origin
         from communities.sections import CommunitySection, register_section
         from members.notifications import register_target
 
         from .models import Post
-        from .selectors import community_home_section
+        from .selectors import community_home_section, thread_as_origin
 
         def visible_post_ids(user, ids):
             return set(Post.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
         register_target(Post, visible_post_ids)
+        register_origin("thread", thread_as_origin)
         register_section(
             CommunitySection(
                 name="discussions",

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Subquery
 
+from communities.origins import Origin
 from communities.services import membership_of
 
 from . import permissions
@@ -144,3 +145,17 @@ def community_home_section(community, user) -> dict:
         "can_start": user.is_authenticated
         and permissions.can_start_thread(user, community, membership_of(user, community)),
     }
+
+
+def thread_as_origin(user, thread_id: int) -> Origin | None:
+    """A thread as the origin of a documented practice ("Document this"), if `user` may see it."""
+    thread = Thread.objects.visible_to(user).select_related("community").filter(pk=thread_id).first()
+    if thread is None:
+        return None
+    return Origin(
+        object=thread,
+        title=thread.title,
+        url=thread.get_absolute_url(),
+        community=thread.community,
+        tags=list(thread.tags.names()),
+    )

@@ -4,3 +4,20 @@ from django.apps import AppConfig
 class ResourcesConfig(AppConfig):
     name = "resources"
     verbose_name = "Resource library"
+
+    def ready(self):
+        from communities.origins import register_backlinks, register_follow_ups
+        from communities.sections import CommunitySection, register_section
+
+        from .selectors import community_home_section, document_this, documented_from
+
+        register_backlinks("resources", documented_from)
+        register_follow_ups("resources", document_this)
+        register_section(
+            CommunitySection(
+                name="resources",
+                template="resources/partials/_community_latest.html",
+                context=community_home_section,
+                order=20,
+            )
+        )

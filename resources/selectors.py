@@ -1,0 +1,60 @@
+"""Reads that assemble the library's pages."""
+
+from django.db.models import Q
+from django.urls import reverse
+
+from communities.origins import Backlink
+from communities.services import membership_of
+
+from . import permissions
+from .models import Resource
+
+SORTS = {
+    "newest": ("-created_at", "-pk"),
+    "downloads": ("-download_count", "-created_at"),
+    "updated": ("-updated_at", "-pk"),
+}
+
+
+def library(*, community, user, kind="", tag="", language="", q="", sort="newest", archived=False):
+    """The library listing: featured first, then by the chosen order."""
+    resources = Resource.objects.visible_to(user).filter(community=community).for_listing()
+    resources = resources.filter(archived_at__isnull=not archived)
+    if kind:
+        resources = resources.filter(kind=kind)
+    if tag:
+        resources = resources.filter(tags__slug=tag)
+    if language:
+        resources = resources.filter(language=language)
+    if q:
+        resources = resources.filter(
+            Q(title__icontains=q) | Q(summary__icontains=q) | Q(body__icontains=q) | Q(url__icontains=q)
+            | Q(versions__original_name__icontains=q)
+        )  # fmt: skip
+    return resources.order_by("-is_featured", *SORTS.get(sort, SORTS["newest"])).distinct()
+
+
+def documented_from(obj, user) -> list[Backlink]:
+    """Library entries made from `obj` (a thread) that `user` may see: the thread's back-link."""
+    resources = Resource.objects.visible_to(user).from_origin(obj).order_by("created_at")
+    return [Backlink(title=r.title, url=r.get_absolute_url(), label=r.get_kind_display()) for r in resources[:10]]
+
+
+def community_home_section(community, user) -> dict:
+    """The "Latest in the library" section of a community's home page."""
+    latest = list(Resource.objects.visible_to(user).filter(community=community).current().for_listing()[:5])
+    return {
+        "community": community,
+        "resources": latest,
+        "can_add": user.is_authenticated
+        and permissions.can_add_resource(user, community, membership_of(user, community)),
+    }
+
+
+def document_this(obj, user) -> list[Backlink]:
+    """On a thread: "Document this as a practice", for members who may add to the library."""
+    community = obj.community
+    if not (user.is_authenticated and permissions.can_add_resource(user, community, membership_of(user, community))):
+        return []
+    url = reverse("resources:new", kwargs={"community_slug": community.slug})
+    return [Backlink(title="Document this as a practice", url=f"{url}?kind=practice&origin=thread:{obj.pk}", label="")]

@@ -1,0 +1,232 @@
+"""Every write to the library: adding files, links and practices, new versions, edits,
+curation (feature, archive) and deletion.
+
+Files are checked (resources.uploads) before anything is written; a file is saved under a
+random name inside the same transaction as its row, and removed again if the transaction
+fails, so a failed upload leaves nothing behind. Deleting a resource or a version removes its
+files after the deletion commits.
+"""
+
+import secrets
+from contextlib import contextmanager
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from communities.models import AuditEntry, Community
+from communities.services import membership_of
+from cop_platform.markdown import render_markdown
+
+from . import permissions
+from .models import Resource, ResourceKind, ResourceVersion
+from .uploads import check_upload
+
+EDITABLE_FIELDS = ("title", "summary", "language", "licence", "url", "body", "review_by")
+
+
+def _audit(*, resource, actor, action, detail=""):
+    AuditEntry.objects.create(
+        community=resource.community, actor=actor, action=action, detail=(detail or resource.title)[:300]
+    )
+
+
+def _validate_link(url: str) -> None:
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValidationError({"url": "Links must start with http:// or https://."})
+
+
+def _render(resource: Resource) -> None:
+    resource.body_html = render_markdown(resource.body) if resource.kind == ResourceKind.PRACTICE else ""
+
+
+@contextmanager
+def _files_removed_on_failure():
+    """Collect the names of files stored inside the block; if the block fails (and with it the
+    transaction that would have recorded them), delete those files so nothing is left behind."""
+    stored: list[ResourceVersion] = []
+    try:
+        yield stored
+    except BaseException:
+        for version in stored:
+            version.file.storage.delete(version.file.name)
+        raise
+
+
+def resource_create(
+    *, actor, community: Community, kind: str, title: str, tags=(), upload=None, origin=None, **fields
+) -> Resource:
+    """Add a file, a link or a documented practice: active members (and staff). A practice
+    may name its origin (the thread it was documented from, already checked as visible)."""
+    if not permissions.can_add_resource(actor, community, membership_of(actor, community)):
+        raise PermissionDenied("Only members of this community can add to its library.")
+    unknown = set(fields) - set(EDITABLE_FIELDS) - {"owner"}
+    if unknown:
+        raise TypeError(f"Unknown resource fields: {sorted(unknown)}")
+    if kind not in ResourceKind.values:
+        raise ValidationError({"kind": "Choose a file, a link or a practice."})
+    resource = Resource(community=community, kind=kind, title=(title or "").strip(), author=actor, **fields)
+    if kind == ResourceKind.LINK:
+        _validate_link(resource.url)
+    if kind == ResourceKind.PRACTICE:
+        resource.owner = resource.owner or actor
+        if not resource.body.strip():
+            raise ValidationError({"body": "Write the practice before saving it."})
+    if origin is not None:
+        resource.origin_type = ContentType.objects.get_for_model(origin.object)
+        resource.origin_id = origin.object.pk
+        resource.origin_title = origin.title[:200]
+        resource.origin_url = origin.url[:500]
+    checked = _checked(upload) if kind == ResourceKind.FILE else None
+    _render(resource)
+    resource.full_clean(exclude=["author", "owner", "current_version", "origin_type"])
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        resource.save()
+        resource.tags.set(list(tags))
+        if checked is not None:
+            stored.append(_store_version(resource=resource, actor=actor, upload=upload, checked=checked, note=""))
+        _audit(resource=resource, actor=actor, action="resource_added")
+    return resource
+
+
+def _checked(upload):
+    if upload is None:
+        raise ValidationError({"upload": "Choose a file to upload."})
+    try:
+        return check_upload(upload)
+    except ValidationError as error:
+        raise ValidationError({"upload": error.messages}) from error
+
+
+def _store_version(*, resource: Resource, actor, upload, checked, note: str) -> ResourceVersion:
+    """Number, store and record one file. Caller holds a transaction and the resource lock."""
+    number = (resource.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    version = ResourceVersion(
+        resource=resource,
+        number=number,
+        storage_token=secrets.token_hex(16),
+        extension=checked.extension,
+        original_name=checked.display_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        note=note.strip()[:300],
+        uploaded_by=actor,
+    )
+    upload.seek(0)
+    version.file.save("upload", upload, save=False)  # upload_to ignores the name: random
+    version.save()
+    Resource.objects.filter(pk=resource.pk).update(current_version=version, updated_at=timezone.now())
+    resource.current_version = version
+    return version
+
+
+def version_add(*, actor, resource: Resource, upload, note: str = "") -> ResourceVersion:
+    """Upload a new version of a file: it becomes the current one, older ones stay."""
+    if resource.kind != ResourceKind.FILE:
+        raise ValidationError("Only uploaded files have versions.")
+    if not permissions.can_edit_resource(actor, resource, membership_of(actor, resource.community)):
+        raise PermissionDenied("Only the author and the coordinators can upload a new version.")
+    checked = _checked(upload)
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        Resource.objects.select_for_update().get(pk=resource.pk)  # one numbering at a time
+        version = _store_version(resource=resource, actor=actor, upload=upload, checked=checked, note=note)
+        stored.append(version)
+        _audit(
+            resource=resource,
+            actor=actor,
+            action="resource_version_added",
+            detail=f"{resource.title} v{version.number}",
+        )
+    return version
+
+
+def version_delete(*, actor, version: ResourceVersion) -> None:
+    """Delete one version and its file; the last remaining version cannot be deleted (delete
+    the resource instead)."""
+    resource = version.resource
+    if not permissions.can_edit_resource(actor, resource, membership_of(actor, resource.community)):
+        raise PermissionDenied("Only the author and the coordinators can delete versions.")
+    with transaction.atomic():
+        Resource.objects.select_for_update().get(pk=resource.pk)
+        if resource.versions.count() <= 1:
+            raise ValidationError("This is the only version. Delete the resource instead.")
+        name, storage = version.file.name, version.file.storage
+        version.delete()
+        latest = resource.versions.order_by("-number").first()
+        Resource.objects.filter(pk=resource.pk).update(current_version=latest)
+        resource.current_version = latest
+        _audit(
+            resource=resource,
+            actor=actor,
+            action="resource_version_deleted",
+            detail=f"{resource.title} v{version.number}",
+        )
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def resource_update(*, actor, resource: Resource, tags=None, **fields) -> Resource:
+    """Edit a resource's description (and a practice's text): its author or owner while a
+    member, and the coordinators."""
+    if not permissions.can_edit_resource(actor, resource, membership_of(actor, resource.community)):
+        raise PermissionDenied("Only the author and the coordinators can edit this.")
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown resource fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(resource, name, value)
+    if resource.kind == ResourceKind.LINK:
+        _validate_link(resource.url)
+    _render(resource)
+    resource.updated_at = timezone.now()
+    resource.full_clean(exclude=["author", "owner", "current_version", "origin_type"])
+    with transaction.atomic():
+        resource.save()
+        if tags is not None:
+            resource.tags.set(list(tags))
+        _audit(resource=resource, actor=actor, action="resource_updated")
+    return resource
+
+
+def resource_delete(*, actor, resource: Resource) -> None:
+    """Delete a resource with all its versions; their files go once the deletion commits."""
+    if not permissions.can_delete_resource(actor, resource, membership_of(actor, resource.community)):
+        raise PermissionDenied("Only the author and the coordinators can delete this.")
+    files = [(v.file.storage, v.file.name) for v in resource.versions.all()]
+    with transaction.atomic():
+        _audit(resource=resource, actor=actor, action="resource_deleted")
+        resource.delete()
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
+
+
+def resource_set_featured(*, actor, resource: Resource, featured: bool) -> Resource:
+    if not permissions.can_curate(actor, resource.community, membership_of(actor, resource.community)):
+        raise PermissionDenied("Only coordinators can feature resources.")
+    with transaction.atomic():
+        Resource.objects.filter(pk=resource.pk).update(is_featured=featured)
+        resource.is_featured = featured
+        _audit(resource=resource, actor=actor, action="resource_featured" if featured else "resource_unfeatured")
+    return resource
+
+
+def resource_set_archived(*, actor, resource: Resource, archived: bool) -> Resource:
+    """Archive (keep, but out of the default listing) or bring back: coordinators."""
+    if not permissions.can_curate(actor, resource.community, membership_of(actor, resource.community)):
+        raise PermissionDenied("Only coordinators can archive resources.")
+    with transaction.atomic():
+        resource.archived_at = timezone.now() if archived else None
+        Resource.objects.filter(pk=resource.pk).update(archived_at=resource.archived_at)
+        _audit(resource=resource, actor=actor, action="resource_archived" if archived else "resource_unarchived")
+    return resource
+
+
+def resource_record_download(*, resource: Resource, version: ResourceVersion) -> None:
+    """Count a download (of the resource and of that version). The caller has already
+    applied the visibility policy."""
+    Resource.objects.filter(pk=resource.pk).update(download_count=F("download_count") + 1)
+    ResourceVersion.objects.filter(pk=version.pk).update(download_count=F("download_count") + 1)
+
+
+def resource_record_view(*, resource: Resource) -> None:
+    Resource.objects.filter(pk=resource.pk).update(view_count=F("view_count") + 1)
