@@ -6,6 +6,16 @@ class ResourcesConfig(AppConfig):
     verbose_name = "Resource library"
 
     def ready(self):
+        from django.core.signals import setting_changed
+        from django.utils.functional import empty
+
+        from .models import library_storage
+
+        def forget_library_storage(*, setting, **kwargs):
+            if setting == "STORAGES":
+                library_storage._wrapped = empty
+
+        setting_changed.connect(forget_library_storage, weak=False)
         from communities.origins import register_backlinks, register_follow_ups
         from communities.sections import CommunitySection, register_section
 

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import LazyObject
 from taggit.managers import TaggableManager
 
 from communities.models import Community
@@ -22,8 +23,19 @@ from .querysets import ResourceQuerySet
 LANGUAGE_CHOICES = sorted(LANGUAGES, key=lambda pair: pair[1])
 
 
+class _LibraryStorage(LazyObject):
+    """STORAGES["resources"], looked up when first used (and again after the setting changes,
+    see apps.py), so tests and deployments can point it elsewhere."""
+
+    def _setup(self):
+        self._wrapped = storages["resources"]
+
+
+library_storage = _LibraryStorage()
+
+
 def resource_storage():
-    return storages["resources"]
+    return library_storage
 
 
 class ResourceKind(models.TextChoices):
