@@ -20,10 +20,10 @@ def upload(name, content):
 @pytest.mark.parametrize(
     ("make", "content_type"),
     [
-        (lambda: pdf(), "application/pdf"),
-        (lambda: png(), "image/png"),
-        (lambda: docx(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-        (lambda: odt(), "application/vnd.oasis.opendocument.text"),
+        (pdf, "application/pdf"),
+        (png, "image/png"),
+        (docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (odt, "application/vnd.oasis.opendocument.text"),
         (lambda: upload("data.csv", b"district,boreholes\nKisumu,12\n"), "text/csv"),
         (lambda: upload("notes.txt", "Kéré's notes, UTF-8 ✓\n".encode()), "text/plain"),
         (lambda: zipped("bundle.zip", {"a.txt": "hello"}), "application/zip"),
