@@ -13,6 +13,8 @@ PY := $(VENV)/bin/python
 ADDR ?= 127.0.0.1:8000
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-x tests/communities"`.
 PYTEST_ARGS ?=
+# Test processes in parallel (pytest-xdist); `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= auto
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
@@ -63,7 +65,7 @@ run: $(RUN_STAMP)
 	$(PY) manage.py runserver $(ADDR)
 
 test: $(DEV_STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
