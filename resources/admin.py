@@ -1,0 +1,388 @@
+"""The library in the admin: curation on the coordinator panel (/manage/) and the same tools
+for staff on /admin/.
+
+Members add and edit resources on the site; here coordinators feature, archive and delete
+them. Nothing is edited in a form: every change is an action that calls `resources.services`
+row by row, so featuring a resource here writes the same audit entry as the button on its
+page, and deleting one removes its files from storage once the deletion commits. Deleting
+asks first, on a page that names what will go.
+
+Both sites share one admin per model (the `...AdminBase` classes) and differ only in scope,
+as in communities/admin.py.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Count, Sum
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+
+from cop_platform.admin_sites import CoordinatedCommunityFilter, CoordinatorScopedAdmin, ServiceAdmin, coordinator_site
+
+from . import services
+from .models import Resource, ResourceKind, ResourceVersion
+
+ROWS_LISTED = 20  # rows named on the delete confirmation page; the rest are counted
+DELETE_CONFIRMATION_TEMPLATE = "admin/resources/delete_confirmation.html"
+
+
+def _site_link(url: str):
+    """A link to the page on the site itself. The text is fixed and the address comes from
+    `reverse` (ids and slugs), both escaped by format_html."""
+    return format_html('<a href="{}">View on the site</a>', url)
+
+
+class LibraryAdmin(ServiceAdmin):
+    """Read-only admins whose only writes are actions that call the library services. Listed
+    first among an admin's bases so that this read-only rule wins over the scope's."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def describe(self, row) -> str:
+        """How a selected row is named on the delete confirmation page."""
+        return str(row)
+
+    def file_totals(self, queryset) -> tuple[int, int]:
+        """(number of stored files, their bytes) that deleting `queryset` removes."""
+        raise NotImplementedError
+
+    def delete_after_confirming(self, request, queryset, *, action: str, delete, done: str):
+        """Deleting in two steps: the changelist's POST answers a page naming the selected
+        rows and the files that will go; that page posts back with `confirm=yes` and the same
+        selection, and then `delete(row)` runs for each row. Returns the page to show, or
+        None when done (the admin then redirects to the changelist)."""
+        if request.POST.get("confirm") == "yes":
+            self.apply_per_row(request, queryset, delete, done=done)
+            return None
+        rows = list(self.rows_to_describe(queryset)[: ROWS_LISTED + 1])
+        count = len(rows) if len(rows) <= ROWS_LISTED else queryset.count()
+        files, size = self.file_totals(queryset)
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Delete {count} {self.opts.verbose_name if count == 1 else self.opts.verbose_name_plural}?",
+            "opts": self.opts,
+            "rows": [self.describe(row) for row in rows[:ROWS_LISTED]],
+            "count": count,
+            "more": count - min(count, ROWS_LISTED),
+            "files": files,
+            "size": size,
+            "action": action,
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "changelist_url": request.get_full_path(),
+        }
+        return TemplateResponse(request, DELETE_CONFIRMATION_TEMPLATE, context)
+
+    def rows_to_describe(self, queryset):
+        return queryset
+
+
+def _keep(modeladmin, request, rows, keep, *, skipped: str) -> list:
+    """The rows for which `keep(row)` holds, with a warning counting the others (featuring a
+    resource twice would only add a second audit entry)."""
+    rows = list(rows)
+    kept = [row for row in rows if keep(row)]
+    if len(kept) < len(rows):
+        modeladmin.message_user(request, f"Skipped {len(rows) - len(kept)} {skipped}.", messages.WARNING)
+    return kept
+
+
+def _curation(name: str, description: str, *, keep, skipped: str, change, done: str):
+    """An action that calls `change(actor, resource)` for each selected resource that `keep`s."""
+
+    def run(modeladmin, request, queryset):
+        rows = _keep(modeladmin, request, queryset, keep, skipped=skipped)
+        modeladmin.apply_per_row(request, rows, lambda resource: change(request.user, resource), done=done)
+
+    run.__name__ = name
+    return admin.action(description=description)(run)
+
+
+CURATION_ACTIONS = (
+    _curation(
+        "feature_resources",
+        "Feature on the library's front",
+        keep=lambda resource: not resource.is_featured,
+        skipped="already featured",
+        change=lambda actor, resource: services.resource_set_featured(actor=actor, resource=resource, featured=True),
+        done="Featured",
+    ),
+    _curation(
+        "unfeature_resources",
+        "Stop featuring",
+        keep=lambda resource: resource.is_featured,
+        skipped="that were not featured",
+        change=lambda actor, resource: services.resource_set_featured(actor=actor, resource=resource, featured=False),
+        done="No longer featured",
+    ),
+    _curation(
+        "archive_resources",
+        "Archive (kept, but out of the library's listing)",
+        keep=lambda resource: not resource.is_archived,
+        skipped="already archived",
+        change=lambda actor, resource: services.resource_set_archived(actor=actor, resource=resource, archived=True),
+        done="Archived",
+    ),
+    _curation(
+        "unarchive_resources",
+        "Bring back from the archive",
+        keep=lambda resource: resource.is_archived,
+        skipped="that were not archived",
+        change=lambda actor, resource: services.resource_set_archived(actor=actor, resource=resource, archived=False),
+        done="Back in the library",
+    ),
+)
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("current", "Current"), ("archived", "Archived")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "current":
+            return queryset.filter(archived_at=None)
+        if self.value() == "archived":
+            return queryset.filter(archived_at__isnull=False)
+        return queryset
+
+
+# --- Versions, as shown on a resource's page ---------------------------------------------------
+
+
+class VersionDisplay:
+    """How a version is shown in both the inline and the version list."""
+
+    @admin.display(description="size", ordering="size")
+    def file_size(self, version):
+        return filesizeformat(version.size)
+
+    @admin.display(description="")
+    def download(self, version):
+        return format_html('<a href="{}">Download</a>', version.get_download_url())
+
+
+class VersionInline(VersionDisplay, admin.TabularInline):
+    """The versions of a file, newest first, read-only. Deleting one is an action on the
+    version list (through the service, which keeps the last one)."""
+
+    model = ResourceVersion
+    verbose_name = "version"
+    verbose_name_plural = "versions (newest first)"
+    fields = readonly_fields = (
+        "number",
+        "original_name",
+        "file_size",
+        "content_type",
+        "note",
+        "uploaded_by",
+        "created_at",
+        "download_count",
+        "download",
+    )
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    # Shown wherever the resource itself may be viewed: coordinators hold no model
+    # permissions, so the inline follows the resource's admin (scoped on /manage/).
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site.get_model_admin(Resource).has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Resources ---------------------------------------------------------------------------------
+
+
+class ResourceAdminBase(LibraryAdmin):
+    list_display = (
+        "title",
+        "community",
+        "kind",
+        "author",
+        "is_featured",
+        "archived",
+        "download_count",
+        "created_at",
+        "on_site",
+    )
+    search_fields = ("title", "summary", "author__username", "author__display_name")
+    list_select_related = ("community", "author")
+    actions = (*CURATION_ACTIONS, "delete_resources")
+    common_fields = (
+        "title",
+        "community",
+        "kind",
+        "author",
+        "summary",
+        "topic_tags",
+        "language",
+        "licence",
+    )
+    fields_of_kind = {
+        ResourceKind.FILE: (),
+        ResourceKind.LINK: ("url",),
+        ResourceKind.PRACTICE: ("body", "owner", "review_by"),
+    }
+    figures = ("is_featured", "archived_at", "download_count", "view_count", "created_at", "updated_at", "on_site")
+    readonly_fields = (*common_fields, "url", "body", "owner", "review_by", "documented_from", *figures)
+
+    def get_fields(self, request, obj=None):
+        """The fields the resource's kind uses (a file has no address, a link no text)."""
+        if obj is None:
+            return self.readonly_fields
+        origin = ("documented_from",) if obj.origin_title or obj.origin_url else ()
+        return (*self.common_fields, *self.fields_of_kind.get(obj.kind, ()), *origin, *self.figures)
+
+    def get_inlines(self, request, obj):
+        return (VersionInline,) if obj is not None and obj.kind == ResourceKind.FILE else ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("community", "author", "owner")
+
+    def describe(self, resource):
+        files = f", {resource.file_count} file{'s' if resource.file_count != 1 else ''}" if resource.file_count else ""
+        return f"{resource.title} ({resource.community.name}{files})"
+
+    def rows_to_describe(self, queryset):
+        return queryset.annotate(file_count=Count("versions"))
+
+    def file_totals(self, queryset):
+        totals = ResourceVersion.objects.filter(resource__in=queryset.values("pk")).aggregate(
+            files=Count("pk"), size=Sum("size")
+        )
+        return totals["files"], totals["size"] or 0
+
+    @admin.display(description="archived", boolean=True, ordering="archived_at")
+    def archived(self, resource):
+        return resource.is_archived
+
+    @admin.display(description="topic tags")
+    def topic_tags(self, resource):
+        return ", ".join(resource.tags.names())
+
+    @admin.display(description="documented from")
+    def documented_from(self, resource):
+        url = resource.origin_url
+        # Only the platform's own paths are linked (they are copied from the thread's page).
+        if url.startswith("/") and not url.startswith("//"):
+            return format_html('<a href="{}">{}</a>', url, resource.origin_title or url)
+        return resource.origin_title
+
+    @admin.display(description="on the site")
+    def on_site(self, resource):
+        return _site_link(resource.get_absolute_url())
+
+    @admin.action(description="Delete with their files…")
+    def delete_resources(self, request, queryset):
+        return self.delete_after_confirming(
+            request,
+            queryset,
+            action="delete_resources",
+            delete=lambda resource: services.resource_delete(actor=request.user, resource=resource),
+            done="Deleted",
+        )
+
+
+@admin.register(Resource, site=coordinator_site)
+class ResourceManageAdmin(ResourceAdminBase, CoordinatorScopedAdmin, admin.ModelAdmin):
+    """The libraries of the communities a coordinator runs, archived resources included."""
+
+    list_filter = ("kind", "is_featured", ArchivedFilter, CoordinatedCommunityFilter)
+
+
+@admin.register(Resource)
+class ResourceAdmin(ResourceAdminBase, admin.ModelAdmin):
+    list_filter = ("kind", "is_featured", ArchivedFilter, ("community", admin.RelatedOnlyFieldListFilter))
+
+
+# --- Versions ----------------------------------------------------------------------------------
+
+
+class ResourceVersionAdminBase(VersionDisplay, LibraryAdmin):
+    list_display = (
+        "original_name",
+        "resource",
+        "number",
+        "community",
+        "file_size",
+        "uploaded_by",
+        "created_at",
+        "download_count",
+        "download",
+    )
+    search_fields = ("original_name", "resource__title", "uploaded_by__username", "uploaded_by__display_name")
+    list_select_related = ("resource__community", "uploaded_by")
+    ordering = ("-created_at",)
+    actions = ("delete_versions",)
+    fields = readonly_fields = (
+        "resource",
+        "community",
+        "number",
+        "original_name",
+        "file_size",
+        "content_type",
+        "note",
+        "uploaded_by",
+        "created_at",
+        "download_count",
+        "download",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("resource__community", "uploaded_by")
+
+    def describe(self, version):
+        return f"{version.original_name} (version {version.number} of {version.resource.title})"
+
+    def file_totals(self, queryset):
+        totals = queryset.aggregate(files=Count("pk"), size=Sum("size"))
+        return totals["files"], totals["size"] or 0
+
+    @admin.display(description="community", ordering="resource__community__name")
+    def community(self, version):
+        return version.resource.community.name
+
+    @admin.action(description="Delete these versions and their files…")
+    def delete_versions(self, request, queryset):
+        return self.delete_after_confirming(
+            request,
+            queryset,
+            action="delete_versions",
+            delete=lambda version: services.version_delete(actor=request.user, version=version),
+            done="Versions deleted",
+        )
+
+
+@admin.register(ResourceVersion, site=coordinator_site)
+class ResourceVersionManageAdmin(ResourceVersionAdminBase, CoordinatorScopedAdmin, admin.ModelAdmin):
+    community_path = "resource__community"
+    list_filter = (CoordinatedCommunityFilter,)
+
+
+@admin.register(ResourceVersion)
+class ResourceVersionAdmin(ResourceVersionAdminBase, admin.ModelAdmin):
+    list_filter = (("resource__community", admin.RelatedOnlyFieldListFilter),)
