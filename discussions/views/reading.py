@@ -1,0 +1,184 @@
+"""The reading pages: the thread list, the thread page with its nested replies, the "continue
+this thread" page, a post's permalink and its earlier versions."""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from communities.models import Community
+from communities.services import membership_of
+
+from .. import permissions, selectors
+from ..forms import ReplyForm, ThreadFilterForm, new_submission_key
+from ..models import FlagReason, Post, Thread, ThreadReadState
+from ..services import following
+from ._shared import (
+    _content_community,
+    _post_location,
+    _post_page,
+    _posting_refusal,
+    _query_without,
+    _visible_community,
+    _visible_post,
+    _visible_thread,
+    _with_reaction_buttons,
+)
+
+MAX_INDENT = 6  # indent levels the stylesheet draws; deeper replies line up with the sixth
+
+
+# --- The thread list -----------------------------------------------------------------------------
+
+
+def thread_list(request, community_slug):
+    """Pinned threads first, then latest activity; filtered by tag, kind or unanswered."""
+    community, membership = _content_community(request, community_slug)
+    filter_form = ThreadFilterForm(request.GET or None)
+    filters = filter_form.filters()
+    threads = selectors.threads_for_listing(community=community, user=request.user, **filters)
+    page_obj = Paginator(threads, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    for thread in page_obj:
+        thread.unread = request.user.is_authenticated and selectors.is_unread(thread)
+    return render(
+        request,
+        "discussions/thread_list.html",
+        {
+            "community": community,
+            "membership": membership,
+            "filter_form": filter_form,
+            "page_obj": page_obj,
+            "query": _query_without(request, "page"),
+            "filtered": any(filters.values()),
+            "active_tag": filters.get("tag", ""),
+            "query_without_tag": _query_without(request, "page", "tag"),
+            "can_start": request.user.is_authenticated
+            and permissions.can_start_thread(request.user, community, membership),
+        },
+    )
+
+
+# --- The thread page -----------------------------------------------------------------------------
+
+
+def thread_detail(request, community_slug, thread_id, thread_slug=None):
+    """A page of top-level replies with their subtrees. The short and wrong-slug addresses
+    (and a thread's address from before it was moved) redirect to the canonical one."""
+    community = _visible_community(request, community_slug)
+    thread = (
+        Thread.objects.visible_to(request.user)
+        .select_related("community", "author")
+        .filter(pk=thread_id, community=community)
+        .first()
+    )
+    if thread is None:
+        moved = Thread.objects.visible_to(request.user).select_related("community").filter(pk=thread_id).first()
+        if moved is None:
+            raise Http404("No such thread.")
+        thread = moved
+    if thread_slug != thread.slug or thread.community_id != community.pk:
+        url = thread.get_absolute_url()
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}" if query else url)
+    page = selectors.thread_page(thread=thread, user=request.user, page_number=request.GET.get("page"))
+    return _render_thread(request, thread, page)
+
+
+def thread_subtree(request, community_slug, thread_id, post_id):
+    """The replies below a deep post ("Continue this thread")."""
+    thread = _visible_thread(request, community_slug, thread_id)
+    root = get_object_or_404(thread.posts.all(), pk=post_id)
+    page = selectors.thread_page(thread=thread, user=request.user, root=root)
+    return _render_thread(request, thread, page, root=root)
+
+
+def _reply_refusal(user, thread, membership) -> tuple[str, bool]:
+    """Why the page shows no reply form, and whether joining would fix it."""
+    if thread.hidden_at is not None:
+        return "This thread is hidden, so nobody can reply.", False
+    if thread.is_closed:
+        return "This thread is closed to new replies.", False
+    if not user.is_authenticated:
+        return "Sign in to reply.", False
+    if thread.is_locked:
+        return "This thread is locked: only coordinators can reply.", False
+    return _posting_refusal(membership, action="reply")
+
+
+def _decorate_for_template(user, membership, posts, *, can_reply, can_accept) -> None:
+    """The per-post buttons the selector's flags do not cover (pure rules, no queries)."""
+    for post in posts:
+        post.indent = min(post.depth, MAX_INDENT)
+        post.can_see_revisions = user.is_authenticated and permissions.can_see_revisions(user, post, membership)
+        post.can_reply_here = can_reply and not post.is_deleted
+        post.reply_key = new_submission_key() if post.can_reply_here else ""
+        post.can_accept = can_accept and not (post.is_opening or post.is_deleted or post.is_hidden)
+        _with_reaction_buttons(post)
+
+
+def _render_thread(request, thread, page, *, root=None):
+    user, membership = request.user, page.membership
+    posts = [page.opening, *page.posts]
+    can_reply = user.is_authenticated and permissions.can_reply(user, thread, membership)
+    can_moderate = page.opening.can_moderate
+    can_accept = user.is_authenticated and permissions.can_accept_answer(user, thread, membership)
+    _decorate_for_template(user, membership, posts, can_reply=can_reply, can_accept=can_accept)
+
+    accepted = None
+    if thread.accepted_post_id:
+        accepted = next((post for post in posts if post.pk == thread.accepted_post_id), None) or (
+            Post.objects.select_related("author").filter(pk=thread.accepted_post_id).first()
+        )
+    first_unread_url = None
+    if page.first_unread is not None:
+        page.first_unread.thread = thread  # share the fetched row (and its community): no query
+        on_this_page = any(post.pk == page.first_unread.pk for post in posts)
+        first_unread_url = f"#post-{page.first_unread.pk}" if on_this_page else _post_location(page.first_unread)
+
+    follow = ""
+    if user.is_authenticated:
+        follow = ThreadReadState.objects.filter(thread=thread, user=user).values_list("follow", flat=True).first()
+        following.thread_mark_read(actor=user, thread=thread, until=max(post.created_at for post in posts))
+    reply_refusal, offer_join = ("", False) if can_reply else _reply_refusal(user, thread, membership)
+    context = {
+        "community": thread.community,
+        "thread": thread,
+        "page": page,
+        "page_obj": page.page,
+        "opening": page.opening,
+        "posts": page.posts,
+        "root": root,
+        "accepted": accepted,
+        "first_unread_url": first_unread_url,
+        "follow": follow or "",
+        "can_reply": can_reply,
+        "can_moderate": can_moderate,
+        "can_edit_thread": request.user.is_authenticated
+        and permissions.can_edit_thread(request.user, thread, page.membership),
+        "reply_refusal": reply_refusal,
+        "flag_reasons": FlagReason.choices,
+        "offer_join": offer_join,
+        "reply_form": ReplyForm(initial={"submission_key": new_submission_key()}),
+        "move_choices": (
+            Community.objects.coordinated_by(user).exclude(pk=thread.community_id).order_by("name")
+            if can_moderate
+            else []
+        ),
+    }
+    return render(request, "discussions/thread_detail.html", context)
+
+
+def post_permalink(request, post_id):
+    """/posts/<id>/: the page of its thread that shows the post, at the post."""
+    return redirect(_post_location(_visible_post(request, post_id)))
+
+
+def post_revisions(request, post_id):
+    """The earlier versions of a post, for its author and the coordinators (404 for others)."""
+    post = _visible_post(request, post_id)
+    membership = membership_of(request.user, post.thread.community)
+    if not permissions.can_see_revisions(request.user, post, membership):
+        raise Http404("No revisions to show.")
+    return _post_page(
+        request, "discussions/post_revisions.html", post, revisions=post.revisions.select_related("editor")
+    )

@@ -1,0 +1,185 @@
+"""Writing: starting a thread, replying, editing and deleting posts, retitling a thread, and the
+Markdown preview. A refused write comes back with the reason and everything typed kept."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from communities.permissions import is_active_member
+from communities.services import membership_of
+from cop_platform.ratelimit import allow
+
+from .. import permissions
+from ..forms import BODY_MAX_LENGTH, PostEditForm, ReplyForm, ThreadEditForm, ThreadForm, new_submission_key
+from ..services import posting
+from ._shared import (
+    _content_community,
+    _forbidden,
+    _post_location,
+    _post_page,
+    _preview_html,
+    _refuse_posting,
+    _require_edit,
+    _show_text,
+    _submit,
+    _typed,
+    _visible_post,
+    _visible_thread,
+)
+
+PREVIEW_PARTIAL = "discussions/partials/_preview.html"
+PREVIEWS_PER_MINUTE = 120
+
+
+# --- New threads ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_new(request, community_slug):
+    community, membership = _content_community(request, community_slug)
+    if not permissions.can_start_thread(request.user, community, membership):
+        return _refuse_posting(request, community, membership)
+    preview_html = None
+    if request.method == "GET":
+        form = ThreadForm(initial={"submission_key": new_submission_key()})
+    elif (preview_html := _preview_html(request)) is not None:
+        form = ThreadForm(initial=_typed(request))
+    else:
+        form = ThreadForm(request.POST)
+        try:
+            thread = _submit(form, lambda data: posting.thread_create(actor=request.user, community=community, **data))
+        except PermissionDenied:
+            return _refuse_posting(request, community, membership)
+        if thread is not None:
+            messages.success(request, "Your thread is started.")
+            return redirect(thread)
+    return render(
+        request,
+        "discussions/thread_form.html",
+        {"community": community, "form": form, "preview_html": preview_html},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Replying, editing, deleting -----------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def post_reply(request, community_slug, thread_id):
+    """Reply to the thread or to a post in it. A refused reply (too fast, empty) comes back
+    on a reply page with the message and the typed text."""
+    thread = _visible_thread(request, community_slug, thread_id)
+    membership = membership_of(request.user, thread.community)
+    parent = None
+    parent_id = request.POST.get("parent") or None
+    if parent_id is not None:
+        if not parent_id.isdigit():
+            raise Http404("No such post.")
+        parent = get_object_or_404(thread.posts.select_related("author"), pk=parent_id)
+        parent.thread = thread
+        parent.show_text = _show_text(request.user, parent, membership)
+    preview_html = _preview_html(request)
+    if preview_html is not None:
+        form = ReplyForm(initial=_typed(request))
+    else:
+        form = ReplyForm(request.POST)
+        try:
+            post = _submit(
+                form,
+                lambda data: posting.post_reply(
+                    actor=request.user, thread=thread, parent=parent, body=data["body"],
+                    submission_key=data["submission_key"],
+                ),
+            )  # fmt: skip
+        except PermissionDenied as error:
+            if thread.is_closed or thread.is_locked or is_active_member(membership):
+                return _forbidden(request, thread.community, str(error))
+            return _refuse_posting(request, thread.community, membership)
+        if post is not None:
+            post.thread = thread
+            messages.success(request, "Your reply is posted.")
+            return redirect(_post_location(post))
+    return render(
+        request,
+        "discussions/reply.html",
+        {"community": thread.community, "thread": thread, "parent": parent, "form": form, "preview_html": preview_html},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_edit(request, post_id):
+    post = _visible_post(request, post_id)
+    _require_edit(request, post)
+    preview_html = None
+    if request.method == "GET":
+        form = PostEditForm(initial={"body": post.body})
+    elif (preview_html := _preview_html(request)) is not None:
+        form = PostEditForm(initial=_typed(request))
+    else:
+        form = PostEditForm(request.POST)
+        if _submit(form, lambda data: posting.post_edit(actor=request.user, post=post, body=data["body"])):
+            messages.success(request, "Your changes are saved.")
+            return redirect(_post_location(post))
+    return _post_page(request, "discussions/post_edit.html", post, form=form, preview_html=preview_html)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_edit(request, community_slug, thread_id):
+    """Retitle and retag a thread: the author of its opening post and the coordinators."""
+    thread = _visible_thread(request, community_slug, thread_id)
+    if not permissions.can_edit_thread(request.user, thread, membership_of(request.user, thread.community)):
+        raise PermissionDenied("Only the thread's author, while a member, and the coordinators can change it.")
+    if request.method == "POST":
+        form = ThreadEditForm(request.POST)
+        if _submit(form, lambda data: posting.thread_edit(actor=request.user, thread=thread, **data)):
+            messages.success(request, "The thread is updated.")
+            return redirect(thread)
+    else:
+        form = ThreadEditForm(initial={"title": thread.title, "tags": list(thread.tags.all())})
+    return render(
+        request,
+        "discussions/thread_edit.html",
+        {"community": thread.community, "thread": thread, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_delete(request, post_id):
+    """GET asks to confirm (for browsers without JavaScript); POST deletes. The post stays
+    as a placeholder so the replies below keep their place."""
+    post = _visible_post(request, post_id)
+    _require_edit(request, post)
+    if request.method == "POST":
+        posting.post_delete(actor=request.user, post=post)
+        messages.success(request, "The post is deleted.")
+        return redirect(_post_location(post))
+    post.show_text = True
+    return _post_page(request, "discussions/post_delete.html", post)
+
+
+# --- Markdown preview ----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def markdown_preview(request):
+    """The sanitised HTML a body would become (the htmx live preview)."""
+    body = request.POST.get("body", "")
+    context = {"preview_html": None, "notice": ""}
+    if len(body) > BODY_MAX_LENGTH:
+        context["notice"] = f"This text is too long to post: keep it under {BODY_MAX_LENGTH:,} characters."
+    elif not allow(f"preview:{request.user.pk}", limit=PREVIEWS_PER_MINUTE, period=60):
+        context["notice"] = "The preview pauses for a moment; it will update as you keep typing."
+    else:
+        context["preview_html"] = posting.render_body(body)[0]
+    return render(request, PREVIEW_PARTIAL, context)
