@@ -2,6 +2,7 @@
 real tags and attributes (escaped text that merely mentions `onerror=` is harmless)."""
 
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "svg", "math", "style", "img", "form", "base", "meta"}
 
@@ -18,7 +19,7 @@ class _Collector(HTMLParser):
             if name.startswith("on") or name in ("style", "srcdoc", "formaction"):
                 self.problems.append(f"{tag}[{name}]")
             if name in ("href", "src", "action") and value:
-                scheme = value.strip().lower().split(":", 1)[0] if ":" in value else ""
+                scheme = urlsplit(value.strip()).scheme.lower()
                 if scheme and scheme not in ("http", "https", "mailto"):
                     self.problems.append(f"{tag}[{name}={value[:30]}]")
 

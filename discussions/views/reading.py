@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from communities.models import Community
+from communities.origins import backlinks_for, follow_ups_for
 from communities.services import membership_of
 
 from .. import permissions, selectors
@@ -156,6 +157,9 @@ def _render_thread(request, thread, page, *, root=None):
         "can_edit_thread": request.user.is_authenticated
         and permissions.can_edit_thread(request.user, thread, page.membership),
         "reply_refusal": reply_refusal,
+        # What this thread led to in the library, and "Document this" (registered by resources).
+        "backlinks": backlinks_for(thread, user),
+        "follow_ups": follow_ups_for(thread, user),
         "flag_reasons": FlagReason.choices,
         "offer_join": offer_join,
         "reply_form": ReplyForm(initial={"submission_key": new_submission_key()}),
