@@ -3,8 +3,8 @@
 CommonMark with tables, strikethrough and autolinks (markdown-it-py), then an allow-list
 sanitiser (nh3, the Rust ammonia library). Raw HTML in the source is escaped by the parser and
 anything that slips through is removed by the sanitiser, so the stored `*_html` is the only
-member text a template may mark safe. Links get `rel="nofollow ugc noopener"` and only http(s),
-mailto and relative URLs survive.
+member text a template may mark safe. Links get `rel="nofollow ugc noopener"` and only http(s)
+and relative URLs survive.
 """
 
 import re
@@ -28,7 +28,9 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "ol": {"start"},
 }
-ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# Only web links (and relative ones) survive, as the discussions issue asks; e-mail
+# addresses stay plain text.
+ALLOWED_URL_SCHEMES = {"http", "https"}
 LINK_REL = "nofollow ugc noopener"
 
 MENTION_RE = re.compile(r"(?<![\w@/])@([\w.+-]*\w)")
@@ -84,6 +86,7 @@ _parser = (
     .enable("strikethrough")
     .enable("linkify")
 )
+_parser.linkify.set({"fuzzy_email": False})  # addresses stay text: mailto links are not allowed
 _parser.core.ruler.after("linkify", "mentions", _mentions)
 
 

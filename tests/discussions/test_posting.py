@@ -192,3 +192,15 @@ def test_mentions_in_a_long_post_cost_one_lookup(other_member, django_assert_max
         html, mentioned = render_body(body)
     assert mentioned == ["otto"]
     assert html.count('class="mention"') == 1
+
+
+def test_only_web_links_survive(community, active_membership, member):
+    html = (
+        make_thread(
+            community=community, author=member, body="[mail](mailto:a@b.org) [ftp](ftp://x.org/f) a@b.org [ok](/c/x/)"
+        )
+        .posts.get()
+        .body_html
+    )
+    assert 'href="mailto' not in html and 'href="ftp' not in html
+    assert 'href="/c/x/"' in html

@@ -652,7 +652,7 @@ def _grow(thread, authors, replies):
         make_reply(thread=thread, author=authors[(i + 1) % 2], parent=parent)
 
 
-@pytest.mark.parametrize("replies", [10, 300])
+@pytest.mark.parametrize("replies", [10, 1000])
 def test_thread_page_query_count_has_a_fixed_ceiling(
     replies, signed_in, thread, member, coordinator, django_assert_max_num_queries
 ):
