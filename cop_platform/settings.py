@@ -254,3 +254,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # In-process tasks still open Celery's (in-memory) producer pool, whose kombu connection
+    # warns that it has no host name: noise, since nothing is ever sent.
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}

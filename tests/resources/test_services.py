@@ -1,9 +1,12 @@
 """The library's rules at the service layer: who adds, edits, curates and deletes; versions;
 files that never outlive their rows; documented practices that remember their thread."""
 
+from io import StringIO
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
+from django.core.management import call_command
 
 from communities.models import AuditEntry
 from communities.origins import backlinks_for, follow_ups_for, resolve_origin
@@ -200,3 +203,12 @@ def test_backlinks_respect_the_librarys_visibility(other_member):
     thread = make_thread(community=public, author=author)
     make_practice(community=public, author=author, origin=resolve_origin("thread", thread.pk, author))
     assert len(backlinks_for(thread, other_member)) == 1
+
+
+def test_demo_library_has_versions_practices_from_threads_and_features(_library_files_in_tmp):
+    call_command("seed_demo", stdout=StringIO())
+    assert Resource.objects.filter(kind="file", versions__number=2).exists()
+    assert Resource.objects.filter(kind="practice").exclude(origin_url="").count() >= 3
+    assert Resource.objects.filter(kind="link").exists() and Resource.objects.filter(is_featured=True).exists()
+    call_command("seed_demo", stdout=StringIO())
+    assert Resource.objects.count() == 10

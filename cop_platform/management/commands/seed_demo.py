@@ -38,6 +38,8 @@ from communities.services import (
 from discussions.demo import seed_discussions
 from discussions.models import Thread
 from members.services import profile_update
+from resources.demo import seed_resources
+from resources.models import Resource
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - printed for everyone on purpose
 RANDOM_SEED = 20240611
@@ -433,6 +435,10 @@ COMMUNITIES = [
 ]
 
 
+def _demo_thread_id(community, title):
+    return Thread.objects.filter(community=community, title=title).values_list("pk", flat=True).first()
+
+
 class Command(BaseCommand):
     help = "Create the demo communities and members (safe to run again: only what is missing is added)."
 
@@ -453,10 +459,12 @@ class Command(BaseCommand):
                 users, new_users = self._people()
                 created = [spec for spec in COMMUNITIES if self._community(spec, users, rng)]
                 threads = seed_discussions()
+                resources = seed_resources(find_thread_id=_demo_thread_id)
         finally:
             trace_log.setLevel(trace_level)
         self._report(new_users, created)
         self.stdout.write(f"Discussions: {threads} demo threads added, {Thread.objects.count()} in all.")
+        self.stdout.write(f"Library: {resources} demo resources added, {Resource.objects.count()} in all.")
 
     # --- members ------------------------------------------------------------------------------
 
