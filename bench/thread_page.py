@@ -23,9 +23,12 @@ os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/cop_bench.sqlite3")
 os.environ.setdefault("RATE_LIMIT_POSTS_PER_MINUTE", "1000000")
 os.environ.setdefault("RATE_LIMIT_NEW_MEMBER_THREADS_PER_HOUR", "1000000")
 
+import logging  # noqa: E402
+
 import django  # noqa: E402
 
 django.setup()
+logging.getLogger("celery").setLevel(logging.WARNING)  # one line per in-process task otherwise
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -42,6 +45,7 @@ RUNS = 30
 
 
 def seed():
+    call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     random.seed(7)
     people = [
