@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from .views import downloads, reading, writing
 
 app_name = "resources"
 
@@ -8,14 +8,14 @@ library = "c/<slug:community_slug>/resources"
 resource = f"{library}/<int:resource_id>"
 
 urlpatterns = [
-    path(f"{library}/", views.library, name="library"),
-    path(f"{library}/new/", views.resource_new, name="new"),
-    path(f"{resource}/", views.detail, name="detail"),
-    path(f"{resource}/edit/", views.edit, name="edit"),
-    path(f"{resource}/delete/", views.delete, name="delete"),
-    path(f"{resource}/download/", views.download, name="download"),
-    path(f"{resource}/versions/new/", views.version_new, name="version_new"),
-    path(f"{resource}/versions/<int:version_number>/download/", views.download, name="download_version"),
-    path(f"{resource}/versions/<int:version_number>/delete/", views.version_delete, name="version_delete"),
-    path(f"{resource}/curate/", views.curate, name="curate"),
+    path(f"{library}/", reading.library, name="library"),
+    path(f"{library}/new/", writing.resource_new, name="new"),
+    path(f"{resource}/", reading.detail, name="detail"),
+    path(f"{resource}/edit/", writing.edit, name="edit"),
+    path(f"{resource}/delete/", writing.delete, name="delete"),
+    path(f"{resource}/download/", downloads.download, name="download"),
+    path(f"{resource}/versions/new/", writing.version_new, name="version_new"),
+    path(f"{resource}/versions/<int:version_number>/download/", downloads.download, name="download_version"),
+    path(f"{resource}/versions/<int:version_number>/delete/", writing.version_delete, name="version_delete"),
+    path(f"{resource}/curate/", writing.curate, name="curate"),
 ]

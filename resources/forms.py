@@ -1,0 +1,208 @@
+"""Forms for the library pages. They parse and validate input; the services write (and check
+files, addresses and permissions with their own messages, shown next to the same fields)."""
+
+from types import SimpleNamespace
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
+from taggit.forms import TagField
+from taggit.utils import edit_string_for_tags
+
+from communities.models import MembershipState
+
+from .models import LANGUAGE_CHOICES, Licence, Resource, ResourceKind, ResourceVersion
+from .uploads import ACCEPTED_DESCRIPTION, ACCEPTED_EXTENSIONS
+
+PRACTICE_TEMPLATE = "## Context\n\n## What worked\n\n## Lessons\n\n## Sources\n"
+MARKDOWN_HELP = "Markdown: ## headings, **bold**, _italic_, lists, links and tables."
+CHOOSE_AGAIN = "Choose the file again: browsers do not keep a chosen file after an error."
+# The orders selectors.SORTS knows.
+SORT_LABELS = {"newest": "Newest first", "downloads": "Most downloaded", "updated": "Recently updated"}
+
+_model = Resource._meta.get_field
+
+
+def tags_as_text(names) -> str:
+    """Tag names as the text a tag field shows (quoted where a name holds a comma or space)."""
+    return edit_string_for_tags([SimpleNamespace(name=name) for name in names])
+
+
+def upload_help() -> str:
+    # field.html shows help text unescaped: only our own words here, never member input.
+    extensions = ", ".join(ACCEPTED_EXTENSIONS)
+    return (
+        f"Up to {filesizeformat(settings.RESOURCE_MAX_UPLOAD_BYTES)}. Accepted: {ACCEPTED_DESCRIPTION} "
+        f"({extensions}). Web pages, SVG drawings, scripts and programs are refused."
+    )
+
+
+def upload_field(*, label: str) -> forms.FileField:
+    return forms.FileField(
+        label=label,
+        error_messages={
+            "required": "Choose a file to upload.",
+            "empty": "This file is empty.",
+            "invalid": "No file was sent. Check the form's encoding and try again.",
+        },
+        widget=forms.FileInput(attrs={"accept": ",".join(ACCEPTED_EXTENSIONS)}),
+    )
+
+
+class LibraryFilterForm(forms.Form):
+    """The library's filter bar (a GET form, so it works without JavaScript)."""
+
+    q = forms.CharField(
+        label="Search the library",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, summary, text or file name"}),
+    )
+    kind = forms.ChoiceField(label="Type", required=False, choices=[("", "All types"), *ResourceKind.choices])
+    tag = forms.ChoiceField(label="Tag", required=False)
+    language = forms.ChoiceField(label="Language", required=False)
+    sort = forms.ChoiceField(label="Sort", required=False, choices=list(SORT_LABELS.items()))
+    archived = forms.BooleanField(label="Show archived resources", required=False)
+
+    def __init__(self, *args, tags=(), languages=(), **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        tag_choices = [(tag.slug, tag.name) for tag in tags]
+        current_tag = self.data.get("tag") if self.is_bound else ""
+        if current_tag and current_tag not in {slug for slug, _ in tag_choices}:
+            tag_choices.append((current_tag, current_tag))  # a tag link from elsewhere keeps working
+        self.fields["tag"].choices = [("", "All tags"), *tag_choices]
+        names = dict(LANGUAGE_CHOICES)
+        language_choices = sorted(((code, names.get(code, code)) for code in languages), key=lambda pair: pair[1])
+        self.fields["language"].choices = [("", "All languages"), *language_choices]
+
+    def filters(self) -> dict:
+        """Keyword arguments for selectors.library (invalid input filters nothing)."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "tag": data["tag"],
+            "language": data["language"],
+            "q": data["q"].strip(),
+            "sort": data["sort"] or "newest",
+            "archived": data["archived"],
+        }
+
+
+class ResourceForm(forms.Form):
+    """What every resource has: its description."""
+
+    title = forms.CharField(label="Title", max_length=_model("title").max_length)
+    summary = forms.CharField(
+        label="Summary",
+        required=False,
+        max_length=_model("summary").max_length,
+        help_text="What it is and who it helps.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    tags = TagField(label="Topic tags", required=False, help_text="Separated by commas.")
+    language = forms.ChoiceField(label="Language", choices=LANGUAGE_CHOICES, initial="en")
+    licence = forms.ChoiceField(
+        label="Licence",
+        choices=Licence.choices,
+        initial=Licence.CC_BY,
+        help_text="How others may reuse it.",
+    )
+
+    def __init__(self, *args, community=None, user=None, **kwargs):
+        self.community, self.user = community, user
+        super().__init__(*args, **kwargs)
+
+    def resource_fields(self) -> dict:
+        """The cleaned data as keyword arguments for resource_create / resource_update."""
+        return dict(self.cleaned_data)
+
+
+class FileResourceForm(ResourceForm):
+    upload = upload_field(label="File")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["upload"].help_text = upload_help()
+
+
+class LinkResourceForm(ResourceForm):
+    url = forms.URLField(
+        label="Address",
+        max_length=_model("url").max_length,
+        assume_scheme="https",
+        help_text="An http:// or https:// address. The platform never opens it for you.",
+    )
+
+
+class PracticeFields(forms.Form):
+    body = forms.CharField(
+        label="The practice",
+        max_length=_model("body").max_length,
+        strip=False,
+        help_text=MARKDOWN_HELP,
+        error_messages={"required": "Write the practice before saving it."},
+        widget=forms.Textarea(attrs={"rows": 16}),
+    )
+    review_by = forms.DateField(
+        label="Review by",
+        required=False,
+        help_text="When this practice should be checked again.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class PracticeResourceForm(ResourceForm, PracticeFields):
+    owner = forms.ModelChoiceField(
+        label="Owner",
+        queryset=get_user_model().objects.none(),
+        required=False,
+        help_text="The member who keeps it current. Left empty, that is you.",
+    )
+    field_order = ["title", "summary", "body", "owner", "review_by", "tags", "language", "licence"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The community's active members, and whoever is writing (staff need not be members).
+        members = Q(memberships__community=self.community, memberships__state=MembershipState.ACTIVE)
+        self.fields["owner"].queryset = (
+            get_user_model().objects.filter(members | Q(pk=getattr(self.user, "pk", None))).distinct()
+        )
+        self.fields["owner"].label_from_instance = lambda user: f"{user.name} (@{user.username})"
+
+
+class LinkEditForm(ResourceForm):
+    url = LinkResourceForm.base_fields["url"]
+
+
+class PracticeEditForm(ResourceForm, PracticeFields):
+    field_order = ["title", "summary", "body", "review_by", "tags", "language", "licence"]
+
+
+NEW_FORMS = {
+    ResourceKind.FILE: FileResourceForm,
+    ResourceKind.LINK: LinkResourceForm,
+    ResourceKind.PRACTICE: PracticeResourceForm,
+}
+EDIT_FORMS = {
+    ResourceKind.FILE: ResourceForm,
+    ResourceKind.LINK: LinkEditForm,
+    ResourceKind.PRACTICE: PracticeEditForm,
+}
+
+
+class VersionForm(forms.Form):
+    upload = upload_field(label="New version")
+    note = forms.CharField(
+        label="What changed (optional)",
+        required=False,
+        max_length=ResourceVersion._meta.get_field("note").max_length,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["upload"].help_text = upload_help()
