@@ -156,18 +156,19 @@ class PracticeFields(forms.Form):
     )
 
 
-class PracticeResourceForm(ResourceForm, PracticeFields):
+class OwnerChoice(forms.Form):
+    """The practice's owner: one of the community's active members (or whoever is writing:
+    staff need not be members)."""
+
     owner = forms.ModelChoiceField(
         label="Owner",
         queryset=get_user_model().objects.none(),
         required=False,
         help_text="The member who keeps it current. Left empty, that is you.",
     )
-    field_order = ["title", "summary", "body", "owner", "review_by", "tags", "language", "licence"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The community's active members, and whoever is writing (staff need not be members).
         members = Q(memberships__community=self.community, memberships__state=MembershipState.ACTIVE)
         self.fields["owner"].queryset = (
             get_user_model().objects.filter(members | Q(pk=getattr(self.user, "pk", None))).distinct()
@@ -175,12 +176,21 @@ class PracticeResourceForm(ResourceForm, PracticeFields):
         self.fields["owner"].label_from_instance = lambda user: f"{user.name} (@{user.username})"
 
 
+class PracticeResourceForm(OwnerChoice, ResourceForm, PracticeFields):
+    field_order = ["title", "summary", "body", "owner", "review_by", "tags", "language", "licence"]
+
+
 class LinkEditForm(ResourceForm):
     url = LinkResourceForm.base_fields["url"]
 
 
-class PracticeEditForm(ResourceForm, PracticeFields):
-    field_order = ["title", "summary", "body", "review_by", "tags", "language", "licence"]
+class PracticeEditForm(OwnerChoice, ResourceForm, PracticeFields):
+    field_order = ["title", "summary", "body", "owner", "review_by", "tags", "language", "licence"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].required = True
+        self.fields["owner"].help_text = "The member who keeps it current; hand it on when you step back."
 
 
 NEW_FORMS = {

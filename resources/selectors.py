@@ -1,13 +1,13 @@
 """Reads that assemble the library's pages."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from communities.origins import Backlink
 from communities.services import membership_of
 
 from . import permissions
-from .models import Resource
+from .models import Resource, ResourceVersion
 
 SORTS = {
     "newest": ("-created_at", "-pk"),
@@ -27,11 +27,14 @@ def library(*, community, user, kind="", tag="", language="", q="", sort="newest
     if language:
         resources = resources.filter(language=language)
     if q:
+        # Exists, not a join, for file names: a join would repeat a resource per matching
+        # version and need a DISTINCT over every column, long practice text included.
+        named_file = ResourceVersion.objects.filter(resource=OuterRef("pk"), original_name__icontains=q)
         resources = resources.filter(
             Q(title__icontains=q) | Q(summary__icontains=q) | Q(body__icontains=q) | Q(url__icontains=q)
-            | Q(versions__original_name__icontains=q)
+            | Exists(named_file)
         )  # fmt: skip
-    return resources.order_by("-is_featured", *SORTS.get(sort, SORTS["newest"])).distinct()
+    return resources.order_by("-is_featured", *SORTS.get(sort, SORTS["newest"]))
 
 
 def documented_from(obj, user) -> list[Backlink]:

@@ -167,13 +167,17 @@ def version_delete(*, actor, version: ResourceVersion) -> None:
 
 
 def resource_update(*, actor, resource: Resource, tags=None, **fields) -> Resource:
-    """Edit a resource's description (and a practice's text): its author or owner while a
-    member, and the coordinators."""
+    """Edit a resource's description (and a practice's text and owner): its author or owner
+    while a member, and the coordinators. A practice's owner must be a community member."""
     if not permissions.can_edit_resource(actor, resource, membership_of(actor, resource.community)):
         raise PermissionDenied("Only the author and the coordinators can edit this.")
-    unknown = set(fields) - set(EDITABLE_FIELDS)
+    unknown = set(fields) - set(EDITABLE_FIELDS) - {"owner"}
     if unknown:
         raise TypeError(f"Unknown resource fields: {sorted(unknown)}")
+    owner = fields.get("owner")
+    owner_membership = membership_of(owner, resource.community) if owner is not None else None
+    if owner is not None and not (owner_membership and owner_membership.is_active):
+        raise ValidationError({"owner": "The owner must be a member of this community."})
     for name, value in fields.items():
         setattr(resource, name, value)
     if resource.kind == ResourceKind.LINK:

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from communities.models import AuditEntry
 from communities.origins import backlinks_for, follow_ups_for, resolve_origin
 from resources.models import Resource
+from resources.selectors import library
 from resources.services import (
     resource_delete,
     resource_record_download,
@@ -212,3 +213,17 @@ def test_demo_library_has_versions_practices_from_threads_and_features(_library_
     assert Resource.objects.filter(kind="link").exists() and Resource.objects.filter(is_featured=True).exists()
     call_command("seed_demo", stdout=StringIO())
     assert Resource.objects.count() == 10
+
+
+def test_practice_owner_can_be_handed_to_another_member_only(community, active_membership, member, coordinator):
+    practice = make_practice(community=community, author=member)
+    resource_update(actor=member, resource=practice, owner=coordinator)
+    assert Resource.objects.get(pk=practice.pk).owner == coordinator
+    with pytest.raises(ValidationError, match="member"):
+        resource_update(actor=coordinator, resource=practice, owner=UserFactory())
+
+
+def test_search_by_file_name_lists_a_resource_once(community, active_membership, member):
+    resource = make_file_resource(community=community, author=member, upload=pdf("survey-2024.pdf"))
+    version_add(actor=member, resource=resource, upload=pdf("survey-2024-final.pdf"))
+    assert list(library(community=community, user=member, q="survey")) == [resource]

@@ -738,3 +738,18 @@ def test_hostile_titles_summaries_and_file_names_are_escaped(client, community, 
         assert_inert(re.sub(r"<form .*?</form>", "", main, flags=re.S))
     file_page = text(client.get(resource.get_absolute_url()))
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; summary" in file_page
+
+
+def test_practice_owner_is_handed_on_through_the_edit_form(
+    signed_in, community, active_membership, member, coordinator
+):
+    practice = make_practice(community=community, author=member)
+    client = signed_in(member)
+    assert "Owner" in text(client.get(url("edit", community, practice)))
+    response = client.post(
+        url("edit", community, practice),
+        {**description(title=practice.title), "body": practice.body, "owner": coordinator.pk, "review_by": ""},
+    )
+    assert response.status_code == 302
+    practice.refresh_from_db()
+    assert practice.owner == coordinator
