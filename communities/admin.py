@@ -10,14 +10,21 @@ audit row as on the community's members page.
 from functools import partial
 from urllib.parse import urlencode
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from cop_platform.admin_sites import CoordinatedCommunityFilter, CoordinatorScopedAdmin, ServiceAdmin, coordinator_site
+from cop_platform.admin_sites import (
+    CoordinatedCommunityFilter,
+    CoordinatorScopedAdmin,
+    ReadOnlyAdmin,
+    ServiceAdmin,
+    coordinator_site,
+    per_row_action,
+)
 
 from . import services
 from .models import AuditEntry, Community, Invitation, Membership, MembershipState, Role
@@ -88,26 +95,21 @@ class CommunityAdmin(CommunityAdminBase, admin.ModelAdmin):
 # --- Memberships ------------------------------------------------------------------------------
 
 
-def _pending_only(modeladmin, request, queryset) -> list[Membership]:
-    rows = list(queryset)
-    pending = [membership for membership in rows if membership.state == MembershipState.PENDING]
-    if len(pending) < len(rows):
-        skipped = len(rows) - len(pending)
-        modeladmin.message_user(request, f"Skipped {skipped} selected that are not join requests.", messages.WARNING)
-    return pending
+def _is_join_request(membership) -> bool:
+    return membership.state == MembershipState.PENDING
 
 
 def _membership_action(name, description, service, *, done, requests_only=False):
-    """An action that calls `service(actor=..., membership=...)` for each selected row."""
-
-    def action(modeladmin, request, queryset):
-        rows = _pending_only(modeladmin, request, queryset) if requests_only else queryset
-        modeladmin.apply_per_row(
-            request, rows, lambda membership: service(actor=request.user, membership=membership), done=done
-        )
-
-    action.__name__ = name
-    return admin.action(description=description)(action)
+    """An action that calls `service(actor=..., membership=...)` for each selected row (with
+    `requests_only`, each selected join request)."""
+    return per_row_action(
+        name,
+        description,
+        lambda actor, membership: service(actor=actor, membership=membership),
+        done=done,
+        keep=_is_join_request if requests_only else None,
+        skipped="selected that are not join requests",
+    )
 
 
 def _ban(*, actor, membership):
@@ -151,10 +153,10 @@ MEMBERSHIP_ACTIONS = (
 )
 
 
-class MembershipAdminBase(ServiceAdmin):
+class MembershipAdminBase(ReadOnlyAdmin):
     """Memberships are read here and changed only through the actions: each calls the
     membership service, which keeps member counts, the last coordinator and the audit log
-    right. Listed first among an admin's bases so that this read-only rule wins."""
+    right."""
 
     list_display = ("user", "community", "role", "state", "created_at", "request_summary")
     search_fields = ("user__username", "user__email", "user__display_name")
@@ -165,15 +167,6 @@ class MembershipAdminBase(ServiceAdmin):
     @admin.display(description="request message")
     def request_summary(self, membership):
         return Truncator(membership.request_message).chars(80)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Membership, site=coordinator_site)
@@ -215,14 +208,12 @@ class InvitationStatusFilter(admin.SimpleListFilter):
         return queryset.filter(conditions[self.value()]) if self.value() in conditions else queryset
 
 
-@admin.action(description="Withdraw selected invitations")
-def revoke_invitations(modeladmin, request, queryset):
-    modeladmin.apply_per_row(
-        request,
-        queryset,
-        lambda invitation: services.invitation_revoke(actor=request.user, invitation=invitation),
-        done="Invitations withdrawn",
-    )
+revoke_invitations = per_row_action(
+    "revoke_invitations",
+    "Withdraw selected invitations",
+    lambda actor, invitation: services.invitation_revoke(actor=actor, invitation=invitation),
+    done="Invitations withdrawn",
+)
 
 
 class InvitationAdminBase(ServiceAdmin):
@@ -277,21 +268,12 @@ class InvitationAdmin(InvitationAdminBase, admin.ModelAdmin):
 # --- Audit log --------------------------------------------------------------------------------
 
 
-class AuditEntryAdminBase:
+class AuditEntryAdminBase(ReadOnlyAdmin):
     """The record of what coordinators and staff did: read-only everywhere."""
 
     list_display = ("created_at", "community", "actor", "action", "target_user", "detail")
     search_fields = ("action", "detail", "actor__username", "target_user__username")
     list_select_related = ("community", "actor", "target_user")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEntry, site=coordinator_site)

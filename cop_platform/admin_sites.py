@@ -4,12 +4,15 @@ Coordinators are not staff: they hold no Django model permissions. What they may
 on /manage/ comes from the management policy instead (`Community.objects.coordinated_by`,
 `Membership.objects.managed_by`): `CoordinatorScopedAdmin` applies it once for every
 coordinator ModelAdmin, and `ServiceAdmin` sends every write through the apps' services so
-the rules of the public pages hold here too.
+the rules of the public pages hold here too. `ServiceAdmin` also holds the action machinery
+the apps share: calling a service row by row, and the second page an action shows to ask for
+a reason or a confirmation (templates/admin/confirm_action.html).
 """
 
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
@@ -17,9 +20,39 @@ from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from communities.models import Community, Membership
+
+ROWS_LISTED = 20  # rows named on an action's second page; the rest are counted
+CONFIRM_ACTION_TEMPLATE = "admin/confirm_action.html"
+
+
+def site_link(url: str):
+    """A link to the page on the site itself. The text is fixed and the address comes from
+    `reverse` (ids and slugs), both escaped by format_html."""
+    return format_html('<a href="{}">View on the site</a>', url)
+
+
+def per_row_action(name: str, description: str, change, *, done: str, keep=None, skipped: str = ""):
+    """An admin action `name` that calls `change(actor, row)` for each selected row, through
+    `ServiceAdmin.apply_per_row`. With `keep`, only the rows for which `keep(row)` holds, and
+    a warning counts the others as `skipped` ("already featured")."""
+
+    def action(modeladmin, request, queryset):
+        rows = queryset if keep is None else modeladmin.keep_rows(request, queryset, keep, skipped=skipped)
+        modeladmin.apply_per_row(request, rows, lambda row: change(request.user, row), done=done)
+
+    action.__name__ = name
+    return admin.action(description=description)(action)
+
+
+def _confirmed(request) -> bool:
+    """Whether this POST comes from an action's second page (confirm_action.html) rather
+    than from the changelist."""
+    return request.POST.get("confirm") == "yes"
 
 
 def _message_of(error: Exception) -> str:
@@ -61,7 +94,12 @@ class ServiceAdmin:
     with the form's cleaned data and return the saved row. When the service refuses
     (ValidationError, PermissionDenied), nothing is kept and the form comes back with what
     was typed and the service's reasons beside the fields, as on the public pages.
-    Actions use `apply_per_row` to call a service for each selected row.
+
+    Actions call a service for each selected row with `apply_per_row` (`per_row_action`
+    builds such an action), after `keep_rows` where some rows have nothing to change. An
+    action that needs a word first answers a second page: `ask_then_apply` asks for a form
+    (a reason, a destination), `delete_after_confirming` asks before deleting; `describe`
+    names a selected row there.
     """
 
     def save_with_service(self, request, obj, form, change):
@@ -110,6 +148,107 @@ class ServiceAdmin:
         if succeeded:
             self.message_user(request, f"{done}: {succeeded}.", messages.SUCCESS)
         return succeeded
+
+    def keep_rows(self, request, rows, keep, *, skipped: str) -> list:
+        """The rows for which `keep(row)` holds, with a warning counting the others as
+        `skipped` (featuring a resource twice would only add a second audit entry)."""
+        rows = list(rows)
+        kept = [row for row in rows if keep(row)]
+        if len(kept) < len(rows):
+            self.message_user(request, f"Skipped {len(rows) - len(kept)} {skipped}.", messages.WARNING)
+        return kept
+
+    def describe(self, row) -> str:
+        """How a selected row is named on an action's second page."""
+        return str(row)
+
+    def rows_to_describe(self, queryset):
+        """`queryset` with what `describe` reads (an annotation, say)."""
+        return queryset
+
+    def deletion_note(self, queryset) -> str:
+        """What else deleting `queryset` takes with it, said on the confirmation page."""
+        return ""
+
+    def ask_then_apply(self, request, queryset, *, action: str, form_class, title: str, submit: str, apply, **kwargs):
+        """An action in two steps. The first POST (from the changelist) answers a page that
+        names the selected rows and asks for `form_class` (built with `kwargs`); that page
+        posts back to the changelist with the same selection and confirm=yes, and once the
+        form is valid `apply(cleaned_data)` runs. Returns the page to show, or None when done
+        (the admin then redirects to the changelist, whose messages say what happened)."""
+        form = form_class(request.POST if _confirmed(request) else None, **kwargs)
+        if form.is_valid():
+            apply(form.cleaned_data)
+            return None
+        rows, count = self._selection(queryset)
+        return self._second_page(request, action=action, rows=rows, count=count, title=title, form=form, submit=submit)
+
+    def delete_after_confirming(self, request, queryset, *, action: str, delete, done: str):
+        """Deleting in two steps: the changelist's POST answers a page naming the selected
+        rows and `deletion_note`; that page posts back with confirm=yes and the same
+        selection, and then `delete(row)` runs for each row. Returns the page to show, or
+        None when done."""
+        if _confirmed(request):
+            self.apply_per_row(request, queryset, delete, done=done)
+            return None
+        rows, count = self._selection(queryset)
+        return self._second_page(
+            request,
+            action=action,
+            rows=rows,
+            count=count,
+            title=f"Delete {count} {self._name_for(count)}?",
+            deleting=True,
+            note=self.deletion_note(queryset),
+        )
+
+    def _selection(self, queryset) -> tuple[list[str], int]:
+        """The first ROWS_LISTED selected rows described, and how many are selected (counted
+        in the database only when there are more)."""
+        rows = list(self.rows_to_describe(queryset)[: ROWS_LISTED + 1])
+        count = len(rows) if len(rows) <= ROWS_LISTED else queryset.count()
+        return [self.describe(row) for row in rows[:ROWS_LISTED]], count
+
+    def _name_for(self, count: int) -> str:
+        return self.opts.verbose_name if count == 1 else self.opts.verbose_name_plural
+
+    def _second_page(self, request, *, action: str, rows: list[str], count: int, title: str, form=None, **context):
+        """The page an action answers before it changes anything (admin/confirm_action.html):
+        `form` to fill in, or with `deleting` the admin's own delete-confirmation look."""
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            **context,
+            "title": title,
+            "opts": self.opts,
+            "rows": rows,
+            "count": count,
+            "more": count - min(count, ROWS_LISTED),
+            "selected_name": self._name_for(count),
+            "form": form,
+            "action": action,
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "changelist_url": request.get_full_path(),
+        }
+        status = 400 if form is not None and form.errors else 200
+        return TemplateResponse(request, CONFIRM_ACTION_TEMPLATE, context, status=status)
+
+
+class ReadOnlyAdmin(ServiceAdmin):
+    """ModelAdmin mixin for rows that are only read here: no adding, changing or deleting in
+    a form, so the only writes are actions that call services. Listed first among an admin's
+    bases, so that this read-only rule wins over `CoordinatorScopedAdmin`'s."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def coordinated_communities(request) -> list[tuple[int, str]]:

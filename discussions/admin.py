@@ -13,22 +13,24 @@ as in communities/admin.py.
 """
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib import admin
 from django.db.models import Q
-from django.template.response import TemplateResponse
-from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from communities.models import Community
-from cop_platform.admin_sites import CoordinatedCommunityFilter, CoordinatorScopedAdmin, ServiceAdmin, coordinator_site
+from cop_platform.admin_sites import (
+    CoordinatedCommunityFilter,
+    CoordinatorScopedAdmin,
+    ReadOnlyAdmin,
+    coordinator_site,
+    per_row_action,
+    site_link,
+)
 
 from .models import Flag, FlagStatus, Post, Thread
 from .services import moderating
 
 EXCERPT_LENGTH = 80
-ROWS_LISTED = 20  # rows named on an action's second page; the rest are counted
-ACTION_FORM_TEMPLATE = "admin/discussions/action_form.html"
 
 
 def post_excerpt(post: Post) -> str:
@@ -40,71 +42,16 @@ def post_excerpt(post: Post) -> str:
     return f"(hidden) {text}" if post.is_hidden else text
 
 
-def _site_link(url: str):
-    """A link to the page on the site itself. The text is fixed and the address comes from
-    `reverse` (ids and slugs), both escaped by format_html."""
-    return format_html('<a href="{}">View on the site</a>', url)
-
-
-def _keep(modeladmin, request, rows, keep, *, skipped: str) -> list:
-    """The rows for which `keep(row)` holds, with a warning counting the others."""
-    rows = list(rows)
-    kept = [row for row in rows if keep(row)]
-    if len(kept) < len(rows):
-        modeladmin.message_user(request, f"Skipped {len(rows) - len(kept)} {skipped}.", messages.WARNING)
-    return kept
-
-
-class ModerationAdmin(ServiceAdmin):
-    """Read-only admins whose only writes are actions that call the moderation services.
-    Listed first among an admin's bases so that this read-only rule wins over the scope's."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def describe(self, row) -> str:
-        """How a selected row is named on an action's second page."""
-        return str(row)
+class ModerationAdmin(ReadOnlyAdmin):
+    """Read-only admins whose only writes are actions that call the moderation services."""
 
     def move_choices(self, request):
         """Communities a thread may be moved to from this site."""
         return Community.objects.coordinated_by(request.user).order_by("name")
 
-    def ask_then_apply(self, request, queryset, *, action: str, form_class, title: str, submit: str, apply, **kwargs):
-        """An action in two steps. The first POST (from the changelist) answers a page that
-        names the selected rows and asks for `form_class`; that page posts back to the
-        changelist with the same selection and `apply`, and once the form is valid
-        `apply(cleaned_data)` runs. Returns the page to show, or None when done (the admin
-        then redirects to the changelist, whose messages say what happened)."""
-        form = form_class(request.POST if "apply" in request.POST else None, **kwargs)
-        if form.is_valid():
-            apply(form.cleaned_data)
-            return None
-        rows = list(queryset[: ROWS_LISTED + 1])
-        count = len(rows) if len(rows) <= ROWS_LISTED else queryset.count()
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.model._meta,
-            "rows": [self.describe(row) for row in rows[:ROWS_LISTED]],
-            "count": count,
-            "more": count - min(count, ROWS_LISTED),
-            "form": form,
-            "submit": submit,
-            "action": action,
-            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
-            "select_across": request.POST.get("select_across", "0"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "changelist_url": request.get_full_path(),
-        }
-        return TemplateResponse(request, ACTION_FORM_TEMPLATE, context, status=400 if form.errors else 200)
+    @admin.display(description="")
+    def on_site(self, row):
+        return site_link(row.get_absolute_url())
 
 
 def _reason_form(*, label: str, required: bool, help_text: str) -> type[forms.Form]:
@@ -266,7 +213,7 @@ class FlagAdminBase(ModerationAdmin):
 
     @admin.display(description="")
     def on_site(self, flag):
-        return _site_link(flag.post.get_absolute_url())
+        return site_link(flag.post.get_absolute_url())
 
     @admin.action(description="Hide the flagged posts…")
     def hide_posts(self, request, queryset):
@@ -291,15 +238,15 @@ class FlagAdminBase(ModerationAdmin):
     @admin.action(description="Restore the posts")
     def restore_posts(self, request, queryset):
         posts = {flag.post_id: flag.post for flag in queryset}.values()
-        hidden = _keep(self, request, posts, lambda post: post.is_hidden, skipped="posts that are not hidden")
+        hidden = self.keep_rows(request, posts, lambda post: post.is_hidden, skipped="posts that are not hidden")
         self.apply_per_row(
             request, hidden, lambda post: moderating.post_restore(actor=request.user, post=post), done="Posts restored"
         )
 
     @admin.action(description="Dismiss the flags (the posts stay)")
     def dismiss_flags(self, request, queryset):
-        open_flags = _keep(
-            self, request, queryset, lambda flag: flag.status == FlagStatus.OPEN, skipped="flags already decided"
+        open_flags = self.keep_rows(
+            request, queryset, lambda flag: flag.status == FlagStatus.OPEN, skipped="flags already decided"
         )
         self.apply_per_row(
             request,
@@ -330,17 +277,12 @@ coordinator_site.add_shortcut(Flag, name="Open flags", query={"status": FlagStat
 
 def _thread_switch(action: str, description: str, *, done: str):
     """An action that calls thread_moderate(action=...) for each selected thread."""
-
-    def run(modeladmin, request, queryset):
-        modeladmin.apply_per_row(
-            request,
-            queryset,
-            lambda thread: moderating.thread_moderate(actor=request.user, thread=thread, action=action),
-            done=done,
-        )
-
-    run.__name__ = f"{action}_threads"
-    return admin.action(description=description)(run)
+    return per_row_action(
+        f"{action}_threads",
+        description,
+        lambda actor, thread: moderating.thread_moderate(actor=actor, thread=thread, action=action),
+        done=done,
+    )
 
 
 THREAD_SWITCHES = (
@@ -397,10 +339,6 @@ class ThreadAdminBase(ModerationAdmin):
     def topic_tags(self, thread):
         return ", ".join(thread.tags.names())
 
-    @admin.display(description="")
-    def on_site(self, thread):
-        return _site_link(thread.get_absolute_url())
-
     @admin.action(description="Hide from members…")
     def hide_threads(self, request, queryset):
         def apply(data):
@@ -423,8 +361,8 @@ class ThreadAdminBase(ModerationAdmin):
 
     @admin.action(description="Show to members again")
     def restore_threads(self, request, queryset):
-        hidden = _keep(
-            self, request, queryset, lambda thread: thread.hidden_at is not None, skipped="threads that are not hidden"
+        hidden = self.keep_rows(
+            request, queryset, lambda thread: thread.hidden_at is not None, skipped="threads that are not hidden"
         )
         self.apply_per_row(
             request,
@@ -437,8 +375,7 @@ class ThreadAdminBase(ModerationAdmin):
     def move_threads(self, request, queryset):
         def apply(data):
             target = data["community"]
-            threads = _keep(
-                self,
+            threads = self.keep_rows(
                 request,
                 queryset,
                 lambda thread: thread.community_id != target.pk,
@@ -513,10 +450,6 @@ class PostAdminBase(ModerationAdmin):
     def community(self, post):
         return post.thread.community.name
 
-    @admin.display(description="")
-    def on_site(self, post):
-        return _site_link(post.get_absolute_url())
-
     @admin.action(description="Hide from members…")
     def hide_posts(self, request, queryset):
         def apply(data):
@@ -539,7 +472,7 @@ class PostAdminBase(ModerationAdmin):
 
     @admin.action(description="Show to members again")
     def restore_posts(self, request, queryset):
-        hidden = _keep(self, request, queryset, lambda post: post.is_hidden, skipped="posts that are not hidden")
+        hidden = self.keep_rows(request, queryset, lambda post: post.is_hidden, skipped="posts that are not hidden")
         self.apply_per_row(
             request, hidden, lambda post: moderating.post_restore(actor=request.user, post=post), done="Posts restored"
         )

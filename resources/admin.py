@@ -11,134 +11,73 @@ Both sites share one admin per model (the `...AdminBase` classes) and differ onl
 as in communities/admin.py.
 """
 
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib import admin
 from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
-from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
-from cop_platform.admin_sites import CoordinatedCommunityFilter, CoordinatorScopedAdmin, ServiceAdmin, coordinator_site
+from cop_platform.admin_sites import (
+    CoordinatedCommunityFilter,
+    CoordinatorScopedAdmin,
+    ReadOnlyAdmin,
+    coordinator_site,
+    per_row_action,
+    site_link,
+)
 
 from . import services
 from .models import Resource, ResourceKind, ResourceVersion
 
-ROWS_LISTED = 20  # rows named on the delete confirmation page; the rest are counted
-DELETE_CONFIRMATION_TEMPLATE = "admin/resources/delete_confirmation.html"
 
-
-def _site_link(url: str):
-    """A link to the page on the site itself. The text is fixed and the address comes from
-    `reverse` (ids and slugs), both escaped by format_html."""
-    return format_html('<a href="{}">View on the site</a>', url)
-
-
-class LibraryAdmin(ServiceAdmin):
-    """Read-only admins whose only writes are actions that call the library services. Listed
-    first among an admin's bases so that this read-only rule wins over the scope's."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def describe(self, row) -> str:
-        """How a selected row is named on the delete confirmation page."""
-        return str(row)
+class LibraryAdmin(ReadOnlyAdmin):
+    """Read-only admins whose only writes are actions that call the library services."""
 
     def file_totals(self, queryset) -> tuple[int, int]:
         """(number of stored files, their bytes) that deleting `queryset` removes."""
         raise NotImplementedError
 
-    def delete_after_confirming(self, request, queryset, *, action: str, delete, done: str):
-        """Deleting in two steps: the changelist's POST answers a page naming the selected
-        rows and the files that will go; that page posts back with `confirm=yes` and the same
-        selection, and then `delete(row)` runs for each row. Returns the page to show, or
-        None when done (the admin then redirects to the changelist)."""
-        if request.POST.get("confirm") == "yes":
-            self.apply_per_row(request, queryset, delete, done=done)
-            return None
-        rows = list(self.rows_to_describe(queryset)[: ROWS_LISTED + 1])
-        count = len(rows) if len(rows) <= ROWS_LISTED else queryset.count()
+    def deletion_note(self, queryset) -> str:
         files, size = self.file_totals(queryset)
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Delete {count} {self.opts.verbose_name if count == 1 else self.opts.verbose_name_plural}?",
-            "opts": self.opts,
-            "rows": [self.describe(row) for row in rows[:ROWS_LISTED]],
-            "count": count,
-            "more": count - min(count, ROWS_LISTED),
-            "files": files,
-            "size": size,
-            "action": action,
-            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
-            "select_across": request.POST.get("select_across", "0"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "changelist_url": request.get_full_path(),
-        }
-        return TemplateResponse(request, DELETE_CONFIRMATION_TEMPLATE, context)
-
-    def rows_to_describe(self, queryset):
-        return queryset
+        if not files:
+            return "No stored files are affected."
+        return (
+            f"{files} stored file{'s' if files != 1 else ''} ({filesizeformat(size)}) will be removed for good; "
+            f"members will no longer be able to download {'it' if files == 1 else 'them'}."
+        )
 
 
-def _keep(modeladmin, request, rows, keep, *, skipped: str) -> list:
-    """The rows for which `keep(row)` holds, with a warning counting the others (featuring a
-    resource twice would only add a second audit entry)."""
-    rows = list(rows)
-    kept = [row for row in rows if keep(row)]
-    if len(kept) < len(rows):
-        modeladmin.message_user(request, f"Skipped {len(rows) - len(kept)} {skipped}.", messages.WARNING)
-    return kept
-
-
-def _curation(name: str, description: str, *, keep, skipped: str, change, done: str):
-    """An action that calls `change(actor, resource)` for each selected resource that `keep`s."""
-
-    def run(modeladmin, request, queryset):
-        rows = _keep(modeladmin, request, queryset, keep, skipped=skipped)
-        modeladmin.apply_per_row(request, rows, lambda resource: change(request.user, resource), done=done)
-
-    run.__name__ = name
-    return admin.action(description=description)(run)
-
-
+# Each skips the resources already so: featuring one twice would only add a second audit entry.
 CURATION_ACTIONS = (
-    _curation(
+    per_row_action(
         "feature_resources",
         "Feature on the library's front",
+        lambda actor, resource: services.resource_set_featured(actor=actor, resource=resource, featured=True),
         keep=lambda resource: not resource.is_featured,
         skipped="already featured",
-        change=lambda actor, resource: services.resource_set_featured(actor=actor, resource=resource, featured=True),
         done="Featured",
     ),
-    _curation(
+    per_row_action(
         "unfeature_resources",
         "Stop featuring",
+        lambda actor, resource: services.resource_set_featured(actor=actor, resource=resource, featured=False),
         keep=lambda resource: resource.is_featured,
         skipped="that were not featured",
-        change=lambda actor, resource: services.resource_set_featured(actor=actor, resource=resource, featured=False),
         done="No longer featured",
     ),
-    _curation(
+    per_row_action(
         "archive_resources",
         "Archive (kept, but out of the library's listing)",
+        lambda actor, resource: services.resource_set_archived(actor=actor, resource=resource, archived=True),
         keep=lambda resource: not resource.is_archived,
         skipped="already archived",
-        change=lambda actor, resource: services.resource_set_archived(actor=actor, resource=resource, archived=True),
         done="Archived",
     ),
-    _curation(
+    per_row_action(
         "unarchive_resources",
         "Bring back from the archive",
+        lambda actor, resource: services.resource_set_archived(actor=actor, resource=resource, archived=False),
         keep=lambda resource: resource.is_archived,
         skipped="that were not archived",
-        change=lambda actor, resource: services.resource_set_archived(actor=actor, resource=resource, archived=False),
         done="Back in the library",
     ),
 )
@@ -294,7 +233,7 @@ class ResourceAdminBase(LibraryAdmin):
 
     @admin.display(description="on the site")
     def on_site(self, resource):
-        return _site_link(resource.get_absolute_url())
+        return site_link(resource.get_absolute_url())
 
     @admin.action(description="Delete with their files…")
     def delete_resources(self, request, queryset):

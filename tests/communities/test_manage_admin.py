@@ -7,6 +7,8 @@ from django.core import mail
 from django.urls import reverse
 
 from communities.models import AuditEntry, Community, Invitation, Membership
+from tests.admin_helpers import messages_of, other_coordinated_community
+from tests.admin_helpers import run_action as run_changelist_action
 from tests.communities.factories import CommunityFactory, MembershipFactory, coordinator_of
 from tests.html_safety import assert_inert
 from tests.members.factories import UserFactory
@@ -20,8 +22,7 @@ INVITE = reverse("manage:communities_invitation_add")
 @pytest.fixture
 def other_community(db):
     """Community B, run by someone else, with a pending request from `bruno`."""
-    community = CommunityFactory(name="Urban Mobility", slug="urban-mobility", join_policy="approval")
-    coordinator_of(community, user=UserFactory(username="bea"))
+    community = other_coordinated_community(join_policy="approval")
     MembershipFactory(community=community, user=UserFactory(username="bruno", display_name="Bruno B"), state="pending")
     return community
 
@@ -50,13 +51,7 @@ def coordinator_client(client, coordinator):
 
 
 def run_action(client, action, *memberships, url=MEMBERSHIPS):
-    return client.post(
-        url, {"action": action, "index": 0, "_selected_action": [m.pk for m in memberships]}, follow=True
-    )
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
+    return run_changelist_action(client, url, action, *memberships)
 
 
 # --- Who gets in -------------------------------------------------------------------------------

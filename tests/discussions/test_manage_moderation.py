@@ -2,8 +2,6 @@
 communities a coordinator runs, every action through the moderation services; and the same
 tools for staff on /admin/."""
 
-import re
-
 import pytest
 from django.urls import reverse
 
@@ -11,7 +9,17 @@ from communities.models import AuditEntry
 from discussions.models import Flag, Post, Thread
 from discussions.services.moderating import flag_create, flag_dismiss, post_hide
 from members.models import Notification
-from tests.communities.factories import CommunityFactory, MembershipFactory, coordinator_of
+from tests.admin_helpers import (
+    ESCAPED,
+    HOSTILE,
+    confirm_action,
+    messages_of,
+    other_coordinated_community,
+    result_table,
+    run_action,
+    without_admin_icons,
+)
+from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 from tests.html_safety import assert_inert
 from tests.members.factories import UserFactory
@@ -21,8 +29,6 @@ pytestmark = pytest.mark.django_db
 FLAGS = reverse("manage:discussions_flag_changelist")
 THREADS = reverse("manage:discussions_thread_changelist")
 POSTS = reverse("manage:discussions_post_changelist")
-HOSTILE = "<script>alert(1)</script>"
-ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 @pytest.fixture
@@ -43,10 +49,7 @@ def flag(spam_post, member):
 
 @pytest.fixture
 def other_community(db):
-    """Community B, run by `bea`, with a flagged post of its own."""
-    community = CommunityFactory(name="Urban Mobility", slug="urban-mobility")
-    coordinator_of(community, user=UserFactory(username="bea"))
-    return community
+    return other_coordinated_community()
 
 
 @pytest.fixture
@@ -66,32 +69,6 @@ def other_flag(other_thread, other_community):
 def coordinator_client(client, coordinator):
     client.force_login(coordinator)
     return client
-
-
-def run_action(client, url, action, *rows):
-    """The first step: choosing an action for the selected rows on the changelist."""
-    return client.post(url, {"action": action, "index": 0, "_selected_action": [row.pk for row in rows]}, follow=True)
-
-
-def confirm_action(client, url, action, *rows, **answers):
-    """The second step: what an action's own page posts back once the coordinator answered."""
-    data = {"action": action, "apply": "yes", "select_across": "0", "_selected_action": [row.pk for row in rows]}
-    return client.post(url, {**data, **answers}, follow=True)
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
-
-
-def result_table(response) -> str:
-    page = response.content.decode()
-    start = page.index('<table id="result_list">')
-    return page[start : page.index("</table>", start)]
-
-
-def without_admin_icons(html: str) -> str:
-    """The admin's own yes/no icons (static images) are the only images a list may hold."""
-    return re.sub(r'<img src="/static/admin/img/icon-(yes|no)\.svg" alt="(True|False)">', "", html)
 
 
 # --- The flag queue ----------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 the resources of the communities they run, and nothing else, every change through the library
 services; staff have the same tools for every community on /admin/."""
 
-import re
-
 import pytest
 from django.urls import reverse
 
@@ -11,7 +9,17 @@ from communities.models import AuditEntry
 from communities.origins import resolve_origin
 from resources.models import Resource, ResourceVersion
 from resources.services import resource_set_archived, resource_set_featured, version_add
-from tests.communities.factories import CommunityFactory, MembershipFactory, coordinator_of
+from tests.admin_helpers import (
+    ESCAPED,
+    HOSTILE,
+    confirm_action,
+    messages_of,
+    other_coordinated_community,
+    result_table,
+    run_action,
+    without_admin_icons,
+)
+from tests.communities.factories import MembershipFactory
 from tests.discussions.factories import make_thread
 from tests.html_safety import assert_inert
 from tests.members.factories import UserFactory
@@ -22,8 +30,6 @@ pytestmark = pytest.mark.django_db
 RESOURCES = reverse("manage:resources_resource_changelist")
 VERSIONS = reverse("manage:resources_resourceversion_changelist")
 STAFF_RESOURCES = reverse("admin:resources_resource_changelist")
-HOSTILE = "<script>alert(1)</script>"
-ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 @pytest.fixture
@@ -33,10 +39,7 @@ def logbook(community, active_membership, member):
 
 @pytest.fixture
 def other_community(db):
-    """Community B, run by `bea`."""
-    community = CommunityFactory(name="Urban Mobility", slug="urban-mobility")
-    coordinator_of(community, user=UserFactory(username="bea"))
-    return community
+    return other_coordinated_community()
 
 
 @pytest.fixture
@@ -53,32 +56,6 @@ def coordinator_client(client, coordinator):
 
 def stored_files(root):
     return sorted(p.name for p in root.rglob("*") if p.is_file()) if root.exists() else []
-
-
-def run_action(client, url, action, *rows):
-    """The first step: choosing an action for the selected rows on the changelist."""
-    return client.post(url, {"action": action, "index": 0, "_selected_action": [row.pk for row in rows]}, follow=True)
-
-
-def confirm_action(client, url, action, *rows):
-    """The second step: what the confirmation page posts back."""
-    data = {"action": action, "confirm": "yes", "select_across": "0", "_selected_action": [row.pk for row in rows]}
-    return client.post(url, data, follow=True)
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
-
-
-def result_table(response) -> str:
-    page = response.content.decode()
-    start = page.index('<table id="result_list">')
-    return page[start : page.index("</table>", start)]
-
-
-def without_admin_icons(html: str) -> str:
-    """The admin's own yes/no icons (static images) are the only images a list may hold."""
-    return re.sub(r'<img src="/static/admin/img/icon-(yes|no)\.svg" alt="(True|False)">', "", html)
 
 
 # --- Who sees what -----------------------------------------------------------------------------
