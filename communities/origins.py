@@ -22,6 +22,8 @@ class Origin:
     url: str
     community: object
     tags: list[str] = field(default_factory=list)
+    # Markdown worth carrying over (a question's accepted answer), already checked as visible.
+    excerpt: str = ""
 
 
 @dataclass(frozen=True)

@@ -149,13 +149,16 @@ def community_home_section(community, user) -> dict:
 
 def thread_as_origin(user, thread_id: int) -> Origin | None:
     """A thread as the origin of a documented practice ("Document this"), if `user` may see it."""
-    thread = Thread.objects.visible_to(user).select_related("community").filter(pk=thread_id).first()
+    thread = Thread.objects.visible_to(user).select_related("community", "accepted_post").filter(pk=thread_id).first()
     if thread is None:
         return None
+    answer = thread.accepted_post
+    usable_answer = answer is not None and not answer.is_deleted and not answer.is_hidden
     return Origin(
         object=thread,
         title=thread.title,
         url=thread.get_absolute_url(),
         community=thread.community,
         tags=list(thread.tags.names()),
+        excerpt=answer.body if usable_answer else "",
     )

@@ -70,11 +70,12 @@ def _new_initial(request, kind, origin) -> dict:
     initial = {"body": PRACTICE_TEMPLATE, "owner": request.user.pk, "review_by": timezone.localdate() + REVIEW_AFTER}
     if origin is not None:
         source = f"\n- Discussion: [{_markdown_text(origin.title)}]({request.build_absolute_uri(origin.url)})\n"
-        initial.update(
-            title=f"Practice: {origin.title}"[:200],
-            tags=tags_as_text(origin.tags),
-            body=PRACTICE_TEMPLATE + source,
-        )
+        body = PRACTICE_TEMPLATE + source
+        if origin.excerpt:
+            # A question's accepted answer is where "what worked" usually starts.
+            quoted = "\n".join(f"> {line}" if line else ">" for line in origin.excerpt.splitlines())
+            body = body.replace("## What worked\n", f"## What worked\n\nFrom the accepted answer:\n\n{quoted}\n", 1)
+        initial.update(title=f"Practice: {origin.title}"[:200], tags=tags_as_text(origin.tags), body=body)
     return initial
 
 

@@ -1,11 +1,13 @@
 """A thread page offers "Document this" to members and links to the practices it led to."""
 
 import pytest
+from django.urls import reverse
 
 from communities.origins import resolve_origin
 from discussions.services.moderating import thread_move
+from discussions.services.reacting import answer_accept
 from tests.communities.factories import CommunityFactory, MembershipFactory
-from tests.discussions.factories import make_thread
+from tests.discussions.factories import make_reply, make_thread
 from tests.resources.factories import make_practice
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +47,15 @@ def test_thread_page_hides_practices_a_visitor_may_not_see(client, other_member)
     thread_move(actor=author, thread=thread, to_community=public)
     client.force_login(other_member)
     assert "Secret practice" not in client.get(thread.get_absolute_url()).content.decode()
+
+
+def test_documenting_an_answered_question_carries_the_accepted_answer(
+    client, community, active_membership, member, coordinator
+):
+    question = make_thread(community=community, author=member, title="Dry-season yields?", kind="question")
+    answer = make_reply(thread=question, author=coordinator, body="Loggers on **a quarter** of the wells.")
+    answer_accept(actor=member, post=answer)
+    client.force_login(member)
+    url = reverse("resources:new", kwargs={"community_slug": community.slug})
+    page = client.get(f"{url}?kind=practice&origin=thread:{question.pk}").content.decode()
+    assert "From the accepted answer:" in page and "&gt; Loggers on **a quarter** of the wells." in page
