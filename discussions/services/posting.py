@@ -85,6 +85,28 @@ def _new_path(thread: Thread, parent: Post | None) -> tuple[str, int]:
     return f"{parent.path}{number:0{PATH_STEP}d}", parent.depth + 1
 
 
+def _add_post(*, thread, actor, parent, body: str, rendered, submission_key: str, opening: bool = False) -> Post:
+    """Number and save one post, follow the thread for its author and queue the notifications
+    for after the commit. Caller holds the transaction (and the thread lock), and rendered the
+    body before taking it."""
+    body_html, mentioned = rendered
+    path, depth = _new_path(thread, parent)
+    post = Post.objects.create(
+        thread=thread,
+        author=actor,
+        parent=parent,
+        path=path,
+        depth=depth,
+        is_opening=opening,
+        body=body,
+        body_html=body_html,
+        submission_key=submission_key,
+    )
+    follow_on_post(user=actor, thread=thread)
+    transaction.on_commit(lambda: tasks.notify_post.delay(post_id=post.pk, mentioned=mentioned))
+    return post
+
+
 def thread_create(
     *, actor, community: Community, title: str, body: str, kind: str = "discussion", tags=(), submission_key=""
 ) -> Thread:
@@ -100,26 +122,17 @@ def thread_create(
     if existing is not None:
         return existing.thread
     _check_rate(actor, new_thread=True)
-    body_html, mentioned = render_body(body)
+    rendered = render_body(body)
     thread = Thread(community=community, title=title, author=actor, kind=kind)
     thread.full_clean(exclude=["author", "accepted_post"])
     try:
         with transaction.atomic():
             thread.save()
             thread.tags.set(list(tags))
-            path, depth = _new_path(thread, None)
-            post = Post.objects.create(
-                thread=thread,
-                author=actor,
-                path=path,
-                depth=depth,
-                is_opening=True,
-                body=body,
-                body_html=body_html,
-                submission_key=submission_key,
-            )
-            follow_on_post(user=actor, thread=thread)
-            transaction.on_commit(lambda: tasks.notify_post.delay(post_id=post.pk, mentioned=mentioned))
+            _add_post(
+                thread=thread, actor=actor, parent=None, body=body, rendered=rendered,
+                submission_key=submission_key, opening=True,
+            )  # fmt: skip
     except IntegrityError:
         existing = _existing_submission(actor, submission_key)
         if existing is None:
@@ -145,7 +158,7 @@ def post_reply(*, actor, thread: Thread, body: str, parent: Post | None = None, 
     if existing is not None:
         return existing
     _check_rate(actor, new_thread=False)
-    body_html, mentioned = render_body(body)
+    rendered = render_body(body)
     try:
         with transaction.atomic():
             thread = Thread.objects.select_for_update().get(pk=thread.pk)
@@ -155,22 +168,12 @@ def post_reply(*, actor, thread: Thread, body: str, parent: Post | None = None, 
                 parent = parent.parent
             if parent is not None:
                 parent = Post.objects.get(pk=parent.pk)
-            path, depth = _new_path(thread, parent)
-            post = Post.objects.create(
-                thread=thread,
-                author=actor,
-                parent=parent,
-                path=path,
-                depth=depth,
-                body=body,
-                body_html=body_html,
-                submission_key=submission_key,
+            post = _add_post(
+                thread=thread, actor=actor, parent=parent, body=body, rendered=rendered, submission_key=submission_key
             )
             Thread.objects.filter(pk=thread.pk).update(
                 reply_count=F("reply_count") + 1, last_activity_at=post.created_at
             )
-            follow_on_post(user=actor, thread=thread)
-            transaction.on_commit(lambda: tasks.notify_post.delay(post_id=post.pk, mentioned=mentioned))
     except IntegrityError:
         existing = _existing_submission(actor, submission_key)
         if existing is None:
