@@ -10,5 +10,5 @@ RETRY = {"bind": True, "acks_late": True, "autoretry_for": (OperationalError,), 
 
 
 @shared_task(**RETRY)
-def notify_post(self, *, post_id: int, mentioned: list[str]):
-    notify_about_post(post_id=post_id, mentioned=mentioned)
+def notify_post(self, *, post_id: int, mentioned: list[str], mentions_only: bool = False):
+    notify_about_post(post_id=post_id, mentioned=mentioned, mentions_only=mentions_only)

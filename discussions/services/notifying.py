@@ -15,7 +15,9 @@ from ..models import FollowLevel, Post
 from ..querysets import thread_readers
 
 
-def notify_about_post(*, post_id: int, mentioned: list[str]) -> None:
+def notify_about_post(*, post_id: int, mentioned: list[str], mentions_only: bool = False) -> None:
+    """Notify a new post's audience; with `mentions_only` (an edit that added @names), only
+    the newly mentioned members."""
     post = Post.objects.select_related("thread__community", "thread__author", "author", "parent").filter(pk=post_id)
     post = post.first()
     if post is None or post.is_deleted or post.is_hidden:
@@ -28,15 +30,18 @@ def notify_about_post(*, post_id: int, mentioned: list[str]) -> None:
         for user_id in user_ids:
             reasons.setdefault(user_id, (kind, title))
 
-    if post.parent is not None:
+    if mentions_only:
+        pass
+    elif post.parent is not None:
         add([post.parent.author_id], "reply", f"{who} replied to your post in “{thread.title}”")
     elif not post.is_opening:
         add([thread.author_id], "reply", f"{who} replied to your thread “{thread.title}”")
     users = get_user_model().objects
     add(users.filter(username__in=mentioned).values_list("pk", flat=True), "mention",
         f"{who} mentioned you in “{thread.title}”")  # fmt: skip
-    followers = thread.read_states.filter(follow=FollowLevel.FOLLOWING).values_list("user_id", flat=True)
-    add(followers, "followed_post", f"{who} posted in “{thread.title}”")
+    if not mentions_only:
+        followers = thread.read_states.filter(follow=FollowLevel.FOLLOWING).values_list("user_id", flat=True)
+        add(followers, "followed_post", f"{who} posted in “{thread.title}”")
 
     muted = set(thread.read_states.filter(follow=FollowLevel.MUTED).values_list("user_id", flat=True))
     candidates = {user_id for user_id in reasons if user_id is not None and user_id not in muted}

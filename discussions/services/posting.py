@@ -184,18 +184,22 @@ def post_reply(*, actor, thread: Thread, body: str, parent: Post | None = None, 
 
 def post_edit(*, actor, post: Post, body: str) -> Post:
     """Edit a post: its author (while a member) and the coordinators. The previous text is
-    kept as a revision."""
+    kept as a revision; members the edit newly @mentions are notified."""
     membership = membership_of(actor, post.thread.community)
     if not permissions.can_edit_post(actor, post, membership):
         raise PermissionDenied("You cannot edit this post.")
     body = _clean_body(body)
     if body == post.body:
         return post
-    body_html, _ = render_body(body)
+    body_html, mentioned = render_body(body)
+    already = set(render_body(post.body)[1])
+    added = [name for name in mentioned if name not in already]
     with transaction.atomic():
         PostRevision.objects.create(post=post, editor=actor, body=post.body)
         post.body, post.body_html, post.edited_at = body, body_html, timezone.now()
         post.save(update_fields=["body", "body_html", "edited_at"])
+        if added:  # people mentioned by the edit hear about it, once (notifications are unique)
+            transaction.on_commit(lambda: tasks.notify_post.delay(post_id=post.pk, mentioned=added, mentions_only=True))
     return post
 
 

@@ -19,6 +19,7 @@ from discussions.services.moderating import (
     thread_moderate,
     thread_move,
 )
+from discussions.services.posting import post_edit
 from discussions.services.reacting import answer_accept, answer_unaccept, reaction_toggle
 from members.models import Notification
 from members.notifications import visible_notifications
@@ -239,3 +240,17 @@ def test_notifying_costs_the_same_queries_for_3_or_40_followers(
     many = _queries_to_notify(thread, coordinator, django_capture_on_commit_callbacks)
     assert few == many
     assert Notification.objects.filter(kind="followed_post").count() >= 40
+
+
+def test_mention_added_by_an_edit_notifies_only_the_newly_mentioned(thread, member, coordinator, notify_now):
+    other = MembershipFactory(community=thread.community).user
+    with notify_now():
+        reply = make_reply(thread=thread, author=coordinator, body="See the logbook")
+    before = Notification.objects.count()
+    with notify_now():
+        post_edit(actor=coordinator, post=reply, body=f"See the logbook, @{other.username}")
+    assert list(Notification.objects.filter(recipient=other).values_list("kind", flat=True)) == ["mention"]
+    assert Notification.objects.count() == before + 1
+    with notify_now():
+        post_edit(actor=coordinator, post=reply, body=f"See the logbook again, @{other.username}")
+    assert Notification.objects.count() == before + 1
