@@ -59,3 +59,16 @@ def can_leave(user, community, membership) -> bool:
             MembershipState.INVITED,
         )
     )
+
+
+def why_not_active(membership: Membership | None, *, action: str) -> tuple[str, bool]:
+    """Why a signed-in person with `membership` (or None) may not `action` where only active
+    members may, and whether joining (or accepting an invitation) would fix it. The content
+    apps show this on their refusal pages."""
+    if membership is None:
+        return f"Join this community to {action}.", True
+    if membership.state == MembershipState.PENDING:
+        return f"Your request to join is waiting for a coordinator. You can {action} once it is approved.", False
+    if membership.state == MembershipState.INVITED:
+        return f"Accept your invitation to this community to {action}.", True
+    return f"Only active members can {action} in this community.", False

@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from communities.forms import add_service_error
-from communities.models import Community, MembershipState
-from communities.permissions import can_view_content
+from communities.models import Community
+from communities.permissions import can_view_content, why_not_active
 from communities.services import membership_of
 
 from .. import permissions, selectors
@@ -81,25 +81,13 @@ def _query_without(request, *names) -> str:
     return query.urlencode()
 
 
-def _posting_refusal(membership, *, action: str = "post") -> tuple[str, bool]:
-    """Why a signed-in person with `membership` (or None) may not post, and whether joining
-    would fix it."""
-    if membership is None:
-        return f"Join this community to {action}.", True
-    if membership.state == MembershipState.PENDING:
-        return f"Your request to join is waiting for a coordinator. You can {action} once it is approved.", False
-    if membership.state == MembershipState.INVITED:
-        return f"Accept your invitation to this community to {action}.", True
-    return f"Only active members can {action} in this community.", False
-
-
 def _forbidden(request, community, message: str, *, offer_join: bool = False):
     context = {"community": community, "message": message, "offer_join": offer_join}
     return render(request, "discussions/forbidden.html", context, status=403)
 
 
 def _refuse_posting(request, community, membership):
-    message, offer_join = _posting_refusal(membership)
+    message, offer_join = why_not_active(membership, action="post")
     return _forbidden(request, community, message, offer_join=offer_join)
 
 

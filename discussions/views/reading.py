@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from communities.models import Community
 from communities.origins import backlinks_for, follow_ups_for
+from communities.permissions import why_not_active
 from communities.services import membership_of
 
 from .. import permissions, selectors
@@ -18,7 +19,6 @@ from ._shared import (
     _content_community,
     _post_location,
     _post_page,
-    _posting_refusal,
     _query_without,
     _visible_community,
     _visible_post,
@@ -103,7 +103,7 @@ def _reply_refusal(user, thread, membership) -> tuple[str, bool]:
         return "Sign in to reply.", False
     if thread.is_locked:
         return "This thread is locked: only coordinators can reply.", False
-    return _posting_refusal(membership, action="reply")
+    return why_not_active(membership, action="reply")
 
 
 def _decorate_for_template(user, membership, posts, *, can_reply, can_accept) -> None:

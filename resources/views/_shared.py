@@ -10,8 +10,8 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, render
 
 from communities.forms import add_service_error
-from communities.models import Community, MembershipState
-from communities.permissions import can_view_content
+from communities.models import Community
+from communities.permissions import can_view_content, why_not_active
 from communities.services import membership_of
 
 from ..forms import CHOOSE_AGAIN
@@ -69,16 +69,8 @@ def _forbidden(request, community, message: str, *, offer_join: bool = False):
 
 def _refuse_adding(request, community, membership):
     """Why a signed-in person may not add to this library, and a way in when joining helps."""
-    action = "add to its library"
-    if membership is None:
-        return _forbidden(request, community, f"Join this community to {action}.", offer_join=True)
-    if membership.state == MembershipState.PENDING:
-        message = f"Your request to join is waiting for a coordinator. You can {action} once it is approved."
-    elif membership.state == MembershipState.INVITED:
-        return _forbidden(request, community, f"Accept your invitation to this community to {action}.", offer_join=True)
-    else:
-        message = f"Only active members can {action}."
-    return _forbidden(request, community, message)
+    message, offer_join = why_not_active(membership, action="add to its library")
+    return _forbidden(request, community, message, offer_join=offer_join)
 
 
 # --- Forms ---------------------------------------------------------------------------------------
