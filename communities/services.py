@@ -409,3 +409,37 @@ def invitation_revoke(*, actor, invitation: Invitation) -> None:
                 community=community, user__email__iexact=invitation.email, state=MembershipState.INVITED
             ).delete()
             _audit(community=community, actor=actor, action="invitation_revoked", detail=invitation.email)
+
+
+# --- Account deletion (registered with members.account_deletion in apps.ready) --------------
+
+
+def communities_left_without_coordinator(user) -> list[str]:
+    """Why `user` may not delete their account yet: the communities they alone coordinate."""
+    coordinated = Community.objects.filter(
+        memberships__user=user, memberships__role=Role.COORDINATOR, memberships__state=MembershipState.ACTIVE
+    ).order_by("name")
+    return [
+        f"You are the only coordinator of {community.name}: make another member a coordinator first, "
+        "so the community is not left without one."
+        for community in coordinated
+        if not community.memberships.coordinators().exclude(user=user).exists()
+    ]
+
+
+def memberships_end_with_account(user) -> None:
+    """Before `user`'s account is deleted: leave every community, keeping member counts and the
+    audit log true. Runs in the deleting transaction; the communities are locked first so two
+    coordinators deleting their accounts at once cannot both leave a community unattended."""
+    memberships = list(Membership.objects.filter(user=user).select_related("community"))
+    locked = list(Community.objects.select_for_update().filter(pk__in=[m.community_id for m in memberships]))
+    reasons = communities_left_without_coordinator(user)
+    if reasons:
+        raise ValidationError(reasons)
+    by_id = {community.pk: community for community in locked}
+    for membership in memberships:
+        if membership.is_active:
+            community = by_id[membership.community_id]
+            _count_member(community, -1)
+            _audit(community=community, actor=None, action="member_left", detail=f"{user.name} deleted their account")
+    Membership.objects.filter(user=user).delete()

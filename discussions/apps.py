@@ -8,15 +8,18 @@ class DiscussionsConfig(AppConfig):
     def ready(self):
         from communities.origins import register_origin
         from communities.sections import CommunitySection, register_section
+        from members.account_deletion import register_deletion_step
         from members.notifications import register_target
 
         from .models import Post
         from .selectors import community_home_section, thread_as_origin
+        from .services.reacting import reactions_remove_with_account
 
         def visible_post_ids(user, ids):
             return set(Post.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
         register_target(Post, visible_post_ids)
+        register_deletion_step(reactions_remove_with_account)
         register_origin("thread", thread_as_origin)
         register_section(
             CommunitySection(

@@ -32,6 +32,15 @@ def reaction_toggle(*, actor, post: Post, kind: str) -> bool:
     return True
 
 
+def reactions_remove_with_account(user) -> None:
+    """Before `user`'s account is deleted: take back their reactions, so the counts on posts
+    keep matching the reactions that exist. Runs in the deleting transaction."""
+    for post_id, kind in Reaction.objects.filter(user=user).values_list("post_id", "kind"):
+        counter = f"{kind}_count"
+        Post.objects.filter(pk=post_id).update(**{counter: F(counter) - 1})
+    Reaction.objects.filter(user=user).delete()
+
+
 def answer_accept(*, actor, post: Post) -> Thread:
     """Mark a reply as the accepted answer to a question: the question's author or a
     coordinator. Accepting another reply replaces the previous choice."""
