@@ -4,8 +4,8 @@ from members.notifications import unread_count
 
 
 def site(request):
-    """The site's name for titles, and the signed-in member's unread notifications (one
-    COUNT query, shown in the navigation)."""
+    """The site's name for titles, and how many unread notifications the signed-in member
+    may still see (shown in the navigation)."""
     user = getattr(request, "user", None)
     return {
         "SITE_NAME": settings.SITE_NAME,

@@ -81,10 +81,17 @@ def visible_notifications(user, notifications: Iterable[Notification]) -> list[N
     return [n for n in notifications if n.target_id in allowed[n.target_type_id]]
 
 
+UNREAD_COUNT_CAP = 99  # the navigation shows "99+" beyond this
+
+
 def unread_count(user) -> int:
+    """How many unread notifications `user` may still see, up to UNREAD_COUNT_CAP + 1: the
+    same visibility check as the list, so the badge never promises what the page won't show
+    (a post since hidden, a community since left). Costs one query per target type."""
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, read_at=None).count()
+    unread = Notification.objects.filter(recipient=user, read_at=None).only("target_type_id", "target_id")
+    return len(visible_notifications(user, unread[: UNREAD_COUNT_CAP + 1]))
 
 
 def notifications_mark_read(*, actor, ids: Iterable[int] | None = None) -> int:

@@ -1,9 +1,10 @@
 """The /notifications/ page: what a member sees, and never what they can no longer see."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from members.models import Notification
+from members.models import Notification, User
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 
@@ -61,8 +62,22 @@ def test_notification_about_a_private_thread_vanishes_after_leaving(
     client.force_login(other_member)
     page = client.get(reverse("members:notifications")).content.decode()
     assert "Secret budget" not in page
+    assert "unread" not in page, "the navigation badge must not count what the list hides"
     notification = Notification.objects.get(recipient=other_member)
     assert client.get(reverse("members:notification_open", args=[notification.pk])).status_code == 404
+
+
+def test_the_badge_stops_counting_at_99(client, member, community, active_membership):
+    thread = make_thread(community=community, author=member)
+    replies = [make_reply(thread=thread, author=User.objects.exclude(pk=member.pk).first()) for _ in range(101)]
+    post_type = ContentType.objects.get_for_model(replies[0])
+    Notification.objects.bulk_create(
+        Notification(recipient=member, kind="reply", target_type=post_type, target_id=r.pk, title="t", url="/")
+        for r in replies
+    )
+    client.force_login(member)
+    page = client.get(reverse("members:notifications")).content.decode()
+    assert 'aria-label="more than 99 unread">99+</span>' in page
 
 
 def test_anonymous_is_sent_to_login(client):
