@@ -213,6 +213,12 @@ RESOURCE_X_ACCEL_PREFIX = env.str("RESOURCE_X_ACCEL_PREFIX", default="/protected
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 AVATAR_SIZE_PX = 256
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Oversized files are refused while they arrive, not after being spooled (cop_platform/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "cop_platform.uploads.SizeCappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Product rules --------------------------------------------------------------------------
