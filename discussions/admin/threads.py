@@ -1,0 +1,155 @@
+"""Threads: pin, lock, close, move, hide."""
+
+from django.contrib import admin
+
+from communities.models import Community
+from cop_platform.admin_sites import (
+    CoordinatedCommunityFilter,
+    CoordinatorScopedAdmin,
+    coordinator_site,
+    per_row_action,
+)
+
+from ..models import Thread
+from ..services import moderating
+from ._shared import ModerationAdmin, MoveForm, ThreadHideForm, ThreadVisibilityFilter
+
+
+def _thread_switch(action: str, description: str, *, done: str):
+    """An action that calls thread_moderate(action=...) for each selected thread."""
+    return per_row_action(
+        f"{action}_threads",
+        description,
+        lambda actor, thread: moderating.thread_moderate(actor=actor, thread=thread, action=action),
+        done=done,
+    )
+
+
+THREAD_SWITCHES = (
+    _thread_switch("pin", "Pin to the top of the list", done="Pinned"),
+    _thread_switch("unpin", "Unpin", done="Unpinned"),
+    _thread_switch("lock", "Lock (only coordinators can reply)", done="Locked"),
+    _thread_switch("unlock", "Unlock", done="Unlocked"),
+    _thread_switch("close", "Close to new replies", done="Closed"),
+    _thread_switch("reopen", "Reopen for replies", done="Reopened"),
+)
+
+
+class ThreadAdminBase(ModerationAdmin):
+    list_display = (
+        "title",
+        "community",
+        "kind",
+        "author",
+        "reply_count",
+        "is_pinned",
+        "is_locked",
+        "is_closed",
+        "is_hidden",
+        "last_activity_at",
+        "on_site",
+    )
+    search_fields = ("title", "author__username")
+    list_select_related = ("community", "author")
+    actions = (*THREAD_SWITCHES, "hide_threads", "restore_threads", "move_threads")
+    fields = readonly_fields = (
+        "title",
+        "community",
+        "kind",
+        "author",
+        "topic_tags",
+        "is_pinned",
+        "is_locked",
+        "is_closed",
+        "hidden_at",
+        "hidden_reason",
+        "reply_count",
+        "created_at",
+        "last_activity_at",
+    )
+
+    def describe(self, thread):
+        return f"{thread.title} ({thread.community.name})"
+
+    @admin.display(description="hidden", boolean=True, ordering="hidden_at")
+    def is_hidden(self, thread):
+        return thread.hidden_at is not None
+
+    @admin.display(description="topic tags")
+    def topic_tags(self, thread):
+        return ", ".join(thread.tags.names())
+
+    @admin.action(description="Hide from members…")
+    def hide_threads(self, request, queryset):
+        def apply(data):
+            self.apply_per_row(
+                request,
+                queryset,
+                lambda thread: moderating.thread_hide(actor=request.user, thread=thread, reason=data["reason"]),
+                done="Threads hidden",
+            )
+
+        return self.ask_then_apply(
+            request,
+            queryset,
+            action="hide_threads",
+            form_class=ThreadHideForm,
+            title="Hide threads from members",
+            submit="Hide the threads",
+            apply=apply,
+        )
+
+    @admin.action(description="Show to members again")
+    def restore_threads(self, request, queryset):
+        hidden = self.keep_rows(
+            request, queryset, lambda thread: thread.hidden_at is not None, skipped="threads that are not hidden"
+        )
+        self.apply_per_row(
+            request,
+            hidden,
+            lambda thread: moderating.thread_restore(actor=request.user, thread=thread),
+            done="Threads shown again",
+        )
+
+    @admin.action(description="Move to community…")
+    def move_threads(self, request, queryset):
+        def apply(data):
+            target = data["community"]
+            threads = self.keep_rows(
+                request,
+                queryset,
+                lambda thread: thread.community_id != target.pk,
+                skipped=f"threads already in {target.name}",
+            )
+            self.apply_per_row(
+                request,
+                threads,
+                lambda thread: moderating.thread_move(actor=request.user, thread=thread, to_community=target),
+                done=f"Threads moved to {target.name}",
+            )
+
+        return self.ask_then_apply(
+            request,
+            queryset,
+            action="move_threads",
+            form_class=MoveForm,
+            communities=self.move_choices(request),
+            title="Move threads to another community",
+            submit="Move the threads",
+            apply=apply,
+        )
+
+
+@admin.register(Thread, site=coordinator_site)
+class ThreadManageAdmin(ThreadAdminBase, CoordinatorScopedAdmin, admin.ModelAdmin):
+    """Threads of the communities a coordinator runs, hidden ones included."""
+
+    list_filter = ("kind", "is_pinned", "is_locked", "is_closed", ThreadVisibilityFilter, CoordinatedCommunityFilter)
+
+
+@admin.register(Thread)
+class ThreadAdmin(ThreadAdminBase, admin.ModelAdmin):
+    list_filter = ("kind", "is_pinned", "is_locked", "is_closed", ThreadVisibilityFilter, "community")
+
+    def move_choices(self, request):
+        return Community.objects.order_by("name")  # staff moderate every community
