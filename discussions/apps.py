@@ -10,6 +10,7 @@ class DiscussionsConfig(AppConfig):
         from communities.sections import CommunitySection, register_section
         from members.notifications import register_target
 
+        from . import search_sources  # noqa: F401 - registers this app's search source(s)
         from .models import Post
         from .selectors import community_home_section, thread_as_origin
 
