@@ -33,7 +33,6 @@ def _describe(community) -> SearchHit:
         title=community.name,
         url=community.get_absolute_url(),
         context=f"{community.member_count} member{'' if community.member_count == 1 else 's'}",
-        date=community.created_at,
         badge="" if community.visibility == "public" else community.get_visibility_display().split(":")[0],
     )
 

@@ -25,7 +25,6 @@ def _describe(user) -> SearchHit:
         title=user.name,
         url=user.get_absolute_url(),
         context=" · ".join(part for part in (user.discipline, user.organisation) if part),
-        date=user.date_joined,
     )
 
 
