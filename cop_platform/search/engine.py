@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db.models import Case, CharField, F, Q, TextField, Value, When
+from django.db.models import Case, CharField, F, Q, Subquery, TextField, Value, When
 from django.db.models.functions import Concat, Extract
 from django.utils import timezone
 
@@ -24,6 +24,13 @@ from .registry import SearchHit, SearchSource, all_sources, filter_hook, get_sou
 
 RECENCY_DAYS = 30  # a hit this many days old gets half the lift of a brand-new one
 SIMILAR_LIMIT = 5
+# Counting stops here: "more than 1,000 results" is as useful as the exact figure and a
+# broad query on a large site need not visit every match twice.
+COUNT_LIMIT = 1000
+# Ranking visits every candidate, so a very broad query ("water" on a water community) ranks
+# only the newest this-many matches of each type: recent activity is favoured anyway, and
+# the page stays fast on a large site. Narrower words reach older items.
+CANDIDATE_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -128,8 +135,10 @@ class SearchResults:
         return rank
 
     def _ranked(self, source: SearchSource, rows):
+        newest = rows.order_by("-pk").values("pk")[:CANDIDATE_LIMIT]
         return (
-            rows.order_by()
+            source.model._base_manager.filter(pk__in=Subquery(newest))
+            .order_by()
             .annotate(
                 hit_kind=Value(source.kind, output_field=CharField()),
                 hit_rank=self._rank(source),
@@ -141,13 +150,23 @@ class SearchResults:
     # --- What Paginator asks ----------------------------------------------------------------
 
     def count(self) -> int:
+        """The number of matches, up to COUNT_LIMIT + 1 (see `is_capped`)."""
         if self._count is None:
             if not self.parts:
                 self._count = 0
             else:
                 first, *rest = [rows.order_by().values_list("pk") for _, rows in self.parts]
-                self._count = first.union(*rest, all=True).count() if rest else first.count()
+                combined = first.union(*rest, all=True) if rest else first
+                self._count = combined[: COUNT_LIMIT + 1].count()
         return self._count
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count() > COUNT_LIMIT
+
+    @property
+    def count_limit(self) -> int:
+        return COUNT_LIMIT
 
     def __len__(self):
         return self.count()

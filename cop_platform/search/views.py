@@ -10,7 +10,6 @@ from communities.models import Community
 
 from .engine import search, similar
 from .forms import SearchForm
-from .registry import all_sources
 
 
 @require_GET
@@ -35,7 +34,6 @@ def search_page(request):
             "hits": page_obj.object_list if page_obj else [],
             "query": query.urlencode(),
             "scope": scope,
-            "kinds": {source.kind: source.plural for source in all_sources()},
         },
         status=400 if form.errors else 200,
     )

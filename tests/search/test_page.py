@@ -169,3 +169,11 @@ def test_similar_endpoint_prefers_the_community_and_caps_at_five(client, communi
     assert "Has this been asked before?" in html
     empty = text(client.get(reverse("search:similar"), {"title": "zzzz unrelated"}))
     assert "No similar threads" in empty
+
+
+def test_a_very_broad_search_says_more_than_the_count_limit(client, community, member, active_membership, monkeypatch):
+    monkeypatch.setattr("cop_platform.search.engine.COUNT_LIMIT", 4)
+    for number in range(6):
+        make_thread(community=community, author=member, title=f"Rain gauge {number}", body="x")
+    html = text(page(client, q="gauge"))
+    assert "More than 4 results" in html
