@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db.models import Case, CharField, F, Q, Subquery, TextField, Value, When
-from django.db.models.functions import Concat, Extract
+from django.db.models import Case, CharField, F, Func, Q, Subquery, TextField, Value, When
+from django.db.models.functions import Extract, NullIf
 from django.utils import timezone
 
 from . import text
@@ -204,12 +204,9 @@ class SearchResults:
         return [hits[(kind, pk)] for pk, kind, _rank, _date in page if (kind, pk) in hits]
 
     def _headline(self, source: SearchSource):
-        fields = source.snippet_fields
-        document = (
-            F(fields[0])
-            if len(fields) == 1
-            else Concat(*_interleave([F(name) for name in fields], Value(" · ")), output_field=TextField())
-        )
+        # CONCAT_WS skips NULLs: empty fields leave no dangling separator.
+        parts = [NullIf(F(name), Value("")) for name in source.snippet_fields]
+        document = Func(Value(" … "), *parts, function="CONCAT_WS", output_field=TextField())
         return SearchHeadline(
             document,
             self.query,
@@ -223,15 +220,8 @@ class SearchResults:
         )
 
 
-def _interleave(items, separator):
-    for number, item in enumerate(items):
-        if number:
-            yield separator
-        yield item
-
-
 def _snippet_text(source: SearchSource, obj) -> str:
-    return " · ".join(str(getattr(obj, name) or "") for name in source.snippet_fields)
+    return " … ".join(str(value) for name in source.snippet_fields if (value := getattr(obj, name)))
 
 
 def search(*, user, query: str, filters: SearchFilters | None = None) -> SearchResults:
