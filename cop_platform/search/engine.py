@@ -8,7 +8,8 @@ snippets), however many rows match.
 Postgres: `search_vector @@ websearch_to_tsquery(...)` on stored vectors (GIN indexes),
 ranked by ts_rank (title weight A over bodies) times the source's boost (accepted answers)
 and a recency factor. SQLite: every term must appear (icontains) in one of the source's text
-fields, -terms must not; a title match ranks first; OR and stemming are not understood.
+fields, -terms must not, OR anywhere makes any one term enough; a title match ranks first;
+there is no stemming.
 """
 
 from dataclasses import dataclass

@@ -91,6 +91,7 @@ def test_phrase_and_exclusion_work_on_every_database(posting):
     make_thread(community=community, author=member, title="Hand borehole pumps", body="d")
     assert titles(member, '"sand dam"', kinds=("thread",)) == ["Sand dam design"]
     assert titles(member, "borehole -solar", kinds=("thread",)) == ["Hand borehole pumps"]
+    assert sorted(titles(member, "sand OR solar", kinds=("thread",))) == ["Sand dam design", "Solar borehole pumps"]
 
 
 def test_edits_and_retitles_are_searchable_at_once(posting):
