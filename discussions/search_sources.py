@@ -9,7 +9,15 @@ answers, and questions that have one, rank higher.
 from django.contrib.postgres.search import SearchVector
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 
-from cop_platform.search.registry import SearchHit, SearchSource, Watch, joined_text, register_source, search_config
+from cop_platform.search.registry import (
+    SearchHit,
+    SearchSource,
+    Watch,
+    author_name,
+    joined_text,
+    register_source,
+    search_config,
+)
 
 from .models import Post, Thread
 
@@ -32,7 +40,7 @@ def _thread_vector():
 
 
 def _describe_thread(thread) -> SearchHit:
-    author = thread.author.name if thread.author else "a former member"
+    author = author_name(thread.author)
     return SearchHit(
         kind="thread",
         kind_label=thread.get_kind_display(),
@@ -47,7 +55,7 @@ def _describe_thread(thread) -> SearchHit:
 
 
 def _describe_post(post) -> SearchHit:
-    author = post.author.name if post.author else "a former member"
+    author = author_name(post.author)
     thread = post.thread
     return SearchHit(
         kind="post",

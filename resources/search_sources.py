@@ -5,7 +5,15 @@ say so."""
 from django.contrib.postgres.search import SearchVector
 from django.db.models import Func, Q, TextField, Value
 
-from cop_platform.search.registry import SearchHit, SearchSource, Watch, joined_text, register_source, search_config
+from cop_platform.search.registry import (
+    SearchHit,
+    SearchSource,
+    Watch,
+    author_name,
+    joined_text,
+    register_source,
+    search_config,
+)
 
 from .models import Resource, ResourceVersion
 
@@ -33,7 +41,7 @@ def _vector():
 
 
 def _describe(resource) -> SearchHit:
-    author = resource.author.name if resource.author else "a former member"
+    author = author_name(resource.author)
     return SearchHit(
         kind="resource",
         kind_label=resource.get_kind_display(),

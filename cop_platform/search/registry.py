@@ -54,6 +54,11 @@ class SearchHit:
     snippet_html: SafeString = SafeString("")
 
 
+def author_name(user) -> str:
+    """How a hit names its author (whose account may since have been deleted)."""
+    return user.name if user is not None else "a former member"
+
+
 @dataclass(frozen=True)
 class Watch:
     """Another model whose rows feed this source's vector: `related(instance)` names the
