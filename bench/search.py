@@ -9,7 +9,8 @@ the same for the whole page through Django's test client.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cop_bench .venv/bin/python bench/search.py
 
-It uses (and empties) the database DATABASE_URL names; by default a throw-away SQLite file,
+`--reuse` measures again on the data a previous run left (no seeding). It uses (and
+empties) the database DATABASE_URL names; by default a throw-away SQLite file,
 where the fallback (icontains) is measured instead of Postgres full-text search.
 """
 
@@ -211,7 +212,10 @@ def main():
     setup_test_environment()
     settings.ALLOWED_HOSTS = ["testserver"]
     started = time.perf_counter()
-    member = seed()
+    if "--reuse" in sys.argv and Post.objects.count() == COMMUNITIES * THREADS_PER_COMMUNITY * POSTS_PER_THREAD:
+        member = User.objects.get(username="bench0")
+    else:
+        member = seed()
     print(
         f"database: {connection.vendor}; seeded {Post.objects.count():,} posts, {Thread.objects.count():,} threads "
         f"in {Community.objects.count()} communities in {time.perf_counter() - started:.1f}s"
