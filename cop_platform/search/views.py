@@ -44,7 +44,7 @@ def similar_threads(request):
     """The hint under a new thread's title (htmx, as the member types): up to five threads
     and resources they may see that look like what they are about to ask."""
     community = Community.objects.content_visible_to(request.user).filter(slug=request.GET.get("community", "")).first()
-    title = request.GET.get("title", "")[:200]
+    title = request.GET.get("title", "").replace("\x00", "")[:200]  # Postgres refuses NUL characters
     return render(
         request,
         "search/partials/_similar.html",

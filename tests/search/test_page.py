@@ -52,6 +52,7 @@ def test_without_a_query_the_page_explains_how_to_search(client):
         ("water " * 50, "keep it under 200"),
         ("-solar -pumps", "nothing to look for"),
         ('"" OR', "nothing to look for"),
+        ("pump\x00s", "Null characters are not allowed."),
     ],
 )
 def test_bad_queries_say_what_is_wrong_and_keep_the_text(client, query, message):
@@ -169,6 +170,7 @@ def test_similar_endpoint_prefers_the_community_and_caps_at_five(client, communi
     assert "Has this been asked before?" in html
     empty = text(client.get(reverse("search:similar"), {"title": "zzzz unrelated"}))
     assert "No similar threads" in empty
+    assert client.get(reverse("search:similar"), {"title": "chlorine\x00"}).status_code == 200
 
 
 def test_a_very_broad_search_says_more_than_the_count_limit(client, community, member, active_membership, monkeypatch):
