@@ -10,6 +10,7 @@ runserver` on a free local port and takes full-page screenshots with Debian's ch
     directory.png   the communities directory
     community.png   a community home page (Water Security & WASH), signed in as the demo member
     profile.png     the demo member's own profile page
+    search.png      search results for "water", signed in as the demo member
 
 It prints any console error (a Content-Security-Policy violation shows up as one) and fails
 if a page does not answer 200. Nothing in the project database is touched.
@@ -44,6 +45,7 @@ DEMO_MEMBER_EMAIL = "member@example.org"
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - the public demo password
 COMMUNITY_PATH = "/c/water-security/"
 PROFILE_PATH = "/members/kwame/"  # the demo member's own profile
+SEARCH_PATH = "/search/?q=water"
 
 
 def free_port() -> int:
@@ -147,6 +149,7 @@ def shoot(base: str, options) -> list[str]:
 
         take(page, COMMUNITY_PATH, options.out / "community.png")
         take(page, PROFILE_PATH, options.out / "profile.png")
+        take(page, SEARCH_PATH, options.out / "search.png")
         browser.close()
     return errors
 

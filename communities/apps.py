@@ -8,7 +8,10 @@ class CommunitiesConfig(AppConfig):
     def ready(self):
         from members.account_deletion import register_deletion_check, register_deletion_step
 
-        from . import profile_section  # noqa: F401 - registers the "Communities" section of member profiles
+        from . import (
+            profile_section,  # noqa: F401 - registers the "Communities" section of member profiles
+            search_sources,  # noqa: F401 - registers this app's search source(s)
+        )
         from .services import communities_left_without_coordinator, memberships_end_with_account
 
         register_deletion_check(communities_left_without_coordinator)

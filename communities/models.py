@@ -7,6 +7,8 @@ mandate, norms, coordinators through memberships, lifecycle stage).
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -74,13 +76,18 @@ class Community(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # For search (Postgres; kept current by cop_platform.search's signal receivers).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = CommunityQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "communities"
-        indexes = [models.Index(fields=["visibility", "stage"])]
+        indexes = [
+            models.Index(fields=["visibility", "stage"]),
+            GinIndex(fields=["search_vector"], name="community_search"),
+        ]
 
     def __str__(self):
         return self.name

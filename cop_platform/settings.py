@@ -228,6 +228,10 @@ INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 PAGE_SIZE = 20
 # Top-level replies per page of a thread (each with its whole subtree).
 THREAD_PAGE_SIZE = env.int("THREAD_PAGE_SIZE", default=20)
+# Postgres text-search configuration (stemming and stop words) of the search vectors and
+# queries, e.g. "english", "french", or "simple" for mixed languages. After changing it, run
+# `manage.py rebuild_search_index`.
+SEARCH_CONFIG = env("SEARCH_CONFIG", default="english")
 # Replies nest visually to this depth; deeper ones sit behind "continue this thread".
 THREAD_DISPLAY_DEPTH = 6
 DISCUSSION_RATE_LIMITS = {

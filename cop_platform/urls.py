@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("", include("discussions.urls")),
     path("", include("resources.urls")),
+    path("", include("cop_platform.search.urls")),
 ]
 
 if settings.DEBUG:

@@ -11,6 +11,7 @@ class DiscussionsConfig(AppConfig):
         from members.account_deletion import register_deletion_step
         from members.notifications import register_target
 
+        from . import search_sources  # noqa: F401 - registers this app's search source(s)
         from .models import Post
         from .selectors import community_home_section, thread_as_origin
         from .services.reacting import reactions_remove_with_account

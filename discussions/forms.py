@@ -8,7 +8,8 @@ for browsers without JavaScript.
 from uuid import uuid4
 
 from django import forms
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import urlencode
 from taggit.forms import TagField
 
 from communities.models import Community
@@ -43,6 +44,20 @@ def body_field(*, label: str, preview_target: str, rows: int = 8) -> forms.CharF
                 "hx-swap": "innerHTML",
             }
         ),
+    )
+
+
+def ask_for_similar_threads(form: forms.Form, community: Community) -> None:
+    """Have the title field ask the search app for similar threads as the member types
+    (htmx, after a pause), shown in #similar-threads."""
+    form.fields["title"].widget.attrs.update(
+        {
+            "hx-get": f"{reverse('search:similar')}?{urlencode({'community': community.slug})}",
+            "hx-trigger": "keyup changed delay:600ms, search",
+            "hx-target": "#similar-threads",
+            "hx-swap": "innerHTML",
+            "autocomplete": "off",
+        }
     )
 
 

@@ -7,6 +7,8 @@ range query.
 """
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -48,6 +50,8 @@ class Thread(models.Model):
     last_activity_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     reply_count = models.PositiveIntegerField(default=0, editable=False)
     last_post_number = models.PositiveIntegerField(default=0, editable=False)
+    # For search (Postgres; kept current by cop_platform.search's signal receivers).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ThreadQuerySet.as_manager()
 
@@ -55,6 +59,7 @@ class Thread(models.Model):
         ordering = ["-is_pinned", "-last_activity_at"]
         indexes = [
             models.Index(fields=["community", "-is_pinned", "-last_activity_at"], name="thread_listing"),
+            GinIndex(fields=["search_vector"], name="thread_search"),
         ]
 
     def __str__(self):
@@ -101,6 +106,8 @@ class Post(models.Model):
     agree_count = models.PositiveIntegerField(default=0, editable=False)
     # A key the form sends once: a double-clicked "Post" creates one post.
     submission_key = models.CharField(max_length=64, blank=True, editable=False)
+    # For search (Postgres; kept current by cop_platform.search's signal receivers).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -114,7 +121,10 @@ class Post(models.Model):
                 name="post_submitted_once",
             ),
         ]
-        indexes = [models.Index(fields=["thread", "path"], name="post_tree_order")]
+        indexes = [
+            models.Index(fields=["thread", "path"], name="post_tree_order"),
+            GinIndex(fields=["search_vector"], name="post_search"),
+        ]
 
     def __str__(self):
         return f"Post {self.pk} in {self.thread_id}"

@@ -9,6 +9,8 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -61,11 +63,18 @@ class User(AbstractUser):
         blank=True, verbose_name="expertise", help_text="Topics you know well, separated by commas."
     )
 
+    # Name, headline, discipline and expertise for search (Postgres; see cop_platform.search).
+    search_vector = SearchVectorField(null=True, editable=False)
+
     objects = MemberManager()
 
     class Meta:
         ordering = ["username"]
-        indexes = [models.Index(fields=["discipline"]), models.Index(fields=["country"])]
+        indexes = [
+            models.Index(fields=["discipline"]),
+            models.Index(fields=["country"]),
+            GinIndex(fields=["search_vector"], name="user_search"),
+        ]
 
     def __str__(self):
         return self.name

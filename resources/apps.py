@@ -9,6 +9,7 @@ class ResourcesConfig(AppConfig):
         from django.core.signals import setting_changed
         from django.utils.functional import empty
 
+        from . import search_sources  # noqa: F401 - registers this app's search source(s)
         from .models import library_storage
 
         def forget_library_storage(*, setting, **kwargs):

@@ -8,6 +8,8 @@ policy, ever hands them out.
 from django.conf import settings
 from django.conf.global_settings import LANGUAGES
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
@@ -88,6 +90,8 @@ class Resource(models.Model):
     # Denormalised counters, kept with F() by the services.
     download_count = models.PositiveIntegerField(default=0, editable=False)
     view_count = models.PositiveIntegerField(default=0, editable=False)
+    # For search (Postgres; kept current by cop_platform.search's signal receivers).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ResourceQuerySet.as_manager()
 
@@ -97,6 +101,7 @@ class Resource(models.Model):
             models.Index(fields=["community", "-created_at"], name="resource_newest"),
             models.Index(fields=["community", "-updated_at"], name="resource_updated"),
             models.Index(fields=["origin_type", "origin_id"], name="resource_origin"),
+            GinIndex(fields=["search_vector"], name="resource_search"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(kind="link") | ~Q(url=""), name="link_resources_have_an_address"),

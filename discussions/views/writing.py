@@ -11,9 +11,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communities.permissions import is_active_member
 from communities.services import membership_of
 from cop_platform.ratelimit import allow
+from cop_platform.search.engine import similar
 
 from .. import permissions
-from ..forms import BODY_MAX_LENGTH, PostEditForm, ReplyForm, ThreadEditForm, ThreadForm, new_submission_key
+from ..forms import (
+    BODY_MAX_LENGTH,
+    PostEditForm,
+    ReplyForm,
+    ThreadEditForm,
+    ThreadForm,
+    ask_for_similar_threads,
+    new_submission_key,
+)
 from ..services import posting
 from ._shared import (
     _content_community,
@@ -44,10 +53,13 @@ def thread_new(request, community_slug):
     if not permissions.can_start_thread(request.user, community, membership):
         return _refuse_posting(request, community, membership)
     preview_html = None
+    similar_title = None
     if request.method == "GET":
         form = ThreadForm(initial={"submission_key": new_submission_key()})
-    elif (preview_html := _preview_html(request)) is not None:
+    elif (preview_html := _preview_html(request)) is not None or "similar" in request.POST:
+        # Preview and "Check for similar questions" (the no-JS hint) keep what was typed.
         form = ThreadForm(initial=_typed(request))
+        similar_title = request.POST.get("title", "")[:200]
     else:
         form = ThreadForm(request.POST)
         try:
@@ -57,10 +69,17 @@ def thread_new(request, community_slug):
         if thread is not None:
             messages.success(request, "Your thread is started.")
             return redirect(thread)
+    ask_for_similar_threads(form, community)
     return render(
         request,
         "discussions/thread_form.html",
-        {"community": community, "form": form, "preview_html": preview_html},
+        {
+            "community": community,
+            "form": form,
+            "preview_html": preview_html,
+            "similar_title": similar_title,
+            "similar": similar(user=request.user, title=similar_title, community=community) if similar_title else [],
+        },
         status=400 if form.errors else 200,
     )
 

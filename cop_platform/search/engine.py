@@ -1,0 +1,251 @@
+"""Running a search: one ranked list over every registered source the searcher may read.
+
+Each source contributes its visible, filtered, matching rows as (pk, kind, rank, date); the
+sources are combined with UNION ALL, ordered by rank and paginated in the database, so a page
+costs one query to count, one for the page, and one per content type on it to display (with
+snippets), however many rows match.
+
+Postgres: `search_vector @@ websearch_to_tsquery(...)` on stored vectors (GIN indexes),
+ranked by ts_rank (title weight A over bodies) times the source's boost (accepted answers)
+and a recency factor. SQLite: every term must appear (icontains) in one of the source's text
+fields, -terms must not, OR anywhere makes any one term enough; a title match ranks first;
+there is no stemming.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db.models import Case, CharField, F, Func, Q, Subquery, TextField, Value, When
+from django.db.models.functions import Extract, NullIf
+from django.utils import timezone
+
+from . import text
+from .registry import SearchHit, SearchSource, all_sources, filter_hook, get_source, search_config, uses_full_text
+
+RECENCY_DAYS = 30  # a hit this many days old gets half the lift of a brand-new one
+SIMILAR_LIMIT = 5
+# Counting stops here: "more than 1,000 results" is as useful as the exact figure and a
+# broad query on a large site need not visit every match twice.
+COUNT_LIMIT = 1000
+# Ranking visits every candidate, so a very broad query ("water" on a water community) ranks
+# only the newest this-many matches of each type: recent activity is favoured anyway, and
+# the page stays fast on a large site. Narrower words reach older items.
+CANDIDATE_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    kinds: tuple[str, ...] = ()  # empty: every type
+    community: object = None  # a Community the searcher may read (checked by the caller)
+    tag: str = ""  # a topic tag's slug
+    author: str = ""  # a username
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def dated(self) -> bool:
+        return bool(self.date_from or self.date_to)
+
+
+class SearchResults:
+    """The matches of one search, lazily: `count()` and slicing are what Paginator needs;
+    a slice returns SearchHit objects ready to show."""
+
+    def __init__(self, *, user, raw: str, filters: SearchFilters, any_of: bool = False):
+        self.raw = raw
+        self.parsed = text.parse(raw)
+        if any_of:  # "similar threads": any of the title's telling words will do
+            telling = tuple(term for term in self.parsed.terms if term.lower() not in text.COMMON_WORDS)
+            self.parsed = text.ParsedQuery(terms=telling or self.parsed.terms, excluded=(), any_of=True)
+        self.query = self._ts_query(any_of) if uses_full_text() else None
+        self.parts = [
+            (source, rows) for source in all_sources() if (rows := self._matching(source, user, filters)) is not None
+        ]
+        self._count = None
+
+    # --- Matching ---------------------------------------------------------------------------
+
+    def _ts_query(self, any_of: bool):
+        if any_of:
+            return SearchQuery(" or ".join(self.parsed.terms), search_type="websearch", config=search_config())
+        return SearchQuery(self.raw, search_type="websearch", config=search_config())
+
+    def _matching(self, source: SearchSource, user, filters: SearchFilters):
+        """The rows of `source` that match, or None when a filter rules the whole type out
+        (an author filter on communities, say)."""
+        if filters.kinds and source.kind not in filters.kinds:
+            return None
+        rows = source.visible(user)
+        for name in ("community", "tag", "author"):
+            value = getattr(filters, name)
+            if value:
+                hook = filter_hook(source, name)
+                if hook is None:
+                    return None
+                rows = rows.filter(hook(value))
+        if filters.dated:
+            if not source.dated:
+                return None
+            if filters.date_from:
+                rows = rows.filter(**{f"{source.date_field}__date__gte": filters.date_from})
+            if filters.date_to:
+                rows = rows.filter(**{f"{source.date_field}__date__lte": filters.date_to})
+        if self.query is not None:
+            return rows.filter(search_vector=self.query)
+        return rows.filter(self._contains(source))
+
+    def _contains(self, source: SearchSource) -> Q:
+        def anywhere(term: str) -> Q:
+            condition = Q()
+            for lookup in source.text_fields:
+                if callable(lookup):
+                    condition |= lookup(term)
+                elif "__" in lookup:  # a related field: a subquery keeps one row per object
+                    related = source.model._base_manager.filter(**{f"{lookup}__icontains": term})
+                    condition |= Q(pk__in=related.values("pk"))
+                else:
+                    condition |= Q(**{f"{lookup}__icontains": term})
+            return condition
+
+        wanted = [anywhere(term) for term in self.parsed.terms]
+        condition = Q()
+        for each in wanted:
+            condition = (condition | each) if self.parsed.any_of else (condition & each)
+        for term in self.parsed.excluded:
+            condition &= ~anywhere(term)
+        return condition
+
+    # --- Ranking ----------------------------------------------------------------------------
+
+    def _rank(self, source: SearchSource):
+        if self.query is not None:
+            rank = SearchRank(F("search_vector"), self.query)
+            if source.recency_field:
+                age_days = (Value(timezone.now().timestamp()) - Extract(source.recency_field, "epoch")) / Value(86400.0)
+                rank = rank * (Value(1.0) + Value(1.0) / (Value(1.0) + age_days / Value(float(RECENCY_DAYS))))
+        elif source.title_field is None:
+            rank = Value(1.0)
+        else:
+            in_title = Q()
+            for term in self.parsed.terms:
+                in_title |= Q(**{f"{source.title_field}__icontains": term})
+            rank = Case(When(in_title, then=Value(2.0)), default=Value(1.0))
+        if source.boost is not None:
+            rank = rank * source.boost()
+        return rank
+
+    def _ranked(self, source: SearchSource, rows):
+        newest = rows.order_by("-pk").values("pk")[:CANDIDATE_LIMIT]
+        return (
+            source.model._base_manager.filter(pk__in=Subquery(newest))
+            .order_by()
+            .annotate(
+                hit_kind=Value(source.kind, output_field=CharField()),
+                hit_rank=self._rank(source),
+                hit_date=F(source.date_field),
+            )
+            .values_list("pk", "hit_kind", "hit_rank", "hit_date")
+        )
+
+    # --- What Paginator asks ----------------------------------------------------------------
+
+    def count(self) -> int:
+        """The number of matches, up to COUNT_LIMIT + 1 (see `is_capped`)."""
+        if self._count is None:
+            if not self.parts:
+                self._count = 0
+            else:
+                first, *rest = [rows.order_by().values_list("pk") for _, rows in self.parts]
+                combined = first.union(*rest, all=True) if rest else first
+                self._count = combined[: COUNT_LIMIT + 1].count()
+        return self._count
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count() > COUNT_LIMIT
+
+    @property
+    def count_limit(self) -> int:
+        return COUNT_LIMIT
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, window):
+        if not isinstance(window, slice):
+            raise TypeError("SearchResults only supports slicing.")
+        if not self.parts:
+            return []
+        first, *rest = [self._ranked(source, rows) for source, rows in self.parts]
+        combined = first.union(*rest, all=True) if rest else first
+        page = list(combined.order_by("-hit_rank", "-hit_date", "hit_kind", "pk")[window])
+        return self._display(page)
+
+    # --- Display ----------------------------------------------------------------------------
+
+    def _display(self, page) -> list[SearchHit]:
+        ids_by_kind: dict[str, list[int]] = {}
+        for pk, kind, _rank, _date in page:
+            ids_by_kind.setdefault(kind, []).append(pk)
+        hits = {}
+        for kind, ids in ids_by_kind.items():
+            source = get_source(kind)
+            rows = source.for_display(source.model._default_manager.filter(pk__in=ids))
+            if self.query is not None:
+                rows = rows.annotate(search_snippet=self._headline(source))
+            for obj in rows:
+                hit = source.describe(obj)
+                hit.title_html = text.highlight(hit.title, self.parsed.terms)
+                if self.query is not None:
+                    hit.snippet_html = text.from_headline(obj.search_snippet)
+                else:
+                    hit.snippet_html = text.excerpt(_snippet_text(source, obj), self.parsed.terms)
+                hits[(kind, obj.pk)] = hit
+        return [hits[(kind, pk)] for pk, kind, _rank, _date in page if (kind, pk) in hits]
+
+    def _headline(self, source: SearchSource):
+        # CONCAT_WS skips NULLs: empty fields leave no dangling separator.
+        parts = [NullIf(F(name), Value("")) for name in source.snippet_fields]
+        document = Func(Value(" … "), *parts, function="CONCAT_WS", output_field=TextField())
+        return SearchHeadline(
+            document,
+            self.query,
+            config=search_config(),
+            start_sel=text.MARK_START,
+            stop_sel=text.MARK_STOP,
+            max_words=35,
+            min_words=15,
+            max_fragments=2,
+            fragment_delimiter=" … ",
+        )
+
+
+def _snippet_text(source: SearchSource, obj) -> str:
+    return " … ".join(str(value) for name in source.snippet_fields if (value := getattr(obj, name)))
+
+
+def search(*, user, query: str, filters: SearchFilters | None = None) -> SearchResults:
+    """Everything `user` may see that matches `query` (check it with `text.problem_with`
+    first), best first."""
+    return SearchResults(user=user, raw=query, filters=filters or SearchFilters())
+
+
+def similar(*, user, title: str, community=None, limit: int = SIMILAR_LIMIT) -> list[SearchHit]:
+    """Up to `limit` threads and resources `user` may see whose words overlap `title`, those
+    of `community` first when given: what a member should read before asking again."""
+    if text.problem_with(title):
+        return []
+    kinds = ("thread", "resource")
+    hits: list[SearchHit] = []
+    scopes = [SearchFilters(kinds=kinds, community=community)] if community is not None else []
+    scopes.append(SearchFilters(kinds=kinds))
+    seen = set()
+    for scope in scopes:
+        for hit in SearchResults(user=user, raw=title, filters=scope, any_of=True)[:limit]:
+            if hit.url not in seen:
+                seen.add(hit.url)
+                hits.append(hit)
+        if len(hits) >= limit:
+            break
+    return hits[:limit]
