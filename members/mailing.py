@@ -30,6 +30,7 @@ UNSUBSCRIBE_SALT = "members.unsubscribe"
 PREFERENCE_SCOPES = {
     "all": "all email from us except account emails (password resets, address confirmation)",
     "digest": "your digest",
+    "notifications": "emails about replies and mentions",
     "replies": "emails about replies to your posts and threads",
     "mentions": "emails when someone mentions you",
     "reminders": "welcome emails and reminders when you have been away",
@@ -153,6 +154,7 @@ _OFF_BY_SCOPE = {
     "reminders": {"reminders": False},
     "coordinator_alerts": {"coordinator_alerts": False},
 }
+_OFF_BY_SCOPE["notifications"] = {**_OFF_BY_SCOPE["replies"], **_OFF_BY_SCOPE["mentions"]}
 _OFF_BY_SCOPE["all"] = {key: value for fields in _OFF_BY_SCOPE.values() for key, value in fields.items()}
 _ON_BY_SCOPE = {
     scope: {name: EmailPreferences._meta.get_field(name).default for name in fields}

@@ -22,12 +22,12 @@ CommunityIds = Callable[[set[int]], dict[int, int]]
 _visibility_checks: dict[type, VisibleIds] = {}
 _community_of: dict[type, CommunityIds] = {}
 
-# Which email preference governs each kind of notification. Kinds not listed (a moderator hid
-# your post) are shown in the app only.
+# Which email preference governs each kind of notification. Kinds not listed are shown in the
+# app only: new posts in followed threads (the digest covers busy threads), a moderator hiding
+# your post (said on the post itself).
 EMAIL_PREFERENCE_OF_KIND = {
     NotificationKind.REPLY: "replies",
     NotificationKind.MENTION: "mentions",
-    NotificationKind.FOLLOWED_POST: "replies",
 }
 
 
