@@ -6,17 +6,23 @@ class DiscussionsConfig(AppConfig):
     verbose_name = "Discussions"
 
     def ready(self):
+        from communities.digests.registry import DigestSection, register_digest_section
         from communities.origins import register_origin
+        from communities.reminders.registry import register_activity
         from communities.sections import CommunitySection, register_section
         from members.notifications import register_target
 
+        from . import digest
         from .models import Post
         from .selectors import community_home_section, thread_as_origin
 
         def visible_post_ids(user, ids):
             return set(Post.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
-        register_target(Post, visible_post_ids)
+        def post_community_ids(ids):
+            return dict(Post.objects.filter(pk__in=ids).values_list("pk", "thread__community_id"))
+
+        register_target(Post, visible_post_ids, community_ids=post_community_ids)
         register_origin("thread", thread_as_origin)
         register_section(
             CommunitySection(
@@ -25,4 +31,19 @@ class DiscussionsConfig(AppConfig):
                 context=community_home_section,
                 order=10,
             )
+        )
+        register_digest_section(DigestSection("new_threads", "New discussions", digest.new_threads, order=10))
+        register_digest_section(
+            DigestSection("popular_threads", "Busy conversations", digest.popular_threads, order=20)
+        )
+        register_digest_section(
+            DigestSection(
+                "unanswered", "Questions you could answer", digest.unanswered_questions, order=30, expertise_only=True
+            )
+        )
+        register_activity(
+            "discussions",
+            contributors=digest.contributors,
+            needs_attention=digest.needs_attention,
+            unread=digest.unread,
         )
