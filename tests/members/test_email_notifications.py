@@ -12,7 +12,7 @@ from communities.models import Membership
 from members import notification_emails
 from members.mailing import preferences_save
 from members.models import DeliveryState, EmailDelivery, Notification
-from members.tasks import email_notifications
+from members.tasks import email_notifications, recover_notification_emails
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 
@@ -184,3 +184,20 @@ def test_a_delivery_claimed_by_another_worker_is_not_sent_twice(thread, member, 
     assert notification_emails.recipients_with_stuck_emails() == [member.pk]
     assert notification_emails.deliver(delivery.pk) == DeliveryState.SENT
     assert len(_emails_to(member)) == 1
+
+
+def test_the_recovery_task_sends_emails_whose_task_was_lost(thread, member, coordinator, committed):
+    with committed():
+        make_reply(thread=thread, author=coordinator, body="Lost with a broker restart")
+    delivery = EmailDelivery.objects.get(recipient=member)
+    long_ago = delivery.created_at - timedelta(hours=1)
+    EmailDelivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.PENDING, created_at=long_ago)
+    mail.outbox.clear()
+
+    with committed():
+        recover_notification_emails.apply()
+
+    [message] = _emails_to(member)
+    assert "Chlorination doses" in message.subject
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SENT
