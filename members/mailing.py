@@ -59,13 +59,19 @@ def preferences_for_many(user_ids: Iterable[int]) -> dict[int, EmailPreferences]
 
 def preferences_save(*, actor, user, **fields) -> EmailPreferences:
     """Change `user`'s email preferences (the member themself or staff). Fields are any of the
-    EmailPreferences fields; unknown ones are refused so a typo never silently does nothing."""
+    EmailPreferences fields; unknown ones are refused so a typo never silently does nothing,
+    and values outside their choices raise ValidationError before anything is written."""
     if actor is None or not actor.is_authenticated or (actor.pk != user.pk and not actor.is_staff):
         raise PermissionDenied
     allowed = {field.name for field in EmailPreferences._meta.fields} - {"user", "updated_at"}
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"Unknown email preference(s): {', '.join(sorted(unknown))}")
+    checked = preferences_for(user)
+    for name, value in fields.items():
+        setattr(checked, name, value)
+    checked.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
+    # update_or_create, not save(): two first saves at once must not both insert the row.
     prefs, _ = EmailPreferences.objects.update_or_create(user_id=user.pk, defaults=fields)
     return prefs
 

@@ -2,10 +2,11 @@
 explained when it cannot work, and respected."""
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from communities.models import Membership
-from members.mailing import preferences_for, preferences_for_many
+from members.mailing import preferences_for, preferences_for_many, preferences_save
 from members.models import EmailPreferences
 from tests.communities.factories import CommunityFactory, MembershipFactory
 
@@ -135,3 +136,11 @@ def test_non_members_cannot_mute_and_private_communities_stay_hidden(signed_in, 
     assert not Membership.objects.filter(user=member).exists()
     hidden = CommunityFactory(visibility="hidden")
     assert signed_in.post(reverse("communities:email_mute", args=[hidden.slug]), {"muted": "1"}).status_code == 404
+
+
+def test_the_preferences_service_refuses_values_outside_their_choices_and_other_members(member, other_member):
+    with pytest.raises(ValidationError):
+        preferences_save(actor=member, user=member, digest_hour=30)
+    with pytest.raises(PermissionDenied):
+        preferences_save(actor=other_member, user=member, replies="off")
+    assert not EmailPreferences.objects.exists()
