@@ -192,6 +192,8 @@ def member_email_headers(user, scope: str) -> dict[str, str]:
     return {
         "List-Unsubscribe": f"<{unsubscribe_url(user, scope)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        # RFC 3834: no vacation auto-replies to a notification nobody reads.
+        "Auto-Submitted": "auto-generated",
     }
 
 

@@ -45,6 +45,7 @@ def test_every_member_email_has_both_parts_and_the_unsubscribe_headers(member, s
     url = message.extra_headers["List-Unsubscribe"].strip("<>")
     assert url.startswith("https://cop.example.org/email/unsubscribe/")
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.extra_headers["Auto-Submitted"] == "auto-generated"
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     preferences = "https://cop.example.org" + reverse("members:settings_notifications")
