@@ -4,16 +4,17 @@ Digests and reminders are planned as EmailDelivery rows first (unique per recipi
 a second beat tick or a racing worker plans nothing new). A send task then takes a batch of
 delivery ids, has the content of the whole batch prepared at once, and for each delivery:
 
-1. claims it (pending -> sending, one conditional UPDATE, committed) or skips it when another
-   worker has it or it is finished;
-2. sends it over the batch's one SMTP connection;
-3. finishes it (sending -> sent) at once, in its own small transaction.
+1. claims the batch (pending -> sending, one conditional UPDATE, committed), leaving out what
+   another worker has or what is finished;
+2. sends each claimed one over the batch's one SMTP connection;
+3. finishes each (sending -> sent) right after the server accepted it, in its own small
+   transaction.
 
 Why every member gets exactly one email even when a worker is killed mid-run:
 - a delivery is only ever sent by the worker that claimed it, and a claim is exclusive (the
   conditional UPDATE succeeds for one worker only), so two workers never send the same one;
-- deliveries killed before their claim stay pending, and ones killed after the claim but
-  before the SMTP server accepted the message stay "sending": the recovery task
+- deliveries killed before their claim stay pending, and ones claimed but not yet accepted by
+  the SMTP server stay "sending": the recovery task
   (`deliveries_recover`) queues both again, and a claim older than EMAIL_CLAIM_TIMEOUT may be
   taken again, so nothing is lost;
 - a message the SMTP server accepted is marked sent by the very next statement, with nothing
@@ -22,20 +23,24 @@ Why every member gets exactly one email even when a worker is killed mid-run:
   plain SMTP (the server cannot take part in our transaction). The kill test kills the worker
   while the sink holds the *next* message, i.e. after the previous one was finished, which is
   where a real crash almost always lands: during the network wait, not in that instant.
+  Everything after the acceptance (rendering the next one, claiming) happens after the commit.
 """
 
 import logging
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from datetime import timedelta
 from smtplib import SMTPException
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
 
-from members.mailing import claim_delivery, finish_delivery, render_member_email
+from members.mailing import finish_delivery, render_member_email
 from members.models import DeliveryState, EmailDelivery
 from members.notifications import notifications_mark_emailed
 
@@ -66,7 +71,8 @@ def send_planned(delivery_ids: list[int], prepare: Prepare) -> dict[str, int]:
         )
         outcome = {"sent": 0, "skipped": 0, "taken": 0}
         if deliveries:
-            _send_prepared(deliveries, prepare(deliveries), outcome)
+            with _commits_without_waiting_for_disk():
+                _send_prepared(deliveries, prepare(deliveries), outcome)
     if settings.DIGEST_LOG_QUERIES:
         logger.warning(
             "email batch: %d deliveries, %d queries, outcome %s", len(delivery_ids), queries["count"], outcome
@@ -75,15 +81,13 @@ def send_planned(delivery_ids: list[int], prepare: Prepare) -> dict[str, int]:
 
 
 def _send_prepared(deliveries, prepared, outcome) -> None:
+    claimed = claim_batch([delivery.pk for delivery in deliveries])
+    outcome["taken"] = len(deliveries) - len(claimed)
     smtp = get_connection()
     opened = False
     try:
-        for delivery in deliveries:
+        for delivery in claimed:
             email = prepared.get(delivery.pk)
-            claimed = claim_delivery(delivery.pk)
-            if claimed is None:
-                outcome["taken"] += 1
-                continue
             message = None
             if email is not None:
                 message = render_member_email(
@@ -94,7 +98,7 @@ def _send_prepared(deliveries, prepared, outcome) -> None:
                     connection=smtp,
                 )
             if message is None:  # nothing new, opted out, or no address
-                finish_delivery(claimed, state=DeliveryState.SKIPPED, summary="Nothing to send")
+                finish_delivery(delivery, state=DeliveryState.SKIPPED, summary="Nothing to send")
                 outcome["skipped"] += 1
                 continue
             if not opened:
@@ -103,20 +107,64 @@ def _send_prepared(deliveries, prepared, outcome) -> None:
             try:
                 message.send()
             except (OSError, SMTPException) as error:
-                # Back to pending for the task's retry (or the recovery task), failed for good
-                # after MAX_ATTEMPTS; the error reaches the task so that it retries with backoff.
-                state = DeliveryState.FAILED if claimed.attempts >= MAX_ATTEMPTS else DeliveryState.PENDING
-                finish_delivery(claimed, state=state, error=f"{type(error).__name__}: {error}")
+                _release_after_failure(claimed, delivery, error)
                 raise
             # Nothing between the server's acceptance and this commit (see the module docstring).
-            with transaction.atomic():
-                finish_delivery(claimed, state=DeliveryState.SENT, subject=message.subject, summary=email.summary)
+            with transaction.atomic() if email.notification_ids else nullcontext():
+                finish_delivery(delivery, state=DeliveryState.SENT, subject=message.subject, summary=email.summary)
                 if email.notification_ids:
-                    notifications_mark_emailed(email.notification_ids, delivery=claimed)
+                    notifications_mark_emailed(email.notification_ids, delivery=delivery)
             outcome["sent"] += 1
     finally:
         if opened:
             smtp.close()
+
+
+def _release_after_failure(claimed, failed, error) -> None:
+    """The SMTP server refused or vanished: the failed delivery and the rest of the batch go
+    back to pending for the task's retry (with backoff) or the recovery task; a delivery that
+    failed MAX_ATTEMPTS times is given up as failed."""
+    state = DeliveryState.FAILED if failed.attempts >= MAX_ATTEMPTS else DeliveryState.PENDING
+    finish_delivery(failed, state=state, error=f"{type(error).__name__}: {error}")
+    unsent = [d.pk for d in claimed if d.state == DeliveryState.SENDING and d.pk != failed.pk]
+    EmailDelivery.objects.filter(pk__in=unsent, state=DeliveryState.SENDING).update(state=DeliveryState.PENDING)
+
+
+def claim_batch(delivery_ids: list[int]) -> list[EmailDelivery]:
+    """Claim a whole batch in one UPDATE (the rule of members.mailing.claim_delivery, for many):
+    the deliveries this call took, with their recipients. Two workers racing for the same rows:
+    Postgres re-checks the WHERE once the first commits, so each row goes to one of them; the
+    claimed_at stamp tells each call which rows are its own."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)
+    claimable = Q(state=DeliveryState.PENDING) | Q(state=DeliveryState.SENDING, claimed_at__lt=stale)
+    EmailDelivery.objects.filter(claimable, pk__in=delivery_ids).update(
+        state=DeliveryState.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return list(
+        EmailDelivery.objects.filter(pk__in=delivery_ids, state=DeliveryState.SENDING, claimed_at=now)
+        .select_related("recipient")
+        .order_by("pk")
+    )
+
+
+@contextmanager
+def _commits_without_waiting_for_disk():
+    """Commits that do not wait for the disk (Postgres synchronous_commit off, for this
+    connection while the batch runs). Each is visible to every other session at once, so a
+    killed worker loses nothing; only a crash of the database server itself within its WAL
+    writer delay (~0.2 s) could forget that the last few messages went out, and resend those.
+    It saves a disk flush per message: most of a digest run's time otherwise."""
+    postgres = db_connection.vendor == "postgresql"
+    if postgres:
+        with db_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        if postgres:
+            with db_connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
 
 
 @contextmanager

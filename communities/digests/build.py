@@ -7,11 +7,11 @@ Claiming, sending and finishing add a few queries per member (communities.outgoi
 same for the 10th member as for the 10,000th.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import chain, zip_longest
 
 from django.contrib.contenttypes.models import ContentType
-from django.utils import timezone
+from django.core.cache import cache
 from taggit.models import TaggedItem
 
 from cop_platform.email import absolute_url
@@ -26,6 +26,7 @@ from .registry import DigestItem, DigestSection, digest_sections, item_for_email
 PERIODS = {DigestFrequency.DAILY: timedelta(days=1), DigestFrequency.WEEKLY: timedelta(days=7)}
 PERIOD_WORDS = {DigestFrequency.DAILY: "since yesterday", DigestFrequency.WEEKLY: "this past week"}
 MANUAL = "manual"
+SECTION_CACHE_SECONDS = 600
 
 
 def digest_frequency_of(delivery: EmailDelivery, preferences) -> str:
@@ -37,45 +38,82 @@ def digest_frequency_of(delivery: EmailDelivery, preferences) -> str:
     return preferences.digest_frequency if preferences.digest_frequency in PERIODS else DigestFrequency.WEEKLY
 
 
-def build_digests(deliveries: list[EmailDelivery], *, now: datetime | None = None) -> dict[int, PreparedEmail | None]:
-    now = now or timezone.now()
+def period_end(delivery: EmailDelivery):
+    """A scheduled digest covers the period up to its beat tick, to the minute: every delivery
+    of a tick (even when the recovery task sends it later) shares one window, and the next
+    tick's window starts exactly where this one ended, so nothing is shown twice or skipped.
+    A manual digest ("send me my digest now") covers up to the moment it was asked for."""
+    if delivery.key.startswith(f"digest:{MANUAL}:"):
+        return delivery.created_at
+    return delivery.created_at.replace(second=0, microsecond=0)
+
+
+def build_digests(deliveries: list[EmailDelivery]) -> dict[int, PreparedEmail | None]:
     users = {delivery.recipient_id: delivery.recipient for delivery in deliveries}
     preferences = preferences_for_many(users)
     communities_of = _active_unmuted_communities(users)
     expertise = _expertise(users)
     frequency = {d.pk: digest_frequency_of(d, preferences[d.recipient_id]) for d in deliveries}
 
-    # Each section once per period for every community of the batch's members.
-    content: dict[str, dict[str, dict[int, list[DigestItem]]]] = {}
-    for period in set(frequency.values()):
+    # Each section once per period for all the batch's communities. The period ends when the
+    # digest was planned (period_end), so every batch of a run asks the same question and
+    # the answers are cached per community: a run of 10,000 members computes each community's
+    # sections about once per worker process, not once per batch.
+    window = {d.pk: (frequency[d.pk], period_end(d)) for d in deliveries}
+    content: dict[tuple, dict[str, dict[int, list[DigestItem]]]] = {}
+    for period, until in set(window.values()):
         community_ids = sorted(
-            set(chain.from_iterable(communities_of[d.recipient_id] for d in deliveries if frequency[d.pk] == period))
+            set(
+                chain.from_iterable(
+                    communities_of[d.recipient_id] for d in deliveries if window[d.pk] == (period, until)
+                )
+            )
         )
-        since = now - PERIODS[period]
-        content[period] = {
-            s.name: s.collect(community_ids, since, now) if community_ids else {} for s in digest_sections()
-        }
-    notifications = notifications_for_digest(list(users.values()), now - max(PERIODS.values()))
+        since = until - PERIODS[period]
+        content[period, until] = {s.name: _section_content(s, community_ids, since, until) for s in digest_sections()}
+    earliest = min(until for _, until in window.values()) - max(PERIODS.values())
+    notifications = notifications_for_digest(list(users.values()), earliest)
     names = dict(
         Community.objects.filter(pk__in=set(chain.from_iterable(communities_of.values()))).values_list("pk", "name")
     )
 
     prepared: dict[int, PreparedEmail | None] = {}
     for delivery in deliveries:
-        user, period = delivery.recipient, frequency[delivery.pk]
+        user, (period, until) = delivery.recipient, window[delivery.pk]
         manual = delivery.key.startswith(f"digest:{MANUAL}:")
         if not manual and preferences[user.pk].digest_frequency == DigestFrequency.OFF:
             prepared[delivery.pk] = None  # they turned digests off after it was planned
             continue
-        since = now - PERIODS[period]
+        since = until - PERIODS[period]
         sections = [
             {"title": section.title, "items": [item_for_email(item, names) for item in items]}
             for section in digest_sections()
-            if (items := _pick(section, content[period][section.name], communities_of[user.pk], user.pk, expertise))
+            if (
+                items := _pick(
+                    section, content[period, until][section.name], communities_of[user.pk], user.pk, expertise
+                )
+            )
         ]
-        mine = [n for n in notifications.get(user.pk, []) if n.created_at >= since]
+        mine = [n for n in notifications.get(user.pk, []) if since <= n.created_at < until]
         prepared[delivery.pk] = _prepared(user, period, sections, mine) if sections or mine else None
     return prepared
+
+
+def _section_content(section: DigestSection, community_ids: list[int], since, until) -> dict[int, list[DigestItem]]:
+    """One section's items for each community, from the cache when another batch of the same
+    run computed them already (at most one query, for the communities not cached yet).
+    Cached briefly (SECTION_CACHE_SECONDS): a thread hidden meanwhile may still show in the
+    rest of that run's digests, never in a later run's."""
+    keys = {cid: f"digest:{section.name}:{cid}:{since.timestamp()}:{until.timestamp()}" for cid in community_ids}
+    cached = cache.get_many(list(keys.values()))
+    found = {cid: cached[key] for cid, key in keys.items() if key in cached}
+    missing = [cid for cid in community_ids if cid not in found]
+    if missing:
+        fresh = section.collect(missing, since, until)
+        computed = {cid: fresh.get(cid, []) for cid in missing}
+        cache.set_many({keys[cid]: items for cid, items in computed.items()}, SECTION_CACHE_SECONDS)
+        found.update(computed)
+    return found
 
 
 def _prepared(user, period: str, sections: list[dict], notifications: list) -> PreparedEmail:

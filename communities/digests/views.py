@@ -1,4 +1,4 @@
-""""Send me my digest now": a member's own digest, built and sent at once, outside the
+""" "Send me my digest now": a member's own digest, built and sent at once, outside the
 schedule. Offered on the /manage/ home page (for coordinators trying the feature, and the
 demo), and open to any signed-in member since it only ever emails themself."""
 

@@ -67,7 +67,7 @@ class _Server(socketserver.ThreadingTCPServer):
 class SmtpSink:
     def __init__(self, *, delay: float = 0.0):
         self.delay = delay
-        self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []  # parsed only when asked: a benchmark receives thousands
         self._lock = threading.Lock()
         self._holding = 0
         self._server = _Server(("127.0.0.1", 0), _Handler)
@@ -100,17 +100,21 @@ class SmtpSink:
                 self._holding -= 1
 
     def keep(self, data: bytes, recipients: list[str]) -> None:
-        message = email.message_from_bytes(data, policy=email.policy.default)
         with self._lock:
-            self.messages.append(message)
+            self.raw.append(data)
+
+    @property
+    def messages(self) -> list[email.message.EmailMessage]:
+        with self._lock:
+            raw = list(self.raw)
+        return [email.message_from_bytes(data, policy=email.policy.default) for data in raw]
 
     def count(self) -> int:
         with self._lock:
-            return len(self.messages)
+            return len(self.raw)
 
     def to(self, address: str) -> list:
-        with self._lock:
-            return [m for m in self.messages if address in m["To"]]
+        return [m for m in self.messages if address in m["To"]]
 
     def wait_for(self, count: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout

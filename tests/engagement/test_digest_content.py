@@ -20,8 +20,10 @@ from tests.resources.factories import make_link
 pytestmark = pytest.mark.django_db
 
 
-def plan_one(user, key="digest:weekly:2026-W48"):
-    return EmailDelivery.objects.create(recipient=user, kind="digest", key=key)
+def plan_one(user, key="digest:weekly:2026-W48", planned=None):
+    """A digest planned by the next beat tick (a digest covers up to its tick's minute)."""
+    planned = planned or timezone.now() + timedelta(minutes=1)
+    return EmailDelivery.objects.create(recipient=user, kind="digest", key=key, created_at=planned)
 
 
 def digest_text(user):
@@ -163,8 +165,9 @@ def test_building_a_batch_takes_the_same_queries_for_few_and_many_members(
     django_assert_max_num_queries, community, coordinator
 ):
     make_thread(community=community, author=coordinator, title="News")
-    few = [plan_one(MembershipFactory(community=community).user) for _ in range(3)]
-    many = [plan_one(MembershipFactory(community=community).user) for _ in range(30)]
+    tick = timezone.now() + timedelta(minutes=1)  # one beat tick plans them all
+    few = [plan_one(MembershipFactory(community=community).user, planned=tick) for _ in range(3)]
+    many = [plan_one(MembershipFactory(community=community).user, planned=tick) for _ in range(30)]
     for batch in (few, many):
         deliveries = list(EmailDelivery.objects.filter(pk__in=[d.pk for d in batch]).select_related("recipient"))
         with django_assert_max_num_queries(14):

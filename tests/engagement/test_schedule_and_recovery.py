@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from communities.digests.schedule import digests_plan, due_members
 from communities.tasks import deliveries_recover, digests_schedule
+from discussions.models import Thread
 from members.mailing import preferences_save
 from members.models import EmailDelivery
 from tests.communities.factories import MembershipFactory
@@ -88,7 +89,8 @@ def test_planning_twice_for_the_same_period_records_one_delivery(community):
 
 def test_the_schedule_task_sends_each_due_digest_once_even_when_beat_fires_twice(community, coordinator):
     user = member_in("Asia/Tokyo", community, digest_frequency="daily", digest_hour=8)
-    make_thread(community=community, author=coordinator, title="News from the field")
+    news = make_thread(community=community, author=coordinator, title="News from the field")
+    Thread.objects.filter(pk=news.pk).update(created_at=MONDAY_2300_UTC - timedelta(hours=1))
 
     digests_schedule.delay(now=MONDAY_2300_UTC.isoformat())
     digests_schedule.delay(now=MONDAY_2300_UTC.isoformat())
@@ -99,8 +101,9 @@ def test_the_schedule_task_sends_each_due_digest_once_even_when_beat_fires_twice
 def test_recovery_sends_what_a_dead_worker_left_pending_or_sending(community, coordinator, settings):
     settings.DELIVERY_RECOVERY_AFTER = 60
     settings.EMAIL_CLAIM_TIMEOUT = 60
-    make_thread(community=community, author=coordinator, title="News")
     long_ago = timezone.now() - timedelta(minutes=5)
+    news = make_thread(community=community, author=coordinator, title="News")
+    Thread.objects.filter(pk=news.pk).update(created_at=long_ago - timedelta(hours=1))
     lost_task = EmailDelivery.objects.create(
         recipient=member_in("UTC", community), kind="digest", key="digest:daily:x", created_at=long_ago
     )
