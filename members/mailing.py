@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -232,22 +232,39 @@ def _claim_timeout() -> timedelta:
     return timedelta(seconds=getattr(settings, "EMAIL_CLAIM_TIMEOUT", 600))
 
 
-def claim_delivery(delivery_id: int) -> EmailDelivery | None:
-    """Take the delivery for sending: pending, or sending but claimed longer ago than
-    EMAIL_CLAIM_TIMEOUT (its worker died). One conditional UPDATE does it, so of two workers
-    racing only one gets the row, on Postgres and SQLite alike. None when someone else has it
-    or it is finished."""
+def _claimable(now) -> Q:
+    """Pending, or sending but claimed longer ago than EMAIL_CLAIM_TIMEOUT (its worker died)."""
+    return Q(state=DeliveryState.PENDING) | Q(state=DeliveryState.SENDING, claimed_at__lt=now - _claim_timeout())
+
+
+def claim_deliveries(delivery_ids: Iterable[int]) -> list[EmailDelivery]:
+    """Take many deliveries for sending at once (state sending, attempts + 1) and return the
+    ones this call took, with their recipients, by id. Of two workers racing for the same rows
+    each row goes to one of them: on Postgres the rows are locked with SKIP LOCKED before the
+    update; SQLite has one writer at a time, and the claimed_at stamp tells which rows are ours."""
     now = timezone.now()
-    claimable = Q(state=DeliveryState.PENDING) | Q(state=DeliveryState.SENDING, claimed_at__lt=now - _claim_timeout())
+    ids = list(delivery_ids)
+    claim = {"state": DeliveryState.SENDING, "claimed_at": now, "attempts": F("attempts") + 1}
     with transaction.atomic():
-        taken = (
-            EmailDelivery.objects.filter(claimable, pk=delivery_id).update(
-                state=DeliveryState.SENDING, claimed_at=now, attempts=F("attempts") + 1
-            )  # fmt: skip
-        )
-        if not taken:
-            return None
-        return EmailDelivery.objects.select_related("recipient").get(pk=delivery_id)
+        claimable = EmailDelivery.objects.filter(_claimable(now), pk__in=ids)
+        if connection.features.has_select_for_update_skip_locked:
+            ids = list(claimable.select_for_update(skip_locked=True).values_list("pk", flat=True))
+            EmailDelivery.objects.filter(pk__in=ids).update(**claim)
+        else:
+            claimable.update(**claim)
+            ids = list(
+                EmailDelivery.objects.filter(pk__in=ids, state=DeliveryState.SENDING, claimed_at=now).values_list(
+                    "pk", flat=True
+                )
+            )
+    return list(EmailDelivery.objects.filter(pk__in=ids).select_related("recipient").order_by("pk"))
+
+
+def claim_delivery(delivery_id: int) -> EmailDelivery | None:
+    """Take one delivery for sending (see claim_deliveries); None when another worker has it
+    or it is finished."""
+    claimed = claim_deliveries([delivery_id])
+    return claimed[0] if claimed else None
 
 
 def finish_delivery(delivery: EmailDelivery, *, state: str, subject: str = "", summary: str = "", error: str = ""):
