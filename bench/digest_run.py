@@ -49,7 +49,7 @@ from discussions.models import Post, Thread  # noqa: E402
 from members.models import EmailDelivery, EmailPreferences, User  # noqa: E402
 from resources.models import Resource  # noqa: E402
 from tests.engagement.smtp_sink import SmtpSink  # noqa: E402
-from tests.engagement.worker import Worker, flush_broker, task_sender  # noqa: E402
+from tests.engagement.worker import TaskSender, Worker, fresh_queue  # noqa: E402
 
 # The worker runs as in production: DEBUG off (no per-query bookkeeping).
 PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 40, "ALLOWED_HOSTS": "localhost"}
@@ -76,15 +76,27 @@ def seed(now):
     call_command("flush", interactive=False, verbosity=0)
     week = [now - timedelta(hours=random.uniform(1, 160)) for _ in range(5000)]
     communities = Community.objects.bulk_create(
-        Community(name=f"Community {i}", slug=f"community-{i}", domain="Practice", audience="Practitioners",
-                  visibility="private" if i % 4 == 0 else "public", member_count=0)
+        Community(
+            name=f"Community {i}",
+            slug=f"community-{i}",
+            domain="Practice",
+            audience="Practitioners",
+            visibility="private" if i % 4 == 0 else "public",
+            member_count=0,
+        )
         for i in range(COMMUNITIES)
-    )  # fmt: skip
+    )
     users = User.objects.bulk_create(
-        User(username=f"m{i}", email=f"m{i}@example.org", password="!", display_name=f"Member {i}",
-             time_zone=ZONES[i % len(ZONES)], discipline="Hydrology")
+        User(
+            username=f"m{i}",
+            email=f"m{i}@example.org",
+            password="!",
+            display_name=f"Member {i}",
+            time_zone=ZONES[i % len(ZONES)],
+            discipline="Hydrology",
+        )
         for i in range(MEMBERS)
-    )  # fmt: skip
+    )
     # Everyone's daily digest is due now, at their own local hour.
     EmailPreferences.objects.bulk_create(
         EmailPreferences(user=u, digest_frequency="daily", digest_hour=local_slot(now, u.time_zone).hours[-1])
@@ -94,8 +106,13 @@ def seed(now):
     for user in users:
         for community in random.sample(communities, random.choice([1, 1, 2, 3])):
             memberships.append(
-                Membership(user=user, community=community, state="active", joined_at=random.choice(week) - timedelta(days=random.choice([0, 30])))
-            )  # fmt: skip
+                Membership(
+                    user=user,
+                    community=community,
+                    state="active",
+                    joined_at=random.choice(week) - timedelta(days=random.choice([0, 30])),
+                )
+            )
     Membership.objects.bulk_create(memberships, batch_size=5000)
     members_of = {}
     for membership in memberships:
@@ -110,24 +127,59 @@ def seed(now):
         for n in range(60):
             created = random.choice(week)
             threads.append(
-                Thread(community=community, author=random.choice(members_of[community.pk]), title=f"Thread {n} in {community.name}",
-                       kind="question" if n % 3 == 0 else "discussion", created_at=created, last_activity_at=created)
-            )  # fmt: skip
+                Thread(
+                    community=community,
+                    author=random.choice(members_of[community.pk]),
+                    title=f"Thread {n} in {community.name}",
+                    kind="question" if n % 3 == 0 else "discussion",
+                    created_at=created,
+                    last_activity_at=created,
+                )
+            )
     threads = Thread.objects.bulk_create(threads)
     thread_type = ContentType.objects.get_for_model(Thread)
     TaggedItem.objects.bulk_create(
-        TaggedItem(tag=random.choice(tags), content_type=thread_type, object_id=t.pk) for t in threads if t.kind == "question"
-    )  # fmt: skip
+        TaggedItem(tag=random.choice(tags), content_type=thread_type, object_id=t.pk)
+        for t in threads
+        if t.kind == "question"
+    )
     posts = []
     for thread in threads:
-        posts.append(Post(thread=thread, author=thread.author, path="000001", is_opening=True, body="Hi", body_html="<p>Hi</p>", created_at=thread.created_at))  # fmt: skip
+        posts.append(
+            Post(
+                thread=thread,
+                author=thread.author,
+                path="000001",
+                is_opening=True,
+                body="Hi",
+                body_html="<p>Hi</p>",
+                created_at=thread.created_at,
+            )
+        )
         for r in range(random.randint(0, 8)):
-            posts.append(Post(thread=thread, author=random.choice(members_of[thread.community_id]), path=f"{r + 2:06d}", body="Reply", body_html="<p>Reply</p>", created_at=random.choice(week)))  # fmt: skip
+            posts.append(
+                Post(
+                    thread=thread,
+                    author=random.choice(members_of[thread.community_id]),
+                    path=f"{r + 2:06d}",
+                    body="Reply",
+                    body_html="<p>Reply</p>",
+                    created_at=random.choice(week),
+                )
+            )
     Post.objects.bulk_create(posts, batch_size=5000)
     Resource.objects.bulk_create(
-        Resource(community=c, kind="link", title=f"Guide {n} for {c.name}", url="https://example.org/", author=random.choice(members_of[c.pk]), created_at=random.choice(week))
-        for c in communities for n in range(10)
-    )  # fmt: skip
+        Resource(
+            community=c,
+            kind="link",
+            title=f"Guide {n} for {c.name}",
+            url="https://example.org/",
+            author=random.choice(members_of[c.pk]),
+            created_at=random.choice(week),
+        )
+        for c in communities
+        for n in range(10)
+    )
     return len(memberships), len(threads), len(posts)
 
 
@@ -147,21 +199,22 @@ def main():
     now = timezone.now()
     started = time.monotonic()
     memberships, threads, posts = seed(now)
-    print(f"seeded {MEMBERS} members, {COMMUNITIES} communities, {memberships} memberships, "
-          f"{threads} threads, {posts} posts in {time.monotonic() - started:.1f} s")  # fmt: skip
     print(
-        f"build_digests queries in-process: 10 members {build_queries(10, now)}, 1000 members {build_queries(1000, now)}"
+        f"seeded {MEMBERS} members, {COMMUNITIES} communities, {memberships} memberships, "
+        f"{threads} threads, {posts} posts in {time.monotonic() - started:.1f} s"
     )
+    few, many = build_queries(10, now), build_queries(1000, now)
+    print(f"build_digests queries in-process: 10 members {few}, 1000 members {many}")
 
     log = Path(tempfile.mkdtemp()) / "worker.log"
-    flush_broker()
+    queue = fresh_queue()
     with SmtpSink() as sink:
         worker = Worker(
             email_url=sink.url, log_path=log, pool="prefork", concurrency=2, DIGEST_LOG_QUERIES=1, **PRODUCTION
         ).start()
         try:
             started = time.monotonic()
-            task_sender().send_task("communities.tasks.digests_schedule", kwargs={"now": now.isoformat()})
+            TaskSender(queue).send("communities.tasks.digests_schedule", now=now.isoformat())
             while True:
                 time.sleep(0.5)
                 total = EmailDelivery.objects.count()
@@ -182,8 +235,10 @@ def main():
     queries = sum(q for _, q in batches)
     print(f"deliveries: {states}; messages received by the SMTP sink: {received}")
     print(f"digest run (schedule -> every delivery finished): {elapsed:.1f} s")
-    print(f"send batches: {len(batches)}, queries per member: {queries / max(deliveries, 1):.2f} "
-          f"(per batch of 100: min {min(q for _, q in batches)}, max {max(q for _, q in batches)})")  # fmt: skip
+    print(
+        f"send batches: {len(batches)}, queries per member: {queries / max(deliveries, 1):.2f} "
+        f"(per batch of 100: min {min(q for _, q in batches)}, max {max(q for _, q in batches)})"
+    )
     print(f"worker peak RSS (main + 2 pool processes): {peak / 1024 / 1024:.0f} MiB")
 
 

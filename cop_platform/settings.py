@@ -174,6 +174,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The queue tasks go to and workers read: separate installations (or parallel test runs)
+# sharing one Redis database keep apart by naming their own.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Periodic work (run `celery -A cop_platform beat`). Every task here is idempotent: each email
 # is recorded in EmailDelivery under a unique (recipient, key) before it is sent, so a tick
 # that fires twice or runs late sends nothing twice.

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from .smtp_sink import SmtpSink
-from .worker import Worker, flush_broker, redis_answers
+from .worker import TaskSender, Worker, drop_queue, fresh_queue, redis_answers
 
 
 def needs_worker():
@@ -27,18 +27,28 @@ def sink():
 
 
 @pytest.fixture
-def start_worker(transactional_db, sink, tmp_path):
-    """start_worker(**env) -> a running worker sending to `sink`; all are stopped at the end."""
+def queue():
+    return fresh_queue()
+
+
+@pytest.fixture
+def tasks(queue):
+    return TaskSender(queue)
+
+
+@pytest.fixture
+def start_worker(transactional_db, sink, queue, tmp_path):
+    """start_worker(**env) -> a running worker on this test's own queue, sending to `sink`;
+    all are stopped at the end."""
     needs_worker()
-    flush_broker()
     started: list[Worker] = []
 
     def start(**env) -> Worker:
-        worker = Worker(email_url=sink.url, log_path=tmp_path / "worker.log", **env).start()
+        worker = Worker(email_url=sink.url, log_path=tmp_path / "worker.log", queue=queue, **env).start()
         started.append(worker)
         return worker
 
     yield start
     for worker in started:
         worker.stop()
-    flush_broker()
+    drop_queue(queue)

@@ -19,8 +19,6 @@ from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_thread
 from tests.members.factories import UserFactory
 
-from .worker import task_sender
-
 pytestmark = pytest.mark.integration
 FINAL = ("sent", "skipped", "failed")
 
@@ -43,7 +41,7 @@ def parts(message) -> dict[str, str]:
     return {part.get_content_type(): part.get_content() for part in message.walk() if not part.is_multipart()}
 
 
-def test_worker_sends_digests_reminders_and_honours_one_click_unsubscribe(start_worker, sink, client):
+def test_worker_sends_digests_reminders_and_honours_one_click_unsubscribe(start_worker, sink, tasks, client):
     now = timezone.now()
     public = CommunityFactory(name="Water Security", slug="water", norms="Cite your sources.")
     private = CommunityFactory(name="Budget Cell", slug="budget", visibility="private", join_policy="approval")
@@ -62,10 +60,9 @@ def test_worker_sends_digests_reminders_and_honours_one_click_unsubscribe(start_
     Thread.objects.update(created_at=now - timedelta(minutes=10))
     start_worker()
 
-    tasks = task_sender()
-    tasks.send_task("communities.tasks.digests_schedule", kwargs={"now": now.isoformat()})
-    tasks.send_task("communities.tasks.member_reminders_schedule")
-    tasks.send_task("communities.tasks.coordinator_alerts_schedule")
+    tasks.send("communities.tasks.digests_schedule", now=now.isoformat())
+    tasks.send("communities.tasks.member_reminders_schedule")
+    tasks.send("communities.tasks.coordinator_alerts_schedule")
     time.sleep(1)
     wait_until_all_final()
 
@@ -89,7 +86,7 @@ def test_worker_sends_digests_reminders_and_honours_one_click_unsubscribe(start_
 
     received = sink.count()
     make_thread(community=public, author=coordinator, title="Tomorrow's news")
-    tasks.send_task("communities.tasks.digests_schedule", kwargs={"now": (now + timedelta(days=1)).isoformat()})
+    tasks.send("communities.tasks.digests_schedule", now=(now + timedelta(days=1)).isoformat())
     time.sleep(1)
     wait_until_all_final()
     assert any("Tomorrow's news" in parts(m)["text/plain"] for m in sink.to(both.email))  # the next digest
@@ -97,7 +94,7 @@ def test_worker_sends_digests_reminders_and_honours_one_click_unsubscribe(start_
     assert len([m for m in sink.to(reader.email) if "digest" in m["Subject"]]) == 1
 
 
-def test_killing_the_worker_mid_run_then_recovering_sends_every_member_exactly_one_digest(start_worker, sink):
+def test_killing_the_worker_mid_run_then_recovering_sends_every_member_exactly_one_digest(start_worker, sink, tasks):
     now = timezone.now()
     community = CommunityFactory()
     author = MembershipFactory(community=community).user
@@ -110,7 +107,7 @@ def test_killing_the_worker_mid_run_then_recovering_sends_every_member_exactly_o
     sink.delay = 0.3  # each message takes a while: the run is caught in progress
     worker = start_worker(DIGEST_BATCH_SIZE=4, EMAIL_CLAIM_TIMEOUT=1, DELIVERY_RECOVERY_AFTER=0)
 
-    task_sender().send_task("communities.tasks.digests_schedule", kwargs={"now": now.isoformat()})
+    tasks.send("communities.tasks.digests_schedule", now=now.isoformat())
     deadline = time.monotonic() + 20
     while not (sink.count() >= 5 and sink.holding) and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -121,7 +118,7 @@ def test_killing_the_worker_mid_run_then_recovering_sends_every_member_exactly_o
     sink.delay = 0
     time.sleep(1.2)  # the dead worker's claim is now older than EMAIL_CLAIM_TIMEOUT
     start_worker(DIGEST_BATCH_SIZE=4, EMAIL_CLAIM_TIMEOUT=1, DELIVERY_RECOVERY_AFTER=0)
-    task_sender().send_task("communities.tasks.deliveries_recover")
+    tasks.send("communities.tasks.deliveries_recover")
     assert sink.wait_for(len(members), timeout=20)
     wait_until_all_final()
     time.sleep(0.5)  # any duplicate would arrive now

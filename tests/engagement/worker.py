@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from celery import Celery
@@ -36,21 +37,32 @@ def redis_answers() -> bool:
         return False
 
 
-def flush_broker() -> None:
-    """Empty our Redis database: no task of an earlier run may reach this one's worker."""
+def fresh_queue() -> str:
+    """A queue of our own: parallel test processes share the Redis database, and a worker
+    must only ever run its own test's tasks (their rows live in that test's database)."""
+    return f"engagement-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def drop_queue(queue: str) -> None:
+    """Delete what a killed worker left in its queue."""
     import redis  # noqa: PLC0415
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis.Redis.from_url(REDIS_URL).delete(queue)
 
 
-def task_sender() -> Celery:
-    """A Celery app that only sends tasks to the worker's broker (the test process itself
-    keeps running tasks eagerly)."""
-    return Celery("engagement-client", broker=REDIS_URL, set_as_current=False)
+class TaskSender:
+    """Sends tasks to the worker's queue; the test process itself keeps running tasks eagerly."""
+
+    def __init__(self, queue: str):
+        self.queue = queue
+        self.app = Celery("engagement-client", broker=REDIS_URL, set_as_current=False)
+
+    def send(self, name: str, **kwargs) -> None:
+        self.app.send_task(name, kwargs=kwargs, queue=self.queue)
 
 
 class Worker:
-    def __init__(self, *, email_url: str, log_path: Path, pool: str = "solo", concurrency: int = 1, **env):
+    def __init__(self, *, email_url: str, log_path: Path, queue: str, pool: str = "solo", concurrency: int = 1, **env):
         self.log_path = log_path
         self.command = [
             sys.executable, "-m", "celery", "-A", "cop_platform", "worker",
@@ -60,6 +72,7 @@ class Worker:
         self.env = {
             **os.environ,
             "CELERY_BROKER_URL": REDIS_URL,
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
             "DATABASE_URL": database_url(),
             "EMAIL_URL": email_url,
             "PYTHONUNBUFFERED": "1",
