@@ -38,7 +38,7 @@ class DiscussionsConfig(AppConfig):
         )
         register_digest_section(
             DigestSection(
-                "unanswered", "Questions you could answer", digest.unanswered_questions, order=30, expertise_only=True
+                "unanswered", "Questions you could answer", digest.unanswered_questions, order=5, expertise_only=True
             )
         )
         register_activity(

@@ -85,15 +85,19 @@ def build_digests(deliveries: list[EmailDelivery]) -> dict[int, PreparedEmail | 
             prepared[delivery.pk] = None  # they turned digests off after it was planned
             continue
         since = until - PERIODS[period]
-        sections = [
-            {"title": section.title, "items": [item_for_email(item, names) for item in items]}
-            for section in digest_sections()
-            if (
-                items := _pick(
-                    section, content[period, until][section.name], communities_of[user.pk], user.pk, expertise
-                )
-            )
-        ]
+        shown: set[str] = set()  # an item appears once, in the first section that has it
+        sections = []
+        for section in digest_sections():
+            by_community = content[period, until][section.name]
+            if items := _pick(
+                section,
+                by_community,
+                community_ids=communities_of[user.pk],
+                user_id=user.pk,
+                expertise=expertise,
+                shown=shown,
+            ):
+                sections.append({"title": section.title, "items": [item_for_email(item, names) for item in items]})
         mine = [n for n in notifications.get(user.pk, []) if since <= n.created_at < until]
         prepared[delivery.pk] = _prepared(user, period, sections, mine) if sections or mine else None
     return prepared
@@ -158,17 +162,25 @@ def _expertise(users: dict[int, User]) -> dict[int, set[str]]:
     return found
 
 
-def _pick(section: DigestSection, by_community, community_ids, user_id, expertise) -> list[DigestItem]:
-    """The member's items of one section: from their communities only, not their own, matching
-    their expertise when the section asks; communities take turns so one busy community does
-    not crowd out the others."""
+def _pick(section: DigestSection, by_community, *, community_ids, user_id, expertise, shown: set) -> list[DigestItem]:
+    """The member's items of one section: from their communities only, not their own, not
+    already in an earlier section, matching their expertise when the section asks;
+    communities take turns so one busy community does not crowd out the others."""
     per_community = [
         [
             item
             for item in by_community.get(community_id, [])
-            if item.author_id != user_id and (not section.expertise_only or item.tags & expertise[user_id])
+            if item.author_id != user_id
+            and item.url not in shown
+            and (not section.expertise_only or item.tags & expertise[user_id])
         ]
         for community_id in community_ids
     ]
-    interleaved = [item for row in zip_longest(*per_community) for item in row if item is not None]
-    return interleaved[: section.limit]
+    picked: list[DigestItem] = []
+    for item in (item for row in zip_longest(*per_community) for item in row if item is not None):
+        if len(picked) == section.limit:
+            break
+        if item.url not in shown:  # the same member can be new in two communities
+            shown.add(item.url)
+            picked.append(item)
+    return picked

@@ -185,3 +185,17 @@ def test_digest_runs_through_the_schedule_end_to_end(member, community, coordina
     created = digests_plan(timezone.now().replace(hour=9, minute=2))
 
     assert EmailDelivery.objects.filter(pk__in=created, recipient=member).exists()
+
+
+def test_a_new_question_i_could_answer_is_listed_once_under_questions(community, coordinator):
+    expert = UserFactory()
+    expert.expertise.add("groundwater")
+    MembershipFactory(community=community, user=expert)
+    make_thread(
+        community=community, author=coordinator, title="Aquifer recharge?", kind="question", tags=["groundwater"]
+    )
+
+    _, body = digest_text(expert)
+
+    assert body.count("Aquifer recharge?") == 1
+    assert body.index("QUESTIONS YOU COULD ANSWER") < body.index("Aquifer recharge?")
