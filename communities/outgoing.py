@@ -30,17 +30,14 @@ import logging
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import timedelta
 from smtplib import SMTPException
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone
 
-from members.mailing import finish_delivery, render_member_email
+from members.mailing import claim_deliveries, finish_delivery, render_member_email
 from members.models import DeliveryState, EmailDelivery
 from members.notifications import notifications_mark_emailed
 
@@ -81,7 +78,7 @@ def send_planned(delivery_ids: list[int], prepare: Prepare) -> dict[str, int]:
 
 
 def _send_prepared(deliveries, prepared, outcome) -> None:
-    claimed = claim_batch([delivery.pk for delivery in deliveries])
+    claimed = claim_deliveries([delivery.pk for delivery in deliveries])
     outcome["taken"] = len(deliveries) - len(claimed)
     smtp = get_connection()
     opened = False
@@ -128,24 +125,6 @@ def _release_after_failure(claimed, failed, error) -> None:
     finish_delivery(failed, state=state, error=f"{type(error).__name__}: {error}")
     unsent = [d.pk for d in claimed if d.state == DeliveryState.SENDING and d.pk != failed.pk]
     EmailDelivery.objects.filter(pk__in=unsent, state=DeliveryState.SENDING).update(state=DeliveryState.PENDING)
-
-
-def claim_batch(delivery_ids: list[int]) -> list[EmailDelivery]:
-    """Claim a whole batch in one UPDATE (the rule of members.mailing.claim_delivery, for many):
-    the deliveries this call took, with their recipients. Two workers racing for the same rows:
-    Postgres re-checks the WHERE once the first commits, so each row goes to one of them; the
-    claimed_at stamp tells each call which rows are its own."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)
-    claimable = Q(state=DeliveryState.PENDING) | Q(state=DeliveryState.SENDING, claimed_at__lt=stale)
-    EmailDelivery.objects.filter(claimable, pk__in=delivery_ids).update(
-        state=DeliveryState.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    return list(
-        EmailDelivery.objects.filter(pk__in=delivery_ids, state=DeliveryState.SENDING, claimed_at=now)
-        .select_related("recipient")
-        .order_by("pk")
-    )
 
 
 @contextmanager
