@@ -4,26 +4,25 @@ Digests and reminders are planned as EmailDelivery rows first (unique per recipi
 a second beat tick or a racing worker plans nothing new). A send task then takes a batch of
 delivery ids, has the content of the whole batch prepared at once, and for each delivery:
 
-1. claims the batch (pending -> sending, one conditional UPDATE, committed), leaving out what
-   another worker has or what is finished;
+1. claims the batch (pending -> sending, committed; members.mailing.claim_deliveries), leaving
+   out what another worker has or what is finished;
 2. sends each claimed one over the batch's one SMTP connection;
-3. finishes each (sending -> sent) right after the server accepted it, in its own small
-   transaction.
+3. finishes each (sending -> sent) right after the server accepted it.
 
-Why every member gets exactly one email even when a worker is killed mid-run:
-- a delivery is only ever sent by the worker that claimed it, and a claim is exclusive (the
-  conditional UPDATE succeeds for one worker only), so two workers never send the same one;
-- deliveries killed before their claim stay pending, and ones claimed but not yet accepted by
-  the SMTP server stay "sending": the recovery task
-  (`deliveries_recover`) queues both again, and a claim older than EMAIL_CLAIM_TIMEOUT may be
-  taken again, so nothing is lost;
+Why every member gets exactly one email even when a worker is killed mid-run (the kill test
+in tests/engagement/test_with_worker.py):
+- a delivery is only ever sent by the worker that claimed it, and a claim is exclusive (rows
+  locked with SKIP LOCKED on Postgres, then updated), so two workers never send the same one;
+- what a killed worker had not sent stays pending (never claimed) or sending (claimed):
+  the recovery task (`deliveries_recover`) queues both again, and a claim older than
+  EMAIL_CLAIM_TIMEOUT may be taken again, so nothing is lost;
 - a message the SMTP server accepted is marked sent by the very next statement, with nothing
   (no rendering, no other query) in between. The only way to send twice is to die in that
-  instant between the server's "250 OK" and our UPDATE commit; no protocol can close it with
-  plain SMTP (the server cannot take part in our transaction). The kill test kills the worker
-  while the sink holds the *next* message, i.e. after the previous one was finished, which is
-  where a real crash almost always lands: during the network wait, not in that instant.
-  Everything after the acceptance (rendering the next one, claiming) happens after the commit.
+  instant between the server's "250 OK" and our UPDATE; plain SMTP cannot close it (the
+  server cannot take part in our transaction). Everything else (rendering the next message,
+  its MAIL command) happens after that UPDATE, so a worker killed while waiting on the
+  network, which is where a crash almost always lands and where the kill test kills it (the
+  sink is holding the next message), has recorded every message the server accepted.
 """
 
 import logging

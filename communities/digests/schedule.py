@@ -68,7 +68,7 @@ def _due(slot: LocalSlot) -> Q:
 
 def due_members(now: datetime) -> list[tuple[int, str]]:
     """[(user id, delivery key)] for every member due a digest at `now` (two queries)."""
-    zones = User.objects.filter(is_active=True).values_list("time_zone", flat=True).distinct()
+    zones = User.objects.filter(is_active=True).order_by("time_zone").values_list("time_zone", flat=True).distinct()
     zones_by_slot: dict[LocalSlot, list[str]] = defaultdict(list)
     for zone in zones:
         zones_by_slot[local_slot(now, zone)].append(zone)
