@@ -201,3 +201,14 @@ def test_the_recovery_task_sends_emails_whose_task_was_lost(thread, member, coor
     assert "Chlorination doses" in message.subject
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.SENT
+
+
+def test_the_subject_is_plain_text_and_the_html_part_escapes_titles(
+    community, active_membership, member, coordinator, committed
+):
+    thread = make_thread(community=community, author=member, title="Pipes <b>& valves</b>")
+    with committed():
+        make_reply(thread=thread, author=coordinator, body="Reply")
+    [message] = _emails_to(member)
+    assert message.subject.endswith("replied to your thread “Pipes <b>& valves</b>”")
+    assert "Pipes &lt;b&gt;&amp; valves&lt;/b&gt;" in message.alternatives[0][0]
