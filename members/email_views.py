@@ -17,7 +17,8 @@ from .services import profile_update
 def notification_settings(request):
     """Choose what we email you, when, and in which time zone."""
     preferences = mailing.preferences_for(request.user)
-    form = EmailPreferencesForm(request.POST or None, instance=preferences, user=request.user)
+    data = request.POST if request.method == "POST" else None
+    form = EmailPreferencesForm(data, instance=preferences, user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             mailing.preferences_save(actor=request.user, user=request.user, **form.preference_fields())

@@ -144,3 +144,10 @@ def test_the_preferences_service_refuses_values_outside_their_choices_and_other_
     with pytest.raises(PermissionDenied):
         preferences_save(actor=other_member, user=member, replies="off")
     assert not EmailPreferences.objects.exists()
+
+
+def test_an_empty_submit_shows_what_is_missing(signed_in):
+    response = signed_in.post(reverse("members:settings_notifications"), {})
+    assert response.status_code == 400
+    assert "This field is required" in response.content.decode()
+    assert not EmailPreferences.objects.exists()
