@@ -14,6 +14,7 @@ import time
 import uuid
 from pathlib import Path
 
+import redis
 from celery import Celery
 from django.conf import settings
 
@@ -29,8 +30,6 @@ def database_url() -> str:
 
 
 def redis_answers() -> bool:
-    import redis  # noqa: PLC0415 - only the runs with a worker need it
-
     try:
         return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
     except redis.RedisError:
@@ -45,8 +44,6 @@ def fresh_queue() -> str:
 
 def drop_queue(queue: str) -> None:
     """Delete what a killed worker left in its queue."""
-    import redis  # noqa: PLC0415
-
     redis.Redis.from_url(REDIS_URL).delete(queue)
 
 
