@@ -53,3 +53,12 @@ def test_only_signed_in_members_and_only_by_post(client):
     assert client.post(URL).status_code == 302  # to the login page
     assert EmailDelivery.objects.count() == 0
     assert client.get(URL).status_code == 405
+
+
+def test_the_manage_home_page_offers_the_button_to_coordinators(client, community, coordinator):
+    client.force_login(coordinator)
+
+    page = client.get("/manage/").content.decode()
+
+    assert f'action="{URL}"' in page
+    assert "Send me my digest now" in page
