@@ -49,7 +49,7 @@ from discussions.models import Post, Thread  # noqa: E402
 from members.models import EmailDelivery, EmailPreferences, User  # noqa: E402
 from resources.models import Resource  # noqa: E402
 from tests.engagement.smtp_sink import SmtpSink  # noqa: E402
-from tests.engagement.worker import TaskSender, Worker, fresh_queue  # noqa: E402
+from tests.engagement.worker import TaskSender, Worker, drop_queue, fresh_queue  # noqa: E402
 
 # The worker runs as in production: DEBUG off (no per-query bookkeeping).
 PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 40, "ALLOWED_HOSTS": "localhost"}
@@ -210,7 +210,13 @@ def main():
     queue = fresh_queue()
     with SmtpSink() as sink:
         worker = Worker(
-            email_url=sink.url, log_path=log, pool="prefork", concurrency=2, DIGEST_LOG_QUERIES=1, **PRODUCTION
+            email_url=sink.url,
+            log_path=log,
+            queue=queue,
+            pool="prefork",
+            concurrency=2,
+            DIGEST_LOG_QUERIES=1,
+            **PRODUCTION,
         ).start()
         try:
             started = time.monotonic()
@@ -227,6 +233,7 @@ def main():
             peak = worker.peak_rss_bytes()
         finally:
             worker.stop()
+            drop_queue(queue)
         received = sink.count()
 
     batches = [tuple(map(int, m)) for m in re.findall(r"email batch: (\d+) deliveries, (\d+) queries", log.read_text())]
