@@ -40,6 +40,8 @@ from members.mailing import claim_deliveries, finish_delivery, render_member_ema
 from members.models import DeliveryState, EmailDelivery
 from members.notifications import notifications_mark_emailed
 
+from .models import Membership, MembershipState
+
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
@@ -51,6 +53,21 @@ class PreparedEmail:
     scope: str
     summary: str
     notification_ids: list[int] = field(default_factory=list)  # marked emailed once it is sent
+
+
+def communities_emailed_about(user_ids) -> dict[int, list[int]]:
+    """{member id: ids of the communities our email may tell them about}, in id order (one
+    query): where they are an active member (what content_visible_to grants them) and did
+    not mute email."""
+    found: dict[int, list[int]] = {user_id: [] for user_id in user_ids}
+    rows = (
+        Membership.objects.filter(user_id__in=list(found), state=MembershipState.ACTIVE, email_muted=False)
+        .order_by("community_id")
+        .values_list("user_id", "community_id")
+    )
+    for user_id, community_id in rows:
+        found[user_id].append(community_id)
+    return found
 
 
 # prepare(deliveries) -> {delivery id: PreparedEmail, or None when there is nothing to send}

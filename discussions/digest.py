@@ -18,19 +18,16 @@ from .models import Flag, Post, Reaction, Thread, ThreadReadState
 PER_COMMUNITY = 5
 
 
-def _thread_item(thread: Thread, detail: str) -> DigestItem:
+def _thread_item(thread: Thread, detail: str, *, with_tags: bool = False) -> DigestItem:
+    """`with_tags` only where the tags were prefetched (the expertise match needs them)."""
     return DigestItem(
         community_id=thread.community_id,
         title=thread.title,
         url=thread.get_absolute_url(),
         detail=detail,
         author_id=thread.author_id,
-        tags=frozenset(tag.name.lower() for tag in thread.tags.all()) if _tags_loaded(thread) else frozenset(),
+        tags=frozenset(tag.name.lower() for tag in thread.tags.all()) if with_tags else frozenset(),
     )
-
-
-def _tags_loaded(thread: Thread) -> bool:
-    return "tags" in getattr(thread, "_prefetched_objects_cache", {})
 
 
 def _readable_threads(community_ids: list[int]):
@@ -87,7 +84,9 @@ def unanswered_questions(community_ids: list[int], since: datetime, until: datet
         order_by=[F("reply_count").asc(), F("created_at").desc()],
         limit=20,
     ).prefetch_related("tags")
-    return group_by_community([_thread_item(t, f"asked by {_author(t)} · {t.reply_count} replies") for t in threads])
+    return group_by_community(
+        [_thread_item(t, f"asked by {_author(t)} · {t.reply_count} replies", with_tags=True) for t in threads]
+    )
 
 
 def _unanswered_since(until: datetime) -> datetime:

@@ -19,8 +19,8 @@ from members.mailing import preferences_for_many
 from members.models import DigestFrequency, EmailDelivery, User
 from members.notifications import notifications_for_digest
 
-from ..models import Community, Membership, MembershipState
-from ..outgoing import PreparedEmail
+from ..models import Community
+from ..outgoing import PreparedEmail, communities_emailed_about
 from .registry import DigestItem, DigestSection, digest_sections, item_for_email
 
 PERIODS = {DigestFrequency.DAILY: timedelta(days=1), DigestFrequency.WEEKLY: timedelta(days=7)}
@@ -51,7 +51,7 @@ def period_end(delivery: EmailDelivery):
 def build_digests(deliveries: list[EmailDelivery]) -> dict[int, PreparedEmail | None]:
     users = {delivery.recipient_id: delivery.recipient for delivery in deliveries}
     preferences = preferences_for_many(users)
-    communities_of = _active_unmuted_communities(users)
+    communities_of = communities_emailed_about(users)
     expertise = _expertise(users)
     frequency = {d.pk: digest_frequency_of(d, preferences[d.recipient_id]) for d in deliveries}
 
@@ -136,20 +136,6 @@ def _prepared(user, period: str, sections: list[dict], notifications: list) -> P
         summary=", ".join(counts),
         notification_ids=[n.pk for n in notifications],
     )
-
-
-def _active_unmuted_communities(users: dict[int, User]) -> dict[int, list[int]]:
-    """Communities whose content each member may read (active membership: what
-    content_visible_to grants them) and did not mute, in a stable order (one query)."""
-    found: dict[int, list[int]] = {user_id: [] for user_id in users}
-    rows = (
-        Membership.objects.filter(user_id__in=list(users), state=MembershipState.ACTIVE, email_muted=False)
-        .order_by("community_id")
-        .values_list("user_id", "community_id")
-    )
-    for user_id, community_id in rows:
-        found[user_id].append(community_id)
-    return found
 
 
 def _expertise(users: dict[int, User]) -> dict[int, set[str]]:

@@ -23,7 +23,7 @@ from members.models import EmailDelivery, EmailKind, User
 
 from ..digests.registry import item_for_email
 from ..models import Community, Membership, MembershipState
-from ..outgoing import PreparedEmail
+from ..outgoing import PreparedEmail, communities_emailed_about
 from .planning import plan_deliveries
 from .registry import contributors, unread_activity
 
@@ -72,16 +72,6 @@ def _inactive_since(now: datetime) -> datetime:
     return now - timedelta(days=settings.INACTIVITY_NUDGE_DAYS)
 
 
-def _unmuted_communities(user_ids) -> dict[int, set[int]]:
-    found: dict[int, set[int]] = {user_id: set() for user_id in user_ids}
-    rows = Membership.objects.filter(
-        user_id__in=list(user_ids), state=MembershipState.ACTIVE, email_muted=False
-    ).values_list("user_id", "community_id")
-    for user_id, community_id in rows:
-        found[user_id].add(community_id)
-    return found
-
-
 def quiet_members_with_news(user_ids, now: datetime) -> dict[int, list]:
     """{user id: unread items} for those of `user_ids` who are inactive (no login, no
     contribution in INACTIVITY_NUDGE_DAYS) and have something unread."""
@@ -91,7 +81,7 @@ def quiet_members_with_news(user_ids, now: datetime) -> dict[int, list]:
         .filter(Q(last_login__lt=since) | Q(last_login=None, date_joined__lt=since))
         .values_list("pk", flat=True)
     )
-    communities_of = _unmuted_communities(quiet)
+    communities_of = {user_id: set(ids) for user_id, ids in communities_emailed_about(quiet).items()}
     all_communities = sorted(set().union(*communities_of.values())) if communities_of else []
     busy = set().union(*contributors(all_communities, since).values()) if all_communities else set()
     quiet = [user_id for user_id in quiet if user_id not in busy and communities_of[user_id]]
