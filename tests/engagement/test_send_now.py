@@ -1,7 +1,11 @@
 """ "Send me my digest now" from /manage/: the signed-in member's own digest, at once."""
 
+import io
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.management import call_command
 
 from members.models import EmailDelivery
 from tests.communities.factories import MembershipFactory
@@ -62,3 +66,17 @@ def test_the_manage_home_page_offers_the_button_to_coordinators(client, communit
 
     assert f'action="{URL}"' in page
     assert "Send me my digest now" in page
+
+
+def test_the_demo_coordinator_gets_a_digest_with_something_in_it(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    coordinator = get_user_model().objects.get(email="coordinator@example.org")
+    client.force_login(coordinator)
+    mail.outbox.clear()
+
+    client.post(URL)
+
+    (digest,) = [message for message in mail.outbox if message.to == [coordinator.email]]
+    assert "NEW IN THE LIBRARY" in digest.body
+    assert "NEW MEMBERS" in digest.body
+    assert EmailDelivery.objects.get(recipient=coordinator, key__startswith="digest:manual:").state == "sent"
