@@ -11,7 +11,7 @@ from communities.digests.schedule import digests_plan
 from communities.tasks import send_digest_batch
 from discussions.models import Thread
 from members.mailing import preferences_save
-from members.models import EmailDelivery
+from members.models import EmailDelivery, Notification
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 from tests.members.factories import UserFactory
@@ -26,8 +26,8 @@ def plan_one(user, key="digest:weekly:2026-W48", planned=None):
     return EmailDelivery.objects.create(recipient=user, kind="digest", key=key, created_at=planned)
 
 
-def digest_text(user):
-    delivery = plan_one(user)
+def digest_text(user, key="digest:weekly:2026-W48"):
+    delivery = plan_one(user, key)
     send_digest_batch.delay(delivery_ids=[delivery.pk])
     delivery.refresh_from_db()
     sent = [message for message in mail.outbox if message.to == [user.email]]
@@ -199,3 +199,23 @@ def test_a_new_question_i_could_answer_is_listed_once_under_questions(community,
 
     assert body.count("Aquifer recharge?") == 1
     assert body.index("QUESTIONS YOU COULD ANSWER") < body.index("Aquifer recharge?")
+
+
+def test_replies_i_wanted_in_my_digest_are_in_it_once(
+    member, community, coordinator, django_capture_on_commit_callbacks
+):
+    MembershipFactory(community=community, user=member)
+    preferences_save(actor=member, user=member, replies="digest")
+    thread = make_thread(community=community, author=member, title="My question on meters")
+    with django_capture_on_commit_callbacks(execute=True):  # notifications are made after commit
+        make_reply(thread=thread, author=coordinator, body="Try ultrasonic meters")
+    mail.outbox.clear()
+
+    delivery, body = digest_text(member)
+
+    assert "REPLIES AND MENTIONS" in body
+    assert "My question on meters" in body
+    notification = Notification.objects.get(recipient=member)
+    assert notification.emailed_at is not None
+    _, next_body = digest_text(member, key="digest:weekly:2026-W49")
+    assert "REPLIES AND MENTIONS" not in next_body  # never twice
