@@ -12,12 +12,13 @@ from django.views.decorators.http import require_POST
 from members.models import DeliveryState, EmailDelivery, EmailKind
 
 from ..tasks import send_digest_batch
+from .build import MANUAL
 
 
 def manual_digest_key(now) -> str:
     """Its own key, so it never takes the place of the scheduled digest; one per minute, so
     a double click (or a script) sends one."""
-    return f"digest:manual:{now:%Y-%m-%dT%H:%M}"
+    return f"digest:{MANUAL}:{now:%Y-%m-%dT%H:%M}"
 
 
 @require_POST
