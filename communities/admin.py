@@ -11,7 +11,7 @@ from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -25,6 +25,7 @@ from cop_platform.admin_sites import (
     coordinator_site,
     per_row_action,
 )
+from members.models import EmailDelivery
 
 from . import services
 from .models import AuditEntry, Community, Invitation, Membership, MembershipState, Role
@@ -284,3 +285,49 @@ class AuditEntryManageAdmin(AuditEntryAdminBase, CoordinatorScopedAdmin, admin.M
 @admin.register(AuditEntry)
 class AuditEntryAdmin(AuditEntryAdminBase, admin.ModelAdmin):
     list_filter = ("action", "community")
+
+
+# --- Email log ---------------------------------------------------------------------------------
+
+
+class DeliveryCommunityFilter(CoordinatedCommunityFilter):
+    """EmailDelivery names its community by a plain id (members sits below communities)."""
+
+    def queryset(self, request, queryset):
+        offered = {str(pk) for pk, _ in self.lookup_choices}
+        return queryset.filter(community_id=self.value()) if self.value() in offered else queryset
+
+
+class EmailDeliveryAdminBase(ReadOnlyAdmin):
+    """What was emailed, to whom and how it went: read-only (the senders write it)."""
+
+    list_display = ("created_at", "kind", "recipient", "community_name", "state", "subject", "summary", "sent_at")
+    search_fields = ("recipient__username", "recipient__display_name", "subject")
+    list_select_related = ("recipient",)
+    fields = list_display + ("key", "claimed_at", "attempts", "error")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The community's name in the same query (community_id is not a foreign key).
+        name = Community.objects.filter(pk=OuterRef("community_id")).values("name")[:1]
+        return super().get_queryset(request).annotate(community_name=Subquery(name))
+
+    @admin.display(description="community", ordering="community_name")
+    def community_name(self, delivery):
+        return delivery.community_name or "—"
+
+
+@admin.register(EmailDelivery, site=coordinator_site)
+class EmailDeliveryManageAdmin(EmailDeliveryAdminBase, CoordinatorScopedAdmin, admin.ModelAdmin):
+    """/manage/: the emails about the communities you coordinate (welcomes, nudges, alerts,
+    reply emails about their threads). Digests span communities and are not listed here."""
+
+    list_filter = ("kind", "state", DeliveryCommunityFilter)
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(community_id__in=Community.objects.coordinated_by(request.user).values("pk"))
+
+
+@admin.register(EmailDelivery)
+class EmailDeliveryAdmin(EmailDeliveryAdminBase, admin.ModelAdmin):
+    list_filter = ("kind", "state")

@@ -7,12 +7,18 @@ class CommunitiesConfig(AppConfig):
 
     def ready(self):
         from members.account_deletion import register_deletion_check, register_deletion_step
+        from members.mailing import register_community_muting
 
         from . import (
             profile_section,  # noqa: F401 - registers the "Communities" section of member profiles
             search_sources,  # noqa: F401 - registers this app's search source(s)
         )
+        from .digests.registry import DigestSection, register_digest_section
+        from .digests.sections import new_members
+        from .email_mute import MUTING
         from .services import communities_left_without_coordinator, memberships_end_with_account
 
         register_deletion_check(communities_left_without_coordinator)
         register_deletion_step(memberships_end_with_account)
+        register_community_muting(MUTING)
+        register_digest_section(DigestSection("new_members", "New members", new_members, order=50))

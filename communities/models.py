@@ -132,6 +132,8 @@ class Membership(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Per-community mute: no digest content, notification emails or reminders from this community.
+    email_muted = models.BooleanField(default=False)
 
     objects = MembershipQuerySet.as_manager()
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from cop_platform.markdown import render_markdown
+from cop_platform.tasks import enqueue_on_commit
 
 from . import permissions, tasks
 from .models import AuditEntry, Community, Invitation, JoinPolicy, Membership, MembershipState, Role
@@ -146,7 +147,7 @@ def membership_join(*, actor, community: Community, message: str = "") -> Member
             membership = Membership.objects.create(
                 user=actor, community=community, state=MembershipState.PENDING, request_message=message.strip()
             )
-            transaction.on_commit(lambda: tasks.send_join_request_to_coordinators.delay(membership_id=membership.pk))
+            enqueue_on_commit(tasks.send_join_request_to_coordinators, membership_id=membership.pk)
             return membership
         raise PermissionDenied("This community is by invitation only.")
 
@@ -177,9 +178,7 @@ def membership_approve(*, actor, membership: Membership) -> Membership:
             raise ValidationError("This is not a pending join request.")
         _activate(membership, actor=actor, action="join_approved", decided_by=actor)
         user_id, community_id = membership.user_id, community.pk
-        transaction.on_commit(
-            lambda: tasks.send_join_decision.delay(user_id=user_id, community_id=community_id, approved=True)
-        )
+        enqueue_on_commit(tasks.send_join_decision, user_id=user_id, community_id=community_id, approved=True)
     return membership
 
 
@@ -196,9 +195,7 @@ def membership_decline(*, actor, membership: Membership) -> None:
         user_id, community_id = current.user_id, community.pk
         current.delete()
         _audit(community=community, actor=actor, action="join_declined", target_user=membership.user)
-        transaction.on_commit(
-            lambda: tasks.send_join_decision.delay(user_id=user_id, community_id=community_id, approved=False)
-        )
+        enqueue_on_commit(tasks.send_join_decision, user_id=user_id, community_id=community_id, approved=False)
 
 
 def _ensure_another_coordinator(community: Community, membership: Membership, verb: str) -> None:
@@ -331,7 +328,7 @@ def invitation_create(*, actor, community: Community, email: str, message: str =
             expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
         _audit(community=community, actor=actor, action="invitation_sent", detail=email)
-        transaction.on_commit(lambda: tasks.send_invitation.delay(invitation_id=invitation.pk))
+        enqueue_on_commit(tasks.send_invitation, invitation_id=invitation.pk)
     return invitation
 
 

@@ -1,13 +1,27 @@
 """Email about membership, sent after the change commits. Thin wrappers, by id, safe to
 retry: each looks the rows up again and does nothing if they are gone."""
 
+from datetime import datetime, timedelta
+from smtplib import SMTPException
+
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import OperationalError
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from cop_platform.email import absolute_url, send_templated_email
+from members.models import DeliveryState, EmailDelivery, EmailKind
 
+from .digests.build import build_digests
+from .digests.schedule import digests_plan
 from .models import Community, Invitation, Membership
+from .outgoing import send_planned
+from .reminders.build import BUILDERS, build_reminders
+from .reminders.coordinators import coordinator_alerts_plan
+from .reminders.members import nudge_plan, welcome_plan
 
 RETRY = {"bind": True, "acks_late": True, "autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 
@@ -61,3 +75,75 @@ def send_invitation(self, *, invitation_id: int):
             "invitation_url": absolute_url(invitation.get_absolute_url()),
         },
     )
+
+
+# --- Digests and reminders ------------------------------------------------------------------
+# Planning tasks record EmailDelivery rows (unique per recipient and key) and queue send tasks
+# of DIGEST_BATCH_SIZE ids; send tasks claim, send and finish each row (communities.outgoing).
+# Running any of them twice sends nothing twice; a retry resumes where the last try stopped.
+SEND = {
+    "bind": True,
+    "acks_late": True,
+    "autoretry_for": (OSError, SMTPException, OperationalError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 8,
+}
+
+
+def _moment(now: str | None) -> datetime:
+    """Tasks take the planning moment as an ISO string (tests pin it); default: now."""
+    return datetime.fromisoformat(now) if now else timezone.now()
+
+
+def _queue_in_batches(task, delivery_ids: list[int]) -> int:
+    size = settings.DIGEST_BATCH_SIZE
+    for start in range(0, len(delivery_ids), size):
+        task.delay(delivery_ids=delivery_ids[start : start + size])
+    return len(delivery_ids)
+
+
+@shared_task(**SEND)
+def digests_schedule(self, now: str | None = None) -> int:
+    """Hourly: plan the digests due now (in each member's time zone) and queue their sending."""
+    return _queue_in_batches(send_digest_batch, digests_plan(_moment(now)))
+
+
+@shared_task(**SEND)
+def send_digest_batch(self, *, delivery_ids: list[int]) -> dict:
+    return send_planned(delivery_ids, build_digests)
+
+
+@shared_task(**SEND)
+def member_reminders_schedule(self, now: str | None = None) -> int:
+    """Hourly: welcomes a few days after joining, nudges to members gone quiet."""
+    moment = _moment(now)
+    return _queue_in_batches(send_reminder_batch, welcome_plan(moment) + nudge_plan(moment))
+
+
+@shared_task(**SEND)
+def coordinator_alerts_schedule(self, now: str | None = None) -> int:
+    """Daily: one alert per community whose coordinators have something to look at."""
+    return _queue_in_batches(send_reminder_batch, coordinator_alerts_plan(_moment(now)))
+
+
+@shared_task(**SEND)
+def send_reminder_batch(self, *, delivery_ids: list[int]) -> dict:
+    return send_planned(delivery_ids, build_reminders)
+
+
+@shared_task(**SEND)
+def deliveries_recover(self) -> int:
+    """Queue again what a crash left behind: deliveries still pending DELIVERY_RECOVERY_AFTER
+    seconds after they were planned (their task was lost), and deliveries claimed longer than
+    EMAIL_CLAIM_TIMEOUT ago (their worker died mid-send). Queuing one that is in fact still
+    on its way is harmless: only one claim succeeds."""
+    now = timezone.now()
+    stuck = EmailDelivery.objects.filter(
+        Q(state=DeliveryState.PENDING, created_at__lt=now - timedelta(seconds=settings.DELIVERY_RECOVERY_AFTER))
+        | Q(state=DeliveryState.SENDING, claimed_at__lt=now - timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)),
+        kind__in=[EmailKind.DIGEST, *BUILDERS],
+    ).values_list("pk", "kind")[:20_000]
+    digests = [pk for pk, kind in stuck if kind == EmailKind.DIGEST]
+    reminders = [pk for pk, kind in stuck if kind != EmailKind.DIGEST]
+    return _queue_in_batches(send_digest_batch, digests) + _queue_in_batches(send_reminder_batch, reminders)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import mute_views, views
 
 app_name = "communities"
 
@@ -11,9 +11,11 @@ urlpatterns = [
     path("c/<slug:slug>/edit/", views.edit, name="edit"),
     path("c/<slug:slug>/join/", views.join, name="join"),
     path("c/<slug:slug>/leave/", views.leave, name="leave"),
+    path("c/<slug:slug>/email-mute/", mute_views.email_mute, name="email_mute"),
     path("c/<slug:slug>/members/", views.members, name="members"),
     path("c/<slug:slug>/members/<int:membership_id>/<str:action>/", views.member_action, name="member_action"),
     path("c/<slug:slug>/invite/", views.invite, name="invite"),
     path("c/<slug:slug>/invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("settings/communities/", mute_views.email_mutes, name="email_mutes"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]

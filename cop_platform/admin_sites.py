@@ -359,6 +359,7 @@ class CoordinatorAdminSite(admin.AdminSite):
     site_header = "Coordinator panel"
     site_title = "Coordinator panel"
     index_title = "Your communities"
+    index_template = "admin/manage_index.html"  # adds "Send me my digest now"
 
     def __init__(self, name="manage"):
         super().__init__(name)

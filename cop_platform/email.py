@@ -14,7 +14,10 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def send_templated_email(*, to: list[str], template: str, context: dict) -> int:
+def render_templated_email(
+    *, to: list[str], template: str, context: dict, headers: dict | None = None, connection=None
+) -> EmailMultiAlternatives:
+    """The message `send_templated_email` would send, unsent (callers that batch or inspect)."""
     context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **context}
     subject = render_to_string(f"{template}_subject.txt", context).strip().replace("\n", " ")
     text_body = render_to_string(f"{template}.txt", context)
@@ -24,6 +27,17 @@ def send_templated_email(*, to: list[str], template: str, context: dict) -> int:
         body=text_body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
+        headers=headers,
+        connection=connection,
     )
     message.attach_alternative(html_body, "text/html")
+    return message
+
+
+def send_templated_email(
+    *, to: list[str], template: str, context: dict, headers: dict | None = None, connection=None
+) -> int:
+    """Send one email; `connection` lets a batch reuse one SMTP connection. Raises on SMTP
+    failure (tasks retry), so a failed send is never mistaken for a sent one."""
+    message = render_templated_email(to=to, template=template, context=context, headers=headers, connection=connection)
     return message.send()

@@ -9,6 +9,7 @@ real SECRET_KEY; see README.md "Configuration".
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -173,7 +174,62 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# The queue tasks go to and workers read: separate installations (or parallel test runs)
+# sharing one Redis database keep apart by naming their own.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Periodic work (run `celery -A cop_platform beat`). Every task here is idempotent: each email
+# is recorded in EmailDelivery under a unique (recipient, key) before it is sent, so a tick
+# that fires twice or runs late sends nothing twice.
+CELERY_BEAT_SCHEDULE = {
+    # Hourly: digests go out at the hour each member chose, in their own time zone.
+    "digests-schedule": {"task": "communities.tasks.digests_schedule", "schedule": crontab(minute=2)},
+    "welcome-and-nudges": {"task": "communities.tasks.member_reminders_schedule", "schedule": crontab(minute=17)},
+    "coordinator-alerts": {
+        "task": "communities.tasks.coordinator_alerts_schedule",
+        "schedule": crontab(minute=32, hour=env.int("COORDINATOR_ALERT_HOUR_UTC", default=7)),
+    },
+    # Finish what a crashed or killed worker left half done.
+    "deliveries-recover": {"task": "communities.tasks.deliveries_recover", "schedule": crontab(minute="*/10")},
+    # Member email (notifications): tasks a dead broker kept in the outbox, and stuck sends.
+    "flush-task-outbox": {"task": "cop_platform.tasks.flush_task_outbox", "schedule": 60.0},
+    "recover-notification-emails": {"task": "members.tasks.recover_notification_emails", "schedule": 300.0},
+}
+
+# --- Member email (notifications) -----------------------------------------------------------
+# Replies and mentions wait this long before their email, so a burst becomes one message.
+NOTIFICATION_EMAIL_DELAY_SECONDS = env.int("NOTIFICATION_EMAIL_DELAY_SECONDS", default=120)
+# Seconds a web request waits for the broker before keeping the task in the outbox instead.
+TASK_PUBLISH_TIMEOUT = env.float("TASK_PUBLISH_TIMEOUT", default=2.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = TASK_PUBLISH_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": TASK_PUBLISH_TIMEOUT,
+    "socket_timeout": TASK_PUBLISH_TIMEOUT,
+}
+
+# --- Digests and reminders ------------------------------------------------------------------
+# A delivery claimed ("sending") for longer than this, in seconds, is taken to belong to a dead
+# worker: the recovery task hands it to another. Far longer than one batch takes to send.
+EMAIL_CLAIM_TIMEOUT = env.int("EMAIL_CLAIM_TIMEOUT", default=900)
+# A delivery still waiting ("pending") this many seconds after it was planned lost its task
+# (a broker restart, a killed worker): the recovery task queues it again.
+DELIVERY_RECOVERY_AFTER = env.int("DELIVERY_RECOVERY_AFTER", default=1800)
+# Deliveries per send task: one SMTP connection and one content computation per batch.
+DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=100)
+# A digest whose hour was missed (beat down) still goes out within this many hours, same day.
+DIGEST_CATCH_UP_HOURS = env.int("DIGEST_CATCH_UP_HOURS", default=3)
+# Unanswered questions stay in digests (for members with matching expertise) this long.
+DIGEST_UNANSWERED_DAYS = env.int("DIGEST_UNANSWERED_DAYS", default=14)
+# Welcome email this many days after joining a community (norms and a first post to try).
+WELCOME_DELAY_DAYS = env.int("WELCOME_DELAY_DAYS", default=3)
+# A member inactive this many days (no login, no post) is nudged about unread activity, at
+# most once per such period.
+INACTIVITY_NUDGE_DAYS = env.int("INACTIVITY_NUDGE_DAYS", default=30)
+# Coordinators hear about join requests and unanswered questions older than this.
+COORDINATOR_ALERT_AFTER_HOURS = env.int("COORDINATOR_ALERT_AFTER_HOURS", default=48)
+# "Active member" for critical mass: contributed (post, reply, reaction, resource) this recently.
+ACTIVE_MEMBER_DAYS = env.int("ACTIVE_MEMBER_DAYS", default=30)
+# Log the number of database queries of each digest batch (for bench/digest_run.py).
+DIGEST_LOG_QUERIES = env.bool("DIGEST_LOG_QUERIES", default=False)
 
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -5,6 +5,8 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from communities.digests.views import send_now as digest_send_now
+
 from . import views
 from .admin_sites import coordinator_site
 
@@ -13,6 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("manage/digest/send-now/", digest_send_now, name="digest_send_now"),
     path("manage/", coordinator_site.urls),
     path("", include("members.urls")),
     path("", include("communities.urls")),

@@ -6,12 +6,14 @@ class DiscussionsConfig(AppConfig):
     verbose_name = "Discussions"
 
     def ready(self):
+        from communities.digests.registry import DigestSection, register_digest_section
         from communities.origins import register_origin
+        from communities.reminders.registry import register_activity
         from communities.sections import CommunitySection, register_section
         from members.account_deletion import register_deletion_step
         from members.notifications import register_target
 
-        from . import search_sources  # noqa: F401 - registers this app's search source(s)
+        from . import digest, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
         from .models import Post
         from .selectors import community_home_section, thread_as_origin
         from .services.reacting import reactions_remove_with_account
@@ -19,7 +21,10 @@ class DiscussionsConfig(AppConfig):
         def visible_post_ids(user, ids):
             return set(Post.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
-        register_target(Post, visible_post_ids)
+        def post_community_ids(ids):
+            return dict(Post.objects.filter(pk__in=ids).values_list("pk", "thread__community_id"))
+
+        register_target(Post, visible_post_ids, community_ids=post_community_ids)
         register_deletion_step(reactions_remove_with_account)
         register_origin("thread", thread_as_origin)
         register_section(
@@ -29,4 +34,19 @@ class DiscussionsConfig(AppConfig):
                 context=community_home_section,
                 order=10,
             )
+        )
+        register_digest_section(DigestSection("new_threads", "New discussions", digest.new_threads, order=10))
+        register_digest_section(
+            DigestSection("popular_threads", "Busy conversations", digest.popular_threads, order=20)
+        )
+        register_digest_section(
+            DigestSection(
+                "unanswered", "Questions you could answer", digest.unanswered_questions, order=5, expertise_only=True
+            )
+        )
+        register_activity(
+            "discussions",
+            contributors=digest.contributors,
+            needs_attention=digest.needs_attention,
+            unread=digest.unread,
         )

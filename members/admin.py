@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from . import services
-from .models import User
+from .models import EmailPreferences, User
 
 
 @admin.action(description="Remove the profile photo of selected members")
@@ -60,3 +60,14 @@ class UserAdmin(DjangoUserAdmin):
             # The profile service owns bio -> sanitised bio_html (e.g. a moderator clearing an
             # abusive bio must not leave the old HTML on the profile page).
             services.profile_update(actor=request.user, user=obj, bio=obj.bio)
+
+
+@admin.register(EmailPreferences)
+class EmailPreferencesAdmin(admin.ModelAdmin):
+    """Staff can look up what a member asked for when they ask why an email came (or did not)."""
+
+    list_display = ("user", "replies", "mentions", "digest_frequency", "digest_hour", "reminders", "updated_at")
+    list_filter = ("digest_frequency", "replies", "mentions", "reminders", "coordinator_alerts")
+    search_fields = ("user__username", "user__email")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)

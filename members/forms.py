@@ -6,7 +6,7 @@ from django.db.models import Q
 from django_countries import countries
 
 from .avatars import ACCEPTED_FORMATS
-from .models import User
+from .models import TIME_ZONE_CHOICES, DigestFrequency, EmailChoice, EmailPreferences, User
 from .services import PROFILE_FIELDS
 
 AVATAR_ACCEPT = ",".join(f"image/{fmt.lower()}" for fmt in sorted(ACCEPTED_FORMATS))
@@ -93,3 +93,57 @@ class DirectoryFilterForm(forms.Form):
         if expertise := data.get("expertise", "").strip():
             profiles = profiles.filter(expertise__name__iexact=expertise).distinct()
         return profiles
+
+
+class EmailPreferencesForm(forms.ModelForm):
+    """What a member wants by email, plus their time zone (the digest hour is in it)."""
+
+    time_zone = forms.ChoiceField(
+        label="Your time zone", choices=TIME_ZONE_CHOICES, help_text="The digest hour below is in this time zone."
+    )
+
+    class Meta:
+        model = EmailPreferences
+        fields = [
+            "replies",
+            "mentions",
+            "digest_frequency",
+            "digest_hour",
+            "digest_weekday",
+            "reminders",
+            "coordinator_alerts",
+        ]
+        widgets = {
+            "replies": forms.RadioSelect,
+            "mentions": forms.RadioSelect,
+            "digest_frequency": forms.RadioSelect,
+        }
+        labels = {
+            "replies": "Replies to your posts and threads",
+            "mentions": "When someone mentions you (@name)",
+            "digest_frequency": "Digest of what's new in your communities",
+            "digest_hour": "Send my digest at",
+            "digest_weekday": "Weekly digest on",
+            "reminders": "Welcome emails and a reminder when I've been away and missed something",
+            "coordinator_alerts": "Coordinator alerts (waiting join requests, unanswered questions, flags)",
+        }
+        help_texts = {"digest_weekday": "Only used for the weekly digest."}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].initial = user.time_zone
+
+    def clean(self):
+        data = super().clean()
+        if data.get("digest_frequency") == DigestFrequency.OFF:
+            for field in ("replies", "mentions"):
+                if data.get(field) == EmailChoice.DIGEST:
+                    self.add_error(
+                        field,
+                        "Your digest is switched off, so nothing would reach you. Choose a daily or weekly "
+                        "digest below, or another option here.",
+                    )
+        return data
+
+    def preference_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}

@@ -4,6 +4,7 @@ Profile fields live on the user row itself (as Zulip's UserProfile does): every 
 a member needs them, so a second table would only add a join or a query.
 """
 
+import calendar
 import secrets
 import zoneinfo
 
@@ -113,7 +114,12 @@ class Notification(models.Model):
     url = models.CharField(max_length=500)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set when an email (immediate or digest) took this notification, in the same transaction
+    # that recorded the email, so a retried task never mails it twice.
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_delivery = models.ForeignKey(
+        "EmailDelivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -128,3 +134,99 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# --- Email preferences and the record of every member email -------------------------------------
+
+
+class EmailChoice(models.TextChoices):
+    IMMEDIATE = "immediate", "Email me at once"
+    DIGEST = "digest", "Put it in my digest"
+    OFF = "off", "Don't email me"
+
+
+class DigestFrequency(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+    OFF = "off", "Never"
+
+
+WEEKDAY_CHOICES = list(enumerate(calendar.day_name))  # 0 = Monday, as date.weekday()
+HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
+
+
+class EmailPreferences(models.Model):
+    """What a member wants by email. Members who never changed anything have no row: the
+    defaults below apply (members.mailing.preferences_for), so signing up writes nothing."""
+
+    user = models.OneToOneField(User, primary_key=True, on_delete=models.CASCADE, related_name="email_preferences")
+    replies = models.CharField(max_length=10, choices=EmailChoice.choices, default=EmailChoice.IMMEDIATE)
+    mentions = models.CharField(max_length=10, choices=EmailChoice.choices, default=EmailChoice.IMMEDIATE)
+    digest_frequency = models.CharField(max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY)
+    # The hour the digest arrives, 0..23, in the member's own User.time_zone.
+    digest_hour = models.PositiveSmallIntegerField(choices=HOUR_CHOICES, default=8)
+    # For weekly digests: 0 = Monday .. 6 = Sunday, in the member's time zone.
+    digest_weekday = models.PositiveSmallIntegerField(choices=WEEKDAY_CHOICES, default=0)
+    # Welcome and inactivity nudges.
+    reminders = models.BooleanField(default=True)
+    # Alerts to coordinators (waiting join requests, unanswered questions, flags, critical mass).
+    coordinator_alerts = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "email preferences"
+        verbose_name_plural = "email preferences"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(digest_hour__lte=23), name="digest_hour_in_day"),
+            models.CheckConstraint(condition=models.Q(digest_weekday__lte=6), name="digest_weekday_in_week"),
+        ]
+
+    def __str__(self):
+        return f"Email preferences of {self.user_id}"
+
+
+class EmailKind(models.TextChoices):
+    NOTIFICATIONS = "notifications", "Replies and mentions"
+    DIGEST = "digest", "Digest"
+    WELCOME = "welcome", "Welcome"
+    NUDGE = "nudge", "Inactivity nudge"
+    COORDINATOR = "coordinator", "Coordinator alert"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped"  # nothing to say, or the member opted out meanwhile
+    FAILED = "failed", "Failed"
+
+
+class EmailDelivery(models.Model):
+    """One email we decided to send, recorded BEFORE sending: the unique (recipient, key) makes a
+    second beat tick, a retried task or a racing worker harmless, and rows stuck in pending /
+    sending after a crash are found and finished by a recovery task."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_deliveries")
+    kind = models.CharField(max_length=20, choices=EmailKind.choices)
+    # What makes this email unique for its recipient, e.g. "digest:weekly:2026-W48",
+    # "welcome:c12", "nudge:2026-11", "coordinator:c12:2026-11-23", "notifications:<first id>".
+    key = models.CharField(max_length=100)
+    # The community it is about, as a plain id: members sits below communities.
+    community_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    subject = models.CharField(max_length=300, blank=True)
+    summary = models.CharField(max_length=300, blank=True, help_text="What it said, for the coordinator log.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name_plural = "email deliveries"
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="one_email_per_recipient_and_key")]
+        indexes = [models.Index(fields=["state", "claimed_at"], name="email_delivery_state_claimed")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient_id} ({self.state})"

@@ -17,9 +17,12 @@ class ResourcesConfig(AppConfig):
                 library_storage._wrapped = empty
 
         setting_changed.connect(forget_library_storage, weak=False)
+        from communities.digests.registry import DigestSection, register_digest_section
         from communities.origins import register_backlinks, register_follow_ups
+        from communities.reminders.registry import register_activity
         from communities.sections import CommunitySection, register_section
 
+        from . import digest
         from .selectors import community_home_section, document_this, documented_from
 
         register_backlinks("resources", documented_from)
@@ -32,3 +35,5 @@ class ResourcesConfig(AppConfig):
                 order=20,
             )
         )
+        register_digest_section(DigestSection("new_resources", "New in the library", digest.new_resources, order=40))
+        register_activity("resources", contributors=digest.contributors)

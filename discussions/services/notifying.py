@@ -10,6 +10,7 @@ people follow the thread.
 from django.contrib.auth import get_user_model
 
 from members.notifications import notifications_create
+from members.tasks import queue_notification_emails
 
 from ..models import FollowLevel, Post
 from ..querysets import thread_readers
@@ -47,9 +48,6 @@ def notify_about_post(*, post_id: int, mentioned: list[str], mentions_only: bool
     candidates = {user_id for user_id in reasons if user_id is not None and user_id not in muted}
     candidates.discard(getattr(actor, "pk", None))
     readers = thread_readers(thread, users.filter(pk__in=candidates)) if candidates else users.none()
-    notifications_create(
-        actor=actor,
-        target=post,
-        url=post.get_absolute_url(),
-        recipients=[(user, *reasons[user.pk]) for user in readers],
-    )
+    recipients = [(user, *reasons[user.pk]) for user in readers]
+    notifications_create(actor=actor, target=post, url=post.get_absolute_url(), recipients=recipients)
+    queue_notification_emails([(user.pk, kind) for user, kind, _ in recipients])

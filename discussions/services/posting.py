@@ -19,6 +19,7 @@ from communities.models import Community
 from communities.services import membership_of
 from cop_platform.markdown import MENTION_RE, render_markdown_with_mentions
 from cop_platform.ratelimit import allow
+from cop_platform.tasks import enqueue_on_commit
 
 from .. import permissions, tasks
 from ..models import MAX_PATH_DEPTH, PATH_STEP, Post, PostRevision, Thread
@@ -103,7 +104,7 @@ def _add_post(*, thread, actor, parent, body: str, rendered, submission_key: str
         submission_key=submission_key,
     )
     follow_on_post(user=actor, thread=thread)
-    transaction.on_commit(lambda: tasks.notify_post.delay(post_id=post.pk, mentioned=mentioned))
+    enqueue_on_commit(tasks.notify_post, post_id=post.pk, mentioned=mentioned)
     return post
 
 
@@ -199,7 +200,7 @@ def post_edit(*, actor, post: Post, body: str) -> Post:
         post.body, post.body_html, post.edited_at = body, body_html, timezone.now()
         post.save(update_fields=["body", "body_html", "edited_at"])
         if added:  # people mentioned by the edit hear about it, once (notifications are unique)
-            transaction.on_commit(lambda: tasks.notify_post.delay(post_id=post.pk, mentioned=added, mentions_only=True))
+            enqueue_on_commit(tasks.notify_post, post_id=post.pk, mentioned=added, mentions_only=True)
     return post
 
 

@@ -1,0 +1,174 @@
+"""The one loop every planned email goes through: claim, send, finish.
+
+Digests and reminders are planned as EmailDelivery rows first (unique per recipient and key:
+a second beat tick or a racing worker plans nothing new). A send task then takes a batch of
+delivery ids, has the content of the whole batch prepared at once, and for each delivery:
+
+1. claims the batch (pending -> sending, committed; members.mailing.claim_deliveries), leaving
+   out what another worker has or what is finished;
+2. sends each claimed one over the batch's one SMTP connection;
+3. finishes each (sending -> sent) right after the server accepted it.
+
+Why every member gets exactly one email even when a worker is killed mid-run (the kill test
+in tests/engagement/test_with_worker.py):
+- a delivery is only ever sent by the worker that claimed it, and a claim is exclusive (rows
+  locked with SKIP LOCKED on Postgres, then updated), so two workers never send the same one;
+- what a killed worker had not sent stays pending (never claimed) or sending (claimed):
+  the recovery task (`deliveries_recover`) queues both again, and a claim older than
+  EMAIL_CLAIM_TIMEOUT may be taken again, so nothing is lost;
+- a message the SMTP server accepted is marked sent by the very next statement, with nothing
+  (no rendering, no other query) in between. The only way to send twice is to die in that
+  instant between the server's "250 OK" and our UPDATE; plain SMTP cannot close it (the
+  server cannot take part in our transaction). Everything else (rendering the next message,
+  its MAIL command) happens after that UPDATE, so a worker killed while waiting on the
+  network, which is where a crash almost always lands and where the kill test kills it (the
+  sink is holding the next message), has recorded every message the server accepted.
+"""
+
+import logging
+from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from smtplib import SMTPException
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import connection as db_connection
+from django.db import transaction
+
+from members.mailing import claim_deliveries, finish_delivery, render_member_email
+from members.models import DeliveryState, EmailDelivery
+from members.notifications import notifications_mark_emailed
+
+from .models import Membership, MembershipState
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class PreparedEmail:
+    template: str
+    context: dict
+    scope: str
+    summary: str
+    notification_ids: list[int] = field(default_factory=list)  # marked emailed once it is sent
+
+
+def communities_emailed_about(user_ids) -> dict[int, list[int]]:
+    """{member id: ids of the communities our email may tell them about}, in id order (one
+    query): where they are an active member (what content_visible_to grants them) and did
+    not mute email."""
+    found: dict[int, list[int]] = {user_id: [] for user_id in user_ids}
+    rows = (
+        Membership.objects.filter(user_id__in=list(found), state=MembershipState.ACTIVE, email_muted=False)
+        .order_by("community_id")
+        .values_list("user_id", "community_id")
+    )
+    for user_id, community_id in rows:
+        found[user_id].append(community_id)
+    return found
+
+
+# prepare(deliveries) -> {delivery id: PreparedEmail, or None when there is nothing to send}
+Prepare = Callable[[list[EmailDelivery]], dict[int, PreparedEmail | None]]
+
+
+def send_planned(delivery_ids: list[int], prepare: Prepare) -> dict[str, int]:
+    """Send a batch of planned deliveries; returns how many ended in each state."""
+    with _query_counter() as queries:
+        deliveries = list(
+            EmailDelivery.objects.filter(
+                pk__in=delivery_ids, state__in=[DeliveryState.PENDING, DeliveryState.SENDING]
+            ).select_related("recipient")
+        )
+        outcome = {"sent": 0, "skipped": 0, "taken": 0}
+        if deliveries:
+            with _commits_without_waiting_for_disk():
+                _send_prepared(deliveries, prepare(deliveries), outcome)
+    if settings.DIGEST_LOG_QUERIES:
+        logger.warning(
+            "email batch: %d deliveries, %d queries, outcome %s", len(delivery_ids), queries["count"], outcome
+        )
+    return outcome
+
+
+def _send_prepared(deliveries, prepared, outcome) -> None:
+    claimed = claim_deliveries([delivery.pk for delivery in deliveries])
+    outcome["taken"] = len(deliveries) - len(claimed)
+    smtp = get_connection()
+    opened = False
+    try:
+        for delivery in claimed:
+            email = prepared.get(delivery.pk)
+            message = None
+            if email is not None:
+                message = render_member_email(
+                    user=delivery.recipient,
+                    template=email.template,
+                    context=email.context,
+                    scope=email.scope,
+                    connection=smtp,
+                )
+            if message is None:  # nothing new, opted out, or no address
+                finish_delivery(delivery, state=DeliveryState.SKIPPED, summary="Nothing to send")
+                outcome["skipped"] += 1
+                continue
+            if not opened:
+                smtp.open()  # one connection for the whole batch
+                opened = True
+            try:
+                message.send()
+            except (OSError, SMTPException) as error:
+                _release_after_failure(claimed, delivery, error)
+                raise
+            # Nothing between the server's acceptance and this commit (see the module docstring).
+            with transaction.atomic() if email.notification_ids else nullcontext():
+                finish_delivery(delivery, state=DeliveryState.SENT, subject=message.subject, summary=email.summary)
+                if email.notification_ids:
+                    notifications_mark_emailed(email.notification_ids, delivery=delivery)
+            outcome["sent"] += 1
+    finally:
+        if opened:
+            smtp.close()
+
+
+def _release_after_failure(claimed, failed, error) -> None:
+    """The SMTP server refused or vanished: the failed delivery and the rest of the batch go
+    back to pending for the task's retry (with backoff) or the recovery task; a delivery that
+    failed MAX_ATTEMPTS times is given up as failed."""
+    state = DeliveryState.FAILED if failed.attempts >= MAX_ATTEMPTS else DeliveryState.PENDING
+    finish_delivery(failed, state=state, error=f"{type(error).__name__}: {error}")
+    unsent = [d.pk for d in claimed if d.state == DeliveryState.SENDING and d.pk != failed.pk]
+    EmailDelivery.objects.filter(pk__in=unsent, state=DeliveryState.SENDING).update(state=DeliveryState.PENDING)
+
+
+@contextmanager
+def _commits_without_waiting_for_disk():
+    """Commits that do not wait for the disk (Postgres synchronous_commit off, for this
+    connection while the batch runs). Each is visible to every other session at once, so a
+    killed worker loses nothing; only a crash of the database server itself within its WAL
+    writer delay (~0.2 s) could forget that the last few messages went out, and resend those.
+    It saves a disk flush per message: most of a digest run's time otherwise."""
+    postgres = db_connection.vendor == "postgresql"
+    if postgres:
+        with db_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        if postgres:
+            with db_connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+
+
+@contextmanager
+def _query_counter():
+    counter = {"count": 0}
+
+    def count(execute, sql, params, many, context):
+        counter["count"] += 1
+        return execute(sql, params, many, context)
+
+    with db_connection.execute_wrapper(count):
+        yield counter

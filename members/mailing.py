@@ -1,0 +1,279 @@
+"""Email to members: preferences, signed unsubscribe links, the one sender every member email
+goes through, and the claim/finish steps that make each recorded email go out at most once.
+
+Every member email (notifications, digests, reminders, coordinator alerts) is sent by
+`send_member_email`, so each one has an HTML and a text part, a link to the preferences page,
+and the List-Unsubscribe / List-Unsubscribe-Post headers (RFC 8058 one-click) with a signed
+token that works without signing in. Account emails (password reset, address confirmation)
+are allauth's and are not member email: nobody can unsubscribe from them.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from cop_platform.email import absolute_url, render_templated_email
+
+from .models import DeliveryState, DigestFrequency, EmailChoice, EmailDelivery, EmailPreferences, User
+
+UNSUBSCRIBE_SALT = "members.unsubscribe"
+# Scopes an unsubscribe link can carry, and what each one turns off. "community:<id>" mutes
+# one community (a registry filled by communities, which sits above members).
+PREFERENCE_SCOPES = {
+    "all": "all email from us except account emails (password resets, address confirmation)",
+    "digest": "your digest",
+    "notifications": "emails about replies and mentions",
+    "replies": "emails about replies to your posts and threads",
+    "mentions": "emails when someone mentions you",
+    "reminders": "welcome emails and reminders when you have been away",
+    "coordinator_alerts": "coordinator alerts (waiting join requests, unanswered questions, flags)",
+}
+
+
+# --- Preferences -------------------------------------------------------------------------------
+
+
+def preferences_for(user) -> EmailPreferences:
+    """The member's preferences: their row, or an unsaved instance with the defaults when they
+    never changed anything (nothing is written for them)."""
+    try:
+        return EmailPreferences.objects.get(user_id=user.pk)
+    except EmailPreferences.DoesNotExist:
+        return EmailPreferences(user_id=user.pk)
+
+
+def preferences_for_many(user_ids: Iterable[int]) -> dict[int, EmailPreferences]:
+    """Preferences of many members in one query; defaults for those without a row."""
+    user_ids = list(user_ids)
+    found = {prefs.user_id: prefs for prefs in EmailPreferences.objects.filter(user_id__in=user_ids)}
+    return {user_id: found.get(user_id) or EmailPreferences(user_id=user_id) for user_id in user_ids}
+
+
+def preferences_save(*, actor, user, **fields) -> EmailPreferences:
+    """Change `user`'s email preferences (the member themself or staff). Fields are any of the
+    EmailPreferences fields; unknown ones are refused so a typo never silently does nothing,
+    and values outside their choices raise ValidationError before anything is written."""
+    if actor is None or not actor.is_authenticated or (actor.pk != user.pk and not actor.is_staff):
+        raise PermissionDenied
+    allowed = {field.name for field in EmailPreferences._meta.fields} - {"user", "updated_at"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"Unknown email preference(s): {', '.join(sorted(unknown))}")
+    checked = preferences_for(user)
+    for name, value in fields.items():
+        setattr(checked, name, value)
+    checked.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
+    # update_or_create, not save(): two first saves at once must not both insert the row.
+    prefs, _ = EmailPreferences.objects.update_or_create(user_id=user.pk, defaults=fields)
+    return prefs
+
+
+# --- Community scopes (filled by communities: members cannot import it) -------------------------
+
+
+@dataclass(frozen=True)
+class CommunityMuting:
+    """How members reaches per-community mutes, which live on communities.Membership."""
+
+    name_of: Callable[[object, int], str | None]  # (user, community_id) -> its name if user is a member
+    set_muted: Callable[[object, int, bool], bool]  # (user, community_id, muted) -> done?
+    muted_ids: Callable[[Iterable[int]], dict[int, set[int]]]  # user ids -> muted community ids
+
+
+_registry: dict[str, CommunityMuting] = {}
+
+
+def register_community_muting(muting: CommunityMuting) -> None:
+    _registry["community"] = muting
+
+
+def _muting() -> CommunityMuting | None:
+    return _registry.get("community")
+
+
+def muted_community_ids(user_ids: Iterable[int]) -> dict[int, set[int]]:
+    """{user_id: ids of the communities they muted} for every given user (one query)."""
+    user_ids = list(user_ids)
+    found = _muting().muted_ids(user_ids) if _muting() else {}
+    return {user_id: set(found.get(user_id, ())) for user_id in user_ids}
+
+
+# --- Unsubscribe tokens ------------------------------------------------------------------------
+
+
+def _community_id_of(scope: str) -> int | None:
+    prefix, _, rest = scope.partition(":")
+    return int(rest) if prefix == "community" and rest.isdigit() else None
+
+
+def is_valid_scope(scope: str) -> bool:
+    return scope in PREFERENCE_SCOPES or _community_id_of(scope) is not None
+
+
+def unsubscribe_token(user, scope: str) -> str:
+    """A signed token naming the member and what to unsubscribe them from. It never expires
+    (an unsubscribe link in a years-old email must still work) and cannot be altered."""
+    if not is_valid_scope(scope):
+        raise ValueError(f"Unknown unsubscribe scope {scope!r}")
+    return signing.dumps({"u": user.pk, "s": scope}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
+    """(member, scope) from a token, or None when it was tampered with, is malformed or names
+    someone who no longer exists."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        user_id, scope = int(data["u"]), str(data["s"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if not is_valid_scope(scope):
+        return None
+    user = User.objects.filter(pk=user_id).first()
+    return (user, scope) if user else None
+
+
+def unsubscribe_url(user, scope: str) -> str:
+    return absolute_url(reverse("members:unsubscribe", kwargs={"token": unsubscribe_token(user, scope)}))
+
+
+def describe_scope(user, scope: str) -> str | None:
+    """What unsubscribing from `scope` stops, in words; None when it no longer applies (the
+    member left the community)."""
+    if (community_id := _community_id_of(scope)) is not None:
+        name = _muting().name_of(user, community_id) if _muting() else None
+        return f"all email about {name}" if name else None
+    return PREFERENCE_SCOPES.get(scope)
+
+
+_OFF_BY_SCOPE = {
+    "digest": {"digest_frequency": DigestFrequency.OFF},
+    "replies": {"replies": EmailChoice.OFF},
+    "mentions": {"mentions": EmailChoice.OFF},
+    "reminders": {"reminders": False},
+    "coordinator_alerts": {"coordinator_alerts": False},
+}
+_OFF_BY_SCOPE["notifications"] = {**_OFF_BY_SCOPE["replies"], **_OFF_BY_SCOPE["mentions"]}
+_OFF_BY_SCOPE["all"] = {key: value for fields in _OFF_BY_SCOPE.values() for key, value in fields.items()}
+_ON_BY_SCOPE = {
+    scope: {name: EmailPreferences._meta.get_field(name).default for name in fields}
+    for scope, fields in _OFF_BY_SCOPE.items()
+}
+
+
+def unsubscribe(*, user, scope: str) -> bool:
+    """Turn off what `scope` covers for `user`. The signed token is the authority (the member
+    need not be signed in), so this takes no actor. Doing it twice changes nothing more."""
+    if (community_id := _community_id_of(scope)) is not None:
+        return bool(_muting() and _muting().set_muted(user, community_id, True))
+    preferences_save(actor=user, user=user, **_OFF_BY_SCOPE[scope])
+    return True
+
+
+def resubscribe(*, user, scope: str) -> bool:
+    """Undo `unsubscribe` (back to the defaults for what `scope` covers)."""
+    if (community_id := _community_id_of(scope)) is not None:
+        return bool(_muting() and _muting().set_muted(user, community_id, False))
+    preferences_save(actor=user, user=user, **_ON_BY_SCOPE[scope])
+    return True
+
+
+# --- Sending -----------------------------------------------------------------------------------
+
+
+def member_email_headers(user, scope: str) -> dict[str, str]:
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url(user, scope)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        # RFC 3834: no vacation auto-replies to a notification nobody reads.
+        "Auto-Submitted": "auto-generated",
+    }
+
+
+def render_member_email(*, user, template: str, context: dict, scope: str, connection=None):
+    """The message `send_member_email` sends, or None for members we never email."""
+    if not user.is_active or not user.email:
+        return None
+    context = {
+        "recipient": user,
+        "preferences_url": absolute_url(reverse("members:settings_notifications")),
+        "unsubscribe_url": unsubscribe_url(user, scope),
+        "unsubscribe_what": describe_scope(user, scope) or "these emails",
+        **context,
+    }
+    return render_templated_email(
+        to=[user.email],
+        template=template,
+        context=context,
+        headers=member_email_headers(user, scope),
+        connection=connection,
+    )
+
+
+def send_member_email(*, user, template: str, context: dict, scope: str, connection=None) -> int:
+    """Send one member email (templates extend email/base.html and email/base.txt). Returns 1
+    when sent, 0 for inactive members and members without an address. SMTP errors propagate
+    so the calling task retries."""
+    message = render_member_email(user=user, template=template, context=context, scope=scope, connection=connection)
+    return message.send() if message is not None else 0
+
+
+# --- Delivery records --------------------------------------------------------------------------
+
+
+def _claim_timeout() -> timedelta:
+    return timedelta(seconds=getattr(settings, "EMAIL_CLAIM_TIMEOUT", 600))
+
+
+def _claimable(now) -> Q:
+    """Pending, or sending but claimed longer ago than EMAIL_CLAIM_TIMEOUT (its worker died)."""
+    return Q(state=DeliveryState.PENDING) | Q(state=DeliveryState.SENDING, claimed_at__lt=now - _claim_timeout())
+
+
+def claim_deliveries(delivery_ids: Iterable[int]) -> list[EmailDelivery]:
+    """Take many deliveries for sending at once (state sending, attempts + 1) and return the
+    ones this call took, with their recipients, by id. Of two workers racing for the same rows
+    each row goes to one of them: on Postgres the rows are locked with SKIP LOCKED before the
+    update; SQLite has one writer at a time, and the claimed_at stamp tells which rows are ours."""
+    now = timezone.now()
+    ids = list(delivery_ids)
+    claim = {"state": DeliveryState.SENDING, "claimed_at": now, "attempts": F("attempts") + 1}
+    with transaction.atomic():
+        claimable = EmailDelivery.objects.filter(_claimable(now), pk__in=ids)
+        if connection.features.has_select_for_update_skip_locked:
+            ids = list(claimable.select_for_update(skip_locked=True).values_list("pk", flat=True))
+            EmailDelivery.objects.filter(pk__in=ids).update(**claim)
+        else:
+            claimable.update(**claim)
+            ids = list(
+                EmailDelivery.objects.filter(pk__in=ids, state=DeliveryState.SENDING, claimed_at=now).values_list(
+                    "pk", flat=True
+                )
+            )
+    return list(EmailDelivery.objects.filter(pk__in=ids).select_related("recipient").order_by("pk"))
+
+
+def claim_delivery(delivery_id: int) -> EmailDelivery | None:
+    """Take one delivery for sending (see claim_deliveries); None when another worker has it
+    or it is finished."""
+    claimed = claim_deliveries([delivery_id])
+    return claimed[0] if claimed else None
+
+
+def finish_delivery(delivery: EmailDelivery, *, state: str, subject: str = "", summary: str = "", error: str = ""):
+    """Record how a claimed delivery ended: sent, skipped (nothing to say / opted out), failed
+    for good, or back to pending (a failure that will be retried)."""
+    delivery.state = state
+    delivery.subject = subject[:300] or delivery.subject
+    delivery.summary = summary[:300] or delivery.summary
+    delivery.error = error[:300]
+    delivery.sent_at = timezone.now() if state == DeliveryState.SENT else delivery.sent_at
+    delivery.save(update_fields=["state", "subject", "summary", "error", "sent_at"])
+    return delivery

@@ -1,0 +1,50 @@
+"""Background work for members: emailing replies and mentions soon after they happen.
+
+`email_notifications(recipient_id)` is queued with a short delay
+(NOTIFICATION_EMAIL_DELAY_SECONDS) each time a member gets a reply or mention they want by
+email at once. By the time it runs, other notifications may have arrived: one email lists
+them all, and the tasks queued for the others find nothing left to send.
+"""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+
+from cop_platform.tasks import enqueue, enqueue_on_commit
+
+from . import notification_emails
+
+RETRY = {
+    "bind": True,
+    "acks_late": True,
+    # SMTPException is an OSError; both listed to say what is meant: a mail server that is
+    # down or refusing, and a database that blinked.
+    "autoretry_for": (OSError, SMTPException, OperationalError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(**RETRY)
+def email_notifications(self, *, recipient_id: int):
+    last_try = self.request.retries >= RETRY["max_retries"]
+    notification_emails.send_pending(recipient_id=recipient_id, last_try=last_try)
+
+
+@shared_task(bind=True, acks_late=True)
+def recover_notification_emails(self):
+    """Beat: queue again the notification emails a crashed worker or lost task left unsent."""
+    for recipient_id in notification_emails.recipients_with_stuck_emails():
+        enqueue(email_notifications, recipient_id=recipient_id)
+
+
+def queue_notification_emails(recipient_kinds) -> None:
+    """After notifications were recorded: queue one delayed email task per member who wants
+    one of them by email at once. `recipient_kinds` are (user id, notification kind) pairs."""
+    delay = getattr(settings, "NOTIFICATION_EMAIL_DELAY_SECONDS", 120)
+    for recipient_id in sorted(notification_emails.immediate_recipients(recipient_kinds)):
+        enqueue_on_commit(email_notifications, countdown=delay, recipient_id=recipient_id)

@@ -1,0 +1,126 @@
+"""A dead broker never blocks or loses a post: the task waits in the outbox, and the beat
+task publishes it once the broker is back (real Redis, database 4)."""
+
+import time
+
+import kombu.pools
+import pytest
+import redis
+from django.core import mail
+
+from cop_platform.celery import app as celery_app
+from cop_platform.models import TaskOutbox
+from cop_platform.tasks import enqueue, flush_task_outbox
+from discussions.models import Post
+from members.tasks import email_notifications
+from tests.discussions.factories import make_reply, make_thread
+
+pytestmark = pytest.mark.django_db
+
+DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused
+LIVE_BROKER = "redis://127.0.0.1:6379/4"
+
+
+def _forget_connections():
+    """Celery keeps its broker connections in pools; a new broker URL needs fresh ones."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    kombu.pools.reset()
+
+
+@pytest.fixture
+def broker():
+    """`broker(url)` makes tasks go through that broker instead of running in-process."""
+    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
+
+    def use(url):
+        celery_app.conf.update(broker_url=url, task_always_eager=False)
+        _forget_connections()
+
+    yield use
+    celery_app.conf.update(saved)
+    _forget_connections()
+
+
+@pytest.fixture
+def live_redis():
+    client = redis.Redis.from_url(LIVE_BROKER)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+def _take_published_tasks(url) -> list[tuple[str, dict]]:
+    """Read (task name, kwargs) of every message waiting in the default queue, as a worker would."""
+    found = []
+    with celery_app.connection_for_read(url) as connection:
+        queue = connection.SimpleQueue(celery_app.conf.task_default_queue)
+        while True:
+            try:
+                message = queue.get(timeout=0.5)
+            except queue.Empty:
+                break
+            _args, kwargs, _embed = message.decode()
+            found.append((message.headers["task"], kwargs))
+            message.ack()
+        queue.close()
+    return found
+
+
+def test_a_post_commits_quickly_with_the_broker_down_and_its_work_waits_in_the_outbox(
+    broker, community, active_membership, member, coordinator, django_capture_on_commit_callbacks
+):
+    thread = make_thread(community=community, author=member, title="Pump maintenance")
+    broker(DEAD_BROKER)
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = make_reply(thread=thread, author=coordinator, body="Grease the bearings monthly")
+    elapsed = time.monotonic() - started
+
+    assert Post.objects.filter(pk=reply.pk).exists()
+    assert elapsed < 2, f"posting took {elapsed:.1f}s with the broker down"
+    [waiting] = TaskOutbox.objects.all()
+    assert waiting.task_name == "discussions.tasks.notify_post"
+    assert waiting.kwargs == {"post_id": reply.pk, "mentioned": []}
+    assert "Connection refused" in waiting.last_error
+
+    # Still down: the beat task keeps it and counts the attempt.
+    assert flush_task_outbox.apply().get() == 0
+    waiting.refresh_from_db()
+    assert waiting.attempts == 1
+
+
+def test_flushing_with_the_broker_back_delivers_the_work(
+    broker, live_redis, community, active_membership, member, coordinator, django_capture_on_commit_callbacks
+):
+    thread = make_thread(community=community, author=member, title="Pump maintenance")
+    broker(DEAD_BROKER)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = make_reply(thread=thread, author=coordinator, body="Grease the bearings monthly")
+    assert TaskOutbox.objects.count() == 1
+
+    broker(LIVE_BROKER)
+    assert flush_task_outbox.apply().get() == 1
+    assert not TaskOutbox.objects.exists()
+    [(name, kwargs)] = _take_published_tasks(LIVE_BROKER)
+    assert (name, kwargs) == ("discussions.tasks.notify_post", {"post_id": reply.pk, "mentioned": []})
+
+    # What a worker does with it: the notification, then the email task, through the broker.
+    with django_capture_on_commit_callbacks(execute=True):
+        celery_app.tasks[name].apply(kwargs=kwargs).get()
+    [(name, kwargs)] = _take_published_tasks(LIVE_BROKER)
+    assert (name, kwargs) == ("members.tasks.email_notifications", {"recipient_id": member.pk})
+    email_notifications.apply(kwargs=kwargs).get()
+    [message] = mail.outbox
+    assert message.to == [member.email] and "Pump maintenance" in message.subject
+
+
+def test_with_the_broker_up_nothing_goes_to_the_outbox(broker, live_redis):
+    broker(LIVE_BROKER)
+    assert enqueue(email_notifications, recipient_id=42) is True
+    assert not TaskOutbox.objects.exists()
+    assert _take_published_tasks(LIVE_BROKER) == [("members.tasks.email_notifications", {"recipient_id": 42})]
