@@ -1,12 +1,16 @@
 """Email about membership, sent after the change commits. Thin wrappers, by id, safe to
 retry: each looks the rows up again and does nothing if they are gone."""
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
 from cop_platform.email import absolute_url, send_templated_email
 
+from .health.snapshots import snapshots_take_all
 from .models import Community, Invitation, Membership
 
 RETRY = {"bind": True, "acks_late": True, "autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
@@ -61,3 +65,11 @@ def send_invitation(self, *, invitation_id: int):
             "invitation_url": absolute_url(invitation.get_absolute_url()),
         },
     )
+
+
+@shared_task(bind=True, acks_late=True)
+def take_health_snapshots(self):
+    """The nightly health snapshots: yesterday's (now complete) and today's for every
+    community. Idempotent: each (community, day) row is replaced, never duplicated."""
+    today = timezone.now().date()
+    return snapshots_take_all(day=today - timedelta(days=1)) + snapshots_take_all(day=today)

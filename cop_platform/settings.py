@@ -9,6 +9,7 @@ real SECRET_KEY; see README.md "Configuration".
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -173,7 +174,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Shortly after midnight UTC: close yesterday's health figures and start today's.
+    "health-snapshots": {"task": "communities.tasks.take_health_snapshots", "schedule": crontab(hour=0, minute=20)},
+}
 
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -6,10 +6,12 @@ class DiscussionsConfig(AppConfig):
     verbose_name = "Discussions"
 
     def ready(self):
+        from communities.health.registry import register_health_source
         from communities.origins import register_origin
         from communities.sections import CommunitySection, register_section
         from members.notifications import register_target
 
+        from . import health
         from .models import Post
         from .selectors import community_home_section, thread_as_origin
 
@@ -18,6 +20,7 @@ class DiscussionsConfig(AppConfig):
 
         register_target(Post, visible_post_ids)
         register_origin("thread", thread_as_origin)
+        register_health_source(health.SOURCE)
         register_section(
             CommunitySection(
                 name="discussions",

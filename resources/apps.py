@@ -16,12 +16,15 @@ class ResourcesConfig(AppConfig):
                 library_storage._wrapped = empty
 
         setting_changed.connect(forget_library_storage, weak=False)
+        from communities.health.registry import register_health_source
         from communities.origins import register_backlinks, register_follow_ups
         from communities.sections import CommunitySection, register_section
 
+        from . import health
         from .selectors import community_home_section, document_this, documented_from
 
         register_backlinks("resources", documented_from)
+        register_health_source(health.SOURCE)
         register_follow_ups("resources", document_this)
         register_section(
             CommunitySection(
