@@ -34,6 +34,11 @@ def _nice_max(value: float) -> float:
         step *= 10
 
 
+def _short(label: str, limit: int = 26) -> str:
+    """Long category names are cut to fit beside their bar (the data table has them whole)."""
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
 def _number(value: float) -> str:
     return f"{value:g}"
 
@@ -58,13 +63,13 @@ class _Frame:
             y = self.y(tick)
             parts.append(f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>')
             parts.append(f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_number(tick)}</text>')
-        every = max(1, -(-len(self.labels) // 8))  # at most about eight x labels
-        for index, label in enumerate(self.labels):
-            if index % every == 0 or index == len(self.labels) - 1:
-                parts.append(
-                    f'<text class="tick" x="{self.x(index):.1f}" y="{TOP + self.plot_h + 16}" '
-                    f'text-anchor="middle">{escape(label)}</text>'
-                )
+        every = max(1, -(-len(self.labels) // 7))  # at most about seven x labels, ending on the latest
+        for index in range(len(self.labels) - 1, -1, -every):
+            label = self.labels[index]
+            parts.append(
+                f'<text class="tick" x="{self.x(index):.1f}" y="{TOP + self.plot_h + 16}" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
         parts.append(
             f'<line class="axis" x1="{LEFT}" y1="{TOP + self.plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + self.plot_h}"/>'
         )
@@ -166,7 +171,7 @@ def bar_list(*, title: str, items: list[tuple[str, float]], unit: str = "") -> S
     for index, (label, value) in enumerate(items):
         y = 4 + 24 * index
         width = (WIDTH - 260) * value / top
-        parts.append(f'<text class="tick" x="196" y="{y + 15}" text-anchor="end">{escape(label[:32])}</text>')
+        parts.append(f'<text class="tick" x="196" y="{y + 15}" text-anchor="end">{escape(_short(label))}</text>')
         parts.append(f'<rect class="series-1" x="204" y="{y + 3}" width="{width:.1f}" height="16"/>')
         parts.append(f'<text class="tick" x="{208 + width:.1f}" y="{y + 15}">{_number(value)}{escape(unit)}</text>')
     desc = "; ".join(f"{label}: {_number(value)}{unit}" for label, value in items) or "No figures yet."

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.utils import timezone
+from django_countries import countries
 
 from ..models import AuditEntry, HealthSnapshot
 from . import charts
@@ -136,6 +137,8 @@ def _mix_charts(latest: dict) -> dict:
     }
     for field, title in (("country", "Countries"), ("discipline", "Disciplines"), ("organisation", "Organisations")):
         counts = list((latest.get("reach") or {}).get(field, {}).items())[:REACH_SHOWN]
+        if field == "country":  # stored as codes, shown as names
+            counts = [(countries.name(code) or code, n) for code, n in counts]
         result[f"reach_{field}"] = _chart(
             charts.bar_list(title=f"{title} of members active in 90 days", items=counts),
             [title[:-1], "Active members"],

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
+from communities.demo import age_community
 from communities.models import Community, Invitation, JoinPolicy, Membership, MembershipState, Role
 from communities.services import (
     community_create,
@@ -36,9 +38,11 @@ from communities.services import (
     membership_set_role,
 )
 from discussions.demo import seed_discussions
+from discussions.demo_history import Story, seed_history
 from discussions.models import Thread
 from members.services import profile_update
 from resources.demo import seed_resources
+from resources.demo_history import seed_library_history
 from resources.models import Resource
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - printed for everyone on purpose
@@ -285,7 +289,7 @@ COMMUNITIES = [
         stage="disseminate",
         visibility="public",
         join_policy=JoinPolicy.OPEN,
-        critical_mass=20,
+        critical_mass=12,
         founder="amina",
         co_coordinators=("joseph-ouma",),
         members=(
@@ -317,7 +321,7 @@ COMMUNITIES = [
         stage="design",
         visibility="public",
         join_policy=JoinPolicy.APPROVAL,
-        critical_mass=15,
+        critical_mass=7,
         founder="lucia-fernandez",
         co_coordinators=("amina",),
         members=("rafael-souza", "miguel-santos", "dewi-lestari", "ana-machava", "sanne-de-vries"),
@@ -353,7 +357,7 @@ COMMUNITIES = [
         stage="document",
         visibility="private",
         join_policy=JoinPolicy.APPROVAL,
-        critical_mass=12,
+        critical_mass=5,
         founder="farah-siddiqui",
         co_coordinators=("daniel-okafor",),
         members=("thabo-nkosi", "oliver-grant", "kavinda-perera", "karim-khoury", "nusrat-jahan"),
@@ -381,7 +385,7 @@ COMMUNITIES = [
         stage="dream",
         visibility="public",
         join_policy=JoinPolicy.OPEN,
-        critical_mass=15,
+        critical_mass=7,
         founder="priya-raman",
         members=("amina", "kwame", "nguyen-thi-mai", "youssef-benali", "jorge-quispe", "nusrat-jahan"),
         extra_members=4,
@@ -423,7 +427,7 @@ COMMUNITIES = [
         stage="disseminate",
         visibility="hidden",
         join_policy=JoinPolicy.INVITATION,
-        critical_mass=8,
+        critical_mass=4,
         founder="samuel-haile",
         co_coordinators=("ines-moreau",),
         members=("marcus-johnson", "halima-juma", "layla-haddad", "elif-yilmaz"),
@@ -433,6 +437,40 @@ COMMUNITIES = [
         ),
     ),
 ]
+
+
+@dataclass(frozen=True)
+class History:
+    """A demo community's past, for its health page: founded `age_days` ago, members joining
+    `growth` ("early", "steady", "late"), the conversation's `story`, links shared per month and
+    how many answered questions were documented as practices."""
+
+    age_days: int
+    growth: str
+    story: Story
+    links_per_month: float = 1
+    practices: int = 0
+
+
+HISTORY = {
+    # Mature and lively: quick answers, practices documented.
+    "water-security": History(300, "early", Story((2, 3, 3, 3, 3.5, 3), reply_hours=6, replies_per_thread=3), 2, 3),
+    # Growing fast lately: it crossed its critical mass a few weeks ago.
+    "urban-resilience": History(200, "late", Story((0.5, 1, 1.5, 2.5, 3, 4), reply_hours=20, replies_per_thread=2.5)),
+    # Steady, private, documenting its practice.
+    "public-financial-management": History(
+        240, "steady", Story((2, 2, 2.5, 2, 2.5, 2), reply_hours=12, replies_per_thread=2.5), 1, 3
+    ),
+    # Going quiet: fewer threads, slow replies, below its critical mass again; time to act.
+    "climate-adaptation-agriculture": History(
+        220, "early", Story((3.5, 3, 2.5, 1.5, 1, 0.5), reply_hours=70, replies_per_thread=1.2, question_share=0.6)
+    ),
+    # Just started: not at its critical mass yet.
+    "digital-health": History(45, "steady", Story((2, 3), reply_hours=10, replies_per_thread=2), 0.5),
+    # Small and steady.
+    "humanitarian-logistics": History(260, "steady", Story((1, 1, 1, 1), reply_hours=8, replies_per_thread=2), 0.5, 1),
+}
+HEALTH_BACKFILL_DAYS = 180
 
 
 def _demo_thread_id(community, title):
@@ -460,6 +498,10 @@ class Command(BaseCommand):
                 created = [spec for spec in COMMUNITIES if self._community(spec, users, rng)]
                 threads = seed_discussions()
                 resources = seed_resources(find_thread_id=_demo_thread_id)
+                for spec in created:
+                    self._history(spec, users, rng)
+                if created:  # the health pages read daily snapshots: compute the past ones
+                    call_command("backfill_health", days=HEALTH_BACKFILL_DAYS, quiet=True, stdout=self.stdout)
         finally:
             trace_log.setLevel(trace_level)
         self._report(new_users, created)
@@ -555,6 +597,27 @@ class Command(BaseCommand):
         membership = membership_join(actor=user, community=community, message="Glad to be here.")
         if membership.state == MembershipState.PENDING:
             membership_approve(actor=founder, membership=membership)
+
+    def _history(self, spec: CommunitySpec, users: dict, rng: random.Random) -> None:
+        """Give a new demo community its months of past (see HISTORY)."""
+        history = HISTORY.get(spec.slug)
+        if history is None:
+            return
+        community = Community.objects.get(slug=spec.slug)
+        age_community(community, founder=users[spec.founder], age_days=history.age_days, growth=history.growth, rng=rng)
+        community.refresh_from_db()
+        seed_history(community=community, story=history.story, rng=rng)
+        answered = list(
+            Thread.objects.filter(community=community, kind="question", accepted_post__isnull=False)
+            .order_by("pk")
+            .values_list("pk", "accepted_post__created_at")
+        )
+        seed_library_history(
+            community=community,
+            links_per_month=history.links_per_month,
+            answered=rng.sample(answered, min(history.practices, len(answered))),
+            rng=rng,
+        )
 
     # --- report -------------------------------------------------------------------------------
 
