@@ -2,7 +2,6 @@
 contributed, and how quickly questions get answers. Each function is a fixed number of
 aggregate queries. Hidden threads and hidden or deleted posts do not count."""
 
-from collections import Counter
 from datetime import timedelta
 
 from django.db.models import Count, F, Min, Q
@@ -65,19 +64,21 @@ def figures(community, window: Window) -> dict:
     return counts
 
 
-def contributions(community, start, end) -> dict[str, Counter]:
+def contributions(community, window: Window):
+    recent = Count("pk", filter=Q(created_at__gte=window.start_30))
+    period = {"created_at__gte": window.start_90, "created_at__lt": window.end}
     authored = (
         _posts(community)
-        .filter(created_at__gte=start, created_at__lt=end, author__isnull=False)
+        .filter(author__isnull=False, **period)
         .values_list("author")
-        .annotate(n=Count("pk"))
+        .annotate(last_30=recent, last_90=Count("pk"))
     )
     reacted = (
-        Reaction.objects.filter(post__thread__community=community, created_at__gte=start, created_at__lt=end)
+        Reaction.objects.filter(post__thread__community=community, **period)
         .values_list("user")
-        .annotate(n=Count("pk"))
+        .annotate(last_30=recent, last_90=Count("pk"))
     )
-    return {AUTHORED: Counter(dict(authored)), REACTED: Counter(dict(reacted))}
+    return [(AUTHORED, *row) for row in authored] + [(REACTED, *row) for row in reacted]
 
 
 def live(community) -> dict:

@@ -2,8 +2,6 @@
 added, practices documented from discussions, and how much the library is used. Views and
 downloads are running counters with no history, so only today's snapshot can record them."""
 
-from collections import Counter
-
 from django.db.models import Count, Q, Sum
 
 from communities.health.registry import AUTHORED, HealthSource, Window
@@ -31,13 +29,15 @@ def figures(community, window: Window) -> dict:
     return counts
 
 
-def contributions(community, start, end) -> dict[str, Counter]:
+def contributions(community, window: Window):
     added = (
-        Resource.objects.filter(community=community, created_at__gte=start, created_at__lt=end, author__isnull=False)
+        Resource.objects.filter(
+            community=community, created_at__gte=window.start_90, created_at__lt=window.end, author__isnull=False
+        )
         .values_list("author")
-        .annotate(n=Count("pk"))
+        .annotate(last_30=Count("pk", filter=Q(created_at__gte=window.start_30)), last_90=Count("pk"))
     )
-    return {AUTHORED: Counter(dict(added))}
+    return [(AUTHORED, *row) for row in added]
 
 
 def live(community) -> dict:

@@ -94,13 +94,19 @@ def median(values) -> float | None:
     return (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def contributions(community, start, end) -> dict[str, Counter]:
-    """Everybody's contributions in [start, end), summed over the registered sources."""
-    merged = {AUTHORED: Counter(), REACTED: Counter()}
+def contributions(community, window: Window) -> dict[tuple[str, int], Counter]:
+    """Everybody's contributions, summed over the registered sources, by (kind, days):
+    (AUTHORED, 30) is who wrote how much in the last 30 days."""
+    merged = {(kind, days): Counter() for kind in (AUTHORED, REACTED) for days in (30, 90)}
     for source in health_sources():
-        for kind, counter in source.contributions(community, start, end).items():
-            merged[kind].update(counter)
+        for kind, user_id, last_30, last_90 in source.contributions(community, window):
+            merged[kind, 30][user_id] += last_30
+            merged[kind, 90][user_id] += last_90
     return merged
+
+
+def _contributors(counts: Counter) -> set[int]:
+    return {user_id for user_id, n in counts.items() if n}
 
 
 def _member_ids(community, end) -> set[int]:
@@ -110,16 +116,20 @@ def _member_ids(community, end) -> set[int]:
 
 
 def _membership_figures(community, window: Window, members: set[int]) -> dict:
-    departures = AuditEntry.objects.filter(community=community, action__in=DEPARTURES)
-    left_since = departures.filter(created_at__gte=window.end).count()
+    today = Q(created_at__gte=window.day_start, created_at__lt=window.end)
+    departures = AuditEntry.objects.filter(community=community, action__in=DEPARTURES).aggregate(
+        today=Count("pk", filter=today), since=Count("pk", filter=Q(created_at__gte=window.end))
+    )
+    rows = Membership.objects.filter(community=community).aggregate(
+        joined=Count("pk", filter=Q(joined_at__gte=window.day_start, joined_at__lt=window.end)),
+        pending=Count("pk", filter=Q(state="pending", created_at__lt=window.end)),
+    )
     return {
         # Members now who had joined, plus those who were there and left afterwards.
-        "members_total": len(members) + left_since,
-        "members_joined": Membership.objects.filter(
-            community=community, joined_at__gte=window.day_start, joined_at__lt=window.end
-        ).count(),
-        "members_left": departures.filter(created_at__gte=window.day_start, created_at__lt=window.end).count(),
-        "members_pending": Membership.objects.pending().filter(community=community, created_at__lt=window.end).count(),
+        "members_total": len(members) + departures["since"],
+        "members_joined": rows["joined"],
+        "members_left": departures["today"],
+        "members_pending": rows["pending"],
     }
 
 
@@ -159,14 +169,13 @@ def compute_figures(community, day: date, *, now: datetime | None = None) -> dic
     """All figures for `community` on `day`, as stored in its HealthSnapshot."""
     window = window_for(day, now=now)
     members = _member_ids(community, window.end)
-    recent = contributions(community, window.start_30, window.end)
-    quarter = contributions(community, window.start_90, window.end)
-    contributed_90 = set(quarter[AUTHORED]) | set(quarter[REACTED])
-    active_90 = members & contributed_90
+    counts = contributions(community, window)
+    active_30 = members & (_contributors(counts[AUTHORED, 30]) | _contributors(counts[REACTED, 30]))
+    active_90 = members & (_contributors(counts[AUTHORED, 90]) | _contributors(counts[REACTED, 90]))
     figures = _membership_figures(community, window, members)
-    figures["active_30d"] = len(members & (set(recent[AUTHORED]) | set(recent[REACTED])))
+    figures["active_30d"] = len(active_30)
     figures["active_90d"] = len(active_90)
-    figures.update(_participation(members, quarter[AUTHORED]))
+    figures.update(_participation(members, counts[AUTHORED, 90]))
     figures.update(_reach(community, active_90))
     for source in health_sources():
         figures.update(source.figures(community, window))

@@ -7,8 +7,7 @@ answer with a fixed number of aggregate queries, whatever the community's size: 
 every community every night, and for every past day in a backfill.
 """
 
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,8 +33,9 @@ class HealthSource:
     name: str
     # figures(community, window) -> {name: number or None}; names documented in metrics.FIGURES.
     figures: Callable[[object, Window], dict]
-    # contributions(community, start, end) -> {AUTHORED: Counter(user_id: n), REACTED: ...}
-    contributions: Callable[[object, datetime, datetime], dict[str, Counter]]
+    # contributions(community, window) -> rows of (kind, user_id, count in 30 days, count in
+    # 90 days), kind AUTHORED or REACTED: one aggregate query per kind, both windows at once.
+    contributions: Callable[[object, Window], Iterable[tuple[str, int, int, int]]]
     # live(community) -> {name: value} read when the page is shown (e.g. unanswered questions),
     # in a fixed number of queries.
     live: Callable[[object], dict] | None = None

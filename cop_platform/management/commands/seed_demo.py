@@ -480,7 +480,14 @@ def _demo_thread_id(community, title):
 class Command(BaseCommand):
     help = "Create the demo communities and members (safe to run again: only what is missing is added)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Skip the months of back-dated activity and the health backfill (a faster seed, for tests).",
+        )
+
+    def handle(self, *args, no_history=False, **options):
         rng = random.Random(RANDOM_SEED)
         # The services queue notices to the demo addresses; nobody reads them, so drop them
         # rather than print dozens of emails (and a log line per eager task) on the console.
@@ -498,9 +505,10 @@ class Command(BaseCommand):
                 created = [spec for spec in COMMUNITIES if self._community(spec, users, rng)]
                 threads = seed_discussions()
                 resources = seed_resources(find_thread_id=_demo_thread_id)
-                for spec in created:
-                    self._history(spec, users, rng)
-                if created:  # the health pages read daily snapshots: compute the past ones
+                if not no_history:
+                    for spec in created:
+                        self._history(spec, users, rng)
+                if created and not no_history:  # the health pages read daily snapshots: compute the past ones
                     call_command("backfill_health", days=HEALTH_BACKFILL_DAYS, quiet=True, stdout=self.stdout)
         finally:
             trace_log.setLevel(trace_level)
