@@ -7,6 +7,11 @@ Everything, discussions included, goes through the same services the pages use (
 the demo obeys the product's rules: member counts, audit entries and states are what a real
 community would have.
 
+New communities also get months of history (HISTORY: founded long ago, members joining
+over time, background conversations and library items, lifecycle stage changes), then their
+daily health snapshots are backfilled, so each health page tells its story; `--no-history`
+skips that for a quicker seed.
+
 Idempotent: accounts are looked up by email and communities by slug; what exists is left as it
 is, so `make run` can call it every time. The random choices use a fixed seed, so every fresh
 database gets the same demo. Demo email addresses are @example.org and the notices the
