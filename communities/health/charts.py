@@ -12,7 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 48
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 26, 48
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def _nice_max(value: float) -> float:
         step *= 10
 
 
-def _short(label: str, limit: int = 26) -> str:
+def _short(label: str, limit: int = 23) -> str:
     """Long category names are cut to fit beside their bar (the data table has them whole)."""
     return label if len(label) <= limit else label[: limit - 1] + "…"
 

@@ -14,6 +14,7 @@ from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.communities.health_helpers import members, question
 from tests.discussions.factories import make_reply, make_thread
 from tests.members.factories import UserFactory
+from tests.resources.factories import make_practice
 
 pytestmark = pytest.mark.django_db
 
@@ -114,26 +115,30 @@ def test_unanswered_questions_are_listed_live(client, community, coordinator):
     assert "Questions nobody has replied to (1)" in html
 
 
-def _grow(community, size: int) -> None:
-    """`size` members, a thread each with a reply, and 60 days of snapshots."""
+def _grow(community, size: int, days: int) -> None:
+    """`size` members, each with a thread that got a reply and a question nobody answered,
+    a practice, and `days` days of snapshots."""
     people = members(community, size)
     for person in people:
         thread = make_thread(community=community, author=person)
         make_reply(thread=thread, author=people[0])
+        make_thread(community=community, author=person, kind="question")
+        make_practice(community=community, author=person)
     today = timezone.now().date()
-    for offset in range(60):
+    for offset in range(days):
         snapshot_take(community=community, day=today - timedelta(days=offset))
 
 
-@pytest.mark.parametrize("size", [3, 40])
+@pytest.mark.parametrize(("size", "days"), [(3, 10), (40, 182)])
 def test_page_queries_do_not_grow_with_the_community(
-    client, community, coordinator, size, django_assert_max_num_queries
+    client, community, coordinator, size, days, django_assert_max_num_queries
 ):
-    _grow(community, size)
+    _grow(community, size, days)
     client.force_login(coordinator)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         response = client.get(health_url(community))
     assert response.status_code == 200
+    assert f"Questions nobody has replied to ({size})" in response.content.decode()
 
 
 def test_csv_has_one_row_per_day_with_named_columns(client, community, coordinator):
@@ -163,6 +168,12 @@ def test_staff_overview_lists_every_community(client, staff, community, snapshot
 def test_overview_is_for_staff_only(client, coordinator):
     client.force_login(coordinator)
     assert client.get(reverse("communities:health_overview")).status_code == 403
+    assert reverse("communities:health_overview") not in client.get(reverse("communities:directory")).content.decode()
+
+
+def test_staff_find_the_overview_from_the_directory(client, staff):
+    client.force_login(staff)
+    assert reverse("communities:health_overview") in client.get(reverse("communities:directory")).content.decode()
 
 
 def test_community_home_links_members_to_the_health_page(client, community, active_membership, member):
