@@ -56,68 +56,61 @@ def _chart(svg, headers: list[str], rows: list[list]) -> dict:
     return {"svg": svg, "headers": headers, "rows": rows}
 
 
+def _weekly(draw, *, title: str, labels: list[str], series: list[Series], y_label: str, **options) -> dict:
+    """A per-week chart (`draw` is charts.line_chart or charts.column_chart) and its table."""
+    svg = draw(title=title, labels=labels, series=series, x_label="Week starting", y_label=y_label, **options)
+    rows = [[label, *(s.values[index] for s in series)] for index, label in enumerate(labels)]
+    return _chart(svg, ["Week starting", *(s.name for s in series)], rows)
+
+
 def _series_charts(community, weeks: list[Week]) -> dict:
     labels = [week.label for week in weeks]
-    members = [week.last("members_total") for week in weeks]
-    active = [week.last("active_30d") for week in weeks]
-    threads, posts, resources = ([week.total(n) for week in weeks] for n in ("threads", "posts", "resources"))
-    practices = [week.total("practices_from_discussions") for week in weeks]
-    waits = [week.last("first_reply_median_hours_30d") for week in weeks]
+
+    def weekly(name: str, *, running: bool = False) -> list:
+        return [week.last(name) if running else week.total(name) for week in weeks]
+
     return {
-        "membership": _chart(
-            charts.line_chart(
-                title="Members and active members per week",
-                labels=labels,
-                series=[Series("Members", members), Series("Active in 30 days", active, "series-2")],
-                x_label="Week starting",
-                y_label="People",
-                threshold=community.critical_mass,
-                threshold_label="Critical mass",
-            ),
-            ["Week starting", "Members", "Active in 30 days"],
-            [[w, m, a] for w, m, a in zip(labels, members, active, strict=True)],
+        "membership": _weekly(
+            charts.line_chart,
+            title="Members and active members per week",
+            labels=labels,
+            series=[
+                Series("Members", weekly("members_total", running=True)),
+                Series("Active in 30 days", weekly("active_30d", running=True), "series-2"),
+            ],
+            y_label="People",
+            threshold=community.critical_mass,
+            threshold_label="Critical mass",
         ),
-        "flow": _chart(
-            charts.column_chart(
-                title="Threads, replies and resources per week",
-                labels=labels,
-                series=[
-                    Series("Threads", threads),
-                    Series("Replies", posts, "series-2"),
-                    Series("Resources", resources, "series-3"),
-                ],
-                x_label="Week starting",
-                y_label="Added",
-            ),
-            ["Week starting", "Threads", "Replies", "Resources"],
-            [list(row) for row in zip(labels, threads, posts, resources, strict=True)],
+        "flow": _weekly(
+            charts.column_chart,
+            title="Threads, replies and resources per week",
+            labels=labels,
+            series=[
+                Series("Threads", weekly("threads")),
+                Series("Replies", weekly("posts"), "series-2"),
+                Series("Resources", weekly("resources"), "series-3"),
+            ],
+            y_label="Added",
         ),
-        "waits": _chart(
-            charts.line_chart(
-                title="Median hours to a first reply (questions of the previous 30 days)",
-                labels=labels,
-                series=[Series("Median first reply (hours)", waits)],
-                x_label="Week starting",
-                y_label="Hours",
-                threshold=48,
-                threshold_label="48 hours",
-            ),
-            ["Week starting", "Median first reply (hours)"],
-            [[w, h] for w, h in zip(labels, waits, strict=True)],
+        "waits": _weekly(
+            charts.line_chart,
+            title="Median hours to a first reply (questions of the previous 30 days)",
+            labels=labels,
+            series=[Series("Median first reply (hours)", weekly("first_reply_median_hours_30d", running=True))],
+            y_label="Hours",
+            threshold=48,
+            threshold_label="48 hours",
         ),
-        "results": _chart(
-            charts.column_chart(
-                title="Resources added and practices documented from discussions per week",
-                labels=labels,
-                series=[
-                    Series("Resources added", resources),
-                    Series("Practices from discussions", practices, "series-3"),
-                ],
-                x_label="Week starting",
-                y_label="Added",
-            ),
-            ["Week starting", "Resources added", "Practices from discussions"],
-            [[w, r, p] for w, r, p in zip(labels, resources, practices, strict=True)],
+        "results": _weekly(
+            charts.column_chart,
+            title="Resources added and practices documented from discussions per week",
+            labels=labels,
+            series=[
+                Series("Resources added", weekly("resources")),
+                Series("Practices from discussions", weekly("practices_from_discussions"), "series-3"),
+            ],
+            y_label="Added",
         ),
     }
 

@@ -14,7 +14,9 @@ What the figures mean (shown on the health page too):
 
 Membership before the first snapshot is rebuilt from join dates and the audit log (people who
 left are known only by their "left" entries), so backfilled totals are close, not exact.
-Everything here is a fixed number of aggregate queries per community and day.
+Everything here is a fixed number of aggregate queries per community and day (16 or so),
+whatever its size; two of them return a row per member (who is a member, and the profiles of
+the active ones) for the set arithmetic the registry's sources cannot do in one SQL query.
 """
 
 from collections import Counter
