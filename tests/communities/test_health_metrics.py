@@ -204,3 +204,9 @@ def test_backfill_refuses_an_unknown_community(db):
 def test_members_are_unknown_users_of_nothing(db):
     UserFactory()  # a platform with no community: the task has nothing to do
     assert snapshots_take_all() == 0
+
+
+def test_beat_runs_the_snapshot_task_every_night(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["health-snapshots"]
+    assert entry["task"] == take_health_snapshots.name == "communities.tasks.take_health_snapshots"
+    assert entry["schedule"].hour == {0}
