@@ -86,8 +86,8 @@ class _Frame:
 
 def _svg(title: str, desc: str, parts: list[str], legend: list[Series]) -> SafeString:
     keys = "".join(
-        f'<g class="legend-item"><rect class="{escape(s.css_class)}" x="{LEFT + 150 * i}" y="0" width="10" '
-        f'height="10"/><text x="{LEFT + 150 * i + 14}" y="9">{escape(s.name)}</text></g>'
+        f'<g class="legend-item"><rect class="{escape(s.css_class)}" x="{LEFT + 150 * i}" y="4" width="10" '
+        f'height="10"/><text x="{LEFT + 150 * i + 14}" y="14">{escape(s.name)}</text></g>'
         for i, s in enumerate(legend)
     )
     return mark_safe(  # noqa: S308 - every piece of text above went through escape()
