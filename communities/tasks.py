@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -67,7 +68,7 @@ def send_invitation(self, *, invitation_id: int):
     )
 
 
-@shared_task(bind=True, acks_late=True)
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def take_health_snapshots(self):
     """The nightly health snapshots: yesterday's (now complete) and today's for every
     community. Idempotent: each (community, day) row is replaced, never duplicated."""

@@ -475,7 +475,7 @@ HISTORY = {
     # Small and steady.
     "humanitarian-logistics": History(260, "steady", Story((1, 1, 1, 1), reply_hours=8, replies_per_thread=2), 0.5, 1),
 }
-HEALTH_BACKFILL_DAYS = 180
+HEALTH_BACKFILL_DAYS = 7 * 26  # the 26 weeks the health charts show
 
 
 def _demo_thread_id(community, title):
