@@ -11,6 +11,7 @@ runserver` on a free local port and takes full-page screenshots with Debian's ch
     community.png   a community home page (Water Security & WASH), signed in as the demo member
     profile.png     the demo member's own profile page
     search.png      search results for "water", signed in as the demo member
+    health.png      the health dashboard of Water Security & WASH, as its coordinator
 
 It prints any console error (a Content-Security-Policy violation shows up as one) and fails
 if a page does not answer 200. Nothing in the project database is touched.
@@ -42,10 +43,12 @@ CHROMIUM_ARGS = [
 ]
 # From cop_platform/management/commands/seed_demo.py.
 DEMO_MEMBER_EMAIL = "member@example.org"
+DEMO_COORDINATOR_EMAIL = "coordinator@example.org"
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - the public demo password
 COMMUNITY_PATH = "/c/water-security/"
 PROFILE_PATH = "/members/kwame/"  # the demo member's own profile
 SEARCH_PATH = "/search/?q=water"
+HEALTH_PATH = "/c/water-security/health/"
 
 
 def free_port() -> int:
@@ -127,6 +130,14 @@ def main() -> int:
     return 1 if errors else 0
 
 
+def sign_in(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=False).first.fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
 def shoot(base: str, options) -> list[str]:
     errors: list[str] = []
     with sync_playwright() as playwright:
@@ -141,15 +152,17 @@ def shoot(base: str, options) -> list[str]:
         take(page, "/", options.out / "home.png")
         take(page, "/communities/", options.out / "directory.png")
 
-        page.goto("/accounts/login/")
-        page.get_by_label("Email").fill(DEMO_MEMBER_EMAIL)
-        page.get_by_label("Password", exact=False).first.fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
+        sign_in(page, DEMO_MEMBER_EMAIL)
         take(page, COMMUNITY_PATH, options.out / "community.png")
         take(page, PROFILE_PATH, options.out / "profile.png")
         take(page, SEARCH_PATH, options.out / "search.png")
+
+        coordinator = browser.new_context(
+            base_url=base, viewport={"width": options.width, "height": options.height}, locale="en-GB"
+        ).new_page()
+        coordinator.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        sign_in(coordinator, DEMO_COORDINATOR_EMAIL)
+        take(coordinator, HEALTH_PATH, options.out / "health.png")
         browser.close()
     return errors
 

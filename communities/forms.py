@@ -98,3 +98,12 @@ class DirectoryFilterForm(forms.Form):
             return {}
         self.is_valid()
         return {name: (value or "").strip() for name, value in self.cleaned_data.items()}
+
+
+class StageForm(forms.Form):
+    """Move a community to another lifecycle stage, with an optional note for the timeline."""
+
+    stage = forms.ChoiceField(label="Lifecycle stage", choices=Stage.choices)
+    note = forms.CharField(
+        label="Why (optional)", required=False, max_length=200, help_text="Shown on the health page's timeline."
+    )

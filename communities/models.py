@@ -228,3 +228,23 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor}: {self.action}"
+
+
+class HealthSnapshot(models.Model):
+    """One community's health figures for one day (UTC), computed by the nightly task or the
+    backfill command (communities/health/snapshots.py) so the health page reads a few rows
+    instead of counting a community's whole history. `figures` holds the numbers by name
+    (communities/health/metrics.py FIGURES says what each means); a name the content apps
+    add through the health registry simply appears as a new key."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="health_snapshots")
+    day = models.DateField()
+    figures = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["community", "day"]
+        constraints = [models.UniqueConstraint(fields=["community", "day"], name="one_health_snapshot_per_day")]
+
+    def __str__(self):
+        return f"{self.community} on {self.day}"

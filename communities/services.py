@@ -46,6 +46,16 @@ def _audit(*, community, actor, action, target_user=None, detail=""):
     )
 
 
+STAGE_CHANGED = "stage_changed"
+
+
+def log_stage_change(*, community: Community, actor, previous: str, note: str = "") -> None:
+    """The audit row of a lifecycle stage change (shown on the health page's timeline),
+    whether the stage was changed from the health page or the charter form."""
+    detail = f"{previous} → {community.get_stage_display()}" + (f": {note.strip()}" if note.strip() else "")
+    _audit(community=community, actor=actor, action=STAGE_CHANGED, detail=detail)
+
+
 def _lock(community: Community) -> Community:
     return Community.objects.select_for_update().get(pk=community.pk)
 
@@ -106,6 +116,7 @@ def community_update(*, actor, community: Community, tags=None, **charter) -> Co
     if unknown:
         raise TypeError(f"Unknown community fields: {sorted(unknown)}")
     changed = sorted(name for name, value in charter.items() if getattr(community, name) != value)
+    previous_stage = community.get_stage_display()
     for name, value in charter.items():
         setattr(community, name, value)
     _render_charter(community)
@@ -117,6 +128,8 @@ def community_update(*, actor, community: Community, tags=None, **charter) -> Co
             changed.append("tags")
         if changed:
             _audit(community=community, actor=actor, action="community_updated", detail=", ".join(changed))
+        if "stage" in changed:
+            log_stage_change(community=community, actor=actor, previous=previous_stage)
     return community
 
 

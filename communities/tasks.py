@@ -17,6 +17,7 @@ from members.models import DeliveryState, EmailDelivery, EmailKind
 
 from .digests.build import build_digests
 from .digests.schedule import digests_plan
+from .health.snapshots import snapshots_take_all
 from .models import Community, Invitation, Membership
 from .outgoing import send_planned
 from .reminders.build import BUILDERS, build_reminders
@@ -147,3 +148,11 @@ def deliveries_recover(self) -> int:
     digests = [pk for pk, kind in stuck if kind == EmailKind.DIGEST]
     reminders = [pk for pk, kind in stuck if kind != EmailKind.DIGEST]
     return _queue_in_batches(send_digest_batch, digests) + _queue_in_batches(send_reminder_batch, reminders)
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def take_health_snapshots(self):
+    """The nightly health snapshots: yesterday's (now complete) and today's for every
+    community. Idempotent: each (community, day) row is replaced, never duplicated."""
+    today = timezone.now().date()
+    return snapshots_take_all(day=today - timedelta(days=1)) + snapshots_take_all(day=today)

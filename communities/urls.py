@@ -1,14 +1,20 @@
 from django.urls import path
 
 from . import mute_views, views
+from .health import views as health_views
 
 app_name = "communities"
 
 urlpatterns = [
     path("communities/", views.directory, name="directory"),
     path("communities/new/", views.create, name="create"),
+    path("communities/health/", health_views.overview, name="health_overview"),
     path("c/<slug:slug>/", views.detail, name="detail"),
     path("c/<slug:slug>/edit/", views.edit, name="edit"),
+    path("c/<slug:slug>/health/", health_views.health, name="health"),
+    path("c/<slug:slug>/health/export.csv", health_views.export_csv, name="health_export"),
+    path("c/<slug:slug>/health/stage/", health_views.change_stage, name="health_stage"),
+    path("c/<slug:slug>/health/refresh/", health_views.refresh, name="health_refresh"),
     path("c/<slug:slug>/join/", views.join, name="join"),
     path("c/<slug:slug>/leave/", views.leave, name="leave"),
     path("c/<slug:slug>/email-mute/", mute_views.email_mute, name="email_mute"),

@@ -193,6 +193,8 @@ CELERY_BEAT_SCHEDULE = {
     # Member email (notifications): tasks a dead broker kept in the outbox, and stuck sends.
     "flush-task-outbox": {"task": "cop_platform.tasks.flush_task_outbox", "schedule": 60.0},
     "recover-notification-emails": {"task": "members.tasks.recover_notification_emails", "schedule": 300.0},
+    # Shortly after midnight UTC: close yesterday's health figures and start today's.
+    "health-snapshots": {"task": "communities.tasks.take_health_snapshots", "schedule": crontab(hour=0, minute=20)},
 }
 
 # --- Member email (notifications) -----------------------------------------------------------

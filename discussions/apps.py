@@ -7,13 +7,14 @@ class DiscussionsConfig(AppConfig):
 
     def ready(self):
         from communities.digests.registry import DigestSection, register_digest_section
+        from communities.health.registry import register_health_source
         from communities.origins import register_origin
         from communities.reminders.registry import register_activity
         from communities.sections import CommunitySection, register_section
         from members.account_deletion import register_deletion_step
         from members.notifications import register_target
 
-        from . import digest, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
+        from . import digest, health, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
         from .models import Post
         from .selectors import community_home_section, thread_as_origin
         from .services.reacting import reactions_remove_with_account
@@ -27,6 +28,7 @@ class DiscussionsConfig(AppConfig):
         register_target(Post, visible_post_ids, community_ids=post_community_ids)
         register_deletion_step(reactions_remove_with_account)
         register_origin("thread", thread_as_origin)
+        register_health_source(health.SOURCE)
         register_section(
             CommunitySection(
                 name="discussions",

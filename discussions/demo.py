@@ -326,7 +326,7 @@ def _seed_thread(spec: DemoThread, community: Community, users: dict) -> None:
     )
     started = timezone.now() - timedelta(days=spec.days_ago)
     moments = iter(started + timedelta(hours=5 * step) for step in range(1, 1000))
-    _backdate(thread.posts.get(is_opening=True), started)
+    backdate(thread.posts.get(is_opening=True), started)
     last = started
     for reply in spec.replies:
         last = _seed_reply(reply, thread, None, users, moments)
@@ -339,7 +339,7 @@ def _seed_thread(spec: DemoThread, community: Community, users: dict) -> None:
 def _seed_reply(reply: Reply, thread: Thread, parent, users, moments):
     post = post_reply(actor=users[reply.author], thread=thread, parent=parent, body=reply.body)
     moment = next(moments)
-    _backdate(post, moment)
+    backdate(post, moment)
     for kind, people in reply.reactions.items():
         for username in people:
             reaction_toggle(actor=users[username], post=post, kind=kind)
@@ -352,5 +352,5 @@ def _seed_reply(reply: Reply, thread: Thread, parent, users, moments):
     return moment
 
 
-def _backdate(post: Post, moment) -> None:
+def backdate(post: Post, moment) -> None:
     Post.objects.filter(pk=post.pk).update(created_at=moment)

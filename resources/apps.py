@@ -9,23 +9,24 @@ class ResourcesConfig(AppConfig):
         from django.core.signals import setting_changed
         from django.utils.functional import empty
 
-        from . import search_sources  # noqa: F401 - registers this app's search source(s)
+        from communities.digests.registry import DigestSection, register_digest_section
+        from communities.health.registry import register_health_source
+        from communities.origins import register_backlinks, register_follow_ups
+        from communities.reminders.registry import register_activity
+        from communities.sections import CommunitySection, register_section
+
+        from . import digest, health, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
         from .models import library_storage
+        from .selectors import community_home_section, document_this, documented_from
 
         def forget_library_storage(*, setting, **kwargs):
             if setting == "STORAGES":
                 library_storage._wrapped = empty
 
         setting_changed.connect(forget_library_storage, weak=False)
-        from communities.digests.registry import DigestSection, register_digest_section
-        from communities.origins import register_backlinks, register_follow_ups
-        from communities.reminders.registry import register_activity
-        from communities.sections import CommunitySection, register_section
-
-        from . import digest
-        from .selectors import community_home_section, document_this, documented_from
 
         register_backlinks("resources", documented_from)
+        register_health_source(health.SOURCE)
         register_follow_ups("resources", document_this)
         register_section(
             CommunitySection(

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def _seed() -> str:
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", no_history=True, stdout=out)
     return out.getvalue()
 
 

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def seeded():
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", no_history=True, stdout=StringIO())
 
 
 def test_demo_has_answered_and_unanswered_questions_debates_and_a_flag(seeded):
@@ -27,5 +27,5 @@ def test_demo_has_answered_and_unanswered_questions_debates_and_a_flag(seeded):
 
 def test_seeding_twice_adds_no_threads(seeded):
     before = (Thread.objects.count(), Post.objects.count())
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", no_history=True, stdout=StringIO())
     assert (Thread.objects.count(), Post.objects.count()) == before

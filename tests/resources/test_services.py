@@ -207,11 +207,11 @@ def test_backlinks_respect_the_librarys_visibility(other_member):
 
 
 def test_demo_library_has_versions_practices_from_threads_and_features(_library_files_in_tmp):
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", no_history=True, stdout=StringIO())
     assert Resource.objects.filter(kind="file", versions__number=2).exists()
     assert Resource.objects.filter(kind="practice").exclude(origin_url="").count() >= 3
     assert Resource.objects.filter(kind="link").exists() and Resource.objects.filter(is_featured=True).exists()
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", no_history=True, stdout=StringIO())
     assert Resource.objects.count() == 10
 
 

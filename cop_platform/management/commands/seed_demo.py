@@ -7,6 +7,11 @@ Everything, discussions included, goes through the same services the pages use (
 the demo obeys the product's rules: member counts, audit entries and states are what a real
 community would have.
 
+New communities also get months of history (HISTORY: founded long ago, members joining
+over time, background conversations and library items, lifecycle stage changes), then their
+daily health snapshots are backfilled, so each health page tells its story; `--no-history`
+skips that for a quicker seed.
+
 Idempotent: accounts are looked up by email and communities by slug; what exists is left as it
 is, so `make run` can call it every time. The random choices use a fixed seed, so every fresh
 database gets the same demo. Demo email addresses are @example.org and the notices the
@@ -21,10 +26,12 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
+from communities.demo import age_community
 from communities.models import Community, Invitation, JoinPolicy, Membership, MembershipState, Role
 from communities.services import (
     community_create,
@@ -36,9 +43,11 @@ from communities.services import (
     membership_set_role,
 )
 from discussions.demo import seed_discussions
+from discussions.demo_history import Story, seed_history
 from discussions.models import Thread
 from members.services import profile_update
 from resources.demo import seed_resources
+from resources.demo_history import seed_library_history
 from resources.models import Resource
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - printed for everyone on purpose
@@ -285,7 +294,7 @@ COMMUNITIES = [
         stage="disseminate",
         visibility="public",
         join_policy=JoinPolicy.OPEN,
-        critical_mass=20,
+        critical_mass=12,
         founder="amina",
         co_coordinators=("joseph-ouma",),
         members=(
@@ -317,7 +326,7 @@ COMMUNITIES = [
         stage="design",
         visibility="public",
         join_policy=JoinPolicy.APPROVAL,
-        critical_mass=15,
+        critical_mass=7,
         founder="lucia-fernandez",
         co_coordinators=("amina",),
         members=("rafael-souza", "miguel-santos", "dewi-lestari", "ana-machava", "sanne-de-vries"),
@@ -353,7 +362,7 @@ COMMUNITIES = [
         stage="document",
         visibility="private",
         join_policy=JoinPolicy.APPROVAL,
-        critical_mass=12,
+        critical_mass=5,
         founder="farah-siddiqui",
         co_coordinators=("daniel-okafor",),
         members=("thabo-nkosi", "oliver-grant", "kavinda-perera", "karim-khoury", "nusrat-jahan"),
@@ -381,7 +390,7 @@ COMMUNITIES = [
         stage="dream",
         visibility="public",
         join_policy=JoinPolicy.OPEN,
-        critical_mass=15,
+        critical_mass=7,
         founder="priya-raman",
         members=("amina", "kwame", "nguyen-thi-mai", "youssef-benali", "jorge-quispe", "nusrat-jahan"),
         extra_members=4,
@@ -423,7 +432,7 @@ COMMUNITIES = [
         stage="disseminate",
         visibility="hidden",
         join_policy=JoinPolicy.INVITATION,
-        critical_mass=8,
+        critical_mass=4,
         founder="samuel-haile",
         co_coordinators=("ines-moreau",),
         members=("marcus-johnson", "halima-juma", "layla-haddad", "elif-yilmaz"),
@@ -435,6 +444,40 @@ COMMUNITIES = [
 ]
 
 
+@dataclass(frozen=True)
+class History:
+    """A demo community's past, for its health page: founded `age_days` ago, members joining
+    `growth` ("early", "steady", "late"), the conversation's `story`, links shared per month and
+    how many answered questions were documented as practices."""
+
+    age_days: int
+    growth: str
+    story: Story
+    links_per_month: float = 1
+    practices: int = 0
+
+
+HISTORY = {
+    # Mature and lively: quick answers, practices documented.
+    "water-security": History(300, "early", Story((2, 3, 3, 3, 3.5, 3), reply_hours=6, replies_per_thread=3), 2, 3),
+    # Growing fast lately: it crossed its critical mass a few weeks ago.
+    "urban-resilience": History(200, "late", Story((0.5, 1, 1.5, 2.5, 3, 4), reply_hours=20, replies_per_thread=2.5)),
+    # Steady, private, documenting its practice.
+    "public-financial-management": History(
+        240, "steady", Story((2, 2, 2.5, 2, 2.5, 2), reply_hours=12, replies_per_thread=2.5), 1, 3
+    ),
+    # Going quiet: fewer threads, slow replies, below its critical mass again; time to act.
+    "climate-adaptation-agriculture": History(
+        220, "early", Story((3.5, 3, 2.5, 1.5, 1, 0.5), reply_hours=70, replies_per_thread=1.2, question_share=0.6)
+    ),
+    # Just started: not at its critical mass yet.
+    "digital-health": History(45, "steady", Story((2, 3), reply_hours=10, replies_per_thread=2), 0.5),
+    # Small and steady.
+    "humanitarian-logistics": History(260, "steady", Story((1, 1, 1, 1), reply_hours=8, replies_per_thread=2), 0.5, 1),
+}
+HEALTH_BACKFILL_DAYS = 7 * 26  # the 26 weeks the health charts show
+
+
 def _demo_thread_id(community, title):
     return Thread.objects.filter(community=community, title=title).values_list("pk", flat=True).first()
 
@@ -442,7 +485,14 @@ def _demo_thread_id(community, title):
 class Command(BaseCommand):
     help = "Create the demo communities and members (safe to run again: only what is missing is added)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Skip the months of back-dated activity and the health backfill (a faster seed, for tests).",
+        )
+
+    def handle(self, *args, no_history=False, **options):
         rng = random.Random(RANDOM_SEED)
         # The services queue notices to the demo addresses; nobody reads them, so drop them
         # rather than print dozens of emails (and a log line per eager task) on the console.
@@ -460,6 +510,11 @@ class Command(BaseCommand):
                 created = [spec for spec in COMMUNITIES if self._community(spec, users, rng)]
                 threads = seed_discussions()
                 resources = seed_resources(find_thread_id=_demo_thread_id)
+                if not no_history:
+                    for spec in created:
+                        self._history(spec, users, rng)
+                if created and not no_history:  # the health pages read daily snapshots: compute the past ones
+                    call_command("backfill_health", days=HEALTH_BACKFILL_DAYS, quiet=True, stdout=self.stdout)
         finally:
             trace_log.setLevel(trace_level)
         self._report(new_users, created)
@@ -555,6 +610,27 @@ class Command(BaseCommand):
         membership = membership_join(actor=user, community=community, message="Glad to be here.")
         if membership.state == MembershipState.PENDING:
             membership_approve(actor=founder, membership=membership)
+
+    def _history(self, spec: CommunitySpec, users: dict, rng: random.Random) -> None:
+        """Give a new demo community its months of past (see HISTORY)."""
+        history = HISTORY.get(spec.slug)
+        if history is None:
+            return
+        community = Community.objects.get(slug=spec.slug)
+        age_community(community, founder=users[spec.founder], age_days=history.age_days, growth=history.growth, rng=rng)
+        community.refresh_from_db()
+        seed_history(community=community, story=history.story, rng=rng)
+        answered = list(
+            Thread.objects.filter(community=community, kind="question", accepted_post__isnull=False)
+            .order_by("pk")
+            .values_list("pk", "accepted_post__created_at")
+        )
+        seed_library_history(
+            community=community,
+            links_per_month=history.links_per_month,
+            answered=rng.sample(answered, min(history.practices, len(answered))),
+            rng=rng,
+        )
 
     # --- report -------------------------------------------------------------------------------
 
