@@ -20,7 +20,7 @@ class DiscussionsConfig(AppConfig):
         from .services.reacting import reactions_remove_with_account
 
         def visible_post_ids(user, ids):
-            return set(Post.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+            return set(Post.objects.readable_by(user).filter(pk__in=ids).values_list("pk", flat=True))
 
         def post_community_ids(ids):
             return dict(Post.objects.filter(pk__in=ids).values_list("pk", "thread__community_id"))

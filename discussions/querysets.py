@@ -44,6 +44,14 @@ class PostQuerySet(models.QuerySet):
         thread = apps.get_model("discussions", "Thread")
         return self.filter(thread__in=thread.objects.visible_to(user))
 
+    def readable_by(self, user):
+        """Posts whose text `user` may read: visible, not deleted, and not hidden by a
+        coordinator unless they wrote it. What notifications and their emails point to."""
+        readable = self.visible_to(user).filter(deleted_at=None)
+        if user.is_authenticated:
+            return readable.filter(Q(hidden_at=None) | Q(author=user))
+        return readable.filter(hidden_at=None)
+
     def in_tree_order(self):
         return self.order_by("path")
 

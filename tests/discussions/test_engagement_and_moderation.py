@@ -152,6 +152,7 @@ def test_member_flags_and_coordinator_hides_with_a_reason_the_author_sees(thread
     assert Flag.objects.get(pk=flag.pk).status == "hidden"
     note = Notification.objects.get(recipient=other_member, kind="post_hidden")
     assert "Advertising is not allowed" in note.title
+    assert visible_notifications(other_member, [note]) == [note], "the author still sees why their post was hidden"
     assert AuditEntry.objects.filter(action="post_hidden", actor=coordinator).exists()
 
     post_restore(actor=coordinator, post=post)

@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
 from communities.models import Membership
+from discussions.services.moderating import post_hide
 from members import notification_emails
 from members.mailing import preferences_save
 from members.models import DeliveryState, EmailDelivery, Notification
@@ -107,6 +108,18 @@ def test_no_email_for_content_hidden_before_the_email_goes(thread, member, coord
         reply = make_reply(thread=thread, author=coordinator, body="Spam")
     _forget_emails(member)
     type(thread).objects.filter(pk=thread.pk).update(hidden_at=reply.created_at)  # a moderator hid the thread
+
+    email_notifications.apply(kwargs={"recipient_id": member.pk})
+
+    assert _emails_to(member) == []
+    assert EmailDelivery.objects.get(recipient=member).state == DeliveryState.SKIPPED
+
+
+def test_no_email_for_a_single_reply_hidden_before_the_email_goes(thread, member, coordinator, committed):
+    with committed():
+        reply = make_reply(thread=thread, author=coordinator, body="Buy cheap pumps here")
+    _forget_emails(member)
+    post_hide(actor=coordinator, post=reply, reason="Spam")
 
     email_notifications.apply(kwargs={"recipient_id": member.pk})
 
