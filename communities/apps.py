@@ -6,4 +6,7 @@ class CommunitiesConfig(AppConfig):
     verbose_name = "Communities"
 
     def ready(self):
-        from . import profile_section  # noqa: F401 - registers the "Communities" section of member profiles
+        from . import (
+            member_filter,  # noqa: F401 - registers the member directory's "Community" filter
+            profile_section,  # noqa: F401 - registers the "Communities" section of member profiles
+        )

@@ -8,8 +8,10 @@ class DiscussionsConfig(AppConfig):
     def ready(self):
         from communities.origins import register_origin
         from communities.sections import CommunitySection, register_section
+        from members.expertise import register_evidence
         from members.notifications import register_target
 
+        from .expertise import PROVIDER as discussion_evidence
         from .models import Post
         from .selectors import community_home_section, thread_as_origin
 
@@ -18,6 +20,7 @@ class DiscussionsConfig(AppConfig):
 
         register_target(Post, visible_post_ids)
         register_origin("thread", thread_as_origin)
+        register_evidence(discussion_evidence)
         register_section(
             CommunitySection(
                 name="discussions",

@@ -18,10 +18,13 @@ class ResourcesConfig(AppConfig):
         setting_changed.connect(forget_library_storage, weak=False)
         from communities.origins import register_backlinks, register_follow_ups
         from communities.sections import CommunitySection, register_section
+        from members.expertise import register_evidence
 
+        from .expertise import PROVIDER as library_evidence
         from .selectors import community_home_section, document_this, documented_from
 
         register_backlinks("resources", documented_from)
+        register_evidence(library_evidence)
         register_follow_ups("resources", document_this)
         register_section(
             CommunitySection(
