@@ -5,7 +5,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import feeds, views
 from .admin_sites import coordinator_site
 
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("manage/", coordinator_site.urls),
+    path("c/<slug:slug>/feed/", feeds.CommunityFeed(), name="community_feed"),
+    path("tags/<slug:tag>/feed/", feeds.TagFeed(), name="tag_feed"),
     path("", include("members.urls")),
     path("", include("communities.urls")),
     path("", include("discussions.urls")),

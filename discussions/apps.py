@@ -11,6 +11,7 @@ class DiscussionsConfig(AppConfig):
         from members.expertise import register_evidence
         from members.notifications import register_target
 
+        from . import ask  # noqa: F401 - registers "Ask <name> a question" on member profiles
         from .expertise import PROVIDER as discussion_evidence
         from .models import Post
         from .selectors import community_home_section, thread_as_origin

@@ -8,12 +8,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.models import Membership
 from communities.permissions import is_active_member
 from communities.services import membership_of
 from cop_platform.ratelimit import allow
 
 from .. import permissions
 from ..forms import BODY_MAX_LENGTH, PostEditForm, ReplyForm, ThreadEditForm, ThreadForm, new_submission_key
+from ..models import ThreadKind
 from ..services import posting
 from ._shared import (
     _content_community,
@@ -45,7 +47,7 @@ def thread_new(request, community_slug):
         return _refuse_posting(request, community, membership)
     preview_html = None
     if request.method == "GET":
-        form = ThreadForm(initial={"submission_key": new_submission_key()})
+        form = ThreadForm(initial=_new_thread_initial(request, community))
     elif (preview_html := _preview_html(request)) is not None:
         form = ThreadForm(initial=_typed(request))
     else:
@@ -63,6 +65,19 @@ def thread_new(request, community_slug):
         {"community": community, "form": form, "preview_html": preview_html},
         status=400 if form.errors else 200,
     )
+
+
+def _new_thread_initial(request, community) -> dict:
+    """The new-thread form's starting values: `?kind=question` starts a question, and
+    `?ask=<username>` (from "Ask <name> a question" on a profile) starts one that mentions that
+    member, when they are an active member of this community."""
+    initial = {"submission_key": new_submission_key()}
+    if request.GET.get("kind") in ThreadKind.values:
+        initial["kind"] = request.GET["kind"]
+    asked = request.GET.get("ask", "")
+    if asked and Membership.objects.active().filter(community=community, user__username=asked).exists():
+        initial.update(kind=ThreadKind.QUESTION, body=f"@{asked} ")
+    return initial
 
 
 # --- Replying, editing, deleting -----------------------------------------------------------------
