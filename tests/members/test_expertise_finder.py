@@ -7,8 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from discussions.models import Thread
+from discussions.services.moderating import thread_hide
 from discussions.services.reacting import answer_accept, reaction_toggle
 from members.services import profile_update
+from resources.models import Resource
+from resources.services import resource_set_archived
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 from tests.members.factories import UserFactory
@@ -161,11 +165,6 @@ def test_private_community_answers_never_boost_anyone_for_outsiders(client, memb
 
 @pytest.mark.django_db
 def test_hidden_threads_and_archived_practices_no_longer_count(client, member, community, coordinator, experts):
-    from discussions.models import Thread
-    from discussions.services.moderating import thread_hide
-    from resources.models import Resource
-    from resources.services import resource_set_archived
-
     for thread in Thread.objects.filter(accepted_post__author__username="ben"):
         thread_hide(actor=coordinator, thread=thread, reason="Off topic")
     for practice in Resource.objects.filter(author__username="cy"):
