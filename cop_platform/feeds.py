@@ -26,6 +26,8 @@ from communities.models import Community
 from discussions.models import Post, Thread
 from resources.models import Resource, ResourceKind
 
+from .email import absolute_url
+
 FEED_ITEMS = 30
 EXCERPT_WORDS = 120
 
@@ -101,7 +103,9 @@ class _ActivityFeed(Feed):
         return item.title
 
     def item_link(self, item: FeedItem):
-        return item.link
+        # Absolute from SITE_URL, like links in emails: readers fetch feeds from anywhere, and
+        # the sites framework's domain is not the platform's address.
+        return absolute_url(item.link)
 
     def item_description(self, item: FeedItem):
         return item.description
@@ -132,10 +136,10 @@ class CommunityFeed(_ActivityFeed):
         return f"New threads and resources in {community.name}."
 
     def link(self, community):
-        return community.get_absolute_url()
+        return absolute_url(community.get_absolute_url())
 
     def feed_url(self, community):
-        return reverse("community_feed", kwargs={"slug": community.slug})
+        return absolute_url(reverse("community_feed", kwargs={"slug": community.slug}))
 
     def items(self, community):
         return _newest(
@@ -157,10 +161,10 @@ class TagFeed(_ActivityFeed):
         return f"New threads and resources tagged {tag.name} in public communities."
 
     def link(self, tag):
-        return f"{reverse('communities:directory')}?tag={tag.slug}"
+        return absolute_url(f"{reverse('communities:directory')}?tag={tag.slug}")
 
     def feed_url(self, tag):
-        return reverse("tag_feed", kwargs={"tag": tag.slug})
+        return absolute_url(reverse("tag_feed", kwargs={"tag": tag.slug}))
 
     def items(self, tag):
         return _newest(
