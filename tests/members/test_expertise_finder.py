@@ -266,3 +266,54 @@ def test_no_ask_section_for_visitors_or_on_your_own_profile(client, member):
     assert "a question" not in client.get(ana.get_absolute_url()).content.decode()
     client.force_login(ana)
     assert "a question" not in client.get(ana.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "boosted"),
+    [
+        ("anonymous", False),
+        ("non_member", False),
+        ("pending", False),
+        ("banned", False),
+        ("member_elsewhere", False),
+        ("member", True),
+        ("coordinator", True),
+        ("staff", True),
+    ],
+)
+def test_private_answers_count_only_for_those_who_may_read_them(client, role, boosted):
+    private = CommunityFactory(name="Inner Circle", visibility="private")
+    asker = UserFactory(username="asker")
+    expert = UserFactory(username="quiet", display_name="Quiet Expert", profile_visibility="public")
+    for person in (asker, expert):
+        MembershipFactory(community=private, user=person)
+    accepted_answer(community=private, asker=asker, expert=expert, title="Aquifer storage and recovery")
+    if role != "anonymous":
+        viewer = UserFactory(username="viewer", is_staff=role == "staff")
+        if role in ("pending", "banned", "member"):
+            MembershipFactory(community=private, user=viewer, state="active" if role == "member" else role)
+        elif role == "coordinator":
+            MembershipFactory(community=private, user=viewer, role="coordinator")
+        elif role == "member_elsewhere":
+            MembershipFactory(community=CommunityFactory(), user=viewer)
+        client.force_login(viewer)
+
+    page = client.get(URL, {"topic": "groundwater"}).content.decode()
+
+    assert ("1 accepted answer on #groundwater" in page) is boosted
+    assert ("Quiet Expert" in page) is boosted
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ["pending", "invited", "banned"])
+def test_no_asking_where_you_are_not_an_active_member(client, member, community, state):
+    ana = UserFactory(username="ana", display_name="Ana")
+    MembershipFactory(community=community, user=ana)
+    MembershipFactory(community=community, user=member, state=state)
+    client.force_login(member)
+
+    page = client.get(ana.get_absolute_url()).content.decode()
+
+    assert "ask=ana" not in page
+    assert "You share no community with Ana" in page
