@@ -9,6 +9,7 @@ from .avatars import ACCEPTED_FORMATS
 from .directory_filters import directory_filters
 from .expertise import Topic
 from .models import User
+from .regions import region_choices, region_countries
 from .services import PROFILE_FIELDS
 
 AVATAR_ACCEPT = ",".join(f"image/{fmt.lower()}" for fmt in sorted(ACCEPTED_FORMATS))
@@ -72,6 +73,7 @@ class DirectoryFilterForm(forms.Form):
     )
     discipline = forms.ChoiceField(label="Discipline", required=False)
     country = forms.ChoiceField(label="Country", required=False)
+    region = forms.ChoiceField(label="Region", required=False)
     organisation = forms.CharField(label="Organisation", required=False, max_length=120)
     language = forms.ChoiceField(label="Language", required=False)
     expertise = forms.CharField(label="Expertise tag", required=False, max_length=100)
@@ -88,6 +90,7 @@ class DirectoryFilterForm(forms.Form):
             ("", "Any country"),
             *((code, name) for code, name in countries if code in codes),
         ]
+        self.fields["region"].choices = [("", "Any region"), *region_choices(codes)]
         spoken = profiles.exclude(languages="").order_by().values_list("languages", flat=True).distinct()
         languages = sorted({part.strip().title() for value in spoken for part in value.split(",") if part.strip()})
         self.fields["language"].choices = [("", "Any language"), *((name, name) for name in languages)]
@@ -115,6 +118,8 @@ class DirectoryFilterForm(forms.Form):
             profiles = profiles.filter(discipline=discipline)
         if country := data.get("country"):
             profiles = profiles.filter(country=country)
+        if region := data.get("region"):
+            profiles = profiles.filter(country__in=sorted(region_countries(region)))
         if organisation := data.get("organisation", "").strip():
             profiles = profiles.filter(organisation__icontains=organisation)
         if language := data.get("language"):

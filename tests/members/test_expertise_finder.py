@@ -71,6 +71,21 @@ def test_directory_filters_by_organisation_language_and_discipline(client, membe
 
 
 @pytest.mark.django_db
+def test_directory_filters_by_region_and_offers_only_regions_with_members(client, member):
+    User.objects.filter(pk=member.pk).update(country="FR")
+    UserFactory(username="ana", display_name="Ana", country="KE")
+    UserFactory(username="ben", display_name="Ben", country="GH")
+    UserFactory(username="cy", display_name="Cy", country="BR")
+    client.force_login(member)
+
+    assert names_listed(client, region="eastern-africa") == ["Ana"]
+    assert names_listed(client, region="africa") == ["Ana", "Ben"]
+    page = client.get(URL).content.decode()
+    assert '<option value="south-america">South America</option>' in page
+    assert "Oceania" not in page
+
+
+@pytest.mark.django_db
 def test_community_filter_lists_active_members_only(client, member, community):
     ana, ben, cy = (UserFactory(username=n, display_name=n.title()) for n in ("ana", "ben", "cy"))
     MembershipFactory(community=community, user=ana)
