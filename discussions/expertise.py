@@ -12,7 +12,7 @@ from members.expertise import Evidence, EvidenceProvider
 
 from .models import Post, Thread
 
-ACCEPTED_ANSWERS = Evidence(key="accepted_answer", weight=4, singular="accepted answer", plural="accepted answers")
+ACCEPTED_ANSWERS = Evidence(key="accepted_answer", weight=5, singular="accepted answer", plural="accepted answers")
 REACTIONS = Evidence(key="reactions", weight=1, singular="reaction received", plural="reactions received")
 
 

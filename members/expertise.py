@@ -82,7 +82,10 @@ class EvidenceProvider:
     counts: EvidenceCounts
 
 
-DECLARED = Evidence(key="declared", weight=5, singular="declares", plural="declares")
+# What someone showed weighs more than what they declared: an accepted answer (5) or a
+# documented practice (4) outranks an expertise tag (3), a shared file or link (2) and each
+# reaction received (1).
+DECLARED = Evidence(key="declared", weight=3, singular="declares", plural="declares")
 _providers: list[EvidenceProvider] = []
 
 

@@ -98,6 +98,19 @@ class DirectoryFilterForm(forms.Form):
         for extra in self.extra_filters:
             self.fields[extra.name] = extra.field(viewer)
 
+    # Shown at once; the rest fold under "More filters" (open when one of them is in use), so
+    # on a phone the results are not a long scroll below the form.
+    PRIMARY = ("topic", "q")
+
+    def primary_fields(self):
+        return [self[name] for name in self.PRIMARY]
+
+    def secondary_fields(self):
+        return [field for field in self.visible_fields() if field.name not in self.PRIMARY]
+
+    def secondary_in_use(self) -> bool:
+        return self.is_bound and any(self.data.get(field.name) for field in self.secondary_fields())
+
     def asked_topic(self) -> Topic | None:
         """The expertise finder's topic, when one was asked for."""
         if self.is_bound and self.is_valid() and (text := " ".join(self.cleaned_data["topic"].split())):

@@ -14,7 +14,7 @@ from members.expertise import Evidence, EvidenceProvider
 from .models import Resource, ResourceKind
 
 RESOURCES = Evidence(key="resource", weight=2, singular="resource", plural="resources")
-PRACTICES = Evidence(key="practice", weight=3, singular="practice", plural="practices")
+PRACTICES = Evidence(key="practice", weight=4, singular="practice", plural="practices")
 
 
 def library_evidence(*, viewer, topic, users):

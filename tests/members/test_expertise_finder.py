@@ -39,8 +39,8 @@ def accepted_answer(*, community, asker, expert, title, tags=("groundwater",)):
 
 @pytest.fixture
 def experts(community, coordinator):
-    """ben: 2 accepted answers and 1 reaction on #groundwater (score 9); cy: 2 practices (6);
-    ana: declares groundwater (5); dan: active in the community but on another topic."""
+    """ben: 2 accepted answers and 1 reaction on #groundwater (score 11); cy: 2 practices (8);
+    ana: declares groundwater (3); dan: active in the community but on another topic."""
     ana, ben, cy, dan = (UserFactory(username=name, display_name=name.title()) for name in ("ana", "ben", "cy", "dan"))
     for person in (ana, ben, cy, dan):
         MembershipFactory(community=community, user=person)
