@@ -6,7 +6,7 @@ hidden threads, hidden or deleted posts: one aggregate query each, whatever the 
 members.
 """
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 
 from members.expertise import Evidence, EvidenceProvider
 
@@ -36,7 +36,11 @@ def discussion_evidence(*, viewer, topic, users):
         yield row["accepted_post__author"], ACCEPTED_ANSWERS.key, row["count"]
     reactions = (
         Post.objects.filter(
-            thread__in=threads.values("pk"), author__in=users.values("pk"), hidden_at=None, deleted_at=None
+            Q(helpful_count__gt=0) | Q(thanks_count__gt=0) | Q(agree_count__gt=0),
+            thread__in=threads.values("pk"),
+            author__in=users.values("pk"),
+            hidden_at=None,
+            deleted_at=None,
         )
         .values("author")
         .annotate(count=Sum(F("helpful_count") + F("thanks_count") + F("agree_count")))

@@ -9,7 +9,6 @@ topic, counting only content the *viewer* may see: a private community's answers
 or boost anyone for people outside it.
 """
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -67,9 +66,11 @@ class Evidence:
     weight: int
     singular: str
     plural: str
+    template: str = "{count} {noun} on {topic}"
 
     def reason(self, count: int, topic: Topic) -> str:
-        return f"{count} {self.singular if count == 1 else self.plural} on {topic.label}"
+        noun = self.singular if count == 1 else self.plural
+        return self.template.format(count=count, noun=noun, topic=topic.label)
 
 
 # counts(viewer=..., topic=..., users=<User queryset>) -> iterable of (user_id, evidence key, count)
@@ -85,7 +86,7 @@ class EvidenceProvider:
 # What someone showed weighs more than what they declared: an accepted answer (5) or a
 # documented practice (4) outranks an expertise tag (3), a shared file or link (2) and each
 # reaction received (1).
-DECLARED = Evidence(key="declared", weight=3, singular="declares", plural="declares")
+DECLARED = Evidence(key="declared", weight=3, singular="", plural="", template="declares {topic}")
 _providers: list[EvidenceProvider] = []
 
 
@@ -100,34 +101,39 @@ class Candidate:
     """A member who knows something about the topic, with the reasons shown on the page."""
 
     user_id: int
+    topic: Topic
     score: int = 0
-    reasons: list[tuple[int, str]] = field(default_factory=list)
+    evidence: list[tuple[Evidence, int]] = field(default_factory=list)
+
+    def add(self, kind: Evidence, count: int) -> None:
+        self.score += kind.weight * count
+        self.evidence.append((kind, count))
 
     @property
     def reason_texts(self) -> list[str]:
-        return [text for _, text in sorted(self.reasons, key=lambda reason: -reason[0])]
+        """Strongest reason first (formatted only for the page shown, not every candidate)."""
+        strongest = sorted(self.evidence, key=lambda pair: -pair[0].weight * pair[1])
+        return [kind.reason(count, self.topic) for kind, count in strongest]
 
 
 def rank_members(*, viewer, topic: Topic, users) -> list[Candidate]:
     """Members of `users` (a User queryset the caller already limited to profiles the viewer
     may see) with any evidence on `topic`, best first. One query for declared expertise and
-    one per provider query, whatever the number of members."""
-    candidates: dict[int, Candidate] = defaultdict(lambda: Candidate(0))
+    a few per provider, whatever the number of members."""
+    candidates: dict[int, Candidate] = {}
+
+    def candidate(user_id: int) -> Candidate:
+        if user_id not in candidates:
+            candidates[user_id] = Candidate(user_id=user_id, topic=topic)
+        return candidates[user_id]
+
     declaring = User.objects.filter(topic.tag_q("expertise")).values("pk")
     for user_id in users.filter(pk__in=declaring).values_list("pk", flat=True):
-        candidate = candidates[user_id]
-        candidate.score += DECLARED.weight
-        candidate.reasons.append((DECLARED.weight, f"declares {topic.label}"))
+        candidate(user_id).add(DECLARED, 1)
     for provider in _providers:
         kinds = {kind.key: kind for kind in provider.kinds}
         for user_id, key, count in provider.counts(viewer=viewer, topic=topic, users=users):
-            if not count or user_id is None:
-                continue
-            kind = kinds[key]
-            candidate = candidates[user_id]
-            candidate.score += kind.weight * count
-            candidate.reasons.append((kind.weight * count, kind.reason(count, topic)))
-    for user_id, candidate in candidates.items():
-        candidate.user_id = user_id
+            if count and user_id is not None:
+                candidate(user_id).add(kinds[key], count)
     # Ties go to the longer-standing member, so the order is stable between pages.
     return sorted(candidates.values(), key=lambda candidate: (-candidate.score, candidate.user_id))
