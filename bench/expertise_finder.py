@@ -5,7 +5,8 @@ replies (a third of the questions answered), reactions, and 3,000 resources, tag
 small topic vocabulary; rows are bulk-inserted (the services would take minutes), with the
 denormalised columns the services would keep. Then requests the expertise finder through the
 full stack (Django's test client) as a signed-in member and as a visitor, for a fixed set of
-topics, and prints the query count and the median and 95th-percentile times.
+topics, and prints the query count and the median and 95th-percentile times (the timing
+loop is bench/thread_page.py's).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cop_bench .venv/bin/python bench/expertise_finder.py
 
@@ -14,10 +15,10 @@ It uses (and empties) the database DATABASE_URL names; by default a throw-away S
 
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cop_platform.settings")
@@ -30,10 +31,11 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from taggit.models import Tag, TaggedItem  # noqa: E402
+from thread_page import measure  # noqa: E402 - the same timing loop as the thread-page benchmark
 
 from communities.models import Community, Membership  # noqa: E402
 from discussions.models import PATH_STEP, Post, Thread  # noqa: E402
@@ -46,7 +48,6 @@ REPLIES_PER_THREAD = 5
 RESOURCES = 3_000
 TOPICS = ["groundwater", "sanitation", "irrigation", "drought", "gis", "budgeting", "solar pumps", "hygiene"]
 QUERIES = ["groundwater", "solar pumps", "gis", "drought monitoring", "hygiene"]
-RUNS = 20
 
 
 def tag_rows(objects, tags_for, content_type):
@@ -123,21 +124,6 @@ def seed():
     return people[0]
 
 
-def measure(client, params):
-    timings, queries = [], 0
-    for run in range(RUNS + 2):
-        reset_queries()
-        start = time.perf_counter()
-        response = client.get("/members/", params)
-        elapsed = time.perf_counter() - start
-        assert response.status_code == 200, response.status_code
-        if run >= 2:  # warm-up runs are not counted
-            timings.append(elapsed * 1000)
-            queries = len(connection.queries)
-    timings.sort()
-    return queries, statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
-
-
 def main():
     setup_test_environment()
     settings.DEBUG = True  # record queries
@@ -153,7 +139,7 @@ def main():
     signed_in.force_login(member)
     for label, client in (("member", signed_in), ("visitor", visitor)):
         for topic in QUERIES:
-            queries, median, p95 = measure(client, {"topic": topic})
+            queries, median, p95 = measure(client, f"/members/?{urlencode({'topic': topic})}")
             print(f"{label:>8} {topic!r:>22}: {queries} queries, median {median:.1f} ms, p95 {p95:.1f} ms")
 
 
