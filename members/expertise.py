@@ -36,14 +36,17 @@ class Topic:
     @property
     def label(self) -> str:
         """How reasons name the topic: `#groundwater` for a tag-like topic, quoted words otherwise."""
-        return f"#{slugify(self.text)}" if len(self.text.split()) == 1 else f"“{self.text}”"
+        slug = slugify(self.text, allow_unicode=True)
+        return f"#{slug}" if slug and len(self.text.split()) == 1 else f"“{self.text}”"
 
     def tag_q(self, prefix: str = "tags") -> Q:
         """Rows tagged with the whole topic or one of its words (by tag name or slug)."""
         names = {self.text.lower(), *self.words}
         query = Q()
         for name in names:
-            query |= Q(**{f"{prefix}__name__iexact": name}) | Q(**{f"{prefix}__slug": slugify(name)})
+            query |= Q(**{f"{prefix}__name__iexact": name})
+            if slug := slugify(name):
+                query |= Q(**{f"{prefix}__slug": slug})
         return query
 
     def matching(self, queryset, *, title_field: str = "title"):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from discussions.models import Thread
 from discussions.services.moderating import thread_hide
 from discussions.services.reacting import answer_accept, reaction_toggle
+from members.expertise import Topic
 from members.services import profile_update
 from resources.models import Resource
 from resources.services import resource_set_archived
@@ -86,6 +87,14 @@ def test_directory_filters_by_region_and_offers_only_regions_with_members(client
 
 
 @pytest.mark.django_db
+def test_more_filters_stay_open_when_one_of_them_is_in_use(client, member):
+    client.force_login(member)
+
+    assert '<details class="more-filters">' in client.get(URL, {"topic": "gis"}).content.decode()
+    assert '<details class="more-filters" open>' in client.get(URL, {"organisation": "x"}).content.decode()
+
+
+@pytest.mark.django_db
 def test_community_filter_lists_active_members_only(client, member, community):
     ana, ben, cy = (UserFactory(username=n, display_name=n.title()) for n in ("ana", "ben", "cy"))
     MembershipFactory(community=community, user=ana)
@@ -141,6 +150,13 @@ def test_who_knows_about_matches_words_in_titles_and_combines_with_filters(clien
     assert names_listed(client, topic="solar pumps") == ["Dan"]
     assert "1 resource on “solar pumps”" in client.get(URL, {"topic": "solar pumps"}).content.decode()
     assert names_listed(client, topic="groundwater", country="GH") == ["Cy"]
+
+
+def test_topic_labels_read_as_a_tag_or_as_quoted_words():
+    assert Topic("Groundwater").label == "#groundwater"
+    assert Topic("solar pumps").label == "“solar pumps”"
+    assert Topic("!!").label == "“!!”"
+    assert Topic("an ox in the field").words == ["the", "field"]
 
 
 @pytest.mark.django_db
