@@ -141,6 +141,18 @@ def test_who_knows_about_ranks_by_evidence_and_shows_the_reasons(client, member,
 
 
 @pytest.mark.django_db
+def test_ranked_results_paginate_in_rank_order(client, member, experts, settings):
+    settings.PAGE_SIZE = 2
+    client.force_login(member)
+
+    first = client.get(URL, {"topic": "groundwater"}).content.decode()
+
+    assert names_listed(client, topic="groundwater") == ["Ben", "Cy"]
+    assert names_listed(client, topic="groundwater", page=2) == ["Ana"]
+    assert "topic=groundwater&amp;page=2" in first
+
+
+@pytest.mark.django_db
 def test_who_knows_about_matches_words_in_titles_and_combines_with_filters(client, member, experts):
     ana, ben, cy, dan = experts
     User.objects.filter(pk__in=[ana.pk, ben.pk, dan.pk]).update(country="KE")
