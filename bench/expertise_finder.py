@@ -1,12 +1,12 @@
-"""Benchmark: "who knows about X" on /members/ with 5,000 members and 40,000 posts.
+"""Benchmark: "who knows about X" on /members/ with 5,000 members and 48,000 posts.
 
-Seeds 12 communities (3 of them private), 5,000 members, 8,000 question threads with 40,000
-replies (a third of the questions answered), reactions, and 3,000 resources, tagged from a
-small topic vocabulary; rows are bulk-inserted (the services would take minutes), with the
-denormalised columns the services would keep. Then requests the expertise finder through the
-full stack (Django's test client) as a signed-in member and as a visitor, for a fixed set of
-topics, and prints the query count and the median and 95th-percentile times (the timing
-loop is bench/thread_page.py's).
+Seeds 12 communities (3 of them private), 5,000 members (half with public profiles), 8,000
+question threads with 40,000 replies (a third of the questions answered), reactions, and
+3,000 resources, tagged from a small topic vocabulary; rows are bulk-inserted (the services
+would take minutes), with the denormalised columns the services would keep, then analysed.
+Then requests the expertise finder through the full stack (Django's test client) as a
+signed-in member and as a visitor, for a fixed set of topics, and prints the query count and
+the median and 95th-percentile times (the timing loop is bench/thread_page.py's).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cop_bench .venv/bin/python bench/expertise_finder.py
 
@@ -62,7 +62,13 @@ def seed():
     random.seed(7)
     tags = [Tag.objects.create(name=name, slug=name.replace(" ", "-")) for name in TOPICS]
     User.objects.bulk_create(
-        User(username=f"m{i}", email=f"m{i}@example.org", display_name=f"Member {i}", country="KE")
+        User(
+            username=f"m{i}",
+            email=f"m{i}@example.org",
+            display_name=f"Member {i}",
+            country="KE",
+            profile_visibility="public" if i % 2 else "members",
+        )
         for i in range(MEMBERS)
     )
     people = list(User.objects.order_by("pk"))
@@ -134,7 +140,6 @@ def main():
         f"database: {connection.vendor}; {User.objects.count()} members, {Post.objects.count()} posts, "
         f"{Resource.objects.count()} resources seeded in {time.perf_counter() - started:.1f}s"
     )
-    User.objects.update(profile_visibility="public")
     signed_in, visitor = Client(), Client()
     signed_in.force_login(member)
     for label, client in (("member", signed_in), ("visitor", visitor)):
