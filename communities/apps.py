@@ -10,6 +10,7 @@ class CommunitiesConfig(AppConfig):
         from members.mailing import register_community_muting
 
         from . import (
+            member_filter,  # noqa: F401 - registers the member directory's "Community" filter
             profile_section,  # noqa: F401 - registers the "Communities" section of member profiles
             search_sources,  # noqa: F401 - registers this app's search source(s)
         )

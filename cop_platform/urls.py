@@ -7,7 +7,7 @@ from django.urls import include, path
 
 from communities.digests.views import send_now as digest_send_now
 
-from . import views
+from . import feeds, views
 from .admin_sites import coordinator_site
 
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("manage/digest/send-now/", digest_send_now, name="digest_send_now"),
     path("manage/", coordinator_site.urls),
+    path("c/<slug:slug>/feed/", feeds.CommunityFeed(), name="community_feed"),
+    path("tags/<slug:tag>/feed/", feeds.TagFeed(), name="tag_feed"),
     path("", include("members.urls")),
     path("", include("communities.urls")),
     path("", include("discussions.urls")),

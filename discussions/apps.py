@@ -12,9 +12,16 @@ class DiscussionsConfig(AppConfig):
         from communities.reminders.registry import register_activity
         from communities.sections import CommunitySection, register_section
         from members.account_deletion import register_deletion_step
+        from members.expertise import register_evidence
         from members.notifications import register_target
 
-        from . import digest, health, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
+        from . import (  # noqa: F401 - search_sources registers this app's search source(s)
+            ask,  # noqa: F401 - registers "Ask <name> a question" on member profiles
+            digest,
+            health,
+            search_sources,
+        )
+        from .expertise import PROVIDER as discussion_evidence
         from .models import Post
         from .selectors import community_home_section, thread_as_origin
         from .services.reacting import reactions_remove_with_account
@@ -29,6 +36,7 @@ class DiscussionsConfig(AppConfig):
         register_deletion_step(reactions_remove_with_account)
         register_origin("thread", thread_as_origin)
         register_health_source(health.SOURCE)
+        register_evidence(discussion_evidence)
         register_section(
             CommunitySection(
                 name="discussions",

@@ -6,7 +6,10 @@ from django.db.models import Q
 from django_countries import countries
 
 from .avatars import ACCEPTED_FORMATS
+from .directory_filters import directory_filters
+from .expertise import Topic
 from .models import TIME_ZONE_CHOICES, DigestFrequency, EmailChoice, EmailPreferences, User
+from .regions import region_choices, region_countries
 from .services import PROFILE_FIELDS
 
 AVATAR_ACCEPT = ",".join(f"image/{fmt.lower()}" for fmt in sorted(ACCEPTED_FORMATS))
@@ -54,18 +57,30 @@ class ProfileForm(forms.ModelForm):
 
 
 class DirectoryFilterForm(forms.Form):
-    """The member directory's filters (a GET form). Discipline and country offer only the
-    values present among the profiles the viewer may see."""
+    """The member directory's filters and the expertise finder (a GET form). Discipline,
+    country and language offer only the values present among the profiles the viewer may see;
+    filters registered by other apps (members.directory_filters) come last."""
 
+    topic = forms.CharField(
+        label="Who knows about",
+        required=False,
+        max_length=100,
+        help_text="A topic tag or a few words, e.g. groundwater. Members are ranked by what they declared and shared.",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
     q = forms.CharField(
         label="Name or headline", required=False, max_length=100, widget=forms.TextInput(attrs={"type": "search"})
     )
     discipline = forms.ChoiceField(label="Discipline", required=False)
     country = forms.ChoiceField(label="Country", required=False)
-    expertise = forms.CharField(label="Expertise", required=False, max_length=100)
+    region = forms.ChoiceField(label="Region", required=False)
+    organisation = forms.CharField(label="Organisation", required=False, max_length=120)
+    language = forms.ChoiceField(label="Language", required=False)
+    expertise = forms.CharField(label="Expertise tag", required=False, max_length=100)
 
-    def __init__(self, *args, profiles, **kwargs):
+    def __init__(self, *args, profiles, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.viewer = viewer
         disciplines = (
             profiles.exclude(discipline="").order_by("discipline").values_list("discipline", flat=True).distinct()
         )
@@ -75,6 +90,32 @@ class DirectoryFilterForm(forms.Form):
             ("", "Any country"),
             *((code, name) for code, name in countries if code in codes),
         ]
+        self.fields["region"].choices = [("", "Any region"), *region_choices(codes)]
+        spoken = profiles.exclude(languages="").order_by().values_list("languages", flat=True).distinct()
+        languages = sorted({part.strip().title() for value in spoken for part in value.split(",") if part.strip()})
+        self.fields["language"].choices = [("", "Any language"), *((name, name) for name in languages)]
+        self.extra_filters = directory_filters()
+        for extra in self.extra_filters:
+            self.fields[extra.name] = extra.field(viewer)
+
+    # Shown at once; the rest fold under "More filters" (open when one of them is in use), so
+    # on a phone the results are not a long scroll below the form.
+    PRIMARY = ("topic", "q")
+
+    def primary_fields(self):
+        return [self[name] for name in self.PRIMARY]
+
+    def secondary_fields(self):
+        return [field for field in self.visible_fields() if field.name not in self.PRIMARY]
+
+    def secondary_in_use(self) -> bool:
+        return self.is_bound and any(self.data.get(field.name) for field in self.secondary_fields())
+
+    def asked_topic(self) -> Topic | None:
+        """The expertise finder's topic, when one was asked for."""
+        if self.is_bound and self.is_valid() and (text := " ".join(self.cleaned_data["topic"].split())):
+            return Topic(text)
+        return None
 
     def filter(self, profiles):
         """`profiles` narrowed by the valid filters (an invalid one is ignored and shown as an error)."""
@@ -90,8 +131,17 @@ class DirectoryFilterForm(forms.Form):
             profiles = profiles.filter(discipline=discipline)
         if country := data.get("country"):
             profiles = profiles.filter(country=country)
+        if region := data.get("region"):
+            profiles = profiles.filter(country__in=sorted(region_countries(region)))
+        if organisation := data.get("organisation", "").strip():
+            profiles = profiles.filter(organisation__icontains=organisation)
+        if language := data.get("language"):
+            profiles = profiles.filter(languages__icontains=language)
         if expertise := data.get("expertise", "").strip():
-            profiles = profiles.filter(expertise__name__iexact=expertise).distinct()
+            profiles = profiles.filter(pk__in=User.objects.filter(expertise__name__iexact=expertise).values("pk"))
+        for extra in self.extra_filters:
+            if value := data.get(extra.name):
+                profiles = extra.apply(viewer=self.viewer, users=profiles, value=value)
         return profiles
 
 

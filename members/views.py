@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
+from .expertise import rank_members
 from .forms import DirectoryFilterForm, ProfileForm
 from .models import User
 from .profile_sections import profile_sections_for
@@ -14,18 +15,42 @@ from .services import profile_update
 
 
 def directory(request):
-    """Members the viewer may see (visitors: public profiles only), filtered and paginated."""
+    """Members the viewer may see (visitors: public profiles only), filtered and paginated.
+    With a topic ("who knows about"), the filtered members with evidence on it, best first,
+    each with the reasons for their place."""
     profiles = User.objects.profiles_visible_to(request.user)
-    form = DirectoryFilterForm(request.GET or None, profiles=profiles)
-    results = form.filter(profiles).prefetch_related("expertise")
-    page_obj = Paginator(results, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    form = DirectoryFilterForm(request.GET or None, profiles=profiles, viewer=request.user)
+    results = form.filter(profiles)
+    topic = form.asked_topic()
+    if topic is None:
+        page_obj = Paginator(results.prefetch_related("expertise"), settings.PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        members = page_obj.object_list
+    else:
+        page_obj = Paginator(
+            rank_members(viewer=request.user, topic=topic, users=results), settings.PAGE_SIZE
+        ).get_page(request.GET.get("page"))
+        members = _ranked_page(page_obj.object_list, results)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "members/directory.html",
-        {"form": form, "page_obj": page_obj, "members": page_obj.object_list, "query": query.urlencode()},
+        {"form": form, "page_obj": page_obj, "members": members, "topic": topic, "query": query.urlencode()},
     )
+
+
+def _ranked_page(candidates, profiles) -> list[User]:
+    """The members of one page of ranked candidates, in rank order, with their reasons."""
+    users = profiles.filter(pk__in=[candidate.user_id for candidate in candidates]).prefetch_related("expertise")
+    by_id = {user.pk: user for user in users}
+    page = []
+    for candidate in candidates:
+        if (user := by_id.get(candidate.user_id)) is not None:
+            user.expertise_reasons = candidate.reason_texts
+            page.append(user)
+    return page
 
 
 def profile(request, username):

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.models import Membership
 from communities.permissions import is_active_member
 from communities.services import membership_of
 from cop_platform.ratelimit import allow
@@ -23,6 +24,7 @@ from ..forms import (
     ask_for_similar_threads,
     new_submission_key,
 )
+from ..models import ThreadKind
 from ..services import posting
 from ._shared import (
     _content_community,
@@ -55,7 +57,7 @@ def thread_new(request, community_slug):
     preview_html = None
     similar_title = None
     if request.method == "GET":
-        form = ThreadForm(initial={"submission_key": new_submission_key()})
+        form = ThreadForm(initial=_new_thread_initial(request, community))
     elif (preview_html := _preview_html(request)) is not None or "similar" in request.POST:
         # Preview and "Check for similar questions" (the no-JS hint) keep what was typed.
         form = ThreadForm(initial=_typed(request))
@@ -82,6 +84,19 @@ def thread_new(request, community_slug):
         },
         status=400 if form.errors else 200,
     )
+
+
+def _new_thread_initial(request, community) -> dict:
+    """The new-thread form's starting values: `?kind=question` starts a question, and
+    `?ask=<username>` (from "Ask <name> a question" on a profile) starts one that mentions that
+    member, when they are an active member of this community."""
+    initial = {"submission_key": new_submission_key()}
+    if request.GET.get("kind") in ThreadKind.values:
+        initial["kind"] = request.GET["kind"]
+    asked = request.GET.get("ask", "")
+    if asked and Membership.objects.active().filter(community=community, user__username=asked).exists():
+        initial.update(kind=ThreadKind.QUESTION, body=f"@{asked} ")
+    return initial
 
 
 # --- Replying, editing, deleting -----------------------------------------------------------------

@@ -1,0 +1,53 @@
+"""What members showed in discussions, for the expertise finder (members.expertise).
+
+Two kinds of evidence on a topic: answers accepted in question threads on it, and reactions
+others gave to posts in threads on it. Both count only threads the viewer may read, never
+hidden threads, hidden or deleted posts: one aggregate query each, whatever the number of
+members.
+"""
+
+from django.db.models import Count, F, Q, Sum
+
+from members.expertise import Evidence, EvidenceProvider
+
+from .models import Post, Thread
+
+ACCEPTED_ANSWERS = Evidence(key="accepted_answer", weight=5, singular="accepted answer", plural="accepted answers")
+REACTIONS = Evidence(key="reactions", weight=1, singular="reaction received", plural="reactions received")
+
+
+def _topic_threads(*, viewer, topic):
+    return topic.matching(Thread.objects.visible_to(viewer).filter(hidden_at=None))
+
+
+def discussion_evidence(*, viewer, topic, users):
+    threads = _topic_threads(viewer=viewer, topic=topic)
+    answers = (
+        threads.filter(
+            accepted_post__author__in=users.values("pk"),
+            accepted_post__hidden_at=None,
+            accepted_post__deleted_at=None,
+        )
+        .values("accepted_post__author")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for row in answers:
+        yield row["accepted_post__author"], ACCEPTED_ANSWERS.key, row["count"]
+    reactions = (
+        Post.objects.filter(
+            Q(helpful_count__gt=0) | Q(thanks_count__gt=0) | Q(agree_count__gt=0),
+            thread__in=threads.values("pk"),
+            author__in=users.values("pk"),
+            hidden_at=None,
+            deleted_at=None,
+        )
+        .values("author")
+        .annotate(count=Sum(F("helpful_count") + F("thanks_count") + F("agree_count")))
+        .order_by()
+    )
+    for row in reactions:
+        yield row["author"], REACTIONS.key, row["count"]
+
+
+PROVIDER = EvidenceProvider(kinds=(ACCEPTED_ANSWERS, REACTIONS), counts=discussion_evidence)

@@ -1,0 +1,142 @@
+"""Who knows about a topic: members ranked by what they declared and what they showed.
+
+Declared expertise (a member's expertise tags) lives here. What members showed (accepted
+answers, reactions received, resources and practices they wrote) lives in apps above
+`members`, which it may not import. So, like `members.notifications.register_target`, each of
+those apps registers an evidence provider from its `AppConfig.ready()`. A provider counts, in a
+few aggregate queries whatever the number of members, the evidence each candidate has on a
+topic, counting only content the *viewer* may see: a private community's answers never reveal
+or boost anyone for people outside it.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db.models import Q
+from django.utils.text import slugify
+
+from .models import User
+
+MAX_TOPIC_WORDS = 5
+MIN_WORD_LENGTH = 3
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What the viewer asked about: a tag (`groundwater`) or a few words (`solar pumps`)."""
+
+    text: str
+
+    @cached_property
+    def words(self) -> list[str]:
+        words = [word for word in self.text.lower().split() if len(word) >= MIN_WORD_LENGTH]
+        return list(dict.fromkeys(words))[:MAX_TOPIC_WORDS]
+
+    @property
+    def label(self) -> str:
+        """How reasons name the topic: `#groundwater` for a tag-like topic, quoted words otherwise."""
+        slug = slugify(self.text, allow_unicode=True)
+        return f"#{slug}" if slug and len(self.text.split()) == 1 else f"“{self.text}”"
+
+    def tag_q(self, prefix: str = "tags") -> Q:
+        """Rows tagged with the whole topic or one of its words (by tag name or slug)."""
+        names = {self.text.lower(), *self.words}
+        query = Q()
+        for name in names:
+            query |= Q(**{f"{prefix}__name__iexact": name})
+            if slug := slugify(name):
+                query |= Q(**{f"{prefix}__slug": slug})
+        return query
+
+    def matching(self, queryset, *, title_field: str = "title"):
+        """`queryset` narrowed to rows tagged with the topic, or whose title holds all its words.
+        The tag test is a subquery, so a row with two matching tags is still counted once."""
+        tagged = Q(pk__in=queryset.model.objects.filter(self.tag_q()).values("pk"))
+        if not self.words:
+            return queryset.filter(tagged)
+        in_title = Q()
+        for word in self.words:
+            in_title &= Q(**{f"{title_field}__icontains": word})
+        return queryset.filter(tagged | in_title)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One kind of evidence: its weight in the ranking and how its reason reads."""
+
+    key: str
+    weight: int
+    singular: str
+    plural: str
+    template: str = "{count} {noun} on {topic}"
+
+    def reason(self, count: int, topic: Topic) -> str:
+        noun = self.singular if count == 1 else self.plural
+        return self.template.format(count=count, noun=noun, topic=topic.label)
+
+
+# counts(viewer=..., topic=..., users=<User queryset>) -> iterable of (user_id, evidence key, count)
+EvidenceCounts = Callable[..., Iterable[tuple[int, str, int]]]
+
+
+@dataclass(frozen=True)
+class EvidenceProvider:
+    kinds: tuple[Evidence, ...]
+    counts: EvidenceCounts
+
+
+# What someone showed weighs more than what they declared: an accepted answer (5) or a
+# documented practice (4) outranks an expertise tag (3), a shared file or link (2) and each
+# reaction received (1).
+DECLARED = Evidence(key="declared", weight=3, singular="", plural="", template="declares {topic}")
+_providers: list[EvidenceProvider] = []
+
+
+def register_evidence(provider: EvidenceProvider) -> None:
+    """Add a provider (from an AppConfig.ready()). Registering the same one twice has no effect."""
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+@dataclass
+class Candidate:
+    """A member who knows something about the topic, with the reasons shown on the page."""
+
+    user_id: int
+    topic: Topic
+    score: int = 0
+    evidence: list[tuple[Evidence, int]] = field(default_factory=list)
+
+    def add(self, kind: Evidence, count: int) -> None:
+        self.score += kind.weight * count
+        self.evidence.append((kind, count))
+
+    @property
+    def reason_texts(self) -> list[str]:
+        """Strongest reason first (formatted only for the page shown, not every candidate)."""
+        strongest = sorted(self.evidence, key=lambda pair: -pair[0].weight * pair[1])
+        return [kind.reason(count, self.topic) for kind, count in strongest]
+
+
+def rank_members(*, viewer, topic: Topic, users) -> list[Candidate]:
+    """Members of `users` (a User queryset the caller already limited to profiles the viewer
+    may see) with any evidence on `topic`, best first. One query for declared expertise and
+    a few per provider, whatever the number of members."""
+    candidates: dict[int, Candidate] = {}
+
+    def candidate(user_id: int) -> Candidate:
+        if user_id not in candidates:
+            candidates[user_id] = Candidate(user_id=user_id, topic=topic)
+        return candidates[user_id]
+
+    declaring = User.objects.filter(topic.tag_q("expertise")).values("pk")
+    for user_id in users.filter(pk__in=declaring).values_list("pk", flat=True):
+        candidate(user_id).add(DECLARED, 1)
+    for provider in _providers:
+        kinds = {kind.key: kind for kind in provider.kinds}
+        for user_id, key, count in provider.counts(viewer=viewer, topic=topic, users=users):
+            if count and user_id is not None:
+                candidate(user_id).add(kinds[key], count)
+    # Ties go to the longer-standing member, so the order is stable between pages.
+    return sorted(candidates.values(), key=lambda candidate: (-candidate.score, candidate.user_id))
