@@ -136,7 +136,11 @@ class SearchResults:
         return rank
 
     def _ranked(self, source: SearchSource, rows):
-        newest = rows.order_by("-pk").values("pk")[:CANDIDATE_LIMIT]
+        # Ordered by an expression, not the bare key: otherwise Postgres walks the primary key
+        # backwards testing every row's vector (and visibility) until it has enough, which for
+        # a broad query seen by a visitor means tens of thousands of rows; this way the GIN
+        # index finds the matches and a top-N sort keeps the newest.
+        newest = rows.order_by((F("pk") + 0).desc()).values("pk")[:CANDIDATE_LIMIT]
         return (
             source.model._base_manager.filter(pk__in=Subquery(newest))
             .order_by()
