@@ -193,6 +193,8 @@ CELERY_BEAT_SCHEDULE = {
     # Member email (notifications): tasks a dead broker kept in the outbox, and stuck sends.
     "flush-task-outbox": {"task": "cop_platform.tasks.flush_task_outbox", "schedule": 60.0},
     "recover-notification-emails": {"task": "members.tasks.recover_notification_emails", "schedule": 300.0},
+    # Daily: forget finished email records older than EMAIL_DELIVERY_RETENTION_DAYS.
+    "prune-email-deliveries": {"task": "members.tasks.prune_email_deliveries", "schedule": crontab(hour=3, minute=40)},
     # Shortly after midnight UTC: close yesterday's health figures and start today's.
     "health-snapshots": {"task": "communities.tasks.take_health_snapshots", "schedule": crontab(hour=0, minute=20)},
 }
@@ -200,6 +202,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Member email (notifications) -----------------------------------------------------------
 # Replies and mentions wait this long before their email, so a burst becomes one message.
 NOTIFICATION_EMAIL_DELAY_SECONDS = env.int("NOTIFICATION_EMAIL_DELAY_SECONDS", default=120)
+# Finished email records (and so the /manage/ email log) are kept this many days.
+EMAIL_DELIVERY_RETENTION_DAYS = env.int("EMAIL_DELIVERY_RETENTION_DAYS", default=180)
 # Seconds a web request waits for the broker before keeping the task in the outbox instead.
 TASK_PUBLISH_TIMEOUT = env.float("TASK_PUBLISH_TIMEOUT", default=2.0)
 CELERY_BROKER_CONNECTION_TIMEOUT = TASK_PUBLISH_TIMEOUT

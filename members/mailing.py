@@ -277,3 +277,20 @@ def finish_delivery(delivery: EmailDelivery, *, state: str, subject: str = "", s
     delivery.sent_at = timezone.now() if state == DeliveryState.SENT else delivery.sent_at
     delivery.save(update_fields=["state", "subject", "summary", "error", "sent_at"])
     return delivery
+
+
+PRUNE_BATCH = 5_000
+
+
+def deliveries_prune(*, older_than_days: int) -> int:
+    """Delete sent, skipped and failed deliveries created more than `older_than_days` ago, in
+    batches (short transactions on a large table). Pending and sending rows are never touched:
+    the recovery tasks still need them. Returns how many were deleted."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    finished = EmailDelivery.objects.filter(
+        created_at__lt=cutoff, state__in=[DeliveryState.SENT, DeliveryState.SKIPPED, DeliveryState.FAILED]
+    )
+    deleted = 0
+    while ids := list(finished.values_list("pk", flat=True)[:PRUNE_BATCH]):
+        deleted += EmailDelivery.objects.filter(pk__in=ids).delete()[1].get("members.EmailDelivery", 0)
+    return deleted

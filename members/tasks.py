@@ -14,7 +14,7 @@ from django.db import OperationalError
 
 from cop_platform.tasks import enqueue, enqueue_on_commit
 
-from . import notification_emails
+from . import mailing, notification_emails
 
 RETRY = {
     "bind": True,
@@ -40,6 +40,14 @@ def recover_notification_emails(self):
     """Beat: queue again the notification emails a crashed worker or lost task left unsent."""
     for recipient_id in notification_emails.recipients_with_stuck_emails():
         enqueue(email_notifications, recipient_id=recipient_id)
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def prune_email_deliveries(self) -> int:
+    """Beat, daily: forget finished email records older than EMAIL_DELIVERY_RETENTION_DAYS, so
+    the table holds months, not years, of digests. Their keys guard against sending twice only
+    within a digest or reminder period, far shorter than the retention."""
+    return mailing.deliveries_prune(older_than_days=settings.EMAIL_DELIVERY_RETENTION_DAYS)
 
 
 def queue_notification_emails(recipient_kinds) -> None:

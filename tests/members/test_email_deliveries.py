@@ -9,7 +9,8 @@ from django.db import connection
 from django.utils import timezone
 
 from members.mailing import claim_deliveries, claim_delivery, finish_delivery
-from members.models import DeliveryState, EmailDelivery
+from members.models import DeliveryState, EmailDelivery, EmailKind
+from members.tasks import prune_email_deliveries
 from tests.members.factories import UserFactory
 
 
@@ -72,3 +73,35 @@ def test_two_workers_claiming_the_same_batch_never_share_a_delivery():
     assert not set(results[0]) & set(results[1])
     assert sorted(results[0] + results[1]) == sorted(ids)
     assert set(EmailDelivery.objects.values_list("attempts", flat=True)) == {1}
+
+
+@pytest.mark.django_db
+def test_old_finished_deliveries_are_pruned_and_unfinished_ones_kept(settings, member):
+    settings.EMAIL_DELIVERY_RETENTION_DAYS = 30
+    old = timezone.now() - timedelta(days=31)
+    recent = timezone.now() - timedelta(days=29)
+    rows = {
+        (state, label): EmailDelivery.objects.create(
+            recipient=member, kind=EmailKind.DIGEST, key=f"digest:test:{state}:{label}", state=state, created_at=when
+        )
+        for state in (
+            DeliveryState.SENT,
+            DeliveryState.SKIPPED,
+            DeliveryState.FAILED,
+            DeliveryState.PENDING,
+            DeliveryState.SENDING,
+        )  # fmt: skip
+        for label, when in (("old", old), ("recent", recent))
+    }
+
+    assert prune_email_deliveries.apply().get() == 3
+
+    kept = set(EmailDelivery.objects.values_list("pk", flat=True))
+    for (state, label), row in rows.items():
+        finished = state in (DeliveryState.SENT, DeliveryState.SKIPPED, DeliveryState.FAILED)
+        assert (row.pk in kept) == (label == "recent" or not finished), (state, label)
+
+
+def test_beat_prunes_daily(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["prune-email-deliveries"]
+    assert entry["task"] == prune_email_deliveries.name
