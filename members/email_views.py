@@ -30,6 +30,13 @@ def notification_settings(request):
     return render(request, "members/settings_notifications.html", {"form": form}, status=status)
 
 
+def masked_email(address: str) -> str:
+    """ "m***@example.org": enough for the owner to recognise, nothing for a stranger who was
+    forwarded the email (the link works without signing in)."""
+    local, at, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}" if at else ""
+
+
 @csrf_exempt  # the signed token authenticates; RFC 8058 clients send no CSRF token or cookie
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
@@ -41,7 +48,7 @@ def unsubscribe(request, token):
         return render(request, "members/unsubscribe_invalid.html", status=400)
     user, scope = found
     what = mailing.describe_scope(user, scope)
-    context = {"token": token, "scope": scope, "what": what, "member": user}
+    context = {"token": token, "scope": scope, "what": what, "member": user, "address": masked_email(user.email)}
     if what is None:  # a community the member has left since: nothing to stop any more
         return render(request, "members/unsubscribe_done.html", {**context, "nothing_left": True})
     if request.method == "GET":

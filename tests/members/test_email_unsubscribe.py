@@ -161,3 +161,9 @@ def test_a_community_link_after_leaving_says_there_is_nothing_to_stop(csrf_clien
 def test_unsubscribe_url_is_absolute(member, settings):
     settings.SITE_URL = "https://cop.example.org"
     assert unsubscribe_url(member, "digest").startswith("https://cop.example.org/email/unsubscribe/")
+
+
+def test_the_page_never_shows_the_whole_address_to_whoever_holds_the_link(client, member):
+    page = client.get(unsubscribe_url(member, "digest")).content.decode()
+    assert member.email not in page
+    assert f"m***@{member.email.split('@')[1]}" in page
