@@ -37,6 +37,18 @@ class ModerationAdmin(ReadOnlyAdmin):
     def on_site(self, row):
         return site_link(row.get_absolute_url())
 
+    def hide_with_reason(self, request, queryset, *, hide, rows=None, action, form_class, title, submit, done):
+        """An action that first asks the reason shown to authors, then calls
+        `hide(row, reason)` for each selected row (or for `rows`, derived from them)."""
+
+        def apply(data):
+            chosen = queryset if rows is None else rows
+            self.apply_per_row(request, chosen, lambda row: hide(row, data["reason"]), done=done)
+
+        return self.ask_then_apply(
+            request, queryset, action=action, form_class=form_class, title=title, submit=submit, apply=apply
+        )
+
 
 def reason_form(*, label: str, required: bool, help_text: str) -> type[forms.Form]:
     field = forms.CharField(

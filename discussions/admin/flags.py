@@ -111,22 +111,16 @@ class FlagAdminBase(ModerationAdmin):
 
     @admin.action(description="Hide the flagged posts…")
     def hide_posts(self, request, queryset):
-        def apply(data):
-            self.apply_per_row(
-                request,
-                _one_flag_per_post(queryset),
-                lambda flag: moderating.flag_hide_post(actor=request.user, flag=flag, reason=data["reason"]),
-                done="Posts hidden",
-            )
-
-        return self.ask_then_apply(
+        return self.hide_with_reason(
             request,
             queryset,
+            rows=_one_flag_per_post(queryset),
+            hide=lambda flag, reason: moderating.flag_hide_post(actor=request.user, flag=flag, reason=reason),
             action="hide_posts",
             form_class=FlagHideForm,
             title="Hide the flagged posts",
             submit="Hide the posts",
-            apply=apply,
+            done="Posts hidden",
         )
 
     @admin.action(description="Restore the posts")

@@ -47,22 +47,15 @@ class PostAdminBase(ModerationAdmin):
 
     @admin.action(description="Hide from members…")
     def hide_posts(self, request, queryset):
-        def apply(data):
-            self.apply_per_row(
-                request,
-                queryset,
-                lambda post: moderating.post_hide(actor=request.user, post=post, reason=data["reason"]),
-                done="Posts hidden",
-            )
-
-        return self.ask_then_apply(
+        return self.hide_with_reason(
             request,
             queryset,
+            hide=lambda post, reason: moderating.post_hide(actor=request.user, post=post, reason=reason),
             action="hide_posts",
             form_class=PostHideForm,
             title="Hide posts from members",
             submit="Hide the posts",
-            apply=apply,
+            done="Posts hidden",
         )
 
     @admin.action(description="Show to members again")

@@ -81,22 +81,15 @@ class ThreadAdminBase(ModerationAdmin):
 
     @admin.action(description="Hide from members…")
     def hide_threads(self, request, queryset):
-        def apply(data):
-            self.apply_per_row(
-                request,
-                queryset,
-                lambda thread: moderating.thread_hide(actor=request.user, thread=thread, reason=data["reason"]),
-                done="Threads hidden",
-            )
-
-        return self.ask_then_apply(
+        return self.hide_with_reason(
             request,
             queryset,
+            hide=lambda thread, reason: moderating.thread_hide(actor=request.user, thread=thread, reason=reason),
             action="hide_threads",
             form_class=ThreadHideForm,
             title="Hide threads from members",
             submit="Hide the threads",
-            apply=apply,
+            done="Threads hidden",
         )
 
     @admin.action(description="Show to members again")
