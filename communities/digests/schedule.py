@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from members.models import DigestFrequency, EmailDelivery, EmailKind, EmailPreferences, User
 
 from ..models import Membership, MembershipState
+from .build import MANUAL
 
 DEFAULTS = {
     name: EmailPreferences._meta.get_field(name).default
@@ -106,3 +109,23 @@ def digests_plan(now: datetime | None = None) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def manual_digest_key(now) -> str:
+    """A digest asked for by hand has its own key, so it never takes the place of the
+    scheduled one; one per minute, so a double click (or a script) sends one."""
+    return f"digest:{MANUAL}:{now:%Y-%m-%dT%H:%M}"
+
+
+def digest_plan_for_now(*, actor) -> EmailDelivery | None:
+    """Record a digest for `actor` themself, to send at once ("Send me my digest now"); None
+    when they asked for one a moment ago. Only ever for the signed-in member's own address."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied("Sign in to get your digest.")
+    try:
+        with transaction.atomic():
+            return EmailDelivery.objects.create(
+                recipient=actor, kind=EmailKind.DIGEST, key=manual_digest_key(timezone.now())
+            )
+    except IntegrityError:
+        return None

@@ -4,35 +4,25 @@ demo), and open to any signed-in member since it only ever emails themself."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from members.models import DeliveryState, EmailDelivery, EmailKind
+from cop_platform.tasks import enqueue
+from members.models import DeliveryState
 
 from ..tasks import send_digest_batch
-from .build import MANUAL
-
-
-def manual_digest_key(now) -> str:
-    """Its own key, so it never takes the place of the scheduled digest; one per minute, so
-    a double click (or a script) sends one."""
-    return f"digest:{MANUAL}:{now:%Y-%m-%dT%H:%M}"
+from .schedule import digest_plan_for_now
 
 
 @require_POST
 @login_required
 def send_now(request):
-    try:
-        with transaction.atomic():
-            delivery = EmailDelivery.objects.create(
-                recipient=request.user, kind=EmailKind.DIGEST, key=manual_digest_key(timezone.now())
-            )
-    except IntegrityError:
+    delivery = digest_plan_for_now(actor=request.user)
+    if delivery is None:
         messages.info(request, "Your digest is already on its way: you asked for one a moment ago.")
         return redirect("manage:index")
-    send_digest_batch.delay(delivery_ids=[delivery.pk])
+    # Through the outbox wrapper: a dead broker must not hang the page (recovery sends it later).
+    enqueue(send_digest_batch, delivery_ids=[delivery.pk])
     delivery.refresh_from_db()
     if delivery.state == DeliveryState.SENT:
         messages.success(request, f"Your digest was sent to {request.user.email}: {delivery.summary}.")

@@ -4,9 +4,12 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
+from communities.digests.schedule import digest_plan_for_now
 from members.models import EmailDelivery
 from tests.communities.factories import MembershipFactory
 from tests.discussions.factories import make_thread
@@ -82,3 +85,9 @@ def test_the_demo_coordinator_gets_a_digest_with_something_in_it(client):
     assert "NEW IN THE LIBRARY" in digest.body
     assert "NEW MEMBERS" in digest.body
     assert EmailDelivery.objects.get(recipient=coordinator, key__startswith="digest:manual:").state == "sent"
+
+
+def test_the_service_refuses_a_visitor_and_records_nothing():
+    with pytest.raises(PermissionDenied):
+        digest_plan_for_now(actor=AnonymousUser())
+    assert not EmailDelivery.objects.exists()
