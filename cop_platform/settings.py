@@ -6,17 +6,22 @@ run in-process. Production sets `DJANGO_ENV=production` (or DEBUG off) and must 
 real SECRET_KEY; see README.md "Configuration".
 """
 
+import os
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from cop_platform.env_checks import refuse_broken_values
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 # A local .env file is a convenience for self-hosters; the real environment wins over it.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A comment after a value, whitespace in a URL: refused here, with the line to fix.
+refuse_broken_values(os.environ, BASE_DIR / ".env")
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-do-not-use-in-production"
 
