@@ -4,7 +4,8 @@ module, so this file only puts them together."""
 from allauth.account.adapter import DefaultAccountAdapter
 
 from .login_limits import LoginLimitsMixin
+from .site_links import SiteLinksMixin
 
 
-class AccountAdapter(LoginLimitsMixin, DefaultAccountAdapter):
+class AccountAdapter(LoginLimitsMixin, SiteLinksMixin, DefaultAccountAdapter):
     pass

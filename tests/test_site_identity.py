@@ -1,0 +1,131 @@
+"""Site identity: no email says "example.com"; links follow SITE_URL; staff can send a test
+email through the configured mail server."""
+
+import re
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.sites.models import Site
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from cop_platform import __version__
+from tests.engagement.smtp_sink import SmtpSink
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.mark.django_db
+def test_the_sites_record_follows_site_url_and_site_name_after_migrate(settings):
+    # The test database was migrated with the default SITE_URL.
+    site = Site.objects.get(pk=settings.SITE_ID)
+    assert (site.domain, site.name) == (urlsplit(settings.SITE_URL).netloc, settings.SITE_NAME)
+
+    settings.SITE_URL = "https://cop.example.net"
+    settings.SITE_NAME = "Practice Hub"
+    call_command("migrate", verbosity=0, interactive=False)
+
+    site = Site.objects.get(pk=settings.SITE_ID)
+    assert (site.domain, site.name) == ("cop.example.net", "Practice Hub")
+
+
+@pytest.mark.django_db
+def test_the_confirmation_email_names_the_site_and_links_to_site_url(client, settings):
+    settings.SITE_URL = "https://cop.example.net"
+    settings.SITE_NAME = "Practice Hub"
+    call_command("migrate", verbosity=0, interactive=False)
+
+    client.post(
+        reverse("account_signup"),
+        {"email": "nadia@example.org", "username": "nadia", "password1": PASSWORD, "password2": PASSWORD},
+    )
+
+    (message,) = mail.outbox
+    print(message.subject, message.body, sep="\n")
+    assert "example.com" not in message.subject + message.body
+    assert "Practice Hub" in message.body
+    links = re.findall(r"https?://\S+", message.body)
+    assert links
+    assert {urlsplit(link).netloc for link in links} == {"cop.example.net"}
+    assert all(link.startswith("https://") for link in links)
+
+
+@pytest.mark.django_db
+def test_the_password_reset_email_links_to_site_url(client, member, settings):
+    settings.SITE_URL = "https://cop.example.net"
+
+    client.post(reverse("account_reset_password"), {"email": member.email})
+
+    (message,) = mail.outbox
+    assert "example.com" not in message.subject + message.body
+    link = re.search(r"https?://\S+/accounts/password/reset/key/\S+", message.body).group(0)
+    assert link.startswith("https://cop.example.net/accounts/password/reset/key/")
+    # The link works: it leads to the form for a new password.
+    response = client.get(urlsplit(link).path, follow=True)
+    assert response.status_code == 200
+    assert b"password1" in response.content
+
+
+@pytest.mark.django_db
+def test_staff_send_a_test_email_and_see_that_it_went(client, staff):
+    client.force_login(staff)
+    page = client.get(reverse("admin:send_test_email"))
+    assert page.status_code == 200
+    assert staff.email in page.content.decode()
+
+    response = client.post(reverse("admin:send_test_email"), {"to": "ops@example.org"}, follow=True)
+
+    assert "Test email sent to ops@example.org" in response.content.decode()
+    (message,) = mail.outbox
+    assert message.to == ["ops@example.org"]
+    assert "Test email" in message.subject
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.django_db
+def test_the_test_email_page_shows_the_mail_servers_refusal(client, staff, settings):
+    """A real SMTP connection to a loopback port where nothing listens."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    client.force_login(staff)
+
+    response = client.post(reverse("admin:send_test_email"), {"to": "ops@example.org"}, follow=True)
+
+    page = response.content.decode()
+    assert "The mail server did not accept it: ConnectionRefusedError" in page
+
+
+@pytest.mark.django_db
+def test_the_test_email_goes_through_a_real_smtp_server(client, staff, settings):
+    with SmtpSink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+        client.force_login(staff)
+
+        response = client.post(reverse("admin:send_test_email"), {"to": "ops@example.org"}, follow=True)
+
+        assert "the mail server accepted it" in response.content.decode()
+        assert sink.wait_for(1, timeout=5)
+        assert sink.to("ops@example.org")
+
+
+@pytest.mark.django_db
+def test_members_cannot_reach_the_test_email_page(client, member):
+    client.force_login(member)
+
+    response = client.post(reverse("admin:send_test_email"), {"to": "ops@example.org"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert mail.outbox == []
+
+
+def test_healthz_names_the_running_version(client, db):
+    assert client.get("/healthz").json()["version"] == __version__
