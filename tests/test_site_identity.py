@@ -1,8 +1,12 @@
 """Site identity: no email says "example.com"; links follow SITE_URL; staff can send a test
 email through the configured mail server."""
 
+import os
 import re
+import shutil
 import socket
+import subprocess
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,6 +19,7 @@ from cop_platform import __version__
 from tests.engagement.smtp_sink import SmtpSink
 
 PASSWORD = "correct horse battery staple"
+BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.django_db
@@ -129,3 +134,29 @@ def test_members_cannot_reach_the_test_email_page(client, member):
 
 def test_healthz_names_the_running_version(client, db):
     assert client.get("/healthz").json()["version"] == __version__
+
+
+def test_make_run_addr_sets_the_address_links_in_emails_use():
+    """`make run ADDR=...` exports SITE_URL (and an allowed host) for migrate, the demo and the
+    server. PY is replaced by printenv so nothing is installed or started."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    env = {key: value for key, value in os.environ.items() if key not in ("SITE_URL", "ALLOWED_HOSTS")}
+
+    def exported(addr: str) -> list[str]:
+        result = subprocess.run(  # noqa: S603 - make from PATH with our own Makefile
+            ["make", "-s", "run", f"ADDR={addr}", "RUN_STAMP=", "PY=printenv SITE_URL ALLOWED_HOSTS #"],  # noqa: S607
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.split()
+
+    if (BASE_DIR / ".env").exists() and "SITE_URL=" in (BASE_DIR / ".env").read_text():
+        pytest.skip(".env sets SITE_URL, which make run leaves alone")
+    host = socket.gethostname()
+    assert exported("0.0.0.0:8080")[:2] == [f"http://{host}:8080", f"127.0.0.1,localhost,[::1],{host}"]
+    assert exported("8081")[0] == "http://127.0.0.1:8081"
+    assert exported("127.0.0.1:9000")[0] == "http://127.0.0.1:9000"
