@@ -98,8 +98,8 @@ class LoginLimitsMixin:
                 consumed = ratelimit.consume(
                     request, app="allauth.account", action="login_failed", config={"login_failed": rate}, key=key
                 )
-            except Exception:  # noqa: BLE001 - a cache outage must not stop members signing in
-                logger.exception("Login limit %s not applied: the cache failed", rate)
+            except Exception as error:  # noqa: BLE001 - a cache outage must not stop members signing in
+                logger.warning("Login limit %s not applied: the cache failed (%r)", rate, error)
                 continue
             if not consumed:
                 # Blocked: give back what this attempt took from the other counters, so a
@@ -111,8 +111,8 @@ class LoginLimitsMixin:
     def _rollback_login_failed_rl_usage(self) -> None:
         try:
             super()._rollback_login_failed_rl_usage()
-        except Exception:  # noqa: BLE001 - see pre_authenticate
-            logger.exception("Login limit rollback skipped: the cache failed")
+        except Exception as error:  # noqa: BLE001 - see pre_authenticate
+            logger.warning("Login limit rollback skipped: the cache failed (%r)", error)
 
     def _delete_login_attempts_cached_email(self, request, **credentials) -> None:
         """After a password reset (allauth calls this) the account's own counters start again."""
