@@ -136,6 +136,15 @@ def test_healthz_names_the_running_version(client, db):
     assert client.get("/healthz").json()["version"] == __version__
 
 
+@pytest.mark.django_db
+def test_staff_see_the_running_version_and_the_test_email_link_in_admin(client, staff):
+    client.force_login(staff)
+
+    assert f"CoP Platform {__version__}" in client.get(reverse("admin:index")).content.decode()
+    sites = client.get(reverse("admin:sites_site_changelist")).content.decode()
+    assert reverse("admin:send_test_email") in sites
+
+
 def test_make_run_addr_sets_the_address_links_in_emails_use():
     """`make run ADDR=...` exports SITE_URL (and an allowed host) for migrate, the demo and the
     server. PY is replaced by printenv so nothing is installed or started."""

@@ -1,7 +1,11 @@
 """Failed sign-ins slow a guesser down but never lock the real member out of their account
 (members/login_limits.py, README "Signing in and lockout")."""
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -142,3 +146,25 @@ def test_a_device_cookie_of_another_account_gives_no_extra_tries(client, member,
     wrong, blocked = guess(client, member.email, 7, address=ATTACKER)
 
     assert (wrong, blocked) == (5, 2)
+
+
+@pytest.mark.django_db
+def test_resetting_the_password_lifts_the_account_ceiling_for_new_browsers(client, member, settings):
+    settings.LOGIN_FAILED_LIMITS = {**settings.LOGIN_FAILED_LIMITS, "per_account": "3/d"}
+    botnet = Client()
+    for n in range(1, 5):
+        sign_in(botnet, member.email, "guess", address=f"192.0.2.{n}")
+    assert TOO_MANY in sign_in(Client(), member.email, address=MEMBER_HOME).content
+
+    client.post(reverse("account_reset_password"), {"email": member.email}, REMOTE_ADDR=MEMBER_HOME)
+    link = re.search(r"https?://\S+/accounts/password/reset/key/\S+", mail.outbox[-1].body).group(0)
+    form = client.get(urlsplit(link).path, follow=True, REMOTE_ADDR=MEMBER_HOME)
+    new_password = "a brand new passphrase 2026"
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"password1": new_password, "password2": new_password},
+        REMOTE_ADDR=MEMBER_HOME,
+    )
+    assert done.status_code == 302
+
+    assert sign_in(Client(), member.email, new_password, address=MEMBER_HOME).status_code == 302
