@@ -141,3 +141,21 @@ def test_behind_the_proxy_https_is_served_plain_http_redirected_and_healthz_answ
     assert plain["Location"] == "https://testserver/"
     # A load balancer checking gunicorn directly over http still gets its answer.
     assert client.get("/healthz").status_code == 200
+
+
+def test_check_deploy_is_clean_with_deploys_env_example_as_shipped():
+    """The file a self-hoster copies (deploy/, another part of issue 11): only the secret key is
+    replaced, as its comments ask."""
+    example = BASE_DIR / "deploy" / "env.example"
+    if not example.exists():
+        pytest.skip("deploy/env.example is not in this tree yet")
+    values = {}
+    for line in example.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#"):
+            values[name.strip()] = value.strip().strip("'\"")
+    values["SECRET_KEY"] = secrets.token_urlsafe(50)
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **values)
+
+    assert result.returncode == 0, result.stdout + result.stderr
