@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from cop_platform import __version__
 from tests.engagement.smtp_sink import SmtpSink
+from tests.loopback import free_port
 
 PASSWORD = "correct horse battery staple"
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -86,12 +87,6 @@ def test_staff_send_a_test_email_and_see_that_it_went(client, staff):
     (message,) = mail.outbox
     assert message.to == ["ops@example.org"]
     assert "Test email" in message.subject
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.django_db

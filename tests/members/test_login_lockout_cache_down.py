@@ -10,13 +10,9 @@ import time
 import pytest
 from django.urls import reverse
 
+from tests.loopback import free_port
+
 PASSWORD = "correct horse battery staple"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
