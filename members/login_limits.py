@@ -119,10 +119,14 @@ class LoginLimitsMixin:
         account = self._get_login_attempts_cache_key(request, **credentials)
         address = request.META.get("REMOTE_ADDR", "")
         for rate, key in ((_rate("per_account"), account), (_rate("per_account_and_address"), f"{account}|{address}")):
-            if rate:
+            if not rate:
+                continue
+            try:
                 ratelimit.clear(
                     request, app="allauth.account", action="login_failed", config={"login_failed": rate}, key=key
                 )
+            except Exception as error:  # noqa: BLE001 - see pre_authenticate
+                logger.warning("Login limit %s not cleared: the cache failed (%r)", rate, error)
 
     def post_login(self, request, user, **kwargs):
         response = super().post_login(request, user, **kwargs)
