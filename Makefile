@@ -11,6 +11,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 ADDR ?= 127.0.0.1:8000
+# Links in the demo's emails point where `make run` listens: SITE_URL follows ADDR (a bare port
+# means 127.0.0.1; 0.0.0.0 means this machine's name, which is then also an allowed host),
+# unless SITE_URL / ALLOWED_HOSTS are set in the environment or in .env.
+ADDR_PORT := $(lastword $(subst :, ,$(ADDR)))
+ADDR_HOST := $(if $(findstring :,$(ADDR)),$(patsubst %:$(ADDR_PORT),%,$(ADDR)),127.0.0.1)
+LINK_HOST := $(if $(filter 0.0.0.0 [::],$(ADDR_HOST)),$(shell hostname),$(ADDR_HOST))
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-x tests/communities"`.
 PYTEST_ARGS ?=
 # Test processes in parallel (pytest-xdist); `make test PYTEST_WORKERS=0` runs in one process.
@@ -24,10 +30,11 @@ DEV_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut 
 RUN_STAMP := $(VENV)/.installed-run-$(RUN_HASH)
 DEV_STAMP := $(VENV)/.installed-dev-$(DEV_HASH)
 
-.PHONY: help run test lint format migrations-check venv venv-dev clean-venv
+.PHONY: help run upgrade test lint format migrations-check venv venv-dev clean-venv
 
 help:
 	@echo "make run               start a demo on http://$(ADDR)/ (SQLite, demo data, email on the console)"
+	@echo "make upgrade           after checking out a release: install, migrate, statics, search index, health figures"
 	@echo "make test              run the whole test suite (Postgres when DATABASE_URL is set, else SQLite)"
 	@echo "make lint              ruff check, ruff format --check and the import-layer contract"
 	@echo "make format            apply ruff's fixes and formatting"
@@ -51,11 +58,17 @@ venv: $(RUN_STAMP)
 
 venv-dev: $(DEV_STAMP)
 
+ifeq ($(shell grep -sq '^SITE_URL=' .env && echo set),)
+run: export SITE_URL ?= http://$(LINK_HOST):$(ADDR_PORT)
+endif
+ifeq ($(shell grep -sq '^ALLOWED_HOSTS=' .env && echo set),)
+run: export ALLOWED_HOSTS ?= 127.0.0.1,localhost,[::1],$(LINK_HOST)
+endif
 run: $(RUN_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo
-	@echo "CoP Platform: http://$(ADDR)/  (stop with Ctrl+C)"
+	@echo "CoP Platform: $${SITE_URL:-http://$(ADDR)}/  (stop with Ctrl+C)"
 	@echo "Demo logins, password demo-password-123:"
 	@echo "  coordinator@example.org  coordinates communities, approves join requests, /manage/"
 	@echo "  member@example.org       an ordinary member"
@@ -63,6 +76,11 @@ run: $(RUN_STAMP)
 	@echo "Emails (confirmations, invitations) are printed in this terminal."
 	@echo
 	$(PY) manage.py runserver $(ADDR)
+
+# One command after `git checkout <release tag>` (README "Upgrades"): reinstalls only when the
+# requirements changed, then `manage.py upgrade` does each step only when needed.
+upgrade: $(RUN_STAMP)
+	$(PY) manage.py upgrade
 
 test: $(DEV_STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

@@ -3,6 +3,7 @@ the beat process is down."""
 
 from django.contrib import admin
 
+from . import site_admin  # noqa: F401 - registers the Sites admin with its test email page
 from .models import TaskOutbox
 
 

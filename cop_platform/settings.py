@@ -6,17 +6,22 @@ run in-process. Production sets `DJANGO_ENV=production` (or DEBUG off) and must 
 real SECRET_KEY; see README.md "Configuration".
 """
 
+import os
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from cop_platform.env_checks import refuse_broken_values
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 # A local .env file is a convenience for self-hosters; the real environment wins over it.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A comment after a value, whitespace in a URL: refused here, with the line to fix.
+refuse_broken_values(os.environ, BASE_DIR / ".env")
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-do-not-use-in-production"
 
@@ -58,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the real client address behind the proxy, for everything below (TRUSTED_PROXY_COUNT).
+    "cop_platform.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -135,10 +142,11 @@ ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "manage", "settings", "new", "me", "staff"]
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
-# Failed logins and sign-ups are limited per IP and per account (allauth's syntax:
+# Sign-ups and password resets are limited per IP and per account (allauth's syntax:
 # "count/period/key"). Tighter than allauth's defaults on sign-up to slow spam accounts.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
+    # Failed sign-ins follow LOGIN_FAILED_LIMITS below instead (members/login_limits.py).
+    "login_failed": None,
     "signup": env.str("RATE_LIMIT_SIGNUP", default="10/h/ip"),
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -148,6 +156,24 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 ACCOUNT_RATE_LIMITS = ACCOUNT_RATE_LIMITS if ACCOUNT_RATE_LIMITS_ENABLED else False
+# Failed sign-ins ("count/period"; empty: no such limit). A stranger can never lock a member
+# out: a browser the member signed in from (a known device) counts only its own failures;
+# other attempts count per (account, client address) and per client address, and a looser
+# ceiling per account applies to unknown devices only. README "Signing in and lockout".
+LOGIN_FAILED_LIMITS = {
+    "per_device": env.str("RATE_LIMIT_LOGIN_FAILED_PER_DEVICE", default="10/15m"),
+    "per_account_and_address": env.str("RATE_LIMIT_LOGIN_FAILED_PER_ACCOUNT_AND_ADDRESS", default="5/15m"),
+    "per_address": env.str("RATE_LIMIT_LOGIN_FAILED_PER_ADDRESS", default="30/h"),
+    "per_account": env.str("RATE_LIMIT_LOGIN_FAILED_PER_ACCOUNT", default="100/d"),
+}
+LOGIN_FAILED_LIMITS = LOGIN_FAILED_LIMITS if ACCOUNT_RATE_LIMITS_ENABLED else {}
+# How long a browser stays a known device after the member's last sign-in there.
+LOGIN_DEVICE_COOKIE_DAYS = env.int("LOGIN_DEVICE_COOKIE_DAYS", default=365)
+ACCOUNT_ADAPTER = "members.account_adapter.AccountAdapter"
+# allauth reads REMOTE_ADDR, which ClientAddressMiddleware has already corrected
+# (TRUSTED_PROXY_COUNT, "Security" below): it must not apply the proxies a second time.
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
 
 # --- Email ----------------------------------------------------------------------------------
 # EMAIL_URL: smtp://user:pass@host:587 (add ?tls=True), consolemail://, filemail:///path.
@@ -312,12 +338,25 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+# Proxies in front of Django that append the client address to X-Forwarded-For (nginx with
+# `$proxy_add_x_forwarded_for`: 1). 0 trusts no header: REMOTE_ADDR as it comes. Or name a
+# header a proxy overwrites with the client address (e.g. X-Real-IP). cop_platform/client_address.py
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+SESSION_COOKIE_SECURE = PRODUCTION and env.bool("SECURE_COOKIES", default=True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind the proxy (X-Forwarded-Proto) an https request is not redirected; /healthz stays on
+# plain http for a load balancer that checks the app directly.
+SECURE_SSL_REDIRECT = PRODUCTION and env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0) if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Preload is a request to be built into browsers for the whole domain, hard to undo, so it is
+# the operator's choice: one who set SECURE_HSTS_PRELOAD=false on purpose is not warned about it
+# (security.W021). README "check --deploy".
+SILENCED_SYSTEM_CHECKS = ["security.W021"] if env.str("SECURE_HSTS_PRELOAD", default="") else []
 
 LOGGING = {
     "version": 1,

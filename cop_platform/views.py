@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from communities.selectors import home_for
 
+from . import __version__
 from .celery import app
 
 
@@ -38,5 +39,6 @@ def healthz(request):
             checks["broker"] = f"error: {error.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
+        {"status": "ok" if healthy else "unavailable", "version": __version__, "checks": checks},
+        status=200 if healthy else 503,
     )

@@ -1,0 +1,11 @@
+"""The allauth account adapter (settings.ACCOUNT_ADAPTER): each concern is a mixin in its own
+module, so this file only puts them together."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+
+from .login_limits import LoginLimitsMixin
+from .site_links import SiteLinksMixin
+
+
+class AccountAdapter(LoginLimitsMixin, SiteLinksMixin, DefaultAccountAdapter):
+    pass
