@@ -300,7 +300,11 @@ RESOURCE_FILE_DELIVERY = env.str("RESOURCE_FILE_DELIVERY", default="django")
 RESOURCE_X_ACCEL_PREFIX = env.str("RESOURCE_X_ACCEL_PREFIX", default="/protected-resource-files/")
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 AVATAR_SIZE_PX = 256
+# Uploads, avatars and collectstatic's output: owner cop writes, group cop reads, others
+# nothing. nginx (www-data, added to group cop) serves statics and avatars and sends library
+# files through X-Accel; no other account on the machine can read the library.
 FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 # Oversized files are refused while they arrive, not after being spooled (cop_platform/uploads.py).
 FILE_UPLOAD_HANDLERS = [
     "cop_platform.uploads.SizeCappedUploadHandler",
