@@ -357,10 +357,14 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0) if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-# Preload is a request to be built into browsers for the whole domain, hard to undo, so it is
-# the operator's choice: one who set SECURE_HSTS_PRELOAD=false on purpose is not warned about it
-# (security.W021). README "check --deploy".
-SILENCED_SYSTEM_CHECKS = ["security.W021"] if env.str("SECURE_HSTS_PRELOAD", default="") else []
+# includeSubDomains and preload reach beyond this site (every subdomain; browsers' built-in
+# lists, hard to undo), so they are the domain owner's choice: one who set either explicitly,
+# to true or false, is not warned about it (security.W005, security.W021). README "check --deploy".
+SILENCED_SYSTEM_CHECKS = [
+    check
+    for check, variable in (("security.W005", "SECURE_HSTS_INCLUDE_SUBDOMAINS"), ("security.W021", "SECURE_HSTS_PRELOAD"))
+    if env.str(variable, default="")
+]
 
 LOGGING = {
     "version": 1,
