@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cop_platform.db_unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,6 +102,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# While the database is unreachable (a restart) pages answer 503 with this Retry-After, in seconds.
+DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=5)
 
 # --- Cache ----------------------------------------------------------------------------------
 # allauth's rate limits live in the cache, so production needs a shared one (Redis) for them to
@@ -219,6 +222,9 @@ EMAIL_CLAIM_TIMEOUT = env.int("EMAIL_CLAIM_TIMEOUT", default=900)
 # A delivery still waiting ("pending") this many seconds after it was planned lost its task
 # (a broker restart, a killed worker): the recovery task queues it again.
 DELIVERY_RECOVERY_AFTER = env.int("DELIVERY_RECOVERY_AFTER", default=1800)
+# Seconds an email batch waits for a restarting database (reconnecting) before it gives up:
+# a message the mail server accepted must still be recorded sent, or it would go out twice.
+EMAIL_DB_OUTAGE_PATIENCE = env.int("EMAIL_DB_OUTAGE_PATIENCE", default=60)
 # Deliveries per send task: one SMTP connection and one content computation per batch.
 DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=100)
 # A digest whose hour was missed (beat down) still goes out within this many hours, same day.
