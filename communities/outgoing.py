@@ -26,7 +26,7 @@ in tests/engagement/test_with_worker.py):
 
 Faults of the servers around the loop (tests/faults/):
 - the database restarting mid-batch: every database step of the loop rides it out
-  (`_through_outage`: close the broken connection, reconnect, retry for up to
+  (`through_database_outage`: close the broken connection, reconnect, retry for up to
   EMAIL_DB_OUTAGE_PATIENCE seconds), so a message the mail server accepted is still recorded
   sent, and the rest of the batch goes on once the database is back;
 - the mail server refusing connections: the whole batch goes back to pending at once,
@@ -34,7 +34,6 @@ Faults of the servers around the loop (tests/faults/):
 """
 
 import logging
-import time
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -42,11 +41,17 @@ from smtplib import SMTPException
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
 from django.db.models import F
 
-from members.mailing import claim_deliveries, finish_delivery, render_member_email
+from members.mailing import (
+    DATABASE_DOWN,
+    claim_deliveries,
+    finish_delivery,
+    render_member_email,
+    through_database_outage,
+)
 from members.models import DeliveryState, EmailDelivery
 from members.notifications import notifications_mark_emailed
 
@@ -54,8 +59,6 @@ from .models import Membership, MembershipState
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
-# What a database that is restarting or unreachable raises, on connect or on a query.
-DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -115,9 +118,9 @@ def _send_prepared(deliveries, prepared, outcome) -> None:
             email = prepared.get(delivery.pk)
             message = None
             if email is not None:
-                message = _through_outage(lambda d=delivery, e=email: _render(d, e, smtp))
+                message = through_database_outage(lambda d=delivery, e=email: _render(d, e, smtp))
             if message is None:  # nothing new, opted out, or no address
-                _through_outage(
+                through_database_outage(
                     lambda d=delivery: finish_delivery(d, state=DeliveryState.SKIPPED, summary="Nothing to send")
                 )
                 outcome["skipped"] += 1
@@ -135,7 +138,7 @@ def _send_prepared(deliveries, prepared, outcome) -> None:
                 _release_after_failure(claimed, delivery, error)
                 raise
             # Nothing between the server's acceptance and this commit (see the module docstring).
-            _through_outage(lambda d=delivery, m=message, e=email: _record_sent(d, m, e))
+            through_database_outage(lambda d=delivery, m=message, e=email: _record_sent(d, m, e))
             outcome["sent"] += 1
     except DATABASE_DOWN:
         # The database stayed away longer than our patience: hand back what we had not sent,
@@ -158,35 +161,6 @@ def _record_sent(delivery, message, email: PreparedEmail) -> None:
         finish_delivery(delivery, state=DeliveryState.SENT, subject=message.subject, summary=email.summary)
         if email.notification_ids:
             notifications_mark_emailed(email.notification_ids, delivery=delivery)
-
-
-def _through_outage(step: Callable):
-    """Run one database step of the loop, riding out a database restart: on a lost or refused
-    connection, close it (Django reconnects on the next query) and try again, for up to
-    EMAIL_DB_OUTAGE_PATIENCE seconds. Recording "sent" after the mail server accepted a message
-    must not be lost to a restart of a few seconds: the delivery would stay claimed, and be
-    sent a second time once its claim timed out. Every step here can run twice safely (they
-    set a state, they do not add to it). Inside an outer transaction (a test's) nothing can
-    be retried: the error goes up at once."""
-    deadline = time.monotonic() + settings.EMAIL_DB_OUTAGE_PATIENCE
-    pause = 0.25
-    while True:
-        try:
-            return step()
-        except DATABASE_DOWN as error:
-            if db_connection.in_atomic_block or time.monotonic() + pause > deadline:
-                raise
-            logger.warning("Database unavailable during an email batch, retrying in %.2fs: %s", pause, error)
-            _drop_connection()
-            time.sleep(pause)
-            pause = min(pause * 2, 4.0)
-
-
-def _drop_connection() -> None:
-    try:
-        db_connection.close()
-    except DatabaseError:
-        pass  # it was broken already: closing it was all we wanted
 
 
 def _release_unreached(claimed, error) -> None:

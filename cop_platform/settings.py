@@ -138,6 +138,16 @@ ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "manage", "settings", "new", "me", "staff"]
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# Account emails are recorded, then sent by a retried task (members/account_mail.py).
+ACCOUNT_ADAPTER = "members.account_adapter.AccountAdapter"
+# A mail server that is down: retries with backoff at most this many seconds apart, this many
+# times (about a day); then the beat recovery sends it, until it is given up (and its one-time
+# links erased) this many hours after it was recorded. Finished rows are forgotten after 30 days.
+ACCOUNT_EMAIL_RETRY_MAX_SECONDS = env.int("ACCOUNT_EMAIL_RETRY_MAX_SECONDS", default=300)
+ACCOUNT_EMAIL_MAX_RETRIES = env.int("ACCOUNT_EMAIL_MAX_RETRIES", default=300)
+ACCOUNT_EMAIL_RECOVER_AFTER = env.int("ACCOUNT_EMAIL_RECOVER_AFTER", default=600)
+ACCOUNT_EMAIL_EXPIRE_HOURS = env.int("ACCOUNT_EMAIL_EXPIRE_HOURS", default=72)
+ACCOUNT_EMAIL_RETENTION_DAYS = env.int("ACCOUNT_EMAIL_RETENTION_DAYS", default=30)
 # Failed logins and sign-ups are limited per IP and per account (allauth's syntax:
 # "count/period/key"). Tighter than allauth's defaults on sign-up to slow spam accounts.
 ACCOUNT_RATE_LIMITS = {
@@ -180,6 +190,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The queue tasks go to and workers read: separate installations (or parallel test runs)
 # sharing one Redis database keep apart by naming their own.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Task modules not named tasks.py (autodiscovery finds those).
+CELERY_IMPORTS = ["members.account_mail"]
 # Periodic work (run `celery -A cop_platform beat`). Every task here is idempotent: each email
 # is recorded in EmailDelivery under a unique (recipient, key) before it is sent, so a tick
 # that fires twice or runs late sends nothing twice.
@@ -196,6 +208,7 @@ CELERY_BEAT_SCHEDULE = {
     # Member email (notifications): tasks a dead broker kept in the outbox, and stuck sends.
     "flush-task-outbox": {"task": "cop_platform.tasks.flush_task_outbox", "schedule": 60.0},
     "recover-notification-emails": {"task": "members.tasks.recover_notification_emails", "schedule": 300.0},
+    "recover-account-emails": {"task": "members.account_mail.recover_account_emails", "schedule": 300.0},
     # Daily: forget finished email records older than EMAIL_DELIVERY_RETENTION_DAYS.
     "prune-email-deliveries": {"task": "members.tasks.prune_email_deliveries", "schedule": crontab(hour=3, minute=40)},
     # Shortly after midnight UTC: close yesterday's health figures and start today's.
