@@ -35,7 +35,7 @@ from django.utils import timezone
 from cop_platform.tasks import enqueue, enqueue_on_commit
 
 from .mailing import DATABASE_DOWN, through_database_outage
-from .models import AccountEmail, AccountEmailState
+from .models import AccountEmail, DeliveryState
 
 logger = logging.getLogger(__name__)
 SEND_ERRORS = (OSError, SMTPException)
@@ -100,8 +100,8 @@ def _claim(account_email_id: int) -> AccountEmail | None:
     stale = now - timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)
     taken = (
         AccountEmail.objects.filter(pk=account_email_id)
-        .filter(Q(state=AccountEmailState.PENDING) | Q(state=AccountEmailState.SENDING, claimed_at__lt=stale))
-        .update(state=AccountEmailState.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        .filter(Q(state=DeliveryState.PENDING) | Q(state=DeliveryState.SENDING, claimed_at__lt=stale))
+        .update(state=DeliveryState.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
     return AccountEmail.objects.filter(pk=account_email_id).first() if taken else None
 
@@ -116,14 +116,14 @@ def account_email_send(*, account_email_id: int) -> bool:
     try:
         _as_message(row).send()
     except SEND_ERRORS as error:
-        AccountEmail.objects.filter(pk=row.pk, state=AccountEmailState.SENDING).update(
-            state=AccountEmailState.PENDING, error=f"{type(error).__name__}: {error}"[:300]
+        AccountEmail.objects.filter(pk=row.pk, state=DeliveryState.SENDING).update(
+            state=DeliveryState.PENDING, error=f"{type(error).__name__}: {error}"[:300]
         )
         raise
     # The server accepted it: this must be recorded even across a database restart.
     through_database_outage(
         lambda: AccountEmail.objects.filter(pk=row.pk).update(
-            state=AccountEmailState.SENT, sent_at=timezone.now(), error="", body_text="", body_html="", headers={}
+            state=DeliveryState.SENT, sent_at=timezone.now(), error="", body_text="", body_html="", headers={}
         )
     )
     return True
@@ -154,15 +154,15 @@ def account_emails_recover() -> dict[str, int]:
     now = timezone.now()
     expired = now - timedelta(hours=settings.ACCOUNT_EMAIL_EXPIRE_HOURS)
     given_up = AccountEmail.objects.filter(
-        state__in=[AccountEmailState.PENDING, AccountEmailState.SENDING], created_at__lt=expired
-    ).update(state=AccountEmailState.FAILED, body_text="", body_html="", headers={})
+        state__in=[DeliveryState.PENDING, DeliveryState.SENDING], created_at__lt=expired
+    ).update(state=DeliveryState.FAILED, body_text="", body_html="", headers={})
     forgotten = AccountEmail.objects.filter(
-        state__in=[AccountEmailState.SENT, AccountEmailState.FAILED],
+        state__in=[DeliveryState.SENT, DeliveryState.FAILED],
         created_at__lt=now - timedelta(days=settings.ACCOUNT_EMAIL_RETENTION_DAYS),
     ).delete()[0]
     waiting = AccountEmail.objects.filter(
-        Q(state=AccountEmailState.PENDING, created_at__lt=now - timedelta(seconds=settings.ACCOUNT_EMAIL_RECOVER_AFTER))
-        | Q(state=AccountEmailState.SENDING, claimed_at__lt=now - timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT))
+        Q(state=DeliveryState.PENDING, created_at__lt=now - timedelta(seconds=settings.ACCOUNT_EMAIL_RECOVER_AFTER))
+        | Q(state=DeliveryState.SENDING, claimed_at__lt=now - timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT))
     ).order_by("created_at")
     sent = 0
     for pk in waiting.values_list("pk", flat=True)[:RECOVER_BATCH]:

@@ -232,13 +232,6 @@ class EmailDelivery(models.Model):
         return f"{self.get_kind_display()} to {self.recipient_id} ({self.state})"
 
 
-class AccountEmailState(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENDING = "sending", "Being sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Given up"
-
-
 class AccountEmail(models.Model):
     """An account email (address confirmation, password reset, email change, "no account with
     this address") rendered and recorded BEFORE it is sent, so a mail server that is down delays
@@ -252,7 +245,8 @@ class AccountEmail(models.Model):
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=10, choices=AccountEmailState.choices, default=AccountEmailState.PENDING)
+    # Pending, sending, sent or failed (given up), as for EmailDelivery; never skipped.
+    state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

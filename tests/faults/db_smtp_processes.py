@@ -9,10 +9,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from discussions.models import Thread
+from members.mailing import preferences_save
+from tests.communities.factories import CommunityFactory, MembershipFactory
+from tests.discussions.factories import make_thread
 from tests.engagement.smtp_sink import SmtpSink, _Handler, _Server
 from tests.engagement.worker import REDIS_URL, redis_answers
 
@@ -24,6 +29,20 @@ def needs_redis() -> None:
         if os.environ.get("CI"):
             pytest.fail("Redis does not answer on 127.0.0.1:6379, and CI must run the fault tests")
         pytest.skip("Redis does not answer on 127.0.0.1:6379")
+
+
+def members_due_a_digest(count: int, now) -> list:
+    """`count` members of one community, each due a daily digest at `now`'s hour, and a thread
+    from an hour ago for it to tell them about (its author gets none)."""
+    community = CommunityFactory()
+    author = MembershipFactory(community=community).user
+    preferences_save(actor=author, user=author, digest_frequency="off")
+    members = [MembershipFactory(community=community).user for _ in range(count)]
+    for user in members:
+        preferences_save(actor=user, user=user, digest_frequency="daily", digest_hour=now.hour)
+    thread = make_thread(community=community, author=author, title="News worth a digest")
+    Thread.objects.filter(pk=thread.pk).update(created_at=now - timedelta(hours=1))
+    return members
 
 
 def free_port() -> int:

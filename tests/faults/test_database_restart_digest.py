@@ -8,19 +8,14 @@ and recording the delivery sent: the step that doubled digests before."""
 
 import time
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from discussions.models import Thread
-from members.mailing import preferences_save
 from members.models import EmailDelivery
-from tests.communities.factories import CommunityFactory, MembershipFactory
-from tests.discussions.factories import make_thread
 from tests.engagement.smtp_sink import SmtpSink
 from tests.engagement.worker import TaskSender, Worker, drop_queue, fresh_queue
-from tests.faults.db_smtp_processes import needs_redis
+from tests.faults.db_smtp_processes import members_due_a_digest, needs_redis
 from tests.faults.postgres_server import fault_database, postgres_server, retry_while_down  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -35,14 +30,7 @@ def test_postgres_restart_mid_digest_run_sends_every_digest_once_without_waiting
 ):
     needs_redis()
     now = timezone.now()
-    community = CommunityFactory()
-    author = MembershipFactory(community=community).user
-    preferences_save(actor=author, user=author, digest_frequency="off")
-    members = [MembershipFactory(community=community).user for _ in range(MEMBERS)]
-    for user in members:
-        preferences_save(actor=user, user=user, digest_frequency="daily", digest_hour=now.hour)
-    thread = make_thread(community=community, author=author, title="News worth a digest")
-    Thread.objects.filter(pk=thread.pk).update(created_at=now - timedelta(hours=1))
+    members = members_due_a_digest(MEMBERS, now)
 
     queue = fresh_queue()
     with SmtpSink(delay=0.4) as sink:

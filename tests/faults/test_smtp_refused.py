@@ -7,19 +7,14 @@ yet; the SMTP sink is started on that port later, as the mail server coming back
 
 import time
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from discussions.models import Thread
-from members.mailing import preferences_save
 from members.models import EmailDelivery
-from tests.communities.factories import CommunityFactory, MembershipFactory
-from tests.discussions.factories import make_thread
 from tests.engagement.conftest import needs_worker
 from tests.engagement.worker import TaskSender, Worker, drop_queue, fresh_queue
-from tests.faults.db_smtp_processes import SmtpSinkOnPort, free_port
+from tests.faults.db_smtp_processes import SmtpSinkOnPort, free_port, members_due_a_digest
 
 pytestmark = pytest.mark.integration
 MEMBERS = 8
@@ -38,14 +33,7 @@ def wait_for(condition, timeout: float) -> bool:
 def test_digests_go_out_once_within_seconds_of_the_mail_server_returning(transactional_db, tmp_path):
     needs_worker()
     now = timezone.now()
-    community = CommunityFactory()
-    author = MembershipFactory(community=community).user
-    preferences_save(actor=author, user=author, digest_frequency="off")
-    members = [MembershipFactory(community=community).user for _ in range(MEMBERS)]
-    for user in members:
-        preferences_save(actor=user, user=user, digest_frequency="daily", digest_hour=now.hour)
-    thread = make_thread(community=community, author=author, title="News worth a digest")
-    Thread.objects.filter(pk=thread.pk).update(created_at=now - timedelta(hours=1))
+    members = members_due_a_digest(MEMBERS, now)
 
     port = free_port()  # nothing listens there: every connection is refused
     queue = fresh_queue()
