@@ -166,6 +166,9 @@ ACCOUNT_RATE_LIMITS = ACCOUNT_RATE_LIMITS if ACCOUNT_RATE_LIMITS_ENABLED else Fa
 # EMAIL_URL: smtp://user:pass@host:587 (add ?tls=True), consolemail://, filemail:///path.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CoP Platform <noreply@localhost>")
+# Seconds to wait on the mail server: one that accepts connections but never answers must
+# fail the batch (back to pending, retried) instead of holding a worker for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":  # noqa: F821
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "outbox"))

@@ -9,6 +9,7 @@ factories write there, and the worker and web processes get its URL.
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,17 @@ from django.db import DatabaseError, connection
 PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 PORT = int(os.environ.get("FAULTS_PG_PORT", "5491"))  # chosen for these tests: not 5432
+
+
+def _port_or_free(port: int) -> int:
+    """PORT, unless something already listens there (a run killed before its cleanup): then
+    any free loopback port, so a leftover never makes these tests talk to the wrong server."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) != 0:
+            return port
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _as_postgres(*command: str, **kwargs) -> subprocess.CompletedProcess:
@@ -51,7 +63,7 @@ def skip_or_fail_unless_available() -> None:
 
 class PostgresServer:
     def __init__(self, port: int = PORT):
-        self.port = port
+        self.port = _port_or_free(port)
         self.root = Path(tempfile.mkdtemp(prefix="cop-faults-pg-"))
         self.data = self.root / "data"
         self.log = self.root / "postgres.log"
