@@ -173,6 +173,9 @@ def _release_unreached(claimed, error) -> None:
 
 
 def _release_quietly(claimed) -> None:
+    """Back to pending what this batch claimed and did not finish, if the database answers.
+    A delivery whose "sent" could not be recorded says sent in memory (finish_delivery sets it
+    before saving) and is left claimed: releasing it would send it a second time."""
     try:
         EmailDelivery.objects.filter(
             pk__in=[d.pk for d in claimed if d.state == DeliveryState.SENDING], state=DeliveryState.SENDING
