@@ -54,7 +54,8 @@ class DurableAccountMailMixin:
 
 def account_email_queue(*, message: EmailMessage, template: str) -> list[AccountEmail]:
     """Record a rendered account email (one row per recipient) and queue its sending once the
-    current transaction commits: an account that a rollback takes back is never mailed."""
+    current transaction commits, so an account that a rollback takes back is never mailed
+    (without a broker it is sent at once, as allauth did)."""
     html = next((content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
     text = message.body
     if message.content_subtype == "html":
