@@ -109,3 +109,15 @@ def test_an_account_email_unsent_for_days_is_given_up_and_its_link_erased(smtp_d
     given_up = AccountEmail.objects.get()
     assert (given_up.state, given_up.body_text, given_up.body_html) == ("failed", "", "")
     assert sink.count() == 0
+
+
+def test_a_reset_for_an_unknown_address_is_recorded_the_same_way(client, smtp_down):
+    response = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+
+    assert response.status_code == 302
+    (waiting,) = AccountEmail.objects.all()
+    assert (waiting.to, waiting.template, waiting.state) == (
+        "nobody@example.org",
+        "account/email/unknown_account",
+        "pending",
+    )
