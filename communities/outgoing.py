@@ -23,6 +23,14 @@ in tests/engagement/test_with_worker.py):
   its MAIL command) happens after that UPDATE, so a worker killed while waiting on the
   network, which is where a crash almost always lands and where the kill test kills it (the
   sink is holding the next message), has recorded every message the server accepted.
+
+Faults of the servers around the loop (tests/faults/):
+- the database restarting mid-batch: every database step of the loop rides it out
+  (`through_database_outage`: close the broken connection, reconnect, retry for up to
+  EMAIL_DB_OUTAGE_PATIENCE seconds), so a message the mail server accepted is still recorded
+  sent, and the rest of the batch goes on once the database is back;
+- the mail server refusing connections: the whole batch goes back to pending at once,
+  without counting an attempt against any delivery, and the task retries with backoff.
 """
 
 import logging
@@ -33,10 +41,17 @@ from smtplib import SMTPException
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
+from django.db.models import F
 
-from members.mailing import claim_deliveries, finish_delivery, render_member_email
+from members.mailing import (
+    DATABASE_DOWN,
+    claim_deliveries,
+    finish_delivery,
+    render_member_email,
+    through_database_outage,
+)
 from members.models import DeliveryState, EmailDelivery
 from members.notifications import notifications_mark_emailed
 
@@ -103,19 +118,19 @@ def _send_prepared(deliveries, prepared, outcome) -> None:
             email = prepared.get(delivery.pk)
             message = None
             if email is not None:
-                message = render_member_email(
-                    user=delivery.recipient,
-                    template=email.template,
-                    context=email.context,
-                    scope=email.scope,
-                    connection=smtp,
-                )
+                message = through_database_outage(lambda d=delivery, e=email: _render(d, e, smtp))
             if message is None:  # nothing new, opted out, or no address
-                finish_delivery(delivery, state=DeliveryState.SKIPPED, summary="Nothing to send")
+                through_database_outage(
+                    lambda d=delivery: finish_delivery(d, state=DeliveryState.SKIPPED, summary="Nothing to send")
+                )
                 outcome["skipped"] += 1
                 continue
             if not opened:
-                smtp.open()  # one connection for the whole batch
+                try:
+                    smtp.open()  # one connection for the whole batch
+                except (OSError, SMTPException) as error:
+                    _release_unreached(claimed, error)
+                    raise
                 opened = True
             try:
                 message.send()
@@ -123,20 +138,56 @@ def _send_prepared(deliveries, prepared, outcome) -> None:
                 _release_after_failure(claimed, delivery, error)
                 raise
             # Nothing between the server's acceptance and this commit (see the module docstring).
-            with transaction.atomic() if email.notification_ids else nullcontext():
-                finish_delivery(delivery, state=DeliveryState.SENT, subject=message.subject, summary=email.summary)
-                if email.notification_ids:
-                    notifications_mark_emailed(email.notification_ids, delivery=delivery)
+            through_database_outage(lambda d=delivery, m=message, e=email: _record_sent(d, m, e))
             outcome["sent"] += 1
+    except DATABASE_DOWN:
+        # The database stayed away longer than our patience: hand back what we had not sent,
+        # if it answers at all, so the task's retry (not the claim timeout) picks it up.
+        _release_quietly(claimed)
+        raise
     finally:
         if opened:
             smtp.close()
 
 
+def _render(delivery, email: PreparedEmail, smtp):
+    return render_member_email(
+        user=delivery.recipient, template=email.template, context=email.context, scope=email.scope, connection=smtp
+    )
+
+
+def _record_sent(delivery, message, email: PreparedEmail) -> None:
+    with transaction.atomic() if email.notification_ids else nullcontext():
+        finish_delivery(delivery, state=DeliveryState.SENT, subject=message.subject, summary=email.summary)
+        if email.notification_ids:
+            notifications_mark_emailed(email.notification_ids, delivery=delivery)
+
+
+def _release_unreached(claimed, error) -> None:
+    """The mail server could not be reached at all: no message was tried, so the whole batch
+    goes back to pending at once, without counting the attempt against any delivery (an outage
+    is not a reason to give a member's email up), for the task's retry with backoff."""
+    EmailDelivery.objects.filter(pk__in=[d.pk for d in claimed], state=DeliveryState.SENDING).update(
+        state=DeliveryState.PENDING, attempts=F("attempts") - 1, error=f"{type(error).__name__}: {error}"[:300]
+    )
+
+
+def _release_quietly(claimed) -> None:
+    """Back to pending what this batch claimed and did not finish, if the database answers.
+    A delivery whose "sent" could not be recorded says sent in memory (finish_delivery sets it
+    before saving) and is left claimed: releasing it would send it a second time."""
+    try:
+        EmailDelivery.objects.filter(
+            pk__in=[d.pk for d in claimed if d.state == DeliveryState.SENDING], state=DeliveryState.SENDING
+        ).update(state=DeliveryState.PENDING)
+    except DatabaseError:
+        logger.warning("Database still unavailable: claimed deliveries wait for EMAIL_CLAIM_TIMEOUT")
+
+
 def _release_after_failure(claimed, failed, error) -> None:
-    """The SMTP server refused or vanished: the failed delivery and the rest of the batch go
-    back to pending for the task's retry (with backoff) or the recovery task; a delivery that
-    failed MAX_ATTEMPTS times is given up as failed."""
+    """The SMTP server refused a message or vanished: the failed delivery and the rest of the
+    batch go back to pending for the task's retry (with backoff) or the recovery task; a
+    delivery that failed MAX_ATTEMPTS times is given up as failed."""
     state = DeliveryState.FAILED if failed.attempts >= MAX_ATTEMPTS else DeliveryState.PENDING
     finish_delivery(failed, state=state, error=f"{type(error).__name__}: {error}")
     unsent = [d.pk for d in claimed if d.state == DeliveryState.SENDING and d.pk != failed.pk]
@@ -158,8 +209,11 @@ def _commits_without_waiting_for_disk():
         yield
     finally:
         if postgres:
-            with db_connection.cursor() as cursor:
-                cursor.execute("RESET synchronous_commit")
+            try:
+                with db_connection.cursor() as cursor:
+                    cursor.execute("RESET synchronous_commit")
+            except DATABASE_DOWN:
+                pass  # a connection that was lost took its setting with it
 
 
 @contextmanager

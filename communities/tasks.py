@@ -7,7 +7,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -82,13 +82,16 @@ def send_invitation(self, *, invitation_id: int):
 # Planning tasks record EmailDelivery rows (unique per recipient and key) and queue send tasks
 # of DIGEST_BATCH_SIZE ids; send tasks claim, send and finish each row (communities.outgoing).
 # Running any of them twice sends nothing twice; a retry resumes where the last try stopped.
+# A mail server or database that is down is retried with backoff (1, 2, 4 ... s, at most 5 min
+# apart, jittered): mail goes out within minutes of its return, for an outage of up to about
+# 40 minutes; past that the recovery task queues what is still pending.
 SEND = {
     "bind": True,
     "acks_late": True,
-    "autoretry_for": (OSError, SMTPException, OperationalError),
+    "autoretry_for": (OSError, SMTPException, OperationalError, InterfaceError),
     "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "max_retries": 8,
+    "retry_backoff_max": 300,
+    "max_retries": 14,
 }
 
 

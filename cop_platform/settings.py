@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "cop_platform.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cop_platform.db_unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -108,6 +109,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# While the database is unreachable (a restart) pages answer 503 with this Retry-After, in seconds.
+DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=5)
 
 # --- Cache ----------------------------------------------------------------------------------
 # allauth's rate limits live in the cache, so production needs a shared one (Redis) for them to
@@ -142,6 +145,18 @@ ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "manage", "settings", "new", "me", "staff"]
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# The adapter puts the project's account mixins together: durable account emails (recorded,
+# then sent by a retried task: members/account_mail.py), failed sign-in limits
+# (members/login_limits.py) and links on SITE_URL (members/site_links.py).
+ACCOUNT_ADAPTER = "members.account_adapter.AccountAdapter"
+# A mail server that is down: retries with backoff at most this many seconds apart, this many
+# times (about a day); then the beat recovery sends it, until it is given up (and its one-time
+# links erased) this many hours after it was recorded. Finished rows are forgotten after 30 days.
+ACCOUNT_EMAIL_RETRY_MAX_SECONDS = env.int("ACCOUNT_EMAIL_RETRY_MAX_SECONDS", default=300)
+ACCOUNT_EMAIL_MAX_RETRIES = env.int("ACCOUNT_EMAIL_MAX_RETRIES", default=300)
+ACCOUNT_EMAIL_RECOVER_AFTER = env.int("ACCOUNT_EMAIL_RECOVER_AFTER", default=600)
+ACCOUNT_EMAIL_EXPIRE_HOURS = env.int("ACCOUNT_EMAIL_EXPIRE_HOURS", default=72)
+ACCOUNT_EMAIL_RETENTION_DAYS = env.int("ACCOUNT_EMAIL_RETENTION_DAYS", default=30)
 # Sign-ups and password resets are limited per IP and per account (allauth's syntax:
 # "count/period/key"). Tighter than allauth's defaults on sign-up to slow spam accounts.
 ACCOUNT_RATE_LIMITS = {
@@ -169,7 +184,6 @@ LOGIN_FAILED_LIMITS = {
 LOGIN_FAILED_LIMITS = LOGIN_FAILED_LIMITS if ACCOUNT_RATE_LIMITS_ENABLED else {}
 # How long a browser stays a known device after the member's last sign-in there.
 LOGIN_DEVICE_COOKIE_DAYS = env.int("LOGIN_DEVICE_COOKIE_DAYS", default=365)
-ACCOUNT_ADAPTER = "members.account_adapter.AccountAdapter"
 # allauth reads REMOTE_ADDR, which ClientAddressMiddleware has already corrected
 # (TRUSTED_PROXY_COUNT, "Security" below): it must not apply the proxies a second time.
 ALLAUTH_TRUSTED_PROXY_COUNT = 0
@@ -179,6 +193,9 @@ ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
 # EMAIL_URL: smtp://user:pass@host:587 (add ?tls=True), consolemail://, filemail:///path.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CoP Platform <noreply@localhost>")
+# Seconds to wait on the mail server: one that accepts connections but never answers must
+# fail the batch (back to pending, retried) instead of holding a worker for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":  # noqa: F821
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "outbox"))
@@ -203,6 +220,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The queue tasks go to and workers read: separate installations (or parallel test runs)
 # sharing one Redis database keep apart by naming their own.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Task modules not named tasks.py (autodiscovery finds those).
+CELERY_IMPORTS = ["members.account_mail"]
 # Periodic work (run `celery -A cop_platform beat`). Every task here is idempotent: each email
 # is recorded in EmailDelivery under a unique (recipient, key) before it is sent, so a tick
 # that fires twice or runs late sends nothing twice.
@@ -219,6 +238,7 @@ CELERY_BEAT_SCHEDULE = {
     # Member email (notifications): tasks a dead broker kept in the outbox, and stuck sends.
     "flush-task-outbox": {"task": "cop_platform.tasks.flush_task_outbox", "schedule": 60.0},
     "recover-notification-emails": {"task": "members.tasks.recover_notification_emails", "schedule": 300.0},
+    "recover-account-emails": {"task": "members.account_mail.recover_account_emails", "schedule": 300.0},
     # Daily: forget finished email records older than EMAIL_DELIVERY_RETENTION_DAYS.
     "prune-email-deliveries": {"task": "members.tasks.prune_email_deliveries", "schedule": crontab(hour=3, minute=40)},
     # Shortly after midnight UTC: close yesterday's health figures and start today's.
@@ -245,6 +265,9 @@ EMAIL_CLAIM_TIMEOUT = env.int("EMAIL_CLAIM_TIMEOUT", default=900)
 # A delivery still waiting ("pending") this many seconds after it was planned lost its task
 # (a broker restart, a killed worker): the recovery task queues it again.
 DELIVERY_RECOVERY_AFTER = env.int("DELIVERY_RECOVERY_AFTER", default=1800)
+# Seconds an email batch waits for a restarting database (reconnecting) before it gives up:
+# a message the mail server accepted must still be recorded sent, or it would go out twice.
+EMAIL_DB_OUTAGE_PATIENCE = env.int("EMAIL_DB_OUTAGE_PATIENCE", default=60)
 # Deliveries per send task: one SMTP connection and one content computation per batch.
 DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=100)
 # A digest whose hour was missed (beat down) still goes out within this many hours, same day.

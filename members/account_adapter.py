@@ -3,9 +3,10 @@ module, so this file only puts them together."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 
+from .account_mail import DurableAccountMailMixin
 from .login_limits import LoginLimitsMixin
 from .site_links import SiteLinksMixin
 
 
-class AccountAdapter(LoginLimitsMixin, SiteLinksMixin, DefaultAccountAdapter):
+class AccountAdapter(DurableAccountMailMixin, LoginLimitsMixin, SiteLinksMixin, DefaultAccountAdapter):
     pass

@@ -8,6 +8,8 @@ token that works without signing in. Account emails (password reset, address con
 are allauth's and are not member email: nobody can unsubscribe from them.
 """
 
+import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,7 +17,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +26,10 @@ from cop_platform.email import absolute_url, render_templated_email
 
 from .models import DeliveryState, DigestFrequency, EmailChoice, EmailDelivery, EmailPreferences, User
 
+logger = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "members.unsubscribe"
+# What a database that is restarting or unreachable raises, on connect or on a query.
+DATABASE_DOWN = (OperationalError, InterfaceError)
 # Scopes an unsubscribe link can carry, and what each one turns off. "community:<id>" mutes
 # one community (a registry filled by communities, which sits above members).
 PREFERENCE_SCOPES = {
@@ -277,6 +282,31 @@ def finish_delivery(delivery: EmailDelivery, *, state: str, subject: str = "", s
     delivery.sent_at = timezone.now() if state == DeliveryState.SENT else delivery.sent_at
     delivery.save(update_fields=["state", "subject", "summary", "error", "sent_at"])
     return delivery
+
+
+def through_database_outage(step: Callable):
+    """Run one database step of a send, riding out a database restart: on a lost or refused
+    connection, close it (Django reconnects on the next query) and try again, for up to
+    EMAIL_DB_OUTAGE_PATIENCE seconds. Recording "sent" after the mail server accepted a message
+    must not be lost to a restart of a few seconds: the email would stay claimed, and go out a
+    second time once its claim timed out. Steps given here must be safe to run twice (they set
+    a state, they do not add to it). Inside an outer transaction (a test's) nothing can be
+    retried: the error goes up at once."""
+    deadline = time.monotonic() + settings.EMAIL_DB_OUTAGE_PATIENCE
+    pause = 0.25
+    while True:
+        try:
+            return step()
+        except DATABASE_DOWN as error:
+            if connection.in_atomic_block or time.monotonic() + pause > deadline:
+                raise
+            logger.warning("Database unavailable while sending email, retrying in %.2fs: %s", pause, error)
+            try:
+                connection.close()
+            except DatabaseError:
+                pass  # it was broken already: closing it was all we wanted
+            time.sleep(pause)
+            pause = min(pause * 2, 4.0)
 
 
 PRUNE_BATCH = 5_000

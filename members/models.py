@@ -230,3 +230,32 @@ class EmailDelivery(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient_id} ({self.state})"
+
+
+class AccountEmail(models.Model):
+    """An account email (address confirmation, password reset, email change, "no account with
+    this address") rendered and recorded BEFORE it is sent, so a mail server that is down delays
+    it instead of failing the page or losing it (members/account_mail.py). The bodies hold
+    one-time links: they are erased once sent, or when the email is given up."""
+
+    to = models.EmailField(max_length=254)
+    template = models.CharField(max_length=100, help_text="Which account email (allauth's template name).")
+    from_email = models.CharField(max_length=300)
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    # Pending, sending, sent or failed (given up), as for EmailDelivery; never skipped.
+    state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "created_at"], name="account_email_state_created")]
+
+    def __str__(self):
+        return f"{self.template} to {self.to} ({self.state})"
