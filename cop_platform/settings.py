@@ -106,6 +106,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # allauth's rate limits live in the cache, so production needs a shared one (Redis) for them to
 # hold across gunicorn processes.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Seconds the cache skips Redis after an error (cop_platform/cache.py): meanwhile every cache
+# read is a miss and rate limits allow, so a dead Redis never fails a request.
+CACHE_FAILURE_BACKOFF = env.float("CACHE_FAILURE_BACKOFF", default=5.0)
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "cop_platform.cache.FailOpenRedisCache"
+    # A frozen Redis answers nothing: wait this long (seconds), not the 20 s of a kernel timeout.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=env.float("CACHE_SOCKET_TIMEOUT", default=0.2),
+        socket_timeout=env.float("CACHE_SOCKET_TIMEOUT", default=0.2),
+    )
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
@@ -174,6 +184,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that lost Redis reconnects instead of exiting (see the class).
+CELERY_WORKER_CONSUMER = "cop_platform.celery:Consumer"
 # The queue tasks go to and workers read: separate installations (or parallel test runs)
 # sharing one Redis database keep apart by naming their own.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
@@ -204,8 +216,11 @@ CELERY_BEAT_SCHEDULE = {
 NOTIFICATION_EMAIL_DELAY_SECONDS = env.int("NOTIFICATION_EMAIL_DELAY_SECONDS", default=120)
 # Finished email records (and so the /manage/ email log) are kept this many days.
 EMAIL_DELIVERY_RETENTION_DAYS = env.int("EMAIL_DELIVERY_RETENTION_DAYS", default=180)
-# Seconds a web request waits for the broker before keeping the task in the outbox instead.
-TASK_PUBLISH_TIMEOUT = env.float("TASK_PUBLISH_TIMEOUT", default=2.0)
+# Seconds a web request waits for the broker (per try, two tries) before keeping the task in
+# the outbox instead; after a failure the process skips the broker for BROKER_FAILURE_BACKOFF
+# seconds (cop_platform/tasks.py), so one request spends at most about 1 s on a dead broker.
+TASK_PUBLISH_TIMEOUT = env.float("TASK_PUBLISH_TIMEOUT", default=0.4)
+BROKER_FAILURE_BACKOFF = env.float("BROKER_FAILURE_BACKOFF", default=5.0)
 CELERY_BROKER_CONNECTION_TIMEOUT = TASK_PUBLISH_TIMEOUT
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": TASK_PUBLISH_TIMEOUT,
