@@ -4,20 +4,24 @@ Everything this project keeps in the cache can be lost: rate-limit counters (our
 cop_platform/ratelimit.py and allauth's), digest sections computed once per run. So when
 Redis errors or times out, each operation answers as if the key were missing: `get` gives the
 default, `add` reports the key stored (allauth's lock is taken, the limiter counts from one),
-writes are dropped. Rate limits therefore allow while the cache is down, and the warning in
-the log says so. After one failure the backend skips Redis for CACHE_FAILURE_BACKOFF seconds
-(a circuit breaker), so a page that touches the cache ten times pays one short socket timeout,
-not ten. Sessions are not in the cache (SESSION_ENGINE stays the database), so nobody is signed
+writes are dropped. Rate limits therefore allow while the cache is down, and the log says so.
+After one failure the process skips that Redis for REDIS_FAILURE_BACKOFF seconds (a circuit
+breaker, shared with the broker when both are on the same Redis), so a page that touches the
+cache ten times and queues tasks pays one short socket timeout (CACHE_SOCKET_TIMEOUT), not
+ten. Sessions are not in the cache (SESSION_ENGINE stays the database), so nobody is signed
 out by a Redis restart.
 """
 
+import logging
 from functools import wraps
 
 import redis
 from django.conf import settings
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
-from .circuit import Circuit
+from .circuit import circuit_for
+
+logger = logging.getLogger(__name__)
 
 
 def _fail_open(method_name: str, miss):
@@ -27,12 +31,14 @@ def _fail_open(method_name: str, miss):
 
     @wraps(original)
     def call(self, *args):
-        if self.circuit.is_open:
+        circuit = circuit_for(self._servers[0], seconds=settings.REDIS_FAILURE_BACKOFF)
+        if circuit.is_open:
             return miss(*args)
         try:
             return original(self, *args)
         except redis.RedisError as error:
-            self.circuit.trip(error)
+            circuit.trip(error)
+            logger.warning("Cache unavailable: every read is a miss and rate limits allow meanwhile")
             return miss(*args)
 
     return call
@@ -44,8 +50,6 @@ def _incr_miss(key, delta):
 
 
 class FailOpenRedisCacheClient(RedisCacheClient):
-    circuit = Circuit("Cache (Redis); rate limits fail open meanwhile", seconds=5.0)
-
     add = _fail_open("add", lambda key, value, timeout: True)
     get = _fail_open("get", lambda key, default: default)
     set = _fail_open("set", lambda key, value, timeout: None)
@@ -65,4 +69,3 @@ class FailOpenRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = FailOpenRedisCacheClient
-        FailOpenRedisCacheClient.circuit.seconds = getattr(settings, "CACHE_FAILURE_BACKOFF", 5.0)

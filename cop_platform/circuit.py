@@ -9,6 +9,7 @@ the server again; success closes the circuit.
 import logging
 import threading
 import time
+from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +36,23 @@ class Circuit:
 
     def reset(self) -> None:
         self._open_until = 0.0
+
+
+_circuits: dict[str, Circuit] = {}
+
+
+def circuit_for(url: str, *, seconds: float) -> Circuit:
+    """The circuit of the server at `url` (by host and port): the cache and the broker on the
+    same Redis share one, so a request that found Redis dead through the cache does not try
+    it again to publish its tasks."""
+    parts = urlsplit(url)
+    server = f"{parts.hostname or '127.0.0.1'}:{parts.port or 6379}" if parts.hostname else url
+    circuit = _circuits.setdefault(server, Circuit(f"Redis at {server}", seconds=seconds))
+    circuit.seconds = seconds
+    return circuit
+
+
+def reset_all() -> None:
+    """Close every circuit (tests that point the app at another server start afresh)."""
+    for circuit in _circuits.values():
+        circuit.reset()

@@ -106,9 +106,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # allauth's rate limits live in the cache, so production needs a shared one (Redis) for them to
 # hold across gunicorn processes.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-# Seconds the cache skips Redis after an error (cop_platform/cache.py): meanwhile every cache
-# read is a miss and rate limits allow, so a dead Redis never fails a request.
-CACHE_FAILURE_BACKOFF = env.float("CACHE_FAILURE_BACKOFF", default=5.0)
+# Seconds a process skips a Redis server after an error (cop_platform/circuit.py), for the cache
+# and the broker alike: meanwhile every cache read is a miss and rate limits allow
+# (cop_platform/cache.py), and tasks go straight to the outbox (cop_platform/tasks.py). So a
+# dead Redis never fails a request and costs it at most one short timeout.
+REDIS_FAILURE_BACKOFF = env.float("REDIS_FAILURE_BACKOFF", default=5.0)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "cop_platform.cache.FailOpenRedisCache"
     # A frozen Redis answers nothing: wait this long (seconds), not the 20 s of a kernel timeout.
@@ -214,13 +216,15 @@ CELERY_BEAT_SCHEDULE = {
 # --- Member email (notifications) -----------------------------------------------------------
 # Replies and mentions wait this long before their email, so a burst becomes one message.
 NOTIFICATION_EMAIL_DELAY_SECONDS = env.int("NOTIFICATION_EMAIL_DELAY_SECONDS", default=120)
+# A notification still unemailed this many seconds after its email was due lost its task (a
+# Redis restart): beat's recover-notification-emails queues it again.
+NOTIFICATION_EMAIL_RECOVERY_MARGIN_SECONDS = env.int("NOTIFICATION_EMAIL_RECOVERY_MARGIN_SECONDS", default=180)
 # Finished email records (and so the /manage/ email log) are kept this many days.
 EMAIL_DELIVERY_RETENTION_DAYS = env.int("EMAIL_DELIVERY_RETENTION_DAYS", default=180)
 # Seconds a web request waits for the broker (per try, two tries) before keeping the task in
-# the outbox instead; after a failure the process skips the broker for BROKER_FAILURE_BACKOFF
-# seconds (cop_platform/tasks.py), so one request spends at most about 1 s on a dead broker.
-TASK_PUBLISH_TIMEOUT = env.float("TASK_PUBLISH_TIMEOUT", default=0.4)
-BROKER_FAILURE_BACKOFF = env.float("BROKER_FAILURE_BACKOFF", default=5.0)
+# the outbox instead; after a failure the process skips Redis for REDIS_FAILURE_BACKOFF seconds,
+# so one request spends well under a second on a dead broker, however many tasks it queues.
+TASK_PUBLISH_TIMEOUT = env.float("TASK_PUBLISH_TIMEOUT", default=0.3)
 CELERY_BROKER_CONNECTION_TIMEOUT = TASK_PUBLISH_TIMEOUT
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": TASK_PUBLISH_TIMEOUT,

@@ -8,7 +8,8 @@ the waiting rows once the broker is back. Without a broker (eager mode) tasks ru
 as before.
 
 A request pays for a dead broker once: after a publish fails, the publishes of the next
-BROKER_FAILURE_BACKOFF seconds in this process go straight to the outbox (a circuit breaker),
+REDIS_FAILURE_BACKOFF seconds in this process go straight to the outbox (a circuit breaker,
+shared with the cache when it is on the same Redis),
 so a reply that queues several tasks, or the next requests of the same gunicorn process, do
 not each wait for their own timeout. `flush_task_outbox` always tries the broker itself: it
 is what closes the gap once Redis is back.
@@ -22,7 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from kombu.exceptions import KombuError
 
-from .circuit import Circuit
+from .circuit import circuit_for
 from .models import TaskOutbox
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,6 @@ logger = logging.getLogger(__name__)
 # What a broker that is down or unreachable raises while publishing.
 BROKER_ERRORS = (KombuError, OSError, TimeoutError)
 OUTBOX_FLUSH_BATCH = 500
-broker_circuit = Circuit("Broker", seconds=5.0)
 
 
 def _publish_timeout() -> float:
@@ -56,7 +56,7 @@ def enqueue(task, *, countdown: int | None = None, **kwargs) -> bool:
     if current_app.conf.task_always_eager:
         task.apply_async(kwargs=kwargs, countdown=countdown)
         return True
-    broker_circuit.seconds = getattr(settings, "BROKER_FAILURE_BACKOFF", 5.0)
+    broker_circuit = _broker_circuit()
     if broker_circuit.is_open:
         _keep(task.name, kwargs, countdown, "Broker failed moments ago; not tried")
         return False
@@ -68,6 +68,10 @@ def enqueue(task, *, countdown: int | None = None, **kwargs) -> bool:
         _keep(task.name, kwargs, countdown, str(error))
         return False
     return True
+
+
+def _broker_circuit():
+    return circuit_for(current_app.conf.broker_url, seconds=settings.REDIS_FAILURE_BACKOFF)
 
 
 def _keep(task_name: str, kwargs: dict, countdown: int | None, error: str) -> None:
@@ -100,5 +104,5 @@ def flush_task_outbox(self) -> int:
             row.delete()
             sent += 1
     if sent:
-        broker_circuit.reset()
+        _broker_circuit().reset()
     return sent

@@ -8,9 +8,10 @@ import pytest
 import redis
 from django.core import mail
 
+from cop_platform import circuit
 from cop_platform.celery import app as celery_app
 from cop_platform.models import TaskOutbox
-from cop_platform.tasks import broker_circuit, enqueue, flush_task_outbox
+from cop_platform.tasks import enqueue, flush_task_outbox
 from discussions.models import Post
 from members.tasks import email_notifications
 from tests.discussions.factories import make_reply, make_thread
@@ -26,7 +27,7 @@ def _forget_connections():
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     kombu.pools.reset()
-    broker_circuit.reset()  # a new broker gets its first try
+    circuit.reset_all()  # a new broker gets its first try
 
 
 @pytest.fixture
