@@ -191,6 +191,10 @@ CELERY_WORKER_CONSUMER = "cop_platform.celery:Consumer"
 # The queue tasks go to and workers read: separate installations (or parallel test runs)
 # sharing one Redis database keep apart by naming their own.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Only one beat runs the schedule: a second one started by mistake stands by (and says so in its
+# log) until the first stops, then takes over within BEAT_LOCK_TTL seconds (cop_platform/beat.py).
+CELERY_BEAT_SCHEDULER = "cop_platform.beat:LockedScheduler"
+BEAT_LOCK_TTL = env.float("BEAT_LOCK_TTL", default=60.0)
 # Periodic work (run `celery -A cop_platform beat`). Every task here is idempotent: each email
 # is recorded in EmailDelivery under a unique (recipient, key) before it is sent, so a tick
 # that fires twice or runs late sends nothing twice.
