@@ -6,8 +6,9 @@ twice. This scheduler holds a lock in the broker's Redis: a key with a random to
 of BEAT_LOCK_TTL seconds, set only if absent and renewed on every tick (at least every third of
 the TTL) only while it still holds our token. A beat without the lock runs nothing and says so
 in its log, and looks again every tenth of the TTL: when the running beat stops (cleanly: it
-releases the lock; killed: the key expires), a standing-by beat takes over within about the TTL. A beat that cannot reach Redis runs
-nothing either (it could not send the tasks anyway), and takes the lock again once Redis is back.
+releases the lock; killed: the key expires), a standing-by beat takes over within about the
+TTL. A beat that cannot reach Redis runs nothing either (it could not send the tasks anyway),
+and takes the lock again once Redis is back.
 
 Why Redis and not a Postgres advisory lock: beat only ever talks to the broker, an advisory
 lock lives as long as one database session (a pooled or restarted connection silently drops

@@ -8,8 +8,9 @@ embedded default (`make run`) needs no Redis; production points it at Redis and 
 import logging
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.worker.consumer import Consumer as CeleryConsumer
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cop_platform.settings")
 
@@ -42,3 +43,22 @@ class Consumer(CeleryConsumer):
 app = Celery("cop_platform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.celeryd_init.connect
+@signals.beat_init.connect
+def patient_broker_connections(**kwargs):
+    """Workers and beat wait longer for Redis than web requests do.
+
+    The settings give every connection to the broker TASK_PUBLISH_TIMEOUT (0.3 s), which is what
+    a web request may spend before its task goes to the outbox. A worker must not treat a
+    briefly slow Redis (a busy host, a fork for a snapshot) as a dead one: an acknowledgement
+    that times out leaves its consumer stuck. So the worker and beat processes, before they
+    open any connection, take BROKER_WORKER_SOCKET_TIMEOUT instead."""
+    timeout = settings.BROKER_WORKER_SOCKET_TIMEOUT
+    app.conf.broker_connection_timeout = timeout
+    app.conf.broker_transport_options = {
+        **app.conf.broker_transport_options,
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
+    }

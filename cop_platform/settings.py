@@ -175,6 +175,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 # Eager tasks never touch a broker; naming the in-memory one keeps Celery from guessing AMQP.
 CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
+if CELERY_BROKER_URL.startswith("redis://"):
+    # kombu's Redis transport, with acknowledgements that cannot wedge a worker (see the module).
+    CELERY_BROKER_TRANSPORT = "cop_platform.broker:Transport"
 # In-process tasks must not turn a failing mail server into an error page after the write has
 # committed; the tests switch propagation on so that task errors fail them.
 CELERY_TASK_EAGER_PROPAGATES = env.bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
@@ -234,6 +237,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": TASK_PUBLISH_TIMEOUT,
     "socket_timeout": TASK_PUBLISH_TIMEOUT,
 }
+# Workers and beat wait this long instead (seconds): a slow Redis is not a dead one for them.
+BROKER_WORKER_SOCKET_TIMEOUT = env.float("BROKER_WORKER_SOCKET_TIMEOUT", default=5.0)
 
 # --- Digests and reminders ------------------------------------------------------------------
 # A delivery claimed ("sending") for longer than this, in seconds, is taken to belong to a dead

@@ -1,4 +1,4 @@
-"""Fault 10: the worker rides out a lost broker. Before the fix it exited (rc=1, `AttributeError:
+"""Fault 10: the worker rides out a lost broker, and a hung one. Before the fix it exited (rc=1, `AttributeError:
 'NoneType' object has no attribute 'hostname'`) whenever Redis went away while it held an
 unacknowledged message, which it nearly always does: every notification email waits in the
 worker for its countdown. See cop_platform.celery.Consumer."""
@@ -16,6 +16,7 @@ from tests.engagement.worker import Worker
 from .conftest import needs_postgres
 
 DOWNTIME = 10
+FREEZE = 8  # longer than BROKER_WORKER_SOCKET_TIMEOUT (5 s)
 
 COMMAND_LINES = {
     # The integration tests' worker (tests/engagement/worker.py).
@@ -73,13 +74,27 @@ def test_the_worker_keeps_running_through_a_redis_restart_and_then_runs_new_task
             lambda: _log_has(worker, r"Task cop_platform\.tasks\.flush_task_outbox\[.*\] succeeded", offset), 30
         )
         same_pid = worker.process.poll() is None and worker.process.pid == pid
+
+        # Then Redis hangs (SIGSTOP) for FREEZE seconds while a task comes due: its
+        # acknowledgement times out; once Redis answers again the worker goes on consuming.
+        client.send_task("celery.accumulate", args=("due during the freeze",), queue=queue, countdown=2)
+        time.sleep(1)
+        redis_server.freeze()
+        time.sleep(FREEZE)
+        redis_server.thaw()
+        offset = len(worker.log_path.read_text())
+        client.send_task("celery.accumulate", args=("after the freeze",), queue=queue)
+        ran_after_freeze = _wait_for(lambda: _log_has(worker, r"after the freeze", offset), 30)
+        same_pid_after_freeze = worker.process.poll() is None and worker.process.pid == pid
     finally:
         worker.stop()
 
     print(
         f"\nfault 10 ({command_line} worker): Redis down {downtime:.1f}s; worker alive={alive_after_outage}, "
-        f"same PID={same_pid}, ran a task sent after Redis came back={ran_new_task}"
+        f"same PID={same_pid}, ran a task sent after Redis came back={ran_new_task}; Redis frozen {FREEZE}s: "
+        f"same PID={same_pid_after_freeze}, ran the next task={ran_after_freeze}"
     )
     assert alive_after_outage, worker.log_path.read_text()[-3000:]
     assert ran_new_task and same_pid
+    assert ran_after_freeze and same_pid_after_freeze
     assert not _log_has(worker, "Unrecoverable error")
