@@ -34,7 +34,7 @@ OUTBOX_FLUSH_BATCH = 500
 
 
 def _publish_timeout() -> float:
-    return float(getattr(settings, "TASK_PUBLISH_TIMEOUT", 2.0))
+    return float(getattr(settings, "TASK_PUBLISH_TIMEOUT", 0.3))
 
 
 def _publish(task_name: str, kwargs: dict, countdown: int | None) -> None:
