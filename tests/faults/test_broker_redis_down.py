@@ -108,7 +108,7 @@ def test_members_lose_nothing_and_wait_under_a_second_while_redis_is_down_or_fro
         redis_server.stop()
         down_started = time.monotonic()
         sign_ins_down = _sign_in_all(web.url, members)
-        posts_down = _post_rounds(browsers, threads, ROUNDS_DOWN, "down", pause=1.5)
+        posts_down = _post_rounds(browsers, threads, ROUNDS_DOWN, "down", pause=2.0)
         downtime = time.monotonic() - down_started
         redis_server.start()
         # Past the few seconds each process skips a failed Redis, posting uses Redis again...
