@@ -116,6 +116,18 @@ DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", d
 # allauth's rate limits live in the cache, so production needs a shared one (Redis) for them to
 # hold across gunicorn processes.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Seconds a process skips a Redis server after an error (cop_platform/circuit.py), for the cache
+# and the broker alike: meanwhile every cache read is a miss and rate limits allow
+# (cop_platform/cache.py), and tasks go straight to the outbox (cop_platform/tasks.py). So a
+# dead Redis never fails a request and costs it at most one short timeout.
+REDIS_FAILURE_BACKOFF = env.float("REDIS_FAILURE_BACKOFF", default=5.0)
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "cop_platform.cache.FailOpenRedisCache"
+    # A frozen Redis answers nothing: wait this long (seconds), not the 20 s of a kernel timeout.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=env.float("CACHE_SOCKET_TIMEOUT", default=0.2),
+        socket_timeout=env.float("CACHE_SOCKET_TIMEOUT", default=0.2),
+    )
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
@@ -206,6 +218,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 # Eager tasks never touch a broker; naming the in-memory one keeps Celery from guessing AMQP.
 CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
+if CELERY_BROKER_URL.startswith("redis://"):
+    # kombu's Redis transport, with acknowledgements that cannot wedge a worker (see the module).
+    CELERY_BROKER_TRANSPORT = "cop_platform.broker:Transport"
 # In-process tasks must not turn a failing mail server into an error page after the write has
 # committed; the tests switch propagation on so that task errors fail them.
 CELERY_TASK_EAGER_PROPAGATES = env.bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
@@ -217,11 +232,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that lost Redis reconnects instead of exiting (see the class).
+CELERY_WORKER_CONSUMER = "cop_platform.celery:Consumer"
 # The queue tasks go to and workers read: separate installations (or parallel test runs)
 # sharing one Redis database keep apart by naming their own.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Task modules not named tasks.py (autodiscovery finds those).
 CELERY_IMPORTS = ["members.account_mail"]
+# Only one beat runs the schedule: a second one started by mistake stands by (and says so in its
+# log) until the first stops, then takes over within BEAT_LOCK_TTL seconds (cop_platform/beat.py).
+CELERY_BEAT_SCHEDULER = "cop_platform.beat:LockedScheduler"
+BEAT_LOCK_TTL = env.float("BEAT_LOCK_TTL", default=60.0)
 # Periodic work (run `celery -A cop_platform beat`). Every task here is idempotent: each email
 # is recorded in EmailDelivery under a unique (recipient, key) before it is sent, so a tick
 # that fires twice or runs late sends nothing twice.
@@ -248,15 +269,22 @@ CELERY_BEAT_SCHEDULE = {
 # --- Member email (notifications) -----------------------------------------------------------
 # Replies and mentions wait this long before their email, so a burst becomes one message.
 NOTIFICATION_EMAIL_DELAY_SECONDS = env.int("NOTIFICATION_EMAIL_DELAY_SECONDS", default=120)
+# A notification still unemailed this many seconds after its email was due lost its task (a
+# Redis restart): beat's recover-notification-emails queues it again.
+NOTIFICATION_EMAIL_RECOVERY_MARGIN_SECONDS = env.int("NOTIFICATION_EMAIL_RECOVERY_MARGIN_SECONDS", default=180)
 # Finished email records (and so the /manage/ email log) are kept this many days.
 EMAIL_DELIVERY_RETENTION_DAYS = env.int("EMAIL_DELIVERY_RETENTION_DAYS", default=180)
-# Seconds a web request waits for the broker before keeping the task in the outbox instead.
-TASK_PUBLISH_TIMEOUT = env.float("TASK_PUBLISH_TIMEOUT", default=2.0)
+# Seconds a web request waits for the broker (per try, two tries) before keeping the task in
+# the outbox instead; after a failure the process skips Redis for REDIS_FAILURE_BACKOFF seconds,
+# so one request spends well under a second on a dead broker, however many tasks it queues.
+TASK_PUBLISH_TIMEOUT = env.float("TASK_PUBLISH_TIMEOUT", default=0.3)
 CELERY_BROKER_CONNECTION_TIMEOUT = TASK_PUBLISH_TIMEOUT
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": TASK_PUBLISH_TIMEOUT,
     "socket_timeout": TASK_PUBLISH_TIMEOUT,
 }
+# Workers and beat wait this long instead (seconds): a slow Redis is not a dead one for them.
+BROKER_WORKER_SOCKET_TIMEOUT = env.float("BROKER_WORKER_SOCKET_TIMEOUT", default=5.0)
 
 # --- Digests and reminders ------------------------------------------------------------------
 # A delivery claimed ("sending") for longer than this, in seconds, is taken to belong to a dead

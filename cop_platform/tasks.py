@@ -6,6 +6,13 @@ network partition), the task is written to the TaskOutbox table instead and the 
 on: the post is saved, the member sees their page. The beat task `flush_task_outbox` publishes
 the waiting rows once the broker is back. Without a broker (eager mode) tasks run in-process
 as before.
+
+A request pays for a dead broker once: after a publish fails, the publishes of the next
+REDIS_FAILURE_BACKOFF seconds in this process go straight to the outbox (a circuit breaker,
+shared with the cache when it is on the same Redis),
+so a reply that queues several tasks, or the next requests of the same gunicorn process, do
+not each wait for their own timeout. `flush_task_outbox` always tries the broker itself: it
+is what closes the gap once Redis is back.
 """
 
 import logging
@@ -16,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from kombu.exceptions import KombuError
 
+from .circuit import circuit_for
 from .models import TaskOutbox
 
 logger = logging.getLogger(__name__)
@@ -26,7 +34,7 @@ OUTBOX_FLUSH_BATCH = 500
 
 
 def _publish_timeout() -> float:
-    return float(getattr(settings, "TASK_PUBLISH_TIMEOUT", 2.0))
+    return float(getattr(settings, "TASK_PUBLISH_TIMEOUT", 0.3))
 
 
 def _publish(task_name: str, kwargs: dict, countdown: int | None) -> None:
@@ -48,13 +56,26 @@ def enqueue(task, *, countdown: int | None = None, **kwargs) -> bool:
     if current_app.conf.task_always_eager:
         task.apply_async(kwargs=kwargs, countdown=countdown)
         return True
+    broker_circuit = _broker_circuit()
+    if broker_circuit.is_open:
+        _keep(task.name, kwargs, countdown, "Broker failed moments ago; not tried")
+        return False
     try:
         _publish(task.name, kwargs, countdown)
     except BROKER_ERRORS as error:
+        broker_circuit.trip(error)
         logger.warning("Broker unavailable, %s kept in the outbox: %s", task.name, error)
-        TaskOutbox.objects.create(task_name=task.name, kwargs=kwargs, countdown=countdown, last_error=str(error)[:300])
+        _keep(task.name, kwargs, countdown, str(error))
         return False
     return True
+
+
+def _broker_circuit():
+    return circuit_for(current_app.conf.broker_url, seconds=settings.REDIS_FAILURE_BACKOFF)
+
+
+def _keep(task_name: str, kwargs: dict, countdown: int | None, error: str) -> None:
+    TaskOutbox.objects.create(task_name=task_name, kwargs=kwargs, countdown=countdown, last_error=error[:300])
 
 
 def enqueue_on_commit(task, *, countdown: int | None = None, **kwargs) -> None:
@@ -82,4 +103,6 @@ def flush_task_outbox(self) -> int:
                 break
             row.delete()
             sent += 1
+    if sent:
+        _broker_circuit().reset()
     return sent

@@ -136,11 +136,39 @@ def send_pending(*, recipient_id: int, last_try: bool = False) -> int:
 
 def recipients_with_stuck_emails() -> list[int]:
     """Recipients of notification emails that should have gone by now: pending long after
-    they were recorded, or claimed by a worker that has not finished for EMAIL_CLAIM_TIMEOUT."""
+    they were recorded, claimed by a worker that has not finished for EMAIL_CLAIM_TIMEOUT, or
+    never collected at all (see `recipients_never_emailed`)."""
     now = timezone.now()
     claim_timeout = timedelta(seconds=getattr(settings, "EMAIL_CLAIM_TIMEOUT", 600))
     stuck = EmailDelivery.objects.filter(kind=EmailKind.NOTIFICATIONS).filter(
         Q(state=DeliveryState.PENDING, created_at__lt=now - STUCK_AFTER)
         | Q(state=DeliveryState.SENDING, claimed_at__lt=now - claim_timeout)
     )
-    return list(stuck.order_by().values_list("recipient_id", flat=True).distinct())
+    recipients = set(stuck.order_by().values_list("recipient_id", flat=True).distinct())
+    return sorted(recipients | recipients_never_emailed())
+
+
+def recipients_never_emailed() -> set[int]:
+    """Members with notifications they want by email at once that no email took, well after
+    their email task was due (NOTIFICATION_EMAIL_DELAY_SECONDS plus
+    NOTIFICATION_EMAIL_RECOVERY_MARGIN_SECONDS). The Notification row is the durable record of
+    the email from the moment it is written: the delayed task lives only in the broker, and a
+    Redis restarted without persistence (or a worker killed while holding the countdown) loses
+    it before any EmailDelivery exists. Two queries, on the created_at index, within MAX_AGE."""
+    now = timezone.now()
+    due = getattr(settings, "NOTIFICATION_EMAIL_DELAY_SECONDS", 120) + getattr(
+        settings, "NOTIFICATION_EMAIL_RECOVERY_MARGIN_SECONDS", 180
+    )
+    waiting = (
+        Notification.objects.filter(
+            emailed_at=None,
+            kind__in=list(EMAIL_PREFERENCE_OF_KIND),
+            created_at__gte=now - MAX_AGE,
+            created_at__lt=now - timedelta(seconds=due),
+            recipient__is_active=True,
+        )
+        .order_by()
+        .values_list("recipient_id", "kind")
+        .distinct()
+    )
+    return immediate_recipients(list(waiting))

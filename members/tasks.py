@@ -37,7 +37,10 @@ def email_notifications(self, *, recipient_id: int):
 
 @shared_task(bind=True, acks_late=True)
 def recover_notification_emails(self):
-    """Beat: queue again the notification emails a crashed worker or lost task left unsent."""
+    """Beat: queue again the notification emails a crashed worker or lost task left unsent,
+    including those whose delayed task was lost before it recorded any delivery (a Redis
+    restarted without persistence). Sending is idempotent, so a recipient queued here whose
+    own task still runs gets one email, not two."""
     for recipient_id in notification_emails.recipients_with_stuck_emails():
         enqueue(email_notifications, recipient_id=recipient_id)
 

@@ -8,6 +8,7 @@ import pytest
 import redis
 from django.core import mail
 
+from cop_platform import circuit
 from cop_platform.celery import app as celery_app
 from cop_platform.models import TaskOutbox
 from cop_platform.tasks import enqueue, flush_task_outbox
@@ -26,6 +27,7 @@ def _forget_connections():
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     kombu.pools.reset()
+    circuit.reset_all()  # a new broker gets its first try
 
 
 @pytest.fixture
