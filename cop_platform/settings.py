@@ -411,11 +411,8 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # includeSubDomains and preload reach beyond this site (every subdomain; browsers' built-in
 # lists, hard to undo), so they are the domain owner's choice: one who set either explicitly,
 # to true or false, is not warned about it (security.W005, security.W021). README "check --deploy".
-SILENCED_SYSTEM_CHECKS = [
-    check
-    for check, variable in (("security.W005", "SECURE_HSTS_INCLUDE_SUBDOMAINS"), ("security.W021", "SECURE_HSTS_PRELOAD"))
-    if env.str(variable, default="")
-]
+_HSTS_DOMAIN_CHOICES = {"security.W005": "SECURE_HSTS_INCLUDE_SUBDOMAINS", "security.W021": "SECURE_HSTS_PRELOAD"}
+SILENCED_SYSTEM_CHECKS = [check for check, variable in _HSTS_DOMAIN_CHOICES.items() if env.str(variable, default="")]
 
 LOGGING = {
     "version": 1,
