@@ -1,5 +1,6 @@
-"""Staff can see tasks waiting for the broker (the outbox): a long list means the broker or
-the beat process is down."""
+"""Staff can see the tasks in the outbox: each task a write asked for stays there until a worker
+has finished it, so a long list of old, unpublished or overdue rows means the broker, the
+workers or beat are down."""
 
 from django.contrib import admin
 
@@ -9,10 +10,13 @@ from .models import TaskOutbox
 
 @admin.register(TaskOutbox)
 class TaskOutboxAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "task_name", "attempts", "last_error")
+    list_display = ("created_at", "task_name", "published_at", "due_at", "attempts", "last_error")
+    list_filter = (("published_at", admin.EmptyFieldListFilter),)
     search_fields = ("task_name",)
     list_select_related = ()
-    readonly_fields = ("task_name", "kwargs", "countdown", "created_at", "attempts", "last_error")
+    readonly_fields = (
+        "task_name", "kwargs", "countdown", "created_at", "published_at", "due_at", "attempts", "last_error"
+    )  # fmt: skip
 
     def has_add_permission(self, request):
         return False

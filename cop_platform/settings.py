@@ -278,6 +278,11 @@ EMAIL_DELIVERY_RETENTION_DAYS = env.int("EMAIL_DELIVERY_RETENTION_DAYS", default
 # the outbox instead; after a failure the process skips Redis for REDIS_FAILURE_BACKOFF seconds,
 # so one request spends well under a second on a dead broker, however many tasks it queues.
 TASK_PUBLISH_TIMEOUT = env.float("TASK_PUBLISH_TIMEOUT", default=0.3)
+# A task the broker took but no worker finished this many seconds after it was due lost its
+# message (Redis restarted without persistence): beat's flush-task-outbox publishes it again.
+TASK_OUTBOX_REDELIVER_AFTER = env.int("TASK_OUTBOX_REDELIVER_AFTER", default=900)
+# A task waiting for its retry is left alone this long (longer than the longest retry backoff).
+TASK_OUTBOX_RETRY_GRACE = env.int("TASK_OUTBOX_RETRY_GRACE", default=7200)
 CELERY_BROKER_CONNECTION_TIMEOUT = TASK_PUBLISH_TIMEOUT
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": TASK_PUBLISH_TIMEOUT,

@@ -2,16 +2,19 @@
 task publishes it once the broker is back (real Redis, database 4)."""
 
 import time
+from datetime import timedelta
 
 import kombu.pools
 import pytest
 import redis
+from celery.app.task import Context
 from django.core import mail
+from django.utils import timezone
 
 from cop_platform import circuit
 from cop_platform.celery import app as celery_app
 from cop_platform.models import TaskOutbox
-from cop_platform.tasks import enqueue, flush_task_outbox
+from cop_platform.tasks import enqueue, flush_task_outbox, task_retrying_is_not_lost
 from discussions.models import Post
 from members.tasks import email_notifications
 from tests.discussions.factories import make_reply, make_thread
@@ -56,8 +59,8 @@ def live_redis():
     client.flushdb()
 
 
-def _take_published_tasks(url) -> list[tuple[str, dict]]:
-    """Read (task name, kwargs) of every message waiting in the default queue, as a worker would."""
+def _take_published_tasks(url) -> list[tuple[str, dict, dict]]:
+    """Read (task name, kwargs, headers) of every message waiting in the default queue, as a worker would."""
     found = []
     with celery_app.connection_for_read(url) as connection:
         queue = connection.SimpleQueue(celery_app.conf.task_default_queue)
@@ -67,7 +70,7 @@ def _take_published_tasks(url) -> list[tuple[str, dict]]:
             except queue.Empty:
                 break
             _args, kwargs, _embed = message.decode()
-            found.append((message.headers["task"], kwargs))
+            found.append((message.headers["task"], kwargs, message.headers))
             message.ack()
         queue.close()
     return found
@@ -89,11 +92,13 @@ def test_a_post_commits_quickly_with_the_broker_down_and_its_work_waits_in_the_o
     assert waiting.task_name == "discussions.tasks.notify_post"
     assert waiting.kwargs == {"post_id": reply.pk, "mentioned": []}
     assert "Connection refused" in waiting.last_error
+    assert waiting.published_at is None and waiting.attempts == 1
 
     # Still down: the beat task keeps it and counts the attempt.
+    _forget_connections()  # the circuit would skip the broker; beat's flush tries it anyway
     assert flush_task_outbox.apply().get() == 0
     waiting.refresh_from_db()
-    assert waiting.attempts == 1
+    assert waiting.attempts == 2 and waiting.published_at is None
 
 
 def test_flushing_with_the_broker_back_delivers_the_work(
@@ -107,14 +112,19 @@ def test_flushing_with_the_broker_back_delivers_the_work(
 
     broker(LIVE_BROKER)
     assert flush_task_outbox.apply().get() == 1
-    assert not TaskOutbox.objects.exists()
-    [(name, kwargs)] = _take_published_tasks(LIVE_BROKER)
+    [waiting] = TaskOutbox.objects.all()
+    assert waiting.published_at is not None  # kept until a worker has done it
+    assert flush_task_outbox.apply().get() == 0  # published and not overdue: not sent twice
+    [(name, kwargs, headers)] = _take_published_tasks(LIVE_BROKER)
     assert (name, kwargs) == ("discussions.tasks.notify_post", {"post_id": reply.pk, "mentioned": []})
+    assert headers["outbox_id"] == waiting.pk
 
-    # What a worker does with it: the notification, then the email task, through the broker.
+    # What a worker does with it: the notification, then the email task, through the broker;
+    # the finished task leaves the outbox.
     with django_capture_on_commit_callbacks(execute=True):
-        celery_app.tasks[name].apply(kwargs=kwargs).get()
-    [(name, kwargs)] = _take_published_tasks(LIVE_BROKER)
+        celery_app.tasks[name].apply(kwargs=kwargs, headers={"outbox_id": headers["outbox_id"]}).get()
+    assert not TaskOutbox.objects.filter(pk=waiting.pk).exists()
+    [(name, kwargs, _headers)] = _take_published_tasks(LIVE_BROKER)
     assert (name, kwargs) == ("members.tasks.email_notifications", {"recipient_id": member.pk})
     email_notifications.apply(kwargs=kwargs).get()
     [message] = mail.outbox
@@ -125,4 +135,44 @@ def test_with_the_broker_up_nothing_goes_to_the_outbox(broker, live_redis):
     broker(LIVE_BROKER)
     assert enqueue(email_notifications, recipient_id=42) is True
     assert not TaskOutbox.objects.exists()
-    assert _take_published_tasks(LIVE_BROKER) == [("members.tasks.email_notifications", {"recipient_id": 42})]
+    [(name, kwargs, _headers)] = _take_published_tasks(LIVE_BROKER)
+    assert (name, kwargs) == ("members.tasks.email_notifications", {"recipient_id": 42})
+
+
+def test_a_write_records_its_task_with_the_write_and_a_lost_message_is_published_again(
+    broker, live_redis, settings, community, active_membership, member, coordinator, django_capture_on_commit_callbacks
+):
+    """The outbox row commits with the post, before the broker hears of it; a message the
+    broker then loses (Redis restarted without persistence) is published again once overdue."""
+    thread = make_thread(community=community, author=member, title="Pump maintenance")
+    broker(LIVE_BROKER)
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        reply = make_reply(thread=thread, author=coordinator, body="Grease the bearings monthly")
+    [recorded] = TaskOutbox.objects.all()  # before any publish: durable with the write
+    assert recorded.published_at is None
+    for callback in after_commit:
+        callback()
+    recorded.refresh_from_db()
+    assert recorded.published_at is not None
+    live_redis.flushdb()  # the broker forgets the message, as a restart without persistence does
+
+    assert flush_task_outbox.apply().get() == 0  # not overdue yet: its worker may be busy
+    settings.TASK_OUTBOX_REDELIVER_AFTER = 0
+    TaskOutbox.objects.update(due_at=recorded.due_at - timedelta(seconds=1))
+    assert flush_task_outbox.apply().get() == 1
+    [(name, kwargs, headers)] = _take_published_tasks(LIVE_BROKER)
+    assert (name, kwargs, headers["outbox_id"]) == (
+        "discussions.tasks.notify_post",
+        {"post_id": reply.pk, "mentioned": []},
+        recorded.pk,
+    )
+
+
+def test_a_finished_task_leaves_the_outbox_and_a_retrying_one_stays(settings, member):
+    row = TaskOutbox.objects.create(task_name="members.tasks.email_notifications", kwargs={"recipient_id": member.pk})
+    task_retrying_is_not_lost(request=Context(headers={"outbox_id": row.pk}))
+    row.refresh_from_db()
+    assert row.due_at > timezone.now() + timedelta(seconds=settings.TASK_OUTBOX_RETRY_GRACE - 60)
+
+    email_notifications.apply(kwargs={"recipient_id": member.pk}, headers={"outbox_id": row.pk}).get()
+    assert not TaskOutbox.objects.filter(pk=row.pk).exists()
