@@ -31,7 +31,10 @@ def manage(*args: str, **environment: str) -> subprocess.CompletedProcess:
     clean = {
         key: value
         for key, value in os.environ.items()
-        if key not in PRODUCTION_ENV and not key.startswith(("SECURE_", "RATE_LIMIT", "EMAIL_", "CACHE_"))
+        if key not in PRODUCTION_ENV
+        and not key.startswith(("SECURE_", "RATE_LIMIT", "EMAIL_", "CACHE_"))
+        # Playwright's live server sets it in this process; a production process never has it.
+        and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
         [sys.executable, "manage.py", *args],

@@ -48,7 +48,8 @@ def _example_lines() -> list[str]:
 def _settings_from_example(**overrides) -> subprocess.CompletedProcess:
     """Start Django in a fresh process as if env.example had been copied to .env as is."""
     names = {line.split("=", 1)[0] for line in _example_lines()}
-    env = {key: value for key, value in os.environ.items() if key not in names}
+    # Playwright's live server sets DJANGO_ALLOW_ASYNC_UNSAFE in this process; production never has it.
+    env = {key: value for key, value in os.environ.items() if key not in names | {"DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(DJANGO_SETTINGS_MODULE="cop_platform.settings", **overrides)
     return subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", READ_SETTINGS, str(ENV_EXAMPLE)],
@@ -76,7 +77,7 @@ def test_env_example_copied_as_is_gives_production_settings_once_the_secret_is_f
     assert seen["production"] and not seen["debug"]
     # Peer authentication over the local socket: the database name is exactly cop_platform.
     assert (seen["db"], seen["db_user"], seen["db_host"]) == ("cop_platform", "cop", "")
-    assert seen["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert seen["cache"] == "cop_platform.cache.FailOpenRedisCache"
     assert seen["broker"].startswith("redis://127.0.0.1:6379/")
     assert seen["email_tls"] and seen["email_host"] == "mail.example.org"
     assert seen["from"] == "CoP Platform <cop@example.org>"

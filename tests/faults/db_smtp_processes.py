@@ -80,6 +80,8 @@ class WebProcess:
             "SITE_URL": f"http://127.0.0.1:{self.port}",
             "STATIC_ROOT": str(tmp / "static"),
             "SECURE_COOKIES": "False",
+            # Plain http on loopback: production's redirect to https would send the client away.
+            "SECURE_SSL_REDIRECT": "False",
             "RATE_LIMITS_ENABLED": "False",
             "CELERY_BROKER_URL": REDIS_URL if queue else "",
             "CELERY_TASK_DEFAULT_QUEUE": queue or "celery",
