@@ -86,7 +86,7 @@ def resource_create(
         resource.save()
         resource.tags.set(list(tags))
         if checked is not None:
-            stored.append(_store_version(resource=resource, actor=actor, upload=upload, checked=checked, note=""))
+            stored.append(_store_version(resource=resource, actor=actor, checked=checked, note=""))
         _audit(resource=resource, actor=actor, action="resource_added")
     return resource
 
@@ -100,7 +100,7 @@ def _checked(upload):
         raise ValidationError({"upload": error.messages}) from error
 
 
-def _store_version(*, resource: Resource, actor, upload, checked, note: str) -> ResourceVersion:
+def _store_version(*, resource: Resource, actor, checked, note: str) -> ResourceVersion:
     """Number, store and record one file. Caller holds a transaction and the resource lock."""
     number = (resource.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = ResourceVersion(
@@ -114,8 +114,8 @@ def _store_version(*, resource: Resource, actor, upload, checked, note: str) -> 
         note=note.strip()[:300],
         uploaded_by=actor,
     )
-    upload.seek(0)
-    version.file.save("upload", upload, save=False)  # upload_to ignores the name: random
+    checked.content.seek(0)  # the upload, or an image's copy without its metadata
+    version.file.save("upload", checked.content, save=False)  # upload_to ignores the name: random
     version.save()
     Resource.objects.filter(pk=resource.pk).update(current_version=version, updated_at=timezone.now())
     resource.current_version = version
@@ -131,7 +131,7 @@ def version_add(*, actor, resource: Resource, upload, note: str = "") -> Resourc
     checked = _checked(upload)
     with _files_removed_on_failure() as stored, transaction.atomic():
         Resource.objects.select_for_update().get(pk=resource.pk)  # one numbering at a time
-        version = _store_version(resource=resource, actor=actor, upload=upload, checked=checked, note=note)
+        version = _store_version(resource=resource, actor=actor, checked=checked, note=note)
         stored.append(version)
         _audit(
             resource=resource,
