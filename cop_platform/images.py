@@ -90,6 +90,24 @@ def without_metadata(image: Image.Image, *, source) -> bytes:
     return output.getvalue()
 
 
+# JPEG application segments that describe how to decode the pixels, not the picture.
+JPEG_DECODING_SEGMENTS = (("APP0", b"JFIF"), ("APP2", b"ICC_PROFILE"), ("APP14", b"Adobe"))
+
+
+def carries_metadata(image: Image.Image) -> bool:
+    """Whether `image` (from `opened`) holds anything `without_metadata` would leave behind:
+    so cleaning files stored earlier can skip those already clean, and a second run changes
+    nothing (re-encoding a JPEG again would cost a little quality each time)."""
+    if image.format == "MPO" or {"exif", "xmp", "comment", "photoshop", "extension"} & set(image.info):
+        return True
+    if image.format == "JPEG":
+        return any(
+            not any(marker == kind and data.startswith(prefix) for kind, prefix in JPEG_DECODING_SEGMENTS)
+            for marker, data in image.applist
+        )
+    return bool(getattr(image, "text", None))  # PNG text chunks
+
+
 def _quality_options(image: Image.Image, source) -> dict:
     if _format_of(image) == "JPEG":
         return {

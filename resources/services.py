@@ -22,7 +22,7 @@ from cop_platform.markdown import render_markdown
 
 from . import permissions
 from .models import Resource, ResourceKind, ResourceVersion
-from .uploads import check_upload
+from .uploads import IMAGE_FORMATS, check_upload, stored_image_without_metadata
 
 EDITABLE_FIELDS = ("title", "summary", "language", "licence", "url", "body", "review_by")
 
@@ -140,6 +140,33 @@ def version_add(*, actor, resource: Resource, upload, note: str = "") -> Resourc
             detail=f"{resource.title} v{version.number}",
         )
     return version
+
+
+def version_strip_image_metadata(*, version: ResourceVersion) -> bool:
+    """Clean a library image stored before uploads were cleaned (GPS position, camera, dates):
+    its copy without metadata is stored under a new random name and the old file deleted once
+    that commits. An image without metadata, or a file that is not an image, is left as it is,
+    so running this twice changes nothing the second time. Returns whether the file changed.
+    Maintenance (the strip_image_metadata command): it changes no content, so it takes no actor.
+    Raises ValidationError for an image that cannot be read."""
+    if version.extension not in IMAGE_FORMATS:
+        return False
+    with version.file.open("rb") as stored_file:
+        content = stored_image_without_metadata(stored_file)
+    if content is None:
+        return False
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        locked = ResourceVersion.objects.select_for_update().get(pk=version.pk)
+        if locked.file.name != version.file.name:
+            return False  # replaced meanwhile: by a file that was cleaned on upload
+        old_name, storage = locked.file.name, locked.file.storage
+        locked.storage_token = secrets.token_hex(16)
+        locked.size = content.size
+        locked.file.save("upload", content, save=False)
+        stored.append(locked)
+        locked.save(update_fields=["storage_token", "file", "size"])
+        transaction.on_commit(lambda: storage.delete(old_name))
+    return True
 
 
 def version_delete(*, actor, version: ResourceVersion) -> None:

@@ -149,12 +149,15 @@ def _image_type(upload, expected_format: str) -> str | None:
     return Image.MIME.get(image_format) if image_format == expected_format else None
 
 
-def _without_metadata(upload) -> ContentFile:
-    """The image re-encoded from its pixels alone (already checked to be what its name says)."""
+def _without_metadata(upload, *, only_if_any: bool = False) -> ContentFile | None:
+    """The image re-encoded from its pixels alone (already checked to be what its name says);
+    with `only_if_any`, None for an image that carries no metadata."""
     try:
         with images.opened(
             upload, formats=set(IMAGE_FORMATS.values()), max_pixels=MAX_IMAGE_PIXELS, count_frames=True
         ) as image:
+            if only_if_any and not images.carries_metadata(image):
+                return None
             return ContentFile(images.without_metadata(image, source=upload), name="upload")
     except images.TooManyPixels as error:
         frames = f" in {error.frames} frames" if error.frames > 1 else ""
@@ -167,6 +170,12 @@ def _without_metadata(upload) -> ContentFile:
         raise ValidationError(
             "This image is damaged and could not be read; it was not accepted.", code="damaged"
         ) from error
+
+
+def stored_image_without_metadata(file) -> ContentFile | None:
+    """For library images stored before uploads were cleaned: the copy without metadata, or
+    None if there is none to remove. Raises ValidationError for a file that cannot be read."""
+    return _without_metadata(file, only_if_any=True)
 
 
 def _is_plain_text(upload) -> bool:

@@ -10,10 +10,13 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from PIL import ExifTags, Image, ImageChops, ImageCms, ImageOps, ImageSequence, ImageStat, PngImagePlugin
 
-from resources.models import Resource
+from cop_platform import images
+from resources.models import Resource, ResourceVersion
+from tests.resources.factories import make_file_resource
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +107,11 @@ def assert_no_metadata(data: bytes, image: Image.Image) -> None:
     assert not image.getexif(), f"EXIF left: {dict(image.getexif())}"
     assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
     assert not {"exif", "xmp", "comment"} & set(image.info), sorted(image.info)
+
+
+@pytest.fixture
+def library_dir(_library_files_in_tmp):
+    return _library_files_in_tmp
 
 
 @pytest.fixture
@@ -243,3 +251,57 @@ def test_phone_photo_with_a_depth_map_is_stored_as_the_photo_alone(member_client
 
     assert_no_metadata(served, image)
     assert image.format == "JPEG" and getattr(image, "n_frames", 1) == 1 and image.size == (128, 256)
+
+
+def test_images_stored_before_the_fix_are_cleaned_by_the_command_once(
+    member_client, community, member, library_dir, django_capture_on_commit_callbacks
+):
+    """After upgrading, the operator runs `manage.py strip_image_metadata`: the photos uploaded
+    earlier lose their GPS position too; clean files and other kinds are left as they are."""
+    photo = make_file_resource(
+        community=community, author=member, title="Garden", upload=named("garden.jpg", phone_jpeg())
+    )
+    report = make_file_resource(community=community, author=member, title="Report")
+    chart = make_file_resource(
+        community=community, author=member, title="Chart", upload=named("chart.png", encoded(halves(), "PNG"))
+    )
+    # What an earlier release stored: the upload, byte for byte.
+    old_name = photo.current_version.file.name
+    (library_dir / old_name).write_bytes(phone_jpeg())
+    chart_name, report_name = chart.current_version.file.name, report.current_version.file.name
+
+    first, second = io.StringIO(), io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):  # the old file goes once the change commits
+        call_command("strip_image_metadata", stdout=first)
+    call_command("strip_image_metadata", stdout=second)
+    print(first.getvalue(), second.getvalue(), sep="")
+
+    assert "library images checked=2 cleaned=1 unreadable=0" in first.getvalue()
+    assert "library images checked=2 cleaned=0 unreadable=0" in second.getvalue()
+    version = ResourceVersion.objects.get(pk=photo.current_version.pk)
+    served = downloaded(member_client, community, photo)
+    assert_no_metadata(served, Image.open(io.BytesIO(served)))
+    assert Image.open(io.BytesIO(served)).size == (128, 256) and version.size == len(served)
+    assert version.file.name != old_name and not (library_dir / old_name).exists()  # no copy left behind
+    assert ResourceVersion.objects.get(pk=chart.current_version.pk).file.name == chart_name
+    assert ResourceVersion.objects.get(pk=report.current_version.pk).file.name == report_name
+
+
+@pytest.mark.parametrize(
+    ("fmt", "params"),
+    [
+        ("JPEG", {"exif": camera_exif(), "comment": b"Carmen"}),
+        ("JPEG", {"xmp": XMP, "icc_profile": SRGB}),
+        ("PNG", {"exif": camera_exif()}),
+        ("WEBP", {"xmp": XMP}),
+        ("GIF", {"comment": b"Carmen"}),
+    ],
+)
+def test_metadata_is_found_before_cleaning_and_none_after(fmt, params):
+    """What lets the command skip files already clean, so a second run re-encodes nothing."""
+    original = io.BytesIO(encoded(halves(), fmt, **params))
+    with images.opened(original, formats={fmt}, max_pixels=10**6) as image:
+        assert images.carries_metadata(image)
+        cleaned = io.BytesIO(images.without_metadata(image, source=original))
+    with images.opened(cleaned, formats={fmt}, max_pixels=10**6) as image:
+        assert not images.carries_metadata(image)
