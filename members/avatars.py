@@ -13,11 +13,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
+
+from cop_platform import images
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
-# Pillow reads the dimensions from the header before decoding: refuse a "decompression bomb"
-# (a small file that expands to gigabytes of pixels) before it is decoded.
+# Refuse a "decompression bomb" (a small file that expands to gigabytes of pixels) before it is
+# decoded: cop_platform.images checks the dimensions from the header.
 MAX_PIXELS = 40_000_000
 
 
@@ -31,30 +33,21 @@ def process_avatar(upload) -> ContentFile:
             code="too_large",
             params={"size": filesizeformat(upload.size), "limit": filesizeformat(settings.AVATAR_MAX_BYTES)},
         )
-    not_an_image = ValidationError(
-        "This file is not a photo we can use. Upload a JPEG, PNG, GIF or WebP image.", code="invalid_image"
-    )
-    upload.seek(0)
     try:
-        with Image.open(upload, formats=sorted(ACCEPTED_FORMATS)) as image:
-            if image.format not in ACCEPTED_FORMATS:
-                raise not_an_image
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise ValidationError(
-                    "This image is %(width)s × %(height)s pixels, too large to process. "
-                    "Upload one under 40 megapixels.",
-                    code="too_many_pixels",
-                    params={"width": width, "height": height},
-                )
+        with images.opened(upload, formats=ACCEPTED_FORMATS, max_pixels=MAX_PIXELS) as image:
             image.seek(0)  # The first frame of an animation.
             image.load()
             square = _square(image, settings.AVATAR_SIZE_PX)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError, EOFError):
-        # Pillow raises all of these for truncated or malformed files that pass the header check.
-        raise not_an_image
-    finally:
-        upload.seek(0)
+    except images.TooManyPixels as error:
+        raise ValidationError(
+            "This image is %(width)s × %(height)s pixels, too large to process. Upload one under 40 megapixels.",
+            code="too_many_pixels",
+            params={"width": error.width, "height": error.height},
+        ) from error
+    except images.NotAnImage as error:
+        raise ValidationError(
+            "This file is not a photo we can use. Upload a JPEG, PNG, GIF or WebP image.", code="invalid_image"
+        ) from error
     output = io.BytesIO()
     square.save(output, format="PNG", optimize=True)
     return ContentFile(output.getvalue(), name="avatar.png")

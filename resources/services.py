@@ -22,7 +22,7 @@ from cop_platform.markdown import render_markdown
 
 from . import permissions
 from .models import Resource, ResourceKind, ResourceVersion
-from .uploads import check_upload
+from .uploads import IMAGE_FORMATS, check_upload, stored_image_without_metadata
 
 EDITABLE_FIELDS = ("title", "summary", "language", "licence", "url", "body", "review_by")
 
@@ -86,7 +86,7 @@ def resource_create(
         resource.save()
         resource.tags.set(list(tags))
         if checked is not None:
-            stored.append(_store_version(resource=resource, actor=actor, upload=upload, checked=checked, note=""))
+            stored.append(_store_version(resource=resource, actor=actor, checked=checked, note=""))
         _audit(resource=resource, actor=actor, action="resource_added")
     return resource
 
@@ -100,7 +100,7 @@ def _checked(upload):
         raise ValidationError({"upload": error.messages}) from error
 
 
-def _store_version(*, resource: Resource, actor, upload, checked, note: str) -> ResourceVersion:
+def _store_version(*, resource: Resource, actor, checked, note: str) -> ResourceVersion:
     """Number, store and record one file. Caller holds a transaction and the resource lock."""
     number = (resource.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = ResourceVersion(
@@ -114,8 +114,8 @@ def _store_version(*, resource: Resource, actor, upload, checked, note: str) -> 
         note=note.strip()[:300],
         uploaded_by=actor,
     )
-    upload.seek(0)
-    version.file.save("upload", upload, save=False)  # upload_to ignores the name: random
+    checked.content.seek(0)  # the upload, or an image's copy without its metadata
+    version.file.save("upload", checked.content, save=False)  # upload_to ignores the name: random
     version.save()
     Resource.objects.filter(pk=resource.pk).update(current_version=version, updated_at=timezone.now())
     resource.current_version = version
@@ -131,7 +131,7 @@ def version_add(*, actor, resource: Resource, upload, note: str = "") -> Resourc
     checked = _checked(upload)
     with _files_removed_on_failure() as stored, transaction.atomic():
         Resource.objects.select_for_update().get(pk=resource.pk)  # one numbering at a time
-        version = _store_version(resource=resource, actor=actor, upload=upload, checked=checked, note=note)
+        version = _store_version(resource=resource, actor=actor, checked=checked, note=note)
         stored.append(version)
         _audit(
             resource=resource,
@@ -140,6 +140,33 @@ def version_add(*, actor, resource: Resource, upload, note: str = "") -> Resourc
             detail=f"{resource.title} v{version.number}",
         )
     return version
+
+
+def version_strip_image_metadata(*, version: ResourceVersion) -> bool:
+    """Clean a library image stored before uploads were cleaned (GPS position, camera, dates):
+    its copy without metadata is stored under a new random name and the old file deleted once
+    that commits. An image without metadata, or a file that is not an image, is left as it is,
+    so running this twice changes nothing the second time. Returns whether the file changed.
+    Maintenance (the strip_image_metadata command): it changes no content, so it takes no actor.
+    Raises ValidationError for an image that cannot be read."""
+    if version.extension not in IMAGE_FORMATS:
+        return False
+    with version.file.open("rb") as stored_file:
+        content = stored_image_without_metadata(stored_file)
+    if content is None:
+        return False
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        locked = ResourceVersion.objects.select_for_update().get(pk=version.pk)
+        if locked.file.name != version.file.name:
+            return False  # replaced meanwhile: by a file that was cleaned on upload
+        old_name, storage = locked.file.name, locked.file.storage
+        locked.storage_token = secrets.token_hex(16)
+        locked.size = content.size
+        locked.file.save("upload", content, save=False)
+        stored.append(locked)
+        locked.save(update_fields=["storage_token", "file", "size"])
+        transaction.on_commit(lambda: storage.delete(old_name))
+    return True
 
 
 def version_delete(*, actor, version: ResourceVersion) -> None:

@@ -5,6 +5,9 @@ extension claims: a PDF starts like a PDF, a .docx is a ZIP holding a Word docum
 text. Anything a browser could run (HTML, SVG, XML, scripts, executables) is refused whatever
 it is named, and so is a text file that contains markup. The uploader's file name is kept only
 as display text, stripped of any path.
+
+Images are not stored as uploaded: they are re-encoded without their metadata (cop_platform.
+images), so a phone photo shared in a library does not publish where and when it was taken.
 """
 
 import io
@@ -16,9 +19,13 @@ from dataclasses import dataclass
 import puremagic
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 from PIL import Image, UnidentifiedImageError
+
+from cop_platform import images
 
 TEXT_EXTENSIONS = {".csv": "text/csv", ".txt": "text/plain", ".md": "text/markdown"}
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WEBP"}
@@ -45,6 +52,9 @@ ACCEPTED_DESCRIPTION = (
 # Markers of content a browser would interpret, looked for in text files.
 MARKUP_MARKERS = (b"<html", b"<!doctype", b"<script", b"<svg", b"<?xml", b"<iframe", b"<body", b"<head", b"javascript:")
 SNIFF_BYTES = 8192
+# Re-encoding decodes every pixel (3-4 bytes each, all frames of an animation at once): this
+# keeps one upload under about 320 MB of memory while accepting 61-megapixel camera photos.
+MAX_IMAGE_PIXELS = 80_000_000
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,8 @@ class CheckedUpload:
     extension: str
     content_type: str
     size: int
+    # What to store: the upload itself, or for an image its copy without metadata.
+    content: File
 
 
 def display_name_of(raw_name: str) -> str:
@@ -90,7 +102,10 @@ def check_upload(upload) -> CheckedUpload:
             "of file renamed; it was not accepted.",
             code="mismatch",
         )
-    return CheckedUpload(display_name=name, extension=extension, content_type=content_type, size=upload.size)
+    content = _without_metadata(upload) if extension in IMAGE_FORMATS else upload
+    return CheckedUpload(
+        display_name=name, extension=extension, content_type=content_type, size=content.size, content=content
+    )
 
 
 def _content_type_if_genuine(extension: str, head: bytes, upload) -> str | None:
@@ -129,7 +144,38 @@ def _image_type(upload, expected_format: str) -> str | None:
         return None
     finally:
         upload.seek(0)
+    if image_format == "MPO" and expected_format == "JPEG":  # a phone photo with a depth map: a JPEG
+        return "image/jpeg"
     return Image.MIME.get(image_format) if image_format == expected_format else None
+
+
+def _without_metadata(upload, *, only_if_any: bool = False) -> ContentFile | None:
+    """The image re-encoded from its pixels alone (already checked to be what its name says);
+    with `only_if_any`, None for an image that carries no metadata."""
+    try:
+        with images.opened(
+            upload, formats=set(IMAGE_FORMATS.values()), max_pixels=MAX_IMAGE_PIXELS, count_frames=True
+        ) as image:
+            if only_if_any and not images.carries_metadata(image):
+                return None
+            return ContentFile(images.without_metadata(image, source=upload), name="upload")
+    except images.TooManyPixels as error:
+        frames = f" in {error.frames} frames" if error.frames > 1 else ""
+        raise ValidationError(
+            f"This image is {error.width} × {error.height} pixels{frames}, too large to process. "
+            f"Upload one under {MAX_IMAGE_PIXELS // 1_000_000} megapixels.",
+            code="too_many_pixels",
+        ) from error
+    except images.NotAnImage as error:
+        raise ValidationError(
+            "This image is damaged and could not be read; it was not accepted.", code="damaged"
+        ) from error
+
+
+def stored_image_without_metadata(file) -> ContentFile | None:
+    """For library images stored before uploads were cleaned: the copy without metadata, or
+    None if there is none to remove. Raises ValidationError for a file that cannot be read."""
+    return _without_metadata(file, only_if_any=True)
 
 
 def _is_plain_text(upload) -> bool:
