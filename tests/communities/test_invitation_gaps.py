@@ -154,3 +154,49 @@ def test_coordinators_do_not_see_a_lapsed_invitation_as_waiting(client, closed_c
     page = client.get(url("members", slug=community.slug)).content.decode()
 
     assert "Invited, not yet answered" not in page
+
+
+# --- The invited address on the invitation page -------------------------------------------------
+
+
+def _invitation_for_ivy(closed_community):
+    community, coordinator = closed_community
+    return services.invitation_create(actor=coordinator, community=community, email="ivy@example.org")
+
+
+def test_the_invitation_page_masks_the_address_for_whoever_holds_the_link(client, closed_community):
+    page = client.get(_invitation_for_ivy(closed_community).get_absolute_url()).content.decode()
+
+    assert "ivy@example.org" not in page
+    assert "i***@example.org" in page
+
+
+def test_another_account_sees_the_address_masked_even_when_refused(client, closed_community):
+    invitation = _invitation_for_ivy(closed_community)
+    client.force_login(UserFactory(username="forwarded-to"))
+
+    shown = client.get(invitation.get_absolute_url()).content.decode()
+    refused = client.post(invitation.get_absolute_url(), {"action": "accept"}, follow=True).content.decode()
+
+    for page in (shown, refused):
+        assert "ivy@example.org" not in page
+        assert "i***@example.org" in page
+    assert "sent to another email address" in refused
+
+
+def test_the_invitee_signed_in_with_the_address_sees_it_in_full(client, closed_community, invitee):
+    invitation = _invitation_for_ivy(closed_community)
+    client.force_login(invitee)
+
+    assert "ivy@example.org" in client.get(invitation.get_absolute_url()).content.decode()
+
+
+def test_an_unverified_holder_of_the_address_sees_it_masked(client, closed_community):
+    invitation = _invitation_for_ivy(closed_community)
+    client.force_login(UserFactory(username="ivy", email="ivy@example.org", verified=False))
+
+    page = client.get(invitation.get_absolute_url()).content.decode()
+
+    # Their own address appears as the one they are signed in with, never as the invited one.
+    assert "invited i***@example.org to join" in page
+    assert "sent to i***@example.org; you are signed in as ivy@example.org" in page
