@@ -150,6 +150,8 @@ def membership_join(*, actor, community: Community, message: str = "") -> Member
         if existing is not None and existing.state == MembershipState.INVITED:
             invitation = _invitation_backing(existing)
             if invitation is not None:
+                if not _has_verified_address(actor, invitation.email):  # the same rule as the link's
+                    raise PermissionDenied("Confirm your email address to accept this invitation.")
                 _use_invitation(invitation, actor=actor)
                 return _activate(existing, actor=actor, action="invitation_accepted", decided_by=invitation.invited_by)
             existing.delete()  # a lapsed invitation: no standing left

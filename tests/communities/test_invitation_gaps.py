@@ -7,6 +7,7 @@ of skipping the coordinators' approval."""
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -200,3 +201,14 @@ def test_an_unverified_holder_of_the_address_sees_it_masked(client, closed_commu
     # Their own address appears as the one they are signed in with, never as the invited one.
     assert "invited i***@example.org to join" in page
     assert "sent to i***@example.org; you are signed in as ivy@example.org" in page
+
+
+def test_an_open_invitation_is_accepted_from_the_community_page_only_with_the_address_confirmed(closed_community):
+    community, coordinator = closed_community
+    unconfirmed = UserFactory(username="ivy", email="ivy@example.org", verified=False)
+    services.invitation_create(actor=coordinator, community=community, email=unconfirmed.email)
+
+    with pytest.raises(PermissionDenied):
+        services.membership_join(actor=unconfirmed, community=community)
+
+    assert Membership.objects.get(user=unconfirmed, community=community).state == "invited"
