@@ -155,7 +155,10 @@ class LongUploadNameMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        content_type, params = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
+        try:
+            content_type, params = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
+        except ValueError:  # a malformed header: Django's parser refuses it itself
+            return self.get_response(request)
         boundary = params.get("boundary", "")
         if content_type == "multipart/form-data" and boundary and not getattr(request, "_read_started", False):
             try:
