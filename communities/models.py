@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
-from .querysets import CommunityQuerySet, MembershipQuerySet
+from .querysets import CommunityQuerySet, InvitationQuerySet, MembershipQuerySet
 
 
 class Stage(models.TextChoices):
@@ -182,6 +182,8 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

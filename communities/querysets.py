@@ -3,19 +3,36 @@
 Two questions, asked by every page, search, feed, digest and /manage/:
 - `visible_to(user)`: which communities may `user` know exist (open the home page of)?
   Public and private ones are listed for everybody; hidden ones only for their active
-  members, people invited to them, and staff.
+  members, people invited to them (while the invitation is open), and staff.
 - `content_visible_to(user)`: in which communities may `user` read threads and resources?
   Public ones for everybody; private and hidden ones only for active members and staff.
 Banned members lose content access like any outsider.
+
+An "invited" membership row counts only while an open invitation (not used, withdrawn or
+expired) to the member's address backs it: `MembershipQuerySet.honoured()`. A lapsed row
+gives no right to see a hidden community or to join without approval.
 """
 
 from django.apps import apps
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 
 def _is_signed_in(user) -> bool:
     return user is not None and user.is_authenticated
+
+
+def _open_invitations(*, email):
+    """Open invitations to each row's community for `email` (a value or an OuterRef)."""
+    invitation = apps.get_model("communities", "Invitation")
+    return invitation.objects.open().filter(community=OuterRef("community"), email__iexact=email)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Invitations that can still be accepted: not used, not withdrawn, not expired."""
+        return self.filter(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
 
 
 class CommunityQuerySet(models.QuerySet):
@@ -29,7 +46,11 @@ class CommunityQuerySet(models.QuerySet):
         listed = ~Q(visibility="hidden")
         if not _is_signed_in(user):
             return self.filter(listed)
-        return self.filter(listed | Q(self._member_of(user, ["active", "invited"])))
+        membership = apps.get_model("communities", "Membership")
+        invited = membership.objects.filter(community=OuterRef("pk"), user=user, state="invited").filter(
+            Exists(_open_invitations(email=user.email))
+        )
+        return self.filter(listed | Q(self._member_of(user, ["active"])) | Q(Exists(invited)))
 
     def content_visible_to(self, user):
         if _is_signed_in(user) and user.is_staff:
@@ -69,6 +90,12 @@ def content_readers(community, users):
 
 
 class MembershipQuerySet(models.QuerySet):
+    def honoured(self):
+        """The rows that count: all but "invited" ones whose invitation has expired, been
+        declined or withdrawn (those are left behind until the person joins or is invited
+        again; they give no rights and show nothing)."""
+        return self.filter(~Q(state="invited") | Exists(_open_invitations(email=OuterRef("user__email"))))
+
     def active(self):
         return self.filter(state="active")
 

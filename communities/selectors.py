@@ -20,7 +20,8 @@ def home_for(user) -> dict:
             "featured": Community.objects.visible_to(user).for_directory().order_by("-member_count", "name")[:6],
         }
     memberships = list(
-        Membership.objects.filter(user=user)
+        Membership.objects.honoured()
+        .filter(user=user)
         .exclude(state="banned")
         .select_related("community")
         .order_by("community__name")
@@ -71,9 +72,9 @@ def with_viewer_state(user, communities) -> list[Community]:
     states = {}
     if user.is_authenticated:
         states = dict(
-            Membership.objects.filter(user=user, community__in=[c.pk for c in communities]).values_list(
-                "community_id", "state"
-            )
+            Membership.objects.honoured()
+            .filter(user=user, community__in=[c.pk for c in communities])
+            .values_list("community_id", "state")
         )
     for community in communities:
         community.viewer_state = states.get(community.pk)
@@ -107,7 +108,7 @@ def coordination_lists(community) -> dict:
     return {
         "pending": bounded(rows.filter(state=MembershipState.PENDING).order_by("created_at", "pk")),
         "pending_count": rows.filter(state=MembershipState.PENDING).count(),
-        "invited": bounded(rows.filter(state=MembershipState.INVITED).order_by("user__username")),
+        "invited": bounded(rows.honoured().filter(state=MembershipState.INVITED).order_by("user__username")),
         "banned": bounded(rows.filter(state=MembershipState.BANNED).order_by("user__username")),
         "open_invitations": bounded(
             community.invitations.filter(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())

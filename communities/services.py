@@ -34,10 +34,11 @@ CHARTER_FIELDS = (
 
 
 def membership_of(user, community) -> Membership | None:
-    """The user's row in `community`, or None (anonymous visitors have none)."""
+    """The user's row in `community`, or None (anonymous visitors have none, and an invitation
+    that expired, was declined or withdrawn counts as none: see MembershipQuerySet.honoured)."""
     if user is None or not user.is_authenticated:
         return None
-    return Membership.objects.filter(user=user, community=community).first()
+    return Membership.objects.honoured().filter(user=user, community=community).first()
 
 
 def _audit(*, community, actor, action, target_user=None, detail=""):
@@ -138,17 +139,26 @@ def community_update(*, actor, community: Community, tags=None, **charter) -> Co
 
 def membership_join(*, actor, community: Community, message: str = "") -> Membership:
     """Join an open community, or ask to join one that needs approval (the coordinators are
-    told). Invitation-only communities refuse; joining twice is a no-op."""
+    told). Invitation-only communities refuse; joining twice is a no-op. Someone invited joins
+    at once, but only while their invitation is open: once it has expired, been declined or
+    withdrawn they join like anyone else (a request, where the coordinators approve)."""
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied("Sign in to join a community.")
     with transaction.atomic():
         community = _lock(community)
         existing = Membership.objects.filter(user=actor, community=community).first()
+        if existing is not None and existing.state == MembershipState.INVITED:
+            invitation = _invitation_backing(existing)
+            if invitation is not None:
+                if not _has_verified_address(actor, invitation.email):  # the same rule as the link's
+                    raise PermissionDenied("Confirm your email address to accept this invitation.")
+                _use_invitation(invitation, actor=actor)
+                return _activate(existing, actor=actor, action="invitation_accepted", decided_by=invitation.invited_by)
+            existing.delete()  # a lapsed invitation: no standing left
+            existing = None
         if existing is not None:
             if existing.state == MembershipState.BANNED:
                 raise PermissionDenied("You cannot join this community.")
-            if existing.state == MembershipState.INVITED:
-                return _activate(existing, actor=actor, action="invitation_accepted")
             return existing
         if community.join_policy == JoinPolicy.OPEN:
             membership = Membership.objects.create(
@@ -362,6 +372,35 @@ def _has_verified_address(user, email: str) -> bool:
     return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
 
 
+def is_invitee(user, invitation: Invitation) -> bool:
+    """Whether `user` is signed in with the invited address (verified): the only person the
+    invitation page shows the full address to, and the only one who may accept it."""
+    return user is not None and user.is_authenticated and _has_verified_address(user, invitation.email)
+
+
+def _invitation_backing(membership: Membership) -> Invitation | None:
+    """The open invitation an "invited" row stands for (the one invitation_create sent to the
+    member's address), locked; None once it has expired, been declined or withdrawn."""
+    return (
+        Invitation.objects.open()
+        .select_for_update()
+        .filter(community_id=membership.community_id, email__iexact=membership.user.email)
+        .first()
+    )
+
+
+def _use_invitation(invitation: Invitation, *, actor) -> None:
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = actor
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+
+
+def _drop_invited_row(community: Community, email: str) -> None:
+    """Remove the "invited" row of the person an invitation to `email` was for: declining or
+    withdrawing the invitation leaves them no way in but the ordinary one."""
+    Membership.objects.filter(community=community, user__email__iexact=email, state=MembershipState.INVITED).delete()
+
+
 def invitation_accept(*, actor, token: str) -> Membership:
     """Accept an invitation: the signed-in person becomes an active member. Single use, and
     only for the account that owns the invited address (verified), so a forwarded link does
@@ -376,9 +415,10 @@ def invitation_accept(*, actor, token: str) -> Membership:
         if invitation.accepted_at is not None:
             raise ValidationError("This invitation has already been used.")
         if not _has_verified_address(actor, invitation.email):
+            # The address is not repeated here: whoever holds a forwarded link sees it masked.
             raise PermissionDenied(
-                f"This invitation was sent to {invitation.email}. Sign in with that address, or add and "
-                "verify it in your account's email settings, to accept it."
+                "This invitation was sent to another email address. Sign in with that address, or add "
+                "and verify it in your account's email settings, to accept it."
             )
         membership = Membership.objects.filter(user=actor, community=community).first()
         if membership is not None and membership.state == MembershipState.BANNED:
@@ -387,22 +427,32 @@ def invitation_accept(*, actor, token: str) -> Membership:
             membership = Membership.objects.create(user=actor, community=community, state=MembershipState.INVITED)
         if membership.state != MembershipState.ACTIVE:
             _activate(membership, actor=actor, action="invitation_accepted", decided_by=invitation.invited_by)
-        invitation.accepted_at = timezone.now()
-        invitation.accepted_by = actor
-        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        _use_invitation(invitation, actor=actor)
     return membership
 
 
 def invitation_decline(*, actor, token: str) -> None:
-    """Turn an invitation down: the link stops working and any 'invited' row goes away."""
+    """Turn an invitation down: the link stops working and the invitee's "invited" row goes
+    away, so the invitation cannot be used from the community page either. Anyone holding the
+    link may decline, signed in or not: someone invited before they had an account should not
+    need one to say no, and a decline by whoever the email was forwarded to costs the
+    coordinator one new invitation (it is in the audit log), never a member let in."""
+    signed_in = actor is not None and actor.is_authenticated
     with transaction.atomic():
         invitation = _open_invitation(token)
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at"])
-        if actor is not None and actor.is_authenticated:
-            Membership.objects.filter(
-                user=actor, community=invitation.community, state=MembershipState.INVITED
-            ).delete()
+        community = _lock(invitation.community)
+        declined = Invitation.objects.filter(pk=invitation.pk, accepted_at=None, revoked_at=None).update(
+            revoked_at=timezone.now()
+        )
+        if not declined:
+            return  # accepted or withdrawn a moment ago
+        _drop_invited_row(community, invitation.email)
+        _audit(
+            community=community,
+            actor=actor if signed_in else None,
+            action="invitation_declined",
+            detail=invitation.email,
+        )
 
 
 def invitation_revoke(*, actor, invitation: Invitation) -> None:
@@ -415,9 +465,7 @@ def invitation_revoke(*, actor, invitation: Invitation) -> None:
             revoked_at=timezone.now()
         )
         if updated:
-            Membership.objects.filter(
-                community=community, user__email__iexact=invitation.email, state=MembershipState.INVITED
-            ).delete()
+            _drop_invited_row(community, invitation.email)
             _audit(community=community, actor=actor, action="invitation_revoked", detail=invitation.email)
 
 

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from members.email_views import masked_email
+
 from . import permissions, selectors, services
 from .forms import CommunityEditForm, CommunityForm, DirectoryFilterForm, InviteForm, JoinRequestForm, add_service_error
 from .models import Community, Invitation, JoinPolicy, Membership, MembershipState, Role
@@ -364,6 +366,8 @@ def invitation(request, token):
             return redirect("home")
         messages.success(request, f"Welcome to {community.name}! You are now a member.")
         return redirect(community)
+    # Full address only for the invitee signed in with it: the link may have been forwarded.
+    is_invitee = services.is_invitee(request.user, invitation)
     return render(
         request,
         "communities/invitation.html",
@@ -371,5 +375,7 @@ def invitation(request, token):
             "invitation": invitation,
             "community": community,
             "membership": services.membership_of(request.user, community),
+            "is_invitee": is_invitee,
+            "invited_address": invitation.email if is_invitee else masked_email(invitation.email),
         },
     )

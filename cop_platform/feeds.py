@@ -15,6 +15,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -152,7 +153,16 @@ class TagFeed(_ActivityFeed):
     """New threads and resources with one topic tag, across all public communities."""
 
     def get_object(self, request, tag):
-        return get_object_or_404(Tag, slug=tag)
+        """404 unless an anonymous reader may see something carrying the tag, the same 404 as
+        for a tag that does not exist: a tag used only inside private or hidden communities
+        must not be confirmed by an empty feed titled with its name."""
+        visitor = AnonymousUser()
+        seen = (
+            Exists(Thread.objects.visible_to(visitor).filter(tags=OuterRef("pk")))
+            | Exists(Resource.objects.visible_to(visitor).filter(tags=OuterRef("pk")))
+            | Exists(Community.objects.content_visible_to(visitor).filter(tags=OuterRef("pk")))
+        )
+        return get_object_or_404(Tag.objects.filter(seen), slug=tag)
 
     def title(self, tag):
         return f"#{tag.name} · {settings.SITE_NAME}"

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "cop_platform.db_unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check reads the form: shortens over-long upload file names (cop_platform/upload_names.py).
+    "cop_platform.upload_names.LongUploadNameMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Pages drawn for a signed-in member: Cache-Control private (no-store for sensitive ones).

@@ -1,7 +1,9 @@
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 
-from communities.models import Community, Membership
+from communities.models import Community, Invitation, Membership
 from tests.members.factories import UserFactory
 
 
@@ -48,6 +50,14 @@ class MembershipFactory(factory.django.DjangoModelFactory):
                 member_count=Membership.objects.filter(community_id=membership.community_id, state="active").count()
             )
             membership.community.refresh_from_db(fields=["member_count"])
+        if membership.state == "invited":
+            # An "invited" row counts only while an open invitation backs it, as one does when
+            # a coordinator invites through communities.services.invitation_create.
+            Invitation.objects.create(
+                community=membership.community,
+                email=membership.user.email.lower(),
+                expires_at=timezone.now() + timedelta(days=14),
+            )
         return membership
 
 
