@@ -41,15 +41,14 @@ def _claim_for_build(export_id: int):
     None when it is not ours to build (finished, or another worker is on it)."""
     now = timezone.now()
     with transaction.atomic():
-        export = DataExport.objects.select_for_update().select_related("user", "requested_by").filter(pk=export_id)
-        export = export.first()
+        export = DataExport.objects.select_for_update().filter(pk=export_id).first()
         if export is None or export.state not in DataExport.OPEN_STATES:
             return None
         if export.state == DataExportState.BUILDING and export.started_at > now - BUILD_TIMEOUT:
             return None
         export.state, export.started_at, export.attempts = DataExportState.BUILDING, now, export.attempts + 1
         export.save(update_fields=["state", "started_at", "attempts"])
-    return export, now
+    return DataExport.objects.select_related("user", "requested_by").get(pk=export_id), now
 
 
 def data_export_build(*, export_id: int, last_try: bool = False) -> int | None:

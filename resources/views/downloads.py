@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 
-from cop_platform.file_delivery import attachment_response
+from cop_platform.file_delivery import DOWNLOAD_HEADERS, attachment_response  # noqa: F401 - the headers nginx must repeat
 
 from .. import services
 from ._shared import READ, _file_resource
