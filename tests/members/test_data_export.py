@@ -20,6 +20,7 @@ from django.utils import timezone
 from PIL import Image
 
 from communities.services import invitation_create, membership_join, membership_leave
+from cop_platform.celery import app as celery_app
 from discussions.services.reacting import reaction_toggle
 from members import tasks
 from members.data_export import lifecycle
@@ -434,3 +435,51 @@ def test_building_costs_the_same_queries_for_few_or_many_rows(community, coordin
         counts[size] = _build_queries(author)
     print(f"build queries: {small} rows={counts[small]} {large} rows={counts[large]}")
     assert counts[small] == counts[large]
+
+
+# --- When things go wrong ------------------------------------------------------------------------
+
+
+def test_a_disk_that_refuses_the_archive_is_retried_then_marked_failed_and_the_member_may_ask_again(
+    client, member, settings, tmp_path
+):
+    # A real OSError from the file system: the export folder's parent is a file.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "data_exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(blocker / "exports")},
+        },
+    }
+    client.force_login(member)
+    client.post(PAGE)
+    export = DataExport.objects.get()
+
+    # Eager Celery runs each retry at once (no backoff), as a worker would over hours.
+    celery_app.conf.task_eager_propagates = False
+    tasks.build_data_export.apply(kwargs={"export_id": export.pk})
+
+    export = DataExport.objects.get()
+    print(f"build attempts={export.attempts} state={export.state} error={export.error!r}")
+    assert export.state == "failed" and export.attempts == tasks.RETRY["max_retries"] + 1
+    assert "NotADirectoryError" in export.error
+    assert "We could not prepare your last copy" in client.get(PAGE).content.decode()
+    assert download(client, export).status_code == 404
+    assert not mail.outbox
+    settings.STORAGES = {**settings.STORAGES, "data_exports": {**settings.STORAGES["resources"]}}
+    assert client.post(PAGE).status_code == 302  # a failed export does not count
+
+
+def test_an_archive_missing_from_storage_is_a_404_with_a_log_line(
+    client, member, caplog, django_capture_on_commit_callbacks
+):
+    client.force_login(member)
+    export = ask_and_build(client, django_capture_on_commit_callbacks)
+    storages["data_exports"].delete(export.file_name)
+
+    response = download(client, export)
+
+    assert response.status_code == 404
+    assert any(export.file_name in record.getMessage() for record in caplog.records)
