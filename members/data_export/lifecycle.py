@@ -73,11 +73,20 @@ def data_export_build(*, export_id: int, last_try: bool = False) -> int | None:
             raise
         logger.exception("Data export %s failed", export.pk)
         return None
+    try:
+        return _mark_ready(export, started_at=started_at, name=name, size=size)
+    except Exception:
+        # Not recorded (the database went away): an archive no row names would never be
+        # deleted. The export stays "building" until BUILD_TIMEOUT, then is built again.
+        export_storage().delete(name)
+        raise
+
+
+def _mark_ready(export: DataExport, *, started_at, name: str, size: int) -> int | None:
     now = timezone.now()
     with transaction.atomic():
-        finished = DataExport.objects.filter(
-            pk=export.pk, state=DataExportState.BUILDING, started_at=started_at
-        ).update(
+        finished = DataExport.objects.filter(pk=export.pk, state=DataExportState.BUILDING, started_at=started_at)
+        finished = finished.update(
             state=DataExportState.READY,
             file_name=name,
             size=size,

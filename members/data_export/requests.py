@@ -2,7 +2,7 @@
 call. The archive itself is built later by a task (lifecycle.py)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +21,18 @@ def _when(moment) -> str:
     return date_format(timezone.localtime(moment), "j F Y, H:i")
 
 
+def _last_counted_request(user: User) -> DataExport | None:
+    """The member's own latest request within DATA_EXPORT_MIN_HOURS_BETWEEN hours that did not
+    fail: until that many hours after it, they may not ask again."""
+    since = timezone.now() - _min_interval()
+    recent = DataExport.objects.filter(user=user, requested_by=user, created_at__gte=since)
+    return recent.exclude(state=DataExportState.FAILED).first()
+
+
+def _min_interval() -> timedelta:
+    return timedelta(hours=settings.DATA_EXPORT_MIN_HOURS_BETWEEN)
+
+
 def data_export_request(*, actor, user: User) -> DataExport:
     """Ask for a copy of `user`'s data: the member themself, or staff for them (a subject
     access request, recorded as asked by that staff member, who alone may download it). One
@@ -31,14 +43,11 @@ def data_export_request(*, actor, user: User) -> DataExport:
     mine = DataExport.objects.filter(user=user, requested_by=actor)
     if mine.filter(state__in=DataExport.OPEN_STATES).exists():
         raise ValidationError("A copy is already being prepared. We will email you when it is ready.")
-    if actor.pk == user.pk:
-        since = timezone.now() - timedelta(hours=settings.DATA_EXPORT_MIN_HOURS_BETWEEN)
-        last = mine.filter(created_at__gte=since).exclude(state=DataExportState.FAILED).first()
-        if last is not None:
-            next_time = last.created_at + timedelta(hours=settings.DATA_EXPORT_MIN_HOURS_BETWEEN)
-            raise ValidationError(
-                f"You asked for a copy on {_when(last.created_at)}. You can ask for a new one after {_when(next_time)}."
-            )
+    if actor.pk == user.pk and (last := _last_counted_request(user)) is not None:
+        raise ValidationError(
+            f"You asked for a copy on {_when(last.created_at)}. "
+            f"You can ask for a new one after {_when(last.created_at + _min_interval())}."
+        )
     try:
         with transaction.atomic():
             export = DataExport.objects.create(user=user, requested_by=actor)
@@ -54,6 +63,7 @@ class ExportStatus:
     """What the Settings page says about the member's latest export."""
 
     export: DataExport | None
+    next_request_at: datetime | None = None
 
     @property
     def phase(self) -> str:
@@ -71,7 +81,9 @@ class ExportStatus:
 
 
 def data_export_status(user: User) -> ExportStatus:
-    return ExportStatus(DataExport.objects.filter(user=user, requested_by=user).first())
+    latest = DataExport.objects.filter(user=user, requested_by=user).first()
+    last = _last_counted_request(user) if latest else None
+    return ExportStatus(latest, next_request_at=last.created_at + _min_interval() if last else None)
 
 
 def data_export_for_download(*, actor, token: str) -> DataExport:

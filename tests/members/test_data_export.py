@@ -285,7 +285,9 @@ def test_asking_again_the_same_day_is_refused_and_says_when(client, member, djan
     client.force_login(member)
     ask_and_build(client, django_capture_on_commit_callbacks)
 
-    response = client.post(PAGE)
+    page = client.get(PAGE).content.decode()
+    assert "You can ask for a new copy after" in page and "Ask for a copy of my data" not in page
+    response = client.post(PAGE)  # a form kept open in another tab
 
     assert response.status_code == 200
     assert "You can ask for a new one after" in response.content.decode()
@@ -399,6 +401,7 @@ def test_staff_produce_a_members_export_from_admin_and_only_they_download_it(
     [email] = mail.outbox
     assert email.to == [staff.email] and email.subject.endswith("A data export you asked for is ready")
     assert "mira" not in email.subject
+    assert client.get(reverse("admin:members_dataexport_change", args=[export.pk])).status_code == 200
     listing = client.get(reverse("admin:members_dataexport_changelist")).content.decode()
     link = reverse("members:data_export_download", args=[export.token])
     assert link in listing
