@@ -22,7 +22,8 @@ DECISIONS = (
 )
 
 
-def _community(community) -> dict:
+def community_record(community) -> dict:
+    """How every section names a community (discussions and resources use it too)."""
     return {"name": community.name, "slug": community.slug}
 
 
@@ -30,7 +31,7 @@ def memberships(user, archive):
     rows = Membership.objects.filter(user=user).select_related("community").order_by("created_at", "pk")
     for membership in rows.iterator(chunk_size=CHUNK):
         yield {
-            "community": _community(membership.community),
+            "community": community_record(membership.community),
             "state": membership.state,
             "role": membership.role,
             "created_at": membership.created_at,
@@ -52,7 +53,7 @@ def invitations(user, archive):
     rows = Invitation.objects.filter(to_them).select_related("community").order_by("created_at", "pk")
     for invitation in rows.iterator(chunk_size=CHUNK):
         yield {
-            "community": _community(invitation.community),
+            "community": community_record(invitation.community),
             "email": invitation.email,
             "message": invitation.message,
             "created_at": invitation.created_at,
@@ -73,7 +74,7 @@ def join_requests(user, archive):
     )
     for membership in asked.iterator(chunk_size=CHUNK):
         yield {
-            "community": _community(membership.community),
+            "community": community_record(membership.community),
             "state": "pending" if membership.state == MembershipState.PENDING else "approved",
             "message": membership.request_message,
             "asked_at": membership.created_at,
@@ -81,7 +82,7 @@ def join_requests(user, archive):
         }
     declined = AuditEntry.objects.filter(target_user=user, action="join_declined").select_related("community")
     for entry in declined.order_by("created_at", "pk").iterator(chunk_size=CHUNK):
-        yield {"community": _community(entry.community), "state": "declined", "decided_at": entry.created_at}
+        yield {"community": community_record(entry.community), "state": "declined", "decided_at": entry.created_at}
 
 
 def community_decisions(user, archive):
@@ -90,7 +91,7 @@ def community_decisions(user, archive):
     rows = AuditEntry.objects.filter(target_user=user, action__in=DECISIONS).select_related("community")
     for entry in rows.order_by("created_at", "pk").iterator(chunk_size=CHUNK):
         yield {
-            "community": _community(entry.community),
+            "community": community_record(entry.community),
             "action": entry.action,
             "detail": entry.detail if entry.action == "member_banned" else "",
             "at": entry.created_at,

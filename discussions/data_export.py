@@ -10,6 +10,7 @@ its id alone.
 
 from django.db.models import Exists, OuterRef
 
+from communities.data_export import community_record
 from members.data_export.registry import ExportSection
 
 from .models import Post, Reaction, Thread, ThreadReadState
@@ -28,7 +29,7 @@ def _thread(thread, *, user, readable: bool) -> dict:
     return {
         "id": thread.pk,
         "title": thread.title,
-        "community": {"name": thread.community.name, "slug": thread.community.slug},
+        "community": community_record(thread.community),
         "url": thread.get_absolute_url(),
     }
 

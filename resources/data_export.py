@@ -9,6 +9,7 @@ member may still see it.
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
+from communities.data_export import community_record
 from members.data_export.registry import ExportSection
 
 from .models import Resource, ResourceVersion
@@ -76,7 +77,7 @@ def resources(user, archive):
             "added_by_you": resource.author_id == user.pk,
             "kind": resource.kind,
             "title": resource.title,
-            "community": {"name": resource.community.name, "slug": resource.community.slug},
+            "community": community_record(resource.community),
             "summary": resource.summary,
             "tags": sorted(tag.name for tag in resource.tags.all()),
             "language": resource.language,
