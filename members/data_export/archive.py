@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
 from django.core.files.storage import storages
 from django.core.serializers.json import DjangoJSONEncoder
@@ -49,12 +50,16 @@ class ArchiveWriter:
         """Queue `file` (a FieldFile: anything with .open()) as files/<path>; the file name
         part is made safe, and a path already taken gets a number."""
         folder, _, name = path.rpartition("/")
-        name = get_valid_filename(name) or "file"
-        candidate, number = f"files/{folder}/{name}" if folder else f"files/{name}", 1
-        stem, dot, extension = candidate.rpartition(".")
+        try:
+            name = get_valid_filename(name)
+        except SuspiciousFileOperation:  # nothing usable left of it ("..", "")
+            name = "file"
+        base = f"files/{folder}/{name}" if folder else f"files/{name}"
+        stem, dot, extension = base.rpartition(".")
+        candidate, number = base, 1
         while candidate in self._paths:
             number += 1
-            candidate = f"{stem}-{number}.{extension}" if dot else f"{candidate}-{number}"
+            candidate = f"{stem}-{number}.{extension}" if dot else f"{base}-{number}"
         self._paths.add(candidate)
         self._queued.append((candidate, file))
         return candidate

@@ -24,6 +24,7 @@ from cop_platform.celery import app as celery_app
 from discussions.services.reacting import reaction_toggle
 from members import tasks
 from members.data_export import lifecycle
+from members.data_export.archive import ArchiveWriter
 from members.data_export.requests import data_export_request
 from members.models import DataExport, DeliveryState, EmailDelivery, EmailKind, Notification
 from members.services import avatar_set, profile_update
@@ -486,3 +487,19 @@ def test_an_archive_missing_from_storage_is_a_404_with_a_log_line(
 
     assert response.status_code == 404
     assert any(export.file_name in record.getMessage() for record in caplog.records)
+
+
+def test_files_with_the_same_or_unusable_names_each_get_their_own_path():
+    writer = ArchiveWriter(zipfile.ZipFile(io.BytesIO(), "w"))
+
+    paths = [
+        writer.add_file(path, None) for path in ("r/1/report.pdf", "r/1/report.pdf", "r/1/..", "r/1/..", "r/1/notes")
+    ]
+
+    assert paths == [
+        "files/r/1/report.pdf",
+        "files/r/1/report-2.pdf",
+        "files/r/1/file",
+        "files/r/1/file-2",
+        "files/r/1/notes",
+    ]
