@@ -51,10 +51,11 @@ def data_export_request(*, actor, user: User) -> DataExport:
     try:
         with transaction.atomic():
             export = DataExport.objects.create(user=user, requested_by=actor)
+            # In the same transaction: the task's outbox record commits with the request.
+            enqueue_on_commit(tasks.build_data_export, export_id=export.pk)
     except IntegrityError:
         # Two requests at once (a double click): the constraint let one through.
         raise ValidationError("A copy is already being prepared. We will email you when it is ready.") from None
-    enqueue_on_commit(tasks.build_data_export, export_id=export.pk)
     return export
 
 
