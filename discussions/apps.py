@@ -36,10 +36,10 @@ class DiscussionsConfig(AppConfig):
 
         register_target(Post, visible_post_ids, community_ids=post_community_ids)
         register_deletion_step(reactions_remove_with_account)
-        register_export_section(*data_export.SECTIONS)
         register_origin("thread", thread_as_origin)
         register_health_source(health.SOURCE)
         register_evidence(discussion_evidence)
+        register_export_section(*data_export.SECTIONS)
         register_section(
             CommunitySection(
                 name="discussions",
