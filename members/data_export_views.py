@@ -21,6 +21,7 @@ from .data_export.requests import (
     data_export_request,
     data_export_status,
 )
+from .models import DataExport
 
 logger = logging.getLogger(__name__)
 READ = ("GET", "HEAD")
@@ -53,6 +54,8 @@ def data_export_download(request, token):
         return HttpResponseNotAllowed(READ)
     try:
         export = data_export_for_download(actor=request.user, token=token)
+    except DataExport.DoesNotExist:
+        raise Http404 from None
     except ExportGone as gone:
         return render(request, "members/data_export_gone.html", {"export": gone.export}, status=410)
     day = timezone.localdate(export.ready_at)

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -89,13 +88,13 @@ def data_export_status(user: User) -> ExportStatus:
 
 def data_export_for_download(*, actor, token: str) -> DataExport:
     """The export behind a download link, for whoever asked for it and nobody else: anyone
-    else (another member, a visitor, staff who did not ask) gets a 404 that reveals nothing.
-    Raises ExportGone for its owner once it has expired."""
+    else (another member, a visitor, staff who did not ask) gets DataExport.DoesNotExist, as
+    for an address that never existed. Raises ExportGone for its owner once it has expired."""
     if actor is None or not actor.is_authenticated:
-        raise Http404
+        raise DataExport.DoesNotExist
     export = DataExport.objects.filter(token=token, requested_by=actor).select_related("user").first()
     if export is None or export.state in (*DataExport.OPEN_STATES, DataExportState.FAILED):
-        raise Http404
+        raise DataExport.DoesNotExist
     if export.state == DataExportState.EXPIRED or export.expires_at <= timezone.now() or not export.file_name:
         raise ExportGone(export)
     return export
