@@ -7,9 +7,11 @@ class CommunitiesConfig(AppConfig):
 
     def ready(self):
         from members.account_deletion import register_deletion_check, register_deletion_step
+        from members.data_export.registry import register_export_section
         from members.mailing import register_community_muting
 
         from . import (
+            data_export,
             member_filter,  # noqa: F401 - registers the member directory's "Community" filter
             profile_section,  # noqa: F401 - registers the "Communities" section of member profiles
             search_sources,  # noqa: F401 - registers this app's search source(s)
@@ -22,4 +24,5 @@ class CommunitiesConfig(AppConfig):
         register_deletion_check(communities_left_without_coordinator)
         register_deletion_step(memberships_end_with_account)
         register_community_muting(MUTING)
+        register_export_section(*data_export.SECTIONS)
         register_digest_section(DigestSection("new_members", "New members", new_members, order=50))

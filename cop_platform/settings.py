@@ -268,6 +268,8 @@ CELERY_BEAT_SCHEDULE = {
     "prune-email-deliveries": {"task": "members.tasks.prune_email_deliveries", "schedule": crontab(hour=3, minute=40)},
     # Shortly after midnight UTC: close yesterday's health figures and start today's.
     "health-snapshots": {"task": "communities.tasks.take_health_snapshots", "schedule": crontab(hour=0, minute=20)},
+    # Data exports: delete expired archives, rebuild lost ones, resend lost "ready" emails.
+    "data-exports-tidy": {"task": "members.tasks.data_exports_tidy", "schedule": crontab(minute="*/15")},
 }
 
 # --- Member email (notifications) -----------------------------------------------------------
@@ -333,12 +335,21 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 # server directly), handed out only by the download view after the visibility check.
 RESOURCE_FILES_ROOT = env.path("RESOURCE_FILES_ROOT", default=BASE_DIR / "var" / "resource-files")
 RESOURCE_STORAGE_BACKEND = env.str("RESOURCE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+# Members' data exports (/settings/export/): zip archives in their own private storage, outside
+# MEDIA_ROOT and outside the backups, handed out like library files, to their owner only.
+DATA_EXPORT_ROOT = env.path("DATA_EXPORT_ROOT", default=BASE_DIR / "var" / "data-exports")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "resources": {
         "BACKEND": RESOURCE_STORAGE_BACKEND,
         # Filesystem options; another backend (django-storages) reads its own settings.
         "OPTIONS": {"location": str(RESOURCE_FILES_ROOT)}
+        if RESOURCE_STORAGE_BACKEND.endswith("FileSystemStorage")
+        else {},
+    },
+    "data_exports": {
+        "BACKEND": RESOURCE_STORAGE_BACKEND,
+        "OPTIONS": {"location": str(DATA_EXPORT_ROOT)}
         if RESOURCE_STORAGE_BACKEND.endswith("FileSystemStorage")
         else {},
     },
@@ -358,6 +369,12 @@ RESOURCE_MAX_UPLOAD_BYTES = env.int("RESOURCE_MAX_UPLOAD_BYTES", default=25 * 10
 # django-storages.
 RESOURCE_FILE_DELIVERY = env.str("RESOURCE_FILE_DELIVERY", default="django")
 RESOURCE_X_ACCEL_PREFIX = env.str("RESOURCE_X_ACCEL_PREFIX", default="/protected-resource-files/")
+# The nginx `internal` location aliased to DATA_EXPORT_ROOT (RESOURCE_FILE_DELIVERY=x-accel).
+DATA_EXPORT_X_ACCEL_PREFIX = env.str("DATA_EXPORT_X_ACCEL_PREFIX", default="/protected-data-exports/")
+# A finished export can be downloaded this many days; then the archive is deleted.
+DATA_EXPORT_VALID_DAYS = env.int("DATA_EXPORT_VALID_DAYS", default=7)
+# A member may ask for a new copy of their data once in this many hours (staff: any time).
+DATA_EXPORT_MIN_HOURS_BETWEEN = env.int("DATA_EXPORT_MIN_HOURS_BETWEEN", default=24)
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 AVATAR_SIZE_PX = 256
 # Uploads, avatars and collectstatic's output: owner cop writes, group cop reads, others

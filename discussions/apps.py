@@ -12,11 +12,13 @@ class DiscussionsConfig(AppConfig):
         from communities.reminders.registry import register_activity
         from communities.sections import CommunitySection, register_section
         from members.account_deletion import register_deletion_step
+        from members.data_export.registry import register_export_section
         from members.expertise import register_evidence
         from members.notifications import register_target
 
         from . import (  # noqa: F401 - search_sources registers this app's search source(s)
             ask,  # noqa: F401 - registers "Ask <name> a question" on member profiles
+            data_export,
             digest,
             health,
             search_sources,
@@ -37,6 +39,7 @@ class DiscussionsConfig(AppConfig):
         register_origin("thread", thread_as_origin)
         register_health_source(health.SOURCE)
         register_evidence(discussion_evidence)
+        register_export_section(*data_export.SECTIONS)
         register_section(
             CommunitySection(
                 name="discussions",

@@ -4,9 +4,13 @@ memberships of their communities, they do not browse the platform's users."""
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.urls import reverse
+from django.utils.html import format_html
 
 from . import services
-from .models import EmailPreferences, User
+from .data_export.requests import data_export_request
+from .models import DataExport, DataExportState, EmailPreferences, User
 
 
 @admin.action(description="Remove the profile photo of selected members")
@@ -20,6 +24,34 @@ def remove_avatars(modeladmin, request, queryset):
         else:
             removed += 1
     modeladmin.message_user(request, f"Photos removed: {removed}.", messages.SUCCESS)
+
+
+@admin.action(description="Prepare a copy of the selected members' data (subject access request)")
+def export_data(modeladmin, request, queryset):
+    """Staff produce a member's data export, recorded as asked by them: they alone download
+    it, from Data exports, once it is built."""
+    queued = 0
+    for user in queryset:
+        try:
+            data_export_request(actor=request.user, user=user)
+        except (PermissionDenied, ValidationError) as error:
+            modeladmin.message_user(
+                request, f"{user.username}: {' '.join(getattr(error, 'messages', [str(error)]))}", messages.ERROR
+            )
+        else:
+            queued += 1
+    if queued:
+        exports = reverse("admin:members_dataexport_changelist")
+        modeladmin.message_user(
+            request,
+            format_html(
+                'Data exports queued: {}. Download them from <a href="{}">Data exports</a> when ready '
+                "(we email you too).",
+                queued,
+                exports,
+            ),
+            messages.SUCCESS,
+        )
 
 
 @admin.register(User)
@@ -52,7 +84,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = (*DjangoUserAdmin.list_filter, "profile_visibility")
     search_fields = (*DjangoUserAdmin.search_fields, "display_name", "organisation", "discipline")
     list_select_related = ()  # no foreign keys in the list
-    actions = (remove_avatars,)
+    actions = (remove_avatars, export_data)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -71,3 +103,57 @@ class EmailPreferencesAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__email")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    """Every data export and who asked for it (the member, or staff for a subject access
+    request). Read-only: exports are asked for from a member's row (action above) or from
+    Settings, and only whoever asked may download one."""
+
+    list_display = (
+        "user",
+        "requested_by",
+        "state",
+        "created_at",
+        "ready_at",
+        "expires_at",
+        "downloaded_at",
+        "download",
+    )
+    list_filter = ("state",)
+    search_fields = ("user__username", "user__email", "requested_by__username")
+    list_select_related = ("user", "requested_by")
+    date_hierarchy = "created_at"
+    fields = (
+        "user",
+        "requested_by",
+        "state",
+        "size",
+        "created_at",
+        "started_at",
+        "ready_at",
+        "expires_at",
+        "downloaded_at",
+        "attempts",
+        "error",
+        "download",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="download")
+    def download(self, export):
+        if not getattr(export, "asked_by_viewer", False) or export.state != DataExportState.READY:
+            return ""
+        return format_html('<a href="{}">Download</a>', reverse("members:data_export_download", args=[export.token]))
+
+    def get_queryset(self, request):
+        # The download column offers the link only to whoever asked (the view checks again).
+        asked = ExpressionWrapper(Q(requested_by=request.user.pk), output_field=BooleanField())
+        return super().get_queryset(request).annotate(asked_by_viewer=asked)

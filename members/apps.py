@@ -6,4 +6,11 @@ class MembersConfig(AppConfig):
     verbose_name = "Members"
 
     def ready(self):
+        from django.db.models.signals import post_delete
+
         from . import search_sources  # noqa: F401 - registers this app's search source(s)
+        from .data_export import lifecycle, registry, sections
+        from .models import DataExport
+
+        registry.register_export_section(*sections.SECTIONS)
+        post_delete.connect(lifecycle.archive_delete_with_row, sender=DataExport, dispatch_uid="data_export_archive")

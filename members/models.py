@@ -191,6 +191,7 @@ class EmailKind(models.TextChoices):
     WELCOME = "welcome", "Welcome"
     NUDGE = "nudge", "Inactivity nudge"
     COORDINATOR = "coordinator", "Coordinator alert"
+    DATA_EXPORT = "data_export", "Your data export is ready"
 
 
 class DeliveryState(models.TextChoices):
@@ -259,3 +260,57 @@ class AccountEmail(models.Model):
 
     def __str__(self):
         return f"{self.template} to {self.to} ({self.state})"
+
+
+# --- Data exports (GDPR articles 15 and 20) ----------------------------------------------------
+
+
+class DataExportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    BUILDING = "building", "Being prepared"
+    READY = "ready", "Ready"
+    EXPIRED = "expired", "Expired"
+    FAILED = "failed", "Failed"
+
+
+class DataExport(models.Model):
+    """A copy of one member's data, asked for by the member themself or by staff for them (a
+    subject access request). Only whoever asked (`requested_by`) may download it, until
+    `expires_at`; then the archive is deleted and the row stays as the record of the request.
+    The archive lives in STORAGES["data_exports"] under a random name (members/data_export/)."""
+
+    OPEN_STATES = (DataExportState.QUEUED, DataExportState.BUILDING)
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    # In the download address: ids are guessable, and the address names no one.
+    token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe, editable=False)
+    state = models.CharField(max_length=10, choices=DataExportState.choices, default=DataExportState.QUEUED)
+    file_name = models.CharField(max_length=300, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True, help_text="Last download by whoever asked.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One request at a time per asker and member: a double click or two tabs make one.
+            models.UniqueConstraint(
+                fields=["user", "requested_by"],
+                condition=models.Q(state__in=["queued", "building"]),
+                name="one_open_data_export_per_asker",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "expires_at"], name="data_export_state_expiry")]
+
+    def __str__(self):
+        return f"Data export of {self.user_id} ({self.state})"
+
+    @property
+    def is_subject_access_request(self) -> bool:
+        return self.requested_by_id is not None and self.requested_by_id != self.user_id

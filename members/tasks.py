@@ -15,6 +15,7 @@ from django.db import OperationalError
 from cop_platform.tasks import enqueue, enqueue_on_commit
 
 from . import mailing, notification_emails
+from .data_export import lifecycle as data_export_lifecycle
 
 RETRY = {
     "bind": True,
@@ -59,3 +60,33 @@ def queue_notification_emails(recipient_kinds) -> None:
     delay = getattr(settings, "NOTIFICATION_EMAIL_DELAY_SECONDS", 120)
     for recipient_id in sorted(notification_emails.immediate_recipients(recipient_kinds)):
         enqueue_on_commit(email_notifications, countdown=delay, recipient_id=recipient_id)
+
+
+# --- Data exports (members/data_export/) -----------------------------------------------------
+
+
+@shared_task(**RETRY)
+def build_data_export(self, *, export_id: int):
+    """Build one member's archive, then queue the email that says it is ready."""
+    last_try = self.request.retries >= RETRY["max_retries"]
+    delivery_id = data_export_lifecycle.data_export_build(export_id=export_id, last_try=last_try)
+    if delivery_id is not None:
+        enqueue_on_commit(send_data_export_email, delivery_id=delivery_id)
+
+
+@shared_task(**RETRY)
+def send_data_export_email(self, *, delivery_id: int):
+    last_try = self.request.retries >= RETRY["max_retries"]
+    data_export_lifecycle.data_export_email_send(delivery_id=delivery_id, last_try=last_try)
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def data_exports_tidy(self) -> int:
+    """Beat: delete the archives of expired exports, and queue again the builds and "ready"
+    emails whose tasks were lost. Returns how many archives were deleted."""
+    expired = data_export_lifecycle.data_exports_expire()
+    for export_id in data_export_lifecycle.lost_export_ids():
+        enqueue(build_data_export, export_id=export_id)
+    for delivery_id in data_export_lifecycle.lost_email_ids():
+        enqueue(send_data_export_email, delivery_id=delivery_id)
+    return expired

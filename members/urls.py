@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, email_views, notification_views, views
+from . import account_views, data_export_views, email_views, notification_views, views
 
 app_name = "members"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("members/<str:username>/", views.profile, name="profile"),
     path("settings/", views.settings_profile, name="settings"),
     path("settings/delete-account/", account_views.account_delete_view, name="account_delete"),
+    path("settings/export/", data_export_views.data_export_page, name="data_export"),
+    path("settings/export/<str:token>/", data_export_views.data_export_download, name="data_export_download"),
     path("settings/notifications/", email_views.notification_settings, name="settings_notifications"),
     path("email/unsubscribe/<str:token>/", email_views.unsubscribe, name="unsubscribe"),
     path("notifications/", notification_views.notification_list, name="notifications"),

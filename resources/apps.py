@@ -14,9 +14,10 @@ class ResourcesConfig(AppConfig):
         from communities.origins import register_backlinks, register_follow_ups
         from communities.reminders.registry import register_activity
         from communities.sections import CommunitySection, register_section
+        from members.data_export.registry import register_export_section
         from members.expertise import register_evidence
 
-        from . import digest, health, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
+        from . import data_export, digest, health, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
         from .expertise import PROVIDER as library_evidence
         from .models import library_storage
         from .selectors import community_home_section, document_this, documented_from
@@ -30,6 +31,7 @@ class ResourcesConfig(AppConfig):
         register_backlinks("resources", documented_from)
         register_health_source(health.SOURCE)
         register_evidence(library_evidence)
+        register_export_section(*data_export.SECTIONS)
         register_follow_ups("resources", document_this)
         register_section(
             CommunitySection(

@@ -1,24 +1,17 @@
 """Downloads: the current version of a file or a numbered one, after the visibility check."""
 
 import logging
-from urllib.parse import quote
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect
-from django.utils.http import content_disposition_header
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404
+
+from cop_platform.file_delivery import DOWNLOAD_HEADERS, attachment_response  # noqa: F401 - the headers nginx must repeat
 
 from .. import services
 from ._shared import READ, _file_resource
 
 logger = logging.getLogger(__name__)
-
-DOWNLOAD_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    # Should a browser render the file anyway, it runs nothing and loads nothing.
-    "Content-Security-Policy": "sandbox; default-src 'none'",
-    "Cache-Control": "private",
-}
 
 
 def download(request, community_slug, resource_id, version_number=None):
@@ -37,22 +30,17 @@ def download(request, community_slug, resource_id, version_number=None):
     response = _deliver(version)
     if request.method == "GET":
         services.resource_record_download(resource=resource, version=version)
-    for header, value in DOWNLOAD_HEADERS.items():
-        response[header] = value
     return response
 
 
 def _deliver(version):
-    delivery = settings.RESOURCE_FILE_DELIVERY
-    if delivery == "x-accel":
-        response = HttpResponse(content_type=version.content_type)
-        response["X-Accel-Redirect"] = quote(f"{settings.RESOURCE_X_ACCEL_PREFIX}{version.file.name}")
-        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=version.original_name)
-        return response
-    if delivery == "storage-url":
-        return redirect(version.file.url)
     try:
-        handle = version.file.open("rb")
+        return attachment_response(
+            file=version.file,
+            filename=version.original_name,
+            content_type=version.content_type,
+            x_accel_prefix=settings.RESOURCE_X_ACCEL_PREFIX,
+        )
     except OSError:
         logger.warning(
             "Library file missing from storage: %s (resource %s, version %s)",
@@ -61,4 +49,3 @@ def _deliver(version):
             version.number,
         )
         raise Http404("This file is missing.") from None
-    return FileResponse(handle, as_attachment=True, filename=version.original_name, content_type=version.content_type)

@@ -1,0 +1,103 @@
+"""Discussions' sections of a member's data export: their posts (Markdown and rendered HTML),
+their reactions and the threads they follow. Registered in DiscussionsConfig.ready()
+(members.data_export.registry).
+
+Only the member's own words are exported. Each record names its thread and community for
+context, but only where the member may still read that thread (or started it): a thread since
+moved into a private community they are not in, or hidden by its coordinators, is given by
+its id alone.
+"""
+
+from django.db.models import Exists, OuterRef
+
+from communities.data_export import community_record
+from members.data_export.registry import ExportSection
+
+from .models import Post, Reaction, Thread, ThreadReadState
+
+CHUNK = 500
+
+
+def _readable_thread(user, thread_path: str):
+    """An annotation: may `user` still read the thread at `thread_path` (e.g. "thread_id")?"""
+    return Exists(Thread.objects.visible_to(user).filter(pk=OuterRef(thread_path)))
+
+
+def _thread(thread, *, user, readable: bool) -> dict:
+    if not (readable or thread.author_id == user.pk):
+        return {"id": thread.pk, "title": None, "community": None, "url": None}
+    return {
+        "id": thread.pk,
+        "title": thread.title,
+        "community": community_record(thread.community),
+        "url": thread.get_absolute_url(),
+    }
+
+
+def posts(user, archive):
+    rows = (
+        Post.objects.filter(author=user)
+        .select_related("thread__community")
+        .annotate(thread_readable=_readable_thread(user, "thread_id"))
+        .order_by("created_at", "pk")
+    )
+    for post in rows.iterator(chunk_size=CHUNK):
+        yield {
+            "id": post.pk,
+            "thread": _thread(post.thread, user=user, readable=post.thread_readable),
+            "opens_thread": post.is_opening,
+            "in_reply_to_post": post.parent_id,
+            "body_markdown": post.body,
+            "body_html": post.body_html,
+            "created_at": post.created_at,
+            "edited_at": post.edited_at,
+            "deleted_at": post.deleted_at,
+            "hidden_at": post.hidden_at,
+            "hidden_reason": post.hidden_reason,
+            "reactions_received": {
+                "helpful": post.helpful_count,
+                "thanks": post.thanks_count,
+                "agree": post.agree_count,
+            },
+        }
+
+
+def reactions(user, archive):
+    """The member's reactions, each with the post it was given to (by id: the post's text is
+    its author's, not theirs)."""
+    rows = (
+        Reaction.objects.filter(user=user)
+        .select_related("post__thread__community")
+        .annotate(thread_readable=_readable_thread(user, "post__thread_id"))
+        .order_by("created_at", "pk")
+    )
+    for reaction in rows.iterator(chunk_size=CHUNK):
+        yield {
+            "kind": reaction.kind,
+            "post": reaction.post_id,
+            "thread": _thread(reaction.post.thread, user=user, readable=reaction.thread_readable),
+            "created_at": reaction.created_at,
+        }
+
+
+def followed_threads(user, archive):
+    rows = (
+        ThreadReadState.objects.filter(user=user)
+        .exclude(follow="")
+        .select_related("thread__community")
+        .annotate(thread_readable=_readable_thread(user, "thread_id"))
+        .order_by("pk")
+    )
+    for state in rows.iterator(chunk_size=CHUNK):
+        yield {
+            "thread": _thread(state.thread, user=user, readable=state.thread_readable),
+            "follow": state.follow,
+            "last_read_at": state.last_read_at,
+        }
+
+
+SECTIONS = (
+    ExportSection("posts", "everything you posted: Markdown as you wrote it and the HTML shown", posts, order=20),
+    ExportSection("reactions", "the reactions you gave to posts", reactions, order=21),
+    ExportSection("followed_threads", "threads you follow or muted", followed_threads, order=22),
+)
