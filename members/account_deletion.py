@@ -67,6 +67,8 @@ def names_of(user: User) -> list[str]:
 
 def without_names(text: str, names: list[str]) -> str:
     """`text` with each whole-word occurrence of `names` replaced by "a former member"."""
+    if not names:
+        return text
     pattern = r"(?<!\w)(" + "|".join(map(re.escape, names)) + r")(?!\w)"
     return re.sub(pattern, FORMER_MEMBER, text, flags=re.IGNORECASE)
 
@@ -117,22 +119,26 @@ def account_delete(*, actor, user: User, password: str) -> None:
     reasons = reasons_account_cannot_be_deleted(user)
     if reasons:
         raise ValidationError(reasons)
-    avatar_name, storage = user.avatar.name, user.avatar.storage
-    with transaction.atomic():
-        # Checked again under the transaction: a check may depend on rows the steps lock.
-        reasons = reasons_account_cannot_be_deleted(user)
-        if reasons:
-            raise ValidationError(reasons)
-        # From here on she is a former member to everything the steps render (an @mention of
-        # an inactive account links nowhere).
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        for step in _steps:
-            step(user)
-        _email_log_forgets(user)
-        _account_emails_forget(user)
-        _admin_log_forgets(user)
-        user.expertise.clear()
-        user.delete()
-        if avatar_name:
-            transaction.on_commit(partial(storage.delete, avatar_name))
+    avatar_name, storage, was_active = user.avatar.name, user.avatar.storage, user.is_active
+    try:
+        with transaction.atomic():
+            # Checked again under the transaction: a check may depend on rows the steps lock.
+            reasons = reasons_account_cannot_be_deleted(user)
+            if reasons:
+                raise ValidationError(reasons)
+            # From here on she is a former member to everything the steps render (an @mention
+            # of an inactive account links nowhere).
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            for step in _steps:
+                step(user)
+            _email_log_forgets(user)
+            _account_emails_forget(user)
+            _admin_log_forgets(user)
+            user.expertise.clear()
+            user.delete()
+            if avatar_name:
+                transaction.on_commit(partial(storage.delete, avatar_name))
+    except Exception:
+        user.is_active = was_active  # the row was rolled back; the object in hand follows it
+        raise
