@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from communities.health.snapshots import snapshot_take
 from communities.models import Invitation
-from communities.services import invitation_accept, invitation_create
+from communities.services import invitation_accept, invitation_create, membership_approve, membership_join
 from discussions.models import PostRevision
 from discussions.services.posting import post_edit
 from discussions.services.reacting import reaction_toggle
@@ -134,6 +134,17 @@ def test_a_deleted_members_name_survives_only_where_others_quoted_her(client, co
         quote = make_reply(thread=sand_dams, author=bob, body=QUOTE)
         post_edit(actor=bob, post=quote, body=QUOTE + "\n\nWorth reading twice.")
         make_file_resource(community=water, author=carmen, title="Spillway drawings", upload=pdf("spillway.pdf"))
+    # A join request with her words, approved by the coordinator (an audit entry about her).
+    wells = CommunityFactory(name="Wells", slug="wells", join_policy="approval")
+    coordinator_of(wells, user=cora)
+    with committed():
+        request = membership_join(actor=carmen, community=wells, message=f"I am {NAME}, a driller.")
+        membership_approve(actor=cora, membership=request)
+    client.force_login(bob)
+    with committed():
+        client.post(reverse("digest_send_now"))  # a digest listing her threads and her as a new member
+    assert EmailDelivery.objects.filter(recipient=bob, kind="digest").exists()
+    client.logout()
     client.post(reverse("account_reset_password"), {"email": EMAIL})  # an account email to her
     LogEntry.objects.log_actions(user_id=cora.pk, queryset=[carmen], action_flag=CHANGE, change_message="Checked.")
     snapshot_take(community=water, day=date.today())
