@@ -16,6 +16,7 @@ class CommunitiesConfig(AppConfig):
             profile_section,  # noqa: F401 - registers the "Communities" section of member profiles
             search_sources,  # noqa: F401 - registers this app's search source(s)
         )
+        from .account_deletion import invitations_forget_address
         from .digests.registry import DigestSection, register_digest_section
         from .digests.sections import new_members
         from .email_mute import MUTING
@@ -23,6 +24,7 @@ class CommunitiesConfig(AppConfig):
 
         register_deletion_check(communities_left_without_coordinator)
         register_deletion_step(memberships_end_with_account)
+        register_deletion_step(invitations_forget_address)
         register_community_muting(MUTING)
         register_export_section(*data_export.SECTIONS)
         register_digest_section(DigestSection("new_members", "New members", new_members, order=50))

@@ -499,5 +499,7 @@ def memberships_end_with_account(user) -> None:
         if membership.is_active:
             community = by_id[membership.community_id]
             _count_member(community, -1)
-            _audit(community=community, actor=None, action="member_left", detail=f"{user.name} deleted their account")
+            # No name: the account is gone, and the log must not keep what deletion removes.
+            detail = "A former member deleted their account"
+            _audit(community=community, actor=None, action="member_left", detail=detail)
     Membership.objects.filter(user=user).delete()

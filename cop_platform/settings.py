@@ -87,10 +87,13 @@ ROOT_URLCONF = "cop_platform.urls"
 FORM_RENDERER = "cop_platform.forms.FormRenderer"
 WSGI_APPLICATION = "cop_platform.wsgi.application"
 
+# A folder of the organisation's own templates, looked in before the built-in ones: its
+# privacy/custom.html replaces the privacy page's text (README "The privacy page").
+SITE_TEMPLATES_DIR = env.str("SITE_TEMPLATES_DIR", default="")
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [*([Path(SITE_TEMPLATES_DIR)] if SITE_TEMPLATES_DIR else []), BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -407,6 +410,15 @@ DISCUSSION_RATE_LIMITS = {
     "posts_per_minute": env.int("RATE_LIMIT_POSTS_PER_MINUTE", default=6),
     "new_member_threads_per_hour": env.int("RATE_LIMIT_NEW_MEMBER_THREADS_PER_HOUR", default=3),
 }
+
+# --- Privacy page (/privacy/) ----------------------------------------------------------------
+# What the page tells members; set them to what this installation really does. Backups are
+# kept as long as deploy/cop-backup.service's BACKUP_KEEP_DAYS says (set both together); web
+# server and application logs as long as the server's log rotation keeps them.
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=14)
+SERVER_LOG_KEEP_DAYS = env.int("SERVER_LOG_KEEP_DAYS", default=14)
+# Where members write about their data (shown on the page when set).
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="")
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"

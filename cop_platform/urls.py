@@ -13,6 +13,7 @@ from .admin_sites import coordinator_site
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("privacy/", views.privacy, name="privacy"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("manage/digest/send-now/", digest_send_now, name="digest_send_now"),

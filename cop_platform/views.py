@@ -1,6 +1,8 @@
-"""Pages that belong to no single app: the home page and the load balancer's health check."""
+"""Pages that belong to no single app: the home page, the privacy page and the load balancer's
+health check."""
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -8,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from communities.selectors import home_for
+from members.login_limits import DEVICE_COOKIE
 
 from . import __version__
 from .celery import app
@@ -17,6 +20,40 @@ def home(request):
     """Signed-in members see their communities and what is new in them; visitors see what the
     platform is and the public communities."""
     return render(request, "home.html", home_for(request.user))
+
+
+# The organisation's own text first (in SITE_TEMPLATES_DIR), else the one shipped here.
+PRIVACY_TEMPLATES = ["privacy/custom.html", "privacy/default.html"]
+
+
+def privacy_facts() -> dict:
+    """The figures the privacy page states, from the settings that enforce them, so the page
+    never promises a retention the installation does not keep."""
+    day = 86400
+    return {
+        "email_log_days": settings.EMAIL_DELIVERY_RETENTION_DAYS,
+        "account_email_days": settings.ACCOUNT_EMAIL_RETENTION_DAYS,
+        "account_email_link_hours": settings.ACCOUNT_EMAIL_EXPIRE_HOURS,
+        "backup_days": settings.BACKUP_KEEP_DAYS,
+        "log_days": settings.SERVER_LOG_KEEP_DAYS,
+        "export_days": getattr(settings, "DATA_EXPORT_VALID_DAYS", None),
+        "invitation_days": settings.INVITATION_VALID_DAYS,
+        "session_cookie": settings.SESSION_COOKIE_NAME,
+        "session_days": settings.SESSION_COOKIE_AGE // day,
+        "csrf_cookie": settings.CSRF_COOKIE_NAME,
+        "csrf_days": settings.CSRF_COOKIE_AGE // day,
+        "device_cookie": DEVICE_COOKIE,
+        "device_days": settings.LOGIN_DEVICE_COOKIE_DAYS,
+        "messages_cookie": CookieStorage.cookie_name,
+        "contact_email": settings.PRIVACY_CONTACT_EMAIL,
+    }
+
+
+def privacy(request):
+    """What is stored about members, why, for how long, and how to take it or delete it.
+    Open to visitors (they decide whether to sign up); an organisation replaces the text with
+    its own privacy/custom.html (README "The privacy page")."""
+    return render(request, PRIVACY_TEMPLATES, {"facts": privacy_facts()})
 
 
 @never_cache

@@ -26,6 +26,7 @@ class DiscussionsConfig(AppConfig):
         from .expertise import PROVIDER as discussion_evidence
         from .models import Post
         from .selectors import community_home_section, thread_as_origin
+        from .services.posting import mentions_unlink_account
         from .services.reacting import reactions_remove_with_account
 
         def visible_post_ids(user, ids):
@@ -36,6 +37,7 @@ class DiscussionsConfig(AppConfig):
 
         register_target(Post, visible_post_ids, community_ids=post_community_ids)
         register_deletion_step(reactions_remove_with_account)
+        register_deletion_step(mentions_unlink_account)
         register_origin("thread", thread_as_origin)
         register_health_source(health.SOURCE)
         register_evidence(discussion_evidence)

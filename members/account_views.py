@@ -1,6 +1,7 @@
 """Deleting your own account (the service is members.account_deletion)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -40,5 +41,10 @@ def account_delete_view(request):
     return render(
         request,
         "members/account_delete.html",
-        {"form": form, "blockers": reasons_account_cannot_be_deleted(user), "has_password": user.has_usable_password()},
+        {
+            "form": form,
+            "blockers": reasons_account_cannot_be_deleted(user),
+            "has_password": user.has_usable_password(),
+            "backup_days": settings.BACKUP_KEEP_DAYS,
+        },
     )

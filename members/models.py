@@ -92,11 +92,26 @@ class User(AbstractUser):
         return reverse("members:profile", kwargs={"username": self.username})
 
 
+FORMER_MEMBER = "a former member"
+
+
+def shown_name(user) -> str:
+    """How a member is named where others read about them: their live name, or "a former
+    member" once the account is deleted (the foreign key is null) or deactivated. Rows never
+    copy a name (see Notification.text), so deleting an account leaves none behind."""
+    return user.name if user is not None and user.is_active else FORMER_MEMBER
+
+
 class NotificationKind(models.TextChoices):
     REPLY = "reply", "Reply to your post"
     MENTION = "mention", "Mention"
     FOLLOWED_POST = "followed_post", "New post in a followed thread"
     POST_HIDDEN = "post_hidden", "Your post was hidden"
+
+
+# Kinds whose title says what the actor did ("replied to your thread “Pipes”"): the actor's
+# name is put in front when shown, from the live user, never stored.
+ACTOR_KINDS = frozenset({NotificationKind.REPLY, NotificationKind.MENTION, NotificationKind.FOLLOWED_POST})
 
 
 class Notification(models.Model):
@@ -110,6 +125,8 @@ class Notification(models.Model):
     target_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
     target_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("target_type", "target_id")
+    # For ACTOR_KINDS, what the actor did without their name ("replied to your thread “Pipes”"):
+    # `text` adds the live name. Other kinds hold the whole sentence.
     title = models.CharField(max_length=300)
     url = models.CharField(max_length=500)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -133,7 +150,17 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")]
 
     def __str__(self):
-        return self.title
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """What the notification says, as shown and emailed: "Carmen replied to your thread
+        “Pipes”", or "A former member replied ..." once Carmen's account is gone. Select the
+        actor with the notification (select_related("actor")) when listing many."""
+        if self.kind not in ACTOR_KINDS:
+            return self.title
+        who = shown_name(self.actor) if self.actor_id is not None else FORMER_MEMBER
+        return f"{who if who != FORMER_MEMBER else FORMER_MEMBER.capitalize()} {self.title}"
 
 
 # --- Email preferences and the record of every member email -------------------------------------

@@ -130,7 +130,7 @@ def _prepared(user, period: str, sections: list[dict], notifications: list) -> P
             "period": PERIOD_WORDS[period],
             "frequency": period,
             "sections": sections,
-            "notifications": [{"title": n.title, "url": absolute_url(n.url)} for n in notifications],
+            "notifications": [{"title": n.text, "url": absolute_url(n.url)} for n in notifications],
         },
         scope="digest",
         summary=", ".join(counts),

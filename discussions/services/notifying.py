@@ -24,7 +24,8 @@ def notify_about_post(*, post_id: int, mentioned: list[str], mentions_only: bool
     if post is None or post.is_deleted or post.is_hidden:
         return
     thread, actor = post.thread, post.author
-    who = actor.name if actor else "Someone"
+    # Titles say what was done, not who did it: the notification shows the actor's live name
+    # (members.models.Notification.text), so a deleted account leaves no name in them.
     reasons: dict[int, tuple[str, str]] = {}  # user id -> (kind, title); first reason wins
 
     def add(user_ids, kind, title):
@@ -34,15 +35,15 @@ def notify_about_post(*, post_id: int, mentioned: list[str], mentions_only: bool
     if mentions_only:
         pass
     elif post.parent is not None:
-        add([post.parent.author_id], "reply", f"{who} replied to your post in “{thread.title}”")
+        add([post.parent.author_id], "reply", f"replied to your post in “{thread.title}”")
     elif not post.is_opening:
-        add([thread.author_id], "reply", f"{who} replied to your thread “{thread.title}”")
+        add([thread.author_id], "reply", f"replied to your thread “{thread.title}”")
     users = get_user_model().objects
     add(users.filter(username__in=mentioned).values_list("pk", flat=True), "mention",
-        f"{who} mentioned you in “{thread.title}”")  # fmt: skip
+        f"mentioned you in “{thread.title}”")  # fmt: skip
     if not mentions_only:
         followers = thread.read_states.filter(follow=FollowLevel.FOLLOWING).values_list("user_id", flat=True)
-        add(followers, "followed_post", f"{who} posted in “{thread.title}”")
+        add(followers, "followed_post", f"posted in “{thread.title}”")
 
     muted = set(thread.read_states.filter(follow=FollowLevel.MUTED).values_list("user_id", flat=True))
     candidates = {user_id for user_id in reasons if user_id is not None and user_id not in muted}

@@ -44,6 +44,17 @@ def render_body(body: str) -> tuple[str, list[str]]:
     return render_markdown_with_mentions(body, mention_resolver=profile_url)
 
 
+def mentions_unlink_account(user) -> None:
+    """Before `user`'s account is deleted (account_delete has already made it inactive):
+    other members' posts that @mention them keep the words their authors wrote, "@name" as
+    text, but no longer link to a profile that is gone and whose username a newcomer may take.
+    Runs in the deleting transaction. The search vectors read the source, which is unchanged."""
+    href = f'href="{reverse("members:profile", kwargs={"username": user.username})}"'
+    for post in Post.objects.filter(body_html__contains=href).only("body", "body_html"):
+        post.body_html = render_body(post.body)[0]
+        post.save(update_fields=["body_html"])
+
+
 def _check_rate(actor, *, new_thread: bool) -> None:
     limits = settings.DISCUSSION_RATE_LIMITS
     if not allow(f"post:{actor.pk}", limit=limits["posts_per_minute"], period=60):

@@ -27,6 +27,7 @@ def test_the_page_explains_what_stays_and_what_goes(logged_in):
     assert "Delete your account" in page
     assert "a former member" in page
     assert 'name="password"' in page
+    assert "after 14 days" in page and reverse("privacy") in page  # backups, and the privacy page
 
 
 def test_deleting_removes_the_account_and_keeps_the_posts(logged_in, member, community, active_membership):
