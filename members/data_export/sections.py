@@ -47,7 +47,7 @@ def _notification_record(notification, *, visible: bool) -> dict:
         "emailed_at": notification.emailed_at,
     }
     if visible:
-        record.update(title=notification.title, url=notification.url)
+        record.update(title=notification.text, url=notification.url)
     return record
 
 
@@ -55,7 +55,7 @@ def notifications(user, archive):
     """Every notification. Those about content the member can no longer see (a community
     left, a post since hidden) keep only their kind and dates, as on /notifications/: the
     title could repeat what others wrote where the member no longer has access."""
-    rows = Notification.objects.filter(recipient=user).order_by("created_at", "pk")
+    rows = Notification.objects.filter(recipient=user).select_related("actor").order_by("created_at", "pk")
     chunk = []
     for notification in rows.iterator(chunk_size=CHUNK):
         chunk.append(notification)
