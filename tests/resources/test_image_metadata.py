@@ -305,3 +305,22 @@ def test_metadata_is_found_before_cleaning_and_none_after(fmt, params):
         cleaned = io.BytesIO(images.without_metadata(image, source=original))
     with images.opened(cleaned, formats={fmt}, max_pixels=10**6) as image:
         assert not images.carries_metadata(image)
+
+
+def test_make_upgrade_cleans_photos_stored_before_the_fix_once(
+    member_client, community, member, library_dir, django_capture_on_commit_callbacks
+):
+    photo = make_file_resource(
+        community=community, author=member, title="Garden", upload=named("garden.jpg", phone_jpeg())
+    )
+    (library_dir / photo.current_version.file.name).write_bytes(phone_jpeg())  # as stored before
+
+    first, second = io.StringIO(), io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("upgrade", "--skip-static", stdout=first)
+    call_command("upgrade", "--skip-static", stdout=second)
+
+    assert "Library images: metadata removed from 1 stored before uploads were cleaned." in first.getvalue()
+    assert "Library images" not in second.getvalue()
+    served = downloaded(member_client, community, photo)
+    assert_no_metadata(served, Image.open(io.BytesIO(served)))

@@ -60,8 +60,8 @@ def stale_search_sources() -> list[str]:
 
 class Command(BaseCommand):
     help = (
-        "Migrate, collect statics, sync the Sites record, rebuild the search index and backfill "
-        "health figures, each only when needed."
+        "Migrate, collect statics, sync the Sites record, rebuild the search index, backfill "
+        "health figures and strip metadata from library images stored earlier, each only when needed."
     )
 
     def add_arguments(self, parser):
@@ -69,7 +69,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, skip_static=False, **options):
         self.stdout.write(f"Upgrading CoP Platform to {__version__}.")
-        steps = [self.migrate, self.site, self.search_index, self.health]
+        steps = [self.migrate, self.site, self.search_index, self.health, self.library_images]
         if not skip_static:
             steps.insert(1, self.static)
         self.site_before = self.current_site()
@@ -139,3 +139,12 @@ class Command(BaseCommand):
         for slug in empty:
             call_command("backfill_health", community=slug, quiet=True, stdout=StringIO())
         return f"Health figures backfilled for {len(empty)} communit{'y' if len(empty) == 1 else 'ies'} that had none."
+
+    def library_images(self) -> str | None:
+        # Images uploaded before uploads were cleaned still carry EXIF (GPS included); the
+        # command skips clean ones, so after the first upgrade this finds nothing to do.
+        output = StringIO()
+        call_command("strip_image_metadata", stdout=output, stderr=output)
+        cleaned = re.search(r"cleaned=(\d+)", output.getvalue())
+        count = int(cleaned.group(1)) if cleaned else 0
+        return f"Library images: metadata removed from {count} stored before uploads were cleaned." if count else None
