@@ -17,19 +17,10 @@ from tests.discussions.factories import make_thread
 from tests.engagement.worker import Worker
 from tests.members.factories import UserFactory
 
-from .conftest import needs_postgres
+from .conftest import needs_postgres, wait_for
 from .web_server import Browser, WebServer
 
 REDELIVER_AFTER = 2  # TASK_OUTBOX_REDELIVER_AFTER of the processes
-
-
-def _wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
 
 
 @pytest.mark.integration
@@ -70,10 +61,10 @@ def test_replies_queued_while_the_workers_were_down_survive_a_redis_restart(
         Celery("fault-beat", broker=redis_server.url(0), set_as_current=False).send_task(
             "cop_platform.tasks.flush_task_outbox", queue=queue
         )
-        notified = _wait_for(lambda: Notification.objects.filter(recipient=author).count() == replies, 30)
+        notified = wait_for(lambda: Notification.objects.filter(recipient=author).count() == replies, 30)
         emailed = sink.wait_for(1, timeout=30)
         time.sleep(3)  # a second email would arrive now
-        left_in_outbox = _wait_for(lambda: not TaskOutbox.objects.exists(), 10)
+        left_in_outbox = wait_for(lambda: not TaskOutbox.objects.exists(), 10)
     finally:
         web.stop()
         if worker:

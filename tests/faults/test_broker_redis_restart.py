@@ -19,20 +19,11 @@ from tests.discussions.factories import make_reply, make_thread
 from tests.engagement.worker import Worker
 from tests.members.factories import UserFactory
 
-from .conftest import needs_postgres
+from .conftest import needs_postgres, wait_for
 from .web_server import Browser, WebServer
 
 DELAY = 3  # NOTIFICATION_EMAIL_DELAY_SECONDS of the processes
 MARGIN = 2  # NOTIFICATION_EMAIL_RECOVERY_MARGIN_SECONDS
-
-
-def _wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 @pytest.mark.integration
@@ -61,7 +52,7 @@ def test_a_reply_whose_email_task_died_with_redis_is_emailed_once_by_the_recover
         status, _, _ = browser.post(f"/c/water/discussions/{thread.pk}/reply/", reply)
         assert status == 302
         # The worker made the notification and holds its email task for DELAY seconds...
-        assert _wait_for(lambda: Notification.objects.filter(recipient=author).exists(), 20)
+        assert wait_for(lambda: Notification.objects.filter(recipient=author).exists(), 20)
         posted = time.monotonic()
         # ...when the host restarts: Redis without persistence, and the worker with it.
         worker.kill()

@@ -13,7 +13,7 @@ from celery import Celery
 
 from tests.engagement.worker import Worker
 
-from .conftest import needs_postgres
+from .conftest import needs_postgres, wait_for
 
 DOWNTIME = 10
 FREEZE = 8  # longer than BROKER_WORKER_SOCKET_TIMEOUT (5 s)
@@ -29,15 +29,6 @@ COMMAND_LINES = {
 
 def _log_has(worker: Worker, pattern: str, offset: int = 0) -> bool:
     return re.search(pattern, worker.log_path.read_text()[offset:]) is not None
-
-
-def _wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
 
 
 @pytest.mark.integration
@@ -57,7 +48,7 @@ def test_the_worker_keeps_running_through_a_redis_restart_and_then_runs_new_task
     try:
         # A task the worker holds unacknowledged for a minute, as it holds every email task.
         client.send_task("members.tasks.prune_email_deliveries", queue=queue, countdown=60)
-        assert _wait_for(lambda: _log_has(worker, r"Task members\.tasks\.prune_email_deliveries\[.*\] received"), 20)
+        assert wait_for(lambda: _log_has(worker, r"Task members\.tasks\.prune_email_deliveries\[.*\] received"), 20)
 
         # As `systemctl restart redis-server` does: SIGTERM, down for DOWNTIME seconds, back empty.
         redis_server.process.send_signal(signal.SIGTERM)
@@ -70,7 +61,7 @@ def test_the_worker_keeps_running_through_a_redis_restart_and_then_runs_new_task
 
         offset = len(worker.log_path.read_text())
         client.send_task("cop_platform.tasks.flush_task_outbox", queue=queue)
-        ran_new_task = _wait_for(
+        ran_new_task = wait_for(
             lambda: _log_has(worker, r"Task cop_platform\.tasks\.flush_task_outbox\[.*\] succeeded", offset), 30
         )
         same_pid = worker.process.poll() is None and worker.process.pid == pid
@@ -84,7 +75,7 @@ def test_the_worker_keeps_running_through_a_redis_restart_and_then_runs_new_task
         redis_server.thaw()
         offset = len(worker.log_path.read_text())
         client.send_task("celery.accumulate", args=("after the freeze",), queue=queue)
-        ran_after_freeze = _wait_for(lambda: _log_has(worker, r"after the freeze", offset), 30)
+        ran_after_freeze = wait_for(lambda: _log_has(worker, r"after the freeze", offset), 30)
         same_pid_after_freeze = worker.process.poll() is None and worker.process.pid == pid
     finally:
         worker.stop()

@@ -16,18 +16,11 @@ from tests.engagement.conftest import needs_worker
 from tests.engagement.worker import TaskSender, Worker, drop_queue, fresh_queue
 from tests.faults.db_smtp_processes import SmtpSinkOnPort, free_port, members_due_a_digest
 
+from .conftest import wait_for
+
 pytestmark = pytest.mark.integration
 MEMBERS = 8
 DOWN_SECONDS = 8
-
-
-def wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def test_digests_go_out_once_within_seconds_of_the_mail_server_returning(transactional_db, tmp_path):
