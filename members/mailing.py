@@ -309,6 +309,26 @@ def through_database_outage(step: Callable):
             pause = min(pause * 2, 4.0)
 
 
+def send_claimed_delivery(delivery: EmailDelivery, message, *, summary: str, last_try: bool = False) -> str:
+    """Send the message of a delivery this worker claimed, and record how it ended: sent
+    (recorded through a database restart, so an accepted email is never sent twice), skipped
+    when there is no message (no active address), or back to pending (failed for good on the
+    last try) with the error, which goes up so the calling task retries."""
+    if message is None:
+        finish_delivery(delivery, state=DeliveryState.SKIPPED, summary="No active address")
+        return DeliveryState.SKIPPED
+    try:
+        message.send()
+    except Exception as error:
+        state = DeliveryState.FAILED if last_try else DeliveryState.PENDING
+        finish_delivery(delivery, state=state, subject=message.subject, error=f"{type(error).__name__}: {error}")
+        raise
+    through_database_outage(
+        lambda: finish_delivery(delivery, state=DeliveryState.SENT, subject=message.subject, summary=summary)
+    )
+    return DeliveryState.SENT
+
+
 PRUNE_BATCH = 5_000
 
 

@@ -18,7 +18,14 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .mailing import claim_delivery, finish_delivery, preferences_for, preferences_for_many, render_member_email
+from .mailing import (
+    claim_delivery,
+    finish_delivery,
+    preferences_for,
+    preferences_for_many,
+    render_member_email,
+    send_claimed_delivery,
+)
 from .models import DeliveryState, EmailChoice, EmailDelivery, EmailKind, Notification, NotificationKind, User
 from .notifications import (
     EMAIL_PREFERENCE_OF_KIND,
@@ -105,17 +112,7 @@ def deliver(delivery_id: int, *, last_try: bool = False) -> str | None:
         context={"notifications": notifications, "count": len(notifications)},
         scope="notifications",
     )
-    if message is None:
-        finish_delivery(delivery, state=DeliveryState.SKIPPED, summary="No active address")
-        return DeliveryState.SKIPPED
-    try:
-        message.send()
-    except Exception as error:
-        state = DeliveryState.FAILED if last_try else DeliveryState.PENDING
-        finish_delivery(delivery, state=state, subject=message.subject, error=f"{type(error).__name__}: {error}")
-        raise
-    finish_delivery(delivery, state=DeliveryState.SENT, subject=message.subject, summary=_summary(notifications))
-    return DeliveryState.SENT
+    return send_claimed_delivery(delivery, message, summary=_summary(notifications), last_try=last_try)
 
 
 def send_pending(*, recipient_id: int, last_try: bool = False) -> int:

@@ -19,7 +19,9 @@ from discussions.models import Post
 from members.tasks import email_notifications
 from tests.discussions.factories import make_reply, make_thread
 
-pytestmark = pytest.mark.django_db
+# The tests on the live broker share one Redis database and its default queue: they run one
+# after another in one test process (`--dist loadgroup`, set in the Makefile).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("redis-db-4")]
 
 DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused
 LIVE_BROKER = "redis://127.0.0.1:6379/4"

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from cop_platform.email import absolute_url
 
-from ..mailing import claim_delivery, finish_delivery, render_member_email
+from ..mailing import claim_delivery, finish_delivery, render_member_email, send_claimed_delivery
 from ..models import DataExport, DataExportState, DeliveryState, EmailDelivery, EmailKind
 from .archive import archive_build, export_storage
 
@@ -131,17 +131,7 @@ def data_export_email_send(*, delivery_id: int, last_try: bool = False) -> str |
     message = render_member_email(
         user=delivery.recipient, template=EMAIL_TEMPLATE, context=_ready_email_context(export), scope="all"
     )
-    if message is None:
-        finish_delivery(delivery, state=DeliveryState.SKIPPED, summary="No active address")
-        return DeliveryState.SKIPPED
-    try:
-        message.send()
-    except Exception as error:
-        state = DeliveryState.FAILED if last_try else DeliveryState.PENDING
-        finish_delivery(delivery, state=state, subject=message.subject, error=f"{type(error).__name__}: {error}")
-        raise
-    finish_delivery(delivery, state=DeliveryState.SENT, subject=message.subject, summary="Data export ready")
-    return DeliveryState.SENT
+    return send_claimed_delivery(delivery, message, summary="Data export ready", last_try=last_try)
 
 
 def data_exports_expire(*, now=None) -> int:
