@@ -83,7 +83,7 @@ upgrade: $(RUN_STAMP)
 	$(PY) manage.py upgrade
 
 test: $(DEV_STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,7 @@
 """A dead broker never blocks or loses a post: the task waits in the outbox, and the beat
-task publishes it once the broker is back (real Redis, database 4)."""
+task publishes it once the broker is back (real Redis, a database per test process)."""
 
+import os
 import time
 from datetime import timedelta
 
@@ -19,12 +20,12 @@ from discussions.models import Post
 from members.tasks import email_notifications
 from tests.discussions.factories import make_reply, make_thread
 
-# The tests on the live broker share one Redis database and its default queue: they run one
-# after another in one test process (`--dist loadgroup`, set in the Makefile).
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("redis-db-4")]
+pytestmark = pytest.mark.django_db
 
 DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused
-LIVE_BROKER = "redis://127.0.0.1:6379/4"
+# The live-broker tests read and empty the default queue, so each test process (pytest-xdist's
+# gw0, gw1, ...) has a Redis database of its own: 4, 5, ... (3 is the engagement tests').
+LIVE_BROKER = f"redis://127.0.0.1:6379/{4 + int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:]) % 10}"
 
 
 def _forget_connections():
