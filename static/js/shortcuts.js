@@ -71,6 +71,25 @@
     return true;
   }
 
+  // showModal() makes the page behind inert, but Tab would still leave for the browser's own
+  // toolbar: keep it cycling through the dialog's controls until Escape or Close.
+  function trapTab(event) {
+    if (event.key !== "Tab" || !dialog || !dialog.open) return;
+    var controls = Array.prototype.slice.call(dialog.querySelectorAll("a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])"));
+    if (!controls.length) return;
+    var first = controls[0];
+    var last = controls[controls.length - 1];
+    var index = controls.indexOf(document.activeElement);
+    if (event.shiftKey && index <= 0) {
+      last.focus();
+      event.preventDefault();
+    } else if (!event.shiftKey && (index === -1 || index === controls.length - 1)) {
+      first.focus();
+      event.preventDefault();
+    }
+  }
+  document.addEventListener("keydown", trapTab);
+
   document.addEventListener("close", function (event) {
     if (event.target.id === "shortcuts-dialog" && returnFocus && returnFocus.focus) {
       returnFocus.focus();
