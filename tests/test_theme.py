@@ -97,3 +97,12 @@ def test_the_footer_links_the_shortcuts_page_which_lists_them(client):
 @pytest.mark.django_db
 def test_the_privacy_page_names_the_theme_cookie(client):
     assert f"<code>{THEME_COOKIE}</code>" in client.get(reverse("privacy")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_visitors_page_says_it_varies_with_the_cookie(client):
+    """A shared cache in front of the site must not hand one visitor's dark page to the next:
+    the page already varies on Cookie (its CSRF token), which now covers the theme too."""
+    client.cookies[THEME_COOKIE] = "dark"
+    response = client.get(reverse("communities:directory"))
+    assert "Cookie" in response["Vary"]
