@@ -2,12 +2,15 @@ from django.conf import settings
 
 from members.notifications import unread_count
 
+from .theme import theme_from
+
 
 def site(request):
-    """The site's name for titles, and how many unread notifications the signed-in member
-    may still see (shown in the navigation)."""
+    """The site's name for titles, how many unread notifications the signed-in member may
+    still see (shown in the navigation), and the colour theme they chose ("" = the system's)."""
     user = getattr(request, "user", None)
     return {
         "SITE_NAME": settings.SITE_NAME,
         "unread_notifications": unread_count(user) if user is not None else 0,
+        "theme": theme_from(request),
     }

@@ -14,6 +14,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("privacy/", views.privacy, name="privacy"),
+    path("theme/", views.theme_set, name="theme"),
+    path("help/shortcuts/", views.shortcuts_help, name="help_shortcuts"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("manage/digest/send-now/", digest_send_now, name="digest_send_now"),

@@ -1,19 +1,21 @@
-"""Pages that belong to no single app: the home page, the privacy page and the load balancer's
-health check."""
+"""Pages that belong to no single app: the home page, the privacy page, the colour theme and
+keyboard shortcut help, and the load balancer's health check."""
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from communities.selectors import home_for
 from members.login_limits import DEVICE_COOKIE
 
 from . import __version__
 from .celery import app
+from .theme import THEME_COOKIE, THEME_COOKIE_DAYS, THEMES
 
 
 def home(request):
@@ -45,6 +47,8 @@ def privacy_facts() -> dict:
         "device_cookie": DEVICE_COOKIE,
         "device_days": settings.LOGIN_DEVICE_COOKIE_DAYS,
         "messages_cookie": CookieStorage.cookie_name,
+        "theme_cookie": THEME_COOKIE,
+        "theme_days": THEME_COOKIE_DAYS,
         "contact_email": settings.PRIVACY_CONTACT_EMAIL,
     }
 
@@ -54,6 +58,38 @@ def privacy(request):
     Open to visitors (they decide whether to sign up); an organisation replaces the text with
     its own privacy/custom.html (README "The privacy page")."""
     return render(request, PRIVACY_TEMPLATES, {"facts": privacy_facts()})
+
+
+@require_POST
+def theme_set(request):
+    """Remember the colour theme (system, light or dark) in a cookie and go back to the page
+    the form was on. A plain form POST, so the toggle works without JavaScript; static/js/theme.js
+    switches the colours at once and sends the same form in the background (answered 204)."""
+    theme = request.POST.get("theme", "")
+    if theme not in THEMES:
+        return HttpResponseBadRequest("Choose system, light or dark.")
+    if request.headers.get("X-Requested-With") == "fetch":
+        response = HttpResponse(status=204)
+    else:
+        back = request.POST.get("next", "")
+        here = {request.get_host()}
+        safe = url_has_allowed_host_and_scheme(back, allowed_hosts=here, require_https=request.is_secure())
+        response = redirect(back if safe else "home")
+    response.set_cookie(
+        THEME_COOKIE,
+        theme,
+        max_age=THEME_COOKIE_DAYS * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def shortcuts_help(request):
+    """The keyboard shortcuts, as a page: where the footer link leads without JavaScript (with
+    it, static/js/shortcuts.js opens the same list as a dialog)."""
+    return render(request, "help/shortcuts.html")
 
 
 @never_cache
