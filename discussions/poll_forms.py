@@ -26,9 +26,9 @@ def member_zone(user) -> zoneinfo.ZoneInfo:
 
 
 class PollForm(forms.Form):
-    question = forms.CharField(label="Question", max_length=300, required=False)
+    question = forms.CharField(label="Poll question", max_length=300, required=False)
     options = forms.CharField(
-        label="Options",
+        label="Poll options",
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=f"One option per line, {POLL_MIN_OPTIONS} to {POLL_MAX_OPTIONS}.",
