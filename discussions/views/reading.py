@@ -158,7 +158,7 @@ def _render_thread(request, thread, page, *, root=None):
         "can_edit_thread": request.user.is_authenticated
         and permissions.can_edit_thread(request.user, thread, page.membership),
         "reply_refusal": reply_refusal,
-        "poll": poll_for_page(thread=thread, user=user, membership=membership),
+        "poll": None if root else poll_for_page(thread=thread, user=user, membership=membership),
         # What this thread led to in the library, and "Document this" (registered by resources).
         "backlinks": backlinks_for(thread, user),
         "follow_ups": follow_ups_for(thread, user),

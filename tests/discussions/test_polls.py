@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.services import membership_of
+from discussions.data_export import poll_votes
 from discussions.models import Poll, PollVote, Thread
-from discussions.services.moderating import thread_hide
+from discussions.services.moderating import thread_hide, thread_move
 from discussions.services.polls import (
     PollSpec,
     poll_close,
@@ -357,6 +358,31 @@ def test_manage_lists_only_the_polls_of_coordinated_communities(signed_in, threa
     assert page.status_code == 200
     text = page.content.decode()
     assert "Which works best?" in text and "A question elsewhere" not in text
+
+
+@pytest.mark.django_db
+def test_a_poll_follows_its_thread_to_another_community(signed_in, thread, member, coordinator, community):
+    poll = add_poll(thread, member)
+    target = CommunityFactory(name="Rain Harvest", slug="rain-harvest")
+    MembershipFactory(community=target, user=coordinator, role="coordinator")
+    thread_move(actor=coordinator, thread=thread, to_community=target)
+    thread.refresh_from_db()
+
+    page = signed_in(coordinator).get(thread.get_absolute_url()).content.decode()
+    assert "Which works best?" in page and "/c/rain-harvest/" in thread.get_absolute_url()
+    with pytest.raises(PermissionDenied, match="Only active members"):
+        poll_vote(actor=member, poll=poll, option_ids=option_ids(poll, "Pay per use"))  # not a member there
+
+
+@pytest.mark.django_db
+def test_a_members_votes_are_in_their_data_export_with_the_option_they_chose(thread, member):
+    poll = add_poll(thread, member)
+    poll_vote(actor=member, poll=poll, option_ids=option_ids(poll, "Annual levy"))
+
+    [vote] = list(poll_votes(member, None))
+
+    assert vote["poll"]["question"] == "Which works best?" and vote["option"]["text"] == "Annual levy"
+    assert vote["thread"]["title"] == thread.title
 
 
 # --- Query count -------------------------------------------------------------------------------------
