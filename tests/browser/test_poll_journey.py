@@ -104,3 +104,41 @@ def test_members_vote_in_a_thread_poll_with_and_without_javascript(new_page, bro
     expect(poll_section(chen_page).locator("input[name=option]")).to_have_count(0)
     context.close()
     console_errors.assert_none()
+
+
+def test_a_member_starts_a_thread_with_a_timed_poll_on_a_phone_without_javascript(browser, live_server, console_errors):
+    community = CommunityFactory(name="Rural Water Supply", slug="rural-water")
+    priya = MembershipFactory(community=community, user=UserFactory(username="priya", time_zone="Asia/Kolkata")).user
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    console_errors.watch(page)
+    sign_in(page, email=priya.email)
+
+    page.goto("/c/rural-water/discussions/new/")
+    page.get_by_label(re.compile(r"^Title")).fill(TITLE)
+    page.get_by_label(re.compile(r"^Your post")).fill("Tell us what works.")
+    page.locator("summary", has_text="Add a poll").click()  # <details> opens without JavaScript
+    expect(page.get_by_text("In your time zone, Asia/Kolkata.")).to_be_visible()
+    page.get_by_label(re.compile(r"^Poll question")).fill(QUESTION)
+    page.get_by_label(re.compile(r"^Poll options")).fill("Caretaker retainer\nPay per use\nAnnual levy")
+    page.get_by_label("Several options").check()
+    page.get_by_label(re.compile(r"^At most")).fill("2")
+    page.get_by_label(re.compile(r"^Closes")).fill("2031-03-01T09:00")
+    page.get_by_label("Only after the poll closes").check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the form overflows a phone"
+    page.get_by_role("button", name="Start the thread").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    poll = poll_section(page)
+    expect(poll).to_contain_text("Choose up to 2 options")
+    expect(poll).to_contain_text("Closes 1 Mar 2031, 09:00 (Asia/Kolkata)")
+    expect(poll).to_contain_text("The results are shown when the poll closes.")
+    poll.get_by_label("Pay per use").check()
+    poll.get_by_label("Annual levy").check()
+    poll.get_by_role("button", name="Vote").click()
+    expect(page.get_by_text("Your vote is saved.")).to_be_visible()
+    expect(poll).not_to_contain_text("1 vote (")  # results stay hidden until the poll closes
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the poll overflows a phone"
+    assert Poll.objects.get().closes_at.isoformat() == "2031-03-01T03:30:00+00:00"
+    context.close()
+    console_errors.assert_none()

@@ -347,17 +347,22 @@ def test_adding_a_poll_to_an_existing_thread_and_closing_it_from_the_page(signed
 
 
 @pytest.mark.django_db
-def test_manage_lists_only_the_polls_of_coordinated_communities(signed_in, thread, member, coordinator):
+def test_manage_lists_only_the_polls_of_coordinated_communities(client, thread, member, coordinator, staff):
     add_poll(thread, member)
     elsewhere = CommunityFactory(name="Elsewhere")
-    add_poll(make_thread(community=elsewhere, author=coordinator_of(elsewhere)), elsewhere.memberships.first().user)
-    Poll.objects.filter(thread__community=elsewhere).update(question="A question elsewhere")
+    far_author = coordinator_of(elsewhere)
+    far_poll = add_poll(make_thread(community=elsewhere, author=far_author), far_author)
+    Poll.objects.filter(pk=far_poll.pk).update(question="A question elsewhere")
 
-    page = signed_in(coordinator).get("/manage/discussions/poll/")
-
-    assert page.status_code == 200
-    text = page.content.decode()
+    client.force_login(coordinator)
+    text = client.get("/manage/discussions/poll/").content.decode()
     assert "Which works best?" in text and "A question elsewhere" not in text
+    # Opening the other community's poll by id: the admin says it does not exist and goes back.
+    assert client.get(f"/manage/discussions/poll/{far_poll.pk}/change/").status_code == 302
+
+    client.force_login(staff)
+    text = client.get("/admin/discussions/poll/").content.decode()
+    assert "Which works best?" in text and "A question elsewhere" in text
 
 
 @pytest.mark.django_db
