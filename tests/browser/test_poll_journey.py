@@ -60,7 +60,8 @@ def test_members_vote_in_a_thread_poll_with_and_without_javascript(new_page, bro
     assert bruno_page.evaluate("window.pollJourneyMarker") == "still here"
     bar = poll_section(bruno_page).locator("meter").first.bounding_box()
     assert bar["x"] + bar["width"] <= PHONE["width"], "the results bar overflows a phone screen"
-    expect(poll_section(bruno_page).get_by_role("button", name="Change my vote")).to_be_visible()
+    # The keyboard user's focus stays on the button they pressed, now "Change my vote".
+    expect(poll_section(bruno_page).get_by_role("button", name="Change my vote")).to_be_focused()
 
     # Chen has JavaScript off: plain form posts, each answered by a redirect back to the poll.
     context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, java_script_enabled=False)
