@@ -3,7 +3,6 @@ who sees the results when, members only), the pages that show them (with and wit
 the poll fieldset on "Start a thread", /manage/, the query count of a thread page with a poll,
 and two members' votes racing on Postgres."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,6 +27,7 @@ from discussions.services.polls import (
 )
 from discussions.views.polls import poll_for_page
 from tests.communities.factories import CommunityFactory, MembershipFactory, coordinator_of
+from tests.communities.test_concurrency import _run_together  # each call in its own thread, started together
 from tests.discussions.factories import make_thread
 
 OPTIONS = ["Caretaker retainer", "Pay per use", "Annual levy"]
@@ -423,29 +423,6 @@ def test_thread_page_with_a_poll_costs_the_same_queries_at_any_size(signed_in, c
 
 
 # --- Races (Postgres) --------------------------------------------------------------------------------
-
-
-def _run_together(*calls):
-    """Start every call at the same instant in its own thread; return what each raised (the
-    pattern of tests/communities/test_concurrency.py)."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=30)
-    return outcomes
 
 
 @pytest.mark.parametrize("attempt", range(5))
