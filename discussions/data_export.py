@@ -1,5 +1,5 @@
 """Discussions' sections of a member's data export: their posts (Markdown and rendered HTML),
-their reactions and the threads they follow. Registered in DiscussionsConfig.ready()
+their reactions, the threads they follow and their poll votes. Registered in DiscussionsConfig.ready()
 (members.data_export.registry).
 
 Only the member's own words are exported. Each record names its thread and community for
@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef
 from communities.data_export import community_record
 from members.data_export.registry import ExportSection
 
-from .models import Post, Reaction, Thread, ThreadReadState
+from .models import PollVote, Post, Reaction, Thread, ThreadReadState
 
 CHUNK = 500
 
@@ -96,8 +96,29 @@ def followed_threads(user, archive):
         }
 
 
+def poll_votes(user, archive):
+    """The member's votes in polls, each with the option they chose: the poll's question and
+    option words only where they may still read the thread, like the thread itself."""
+    rows = (
+        PollVote.objects.filter(user=user)
+        .select_related("option__poll__thread__community")
+        .annotate(thread_readable=_readable_thread(user, "option__poll__thread_id"))
+        .order_by("created_at", "pk")
+    )
+    for vote in rows.iterator(chunk_size=CHUNK):
+        poll = vote.option.poll
+        readable = vote.thread_readable
+        yield {
+            "thread": _thread(poll.thread, user=user, readable=readable),
+            "poll": {"id": poll.pk, "question": poll.question if readable else None},
+            "option": {"id": vote.option_id, "text": vote.option.text if readable else None},
+            "voted_at": vote.created_at,
+        }
+
+
 SECTIONS = (
     ExportSection("posts", "everything you posted: Markdown as you wrote it and the HTML shown", posts, order=20),
     ExportSection("reactions", "the reactions you gave to posts", reactions, order=21),
     ExportSection("followed_threads", "threads you follow or muted", followed_threads, order=22),
+    ExportSection("poll_votes", "your votes in polls, with the option you chose", poll_votes, order=23),
 )

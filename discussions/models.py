@@ -231,3 +231,80 @@ class Flag(models.Model):
 
     def __str__(self):
         return f"Flag on post {self.post_id}: {self.get_reason_display()}"
+
+
+class PollResults(models.TextChoices):
+    ON_VOTE = "on_vote", "After voting"
+    ON_CLOSE = "on_close", "Only after the poll closes"
+
+
+POLL_MIN_OPTIONS, POLL_MAX_OPTIONS = 2, 20
+
+
+class Poll(models.Model):
+    """A question members of the thread's community vote on. It lives and dies with its
+    thread, so it follows the thread's visibility (hidden, moved) with no rule of its own.
+    Counts are computed when shown (one grouped query), not stored: nothing to drift when a
+    vote or an account goes."""
+
+    thread = models.OneToOneField(Thread, on_delete=models.CASCADE, related_name="poll")
+    question = models.CharField(max_length=300)
+    multiple = models.BooleanField("multiple choice", default=False)
+    # With multiple choice: at most this many options per member (None: any number).
+    max_choices = models.PositiveSmallIntegerField(null=True, blank=True)
+    results = models.CharField(max_length=10, choices=PollResults.choices, default=PollResults.ON_VOTE)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    # Set when the author or a coordinator closes it early; cleared when they reopen it.
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_choices__isnull=True) | Q(max_choices__gte=1), name="poll_max_choices_positive"
+            )
+        ]
+
+    def __str__(self):
+        return self.question
+
+    def is_closed(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.closed_at is not None or (self.closes_at is not None and self.closes_at <= now)
+
+    @property
+    def choice_limit(self) -> int | None:
+        """How many options one member may pick (None: any number)."""
+        return self.max_choices if self.multiple else 1
+
+
+class PollOption(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["poll", "position"]
+        constraints = [models.UniqueConstraint(fields=["poll", "position"], name="poll_option_position_unique")]
+
+    def __str__(self):
+        return self.text
+
+
+class PollVote(models.Model):
+    """One member's choice of one option. A single-choice poll's one-vote-per-member rule is
+    kept by the voting service under the poll's row lock; this constraint keeps a double
+    click from counting an option twice."""
+
+    option = models.ForeignKey(PollOption, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="poll_votes")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["option", "user"], name="one_vote_per_member_per_option")]
+
+    def __str__(self):
+        return f"{self.user_id} voted for option {self.option_id}"

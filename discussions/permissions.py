@@ -76,3 +76,35 @@ def can_accept_answer(user, thread, membership) -> bool:
     return (thread.author_id == user.id and is_active_member(membership)) or can_moderate(
         user, thread.community, membership
     )
+
+
+# --- Polls ---------------------------------------------------------------------------------------
+
+
+def can_add_poll(user, thread, membership) -> bool:
+    """Add a poll to a thread that has none: whoever may edit the thread, while it is shown."""
+    return thread.hidden_at is None and can_edit_thread(user, thread, membership)
+
+
+def can_vote(user, poll, membership, *, now=None) -> bool:
+    """Active members of the thread's community vote, change and withdraw their vote while
+    the poll is open and the thread open and shown. Staff who are not members do not vote:
+    a poll counts the community."""
+    thread = poll.thread
+    return (
+        is_active_member(membership) and not poll.is_closed(now) and not thread.is_closed and thread.hidden_at is None
+    )
+
+
+def can_manage_poll(user, poll, membership) -> bool:
+    """Close early and reopen: the thread's author while a member, and the coordinators."""
+    return can_edit_thread(user, poll.thread, membership)
+
+
+def can_see_poll_results(user, poll, *, has_voted: bool, now=None) -> bool:
+    """Everyone who sees the thread sees the results once the poll is closed; before that,
+    only members who voted, and only if the author chose "after voting". Coordinators are
+    not an exception: an "after closing" poll stays blind for everybody until it closes."""
+    if poll.is_closed(now):
+        return True
+    return poll.results == "on_vote" and has_voted

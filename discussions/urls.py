@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import engaging, moderating, reading, writing
+from .views import engaging, moderating, polls, reading, writing
 
 app_name = "discussions"
 
@@ -15,6 +15,10 @@ urlpatterns = [
     path(f"{thread}/reply/", writing.post_reply, name="reply"),
     path(f"{thread}/edit/", writing.thread_edit, name="thread_edit"),
     path(f"{thread}/follow/", engaging.thread_follow, name="follow"),
+    path(f"{thread}/poll/", polls.poll_add, name="poll_add"),
+    path(f"{thread}/poll/vote/", polls.poll_vote, name="poll_vote"),
+    path(f"{thread}/poll/withdraw/", polls.poll_withdraw, name="poll_withdraw"),
+    path(f"{thread}/poll/manage/", polls.poll_manage, name="poll_manage"),
     path(f"{thread}/moderate/", moderating.thread_moderate, name="moderate"),
     path("posts/<int:post_id>/", reading.post_permalink, name="post"),
     path("posts/<int:post_id>/edit/", writing.post_edit, name="post_edit"),

@@ -12,4 +12,4 @@ Both sites share one admin per model (the `...AdminBase` classes) and differ onl
 as in communities/admin.py.
 """
 
-from . import flags, posts, threads  # noqa: F401 - each registers its admins on both sites
+from . import flags, polls, posts, threads  # noqa: F401 - each registers its admins on both sites

@@ -25,6 +25,7 @@ from ._shared import (
     _visible_thread,
     _with_reaction_buttons,
 )
+from .polls import poll_for_page
 
 MAX_INDENT = 6  # indent levels the stylesheet draws; deeper replies line up with the sixth
 
@@ -68,7 +69,7 @@ def thread_detail(request, community_slug, thread_id, thread_slug=None):
     community = _visible_community(request, community_slug)
     thread = (
         Thread.objects.visible_to(request.user)
-        .select_related("community", "author")
+        .select_related("community", "author", "poll")  # the poll (or its absence) without a query
         .filter(pk=thread_id, community=community)
         .first()
     )
@@ -157,6 +158,7 @@ def _render_thread(request, thread, page, *, root=None):
         "can_edit_thread": request.user.is_authenticated
         and permissions.can_edit_thread(request.user, thread, page.membership),
         "reply_refusal": reply_refusal,
+        "poll": None if root else poll_for_page(thread=thread, user=user, membership=membership),
         # What this thread led to in the library, and "Document this" (registered by resources).
         "backlinks": backlinks_for(thread, user),
         "follow_ups": follow_ups_for(thread, user),

@@ -25,7 +25,8 @@ from ..forms import (
     new_submission_key,
 )
 from ..models import ThreadKind
-from ..services import posting
+from ..poll_forms import PollForm
+from ..services import polls, posting
 from ._shared import (
     _content_community,
     _forbidden,
@@ -58,14 +59,28 @@ def thread_new(request, community_slug):
     similar_title = None
     if request.method == "GET":
         form = ThreadForm(initial=_new_thread_initial(request, community))
+        poll_form = PollForm(user=request.user)
     elif (preview_html := _preview_html(request)) is not None or "similar" in request.POST:
         # Preview and "Check for similar questions" (the no-JS hint) keep what was typed.
         form = ThreadForm(initial=_typed(request))
+        poll_form = PollForm(initial=PollForm.typed(request.POST), user=request.user)
         similar_title = request.POST.get("title", "")[:200]
     else:
         form = ThreadForm(request.POST)
+        poll_form = PollForm(request.POST, user=request.user)
+        poll_valid = poll_form.is_valid()  # checked first, so every mistake shows at once
         try:
-            thread = _submit(form, lambda data: posting.thread_create(actor=request.user, community=community, **data))
+            # The poll is made with the thread, in one transaction, or not at all.
+            thread = _submit(
+                form,
+                lambda data: (
+                    polls.thread_create_with_poll(
+                        actor=request.user, community=community, poll=poll_form.spec(), **data
+                    )
+                    if poll_valid
+                    else None
+                ),
+            )
         except PermissionDenied:
             return _refuse_posting(request, community, membership)
         if thread is not None:
@@ -78,11 +93,12 @@ def thread_new(request, community_slug):
         {
             "community": community,
             "form": form,
+            "poll_form": poll_form,
             "preview_html": preview_html,
             "similar_title": similar_title,
             "similar": similar(user=request.user, title=similar_title, community=community) if similar_title else [],
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors or poll_form.errors else 200,
     )
 
 
