@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from communities.activity import parse_cursor
 from communities.selectors import home_for
 from members.login_limits import DEVICE_COOKIE
 
@@ -17,9 +18,10 @@ from .celery import app
 
 
 def home(request):
-    """Signed-in members see their communities and what is new in them; visitors see what the
-    platform is and the public communities."""
-    return render(request, "home.html", home_for(request.user))
+    """Signed-in members see what is new in their communities (older pages by `?before=`),
+    their to-dos as coordinators and their communities; visitors see what the platform is
+    and the public communities."""
+    return render(request, "home.html", home_for(request.user, before=parse_cursor(request.GET.get("before", ""))))
 
 
 # The organisation's own text first (in SITE_TEMPLATES_DIR), else the one shipped here.
