@@ -130,7 +130,10 @@ def cpu_ms(pids) -> float:
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a connection closed meanwhile
+            continue
         total += int(fields[11]) + int(fields[12])
     return total * 1000 / ticks
 
@@ -147,7 +150,8 @@ def database_backends() -> list[int]:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
         )
         return [row[0] for row in cursor.fetchall() if Path(f"/proc/{row[0]}/stat").exists()]
 
