@@ -12,6 +12,7 @@ runserver` on a free local port and takes full-page screenshots with Debian's ch
     profile.png     the demo member's own profile page
     search.png      search results for "water", signed in as the demo member
     health.png      the health dashboard of Water Security & WASH, as its coordinator
+    activity-home.png  the coordinator's home: what is new in their communities, their to-dos
 
 It prints any console error (a Content-Security-Policy violation shows up as one) and fails
 if a page does not answer 200. Nothing in the project database is touched.
@@ -163,6 +164,7 @@ def shoot(base: str, options) -> list[str]:
         coordinator.on("console", lambda message: message.type == "error" and errors.append(message.text))
         sign_in(coordinator, DEMO_COORDINATOR_EMAIL)
         take(coordinator, HEALTH_PATH, options.out / "health.png")
+        take(coordinator, "/", options.out / "activity-home.png")
         browser.close()
     return errors
 

@@ -1,20 +1,27 @@
 """Reads that assemble a page's data from several models. Every one starts from the visibility
 policy in querysets.py; none of them writes."""
 
+from datetime import datetime, timedelta
+
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
+from .activity import activity_page, cursor_of
 from .models import Community, Invitation, Membership, MembershipState, Role
+from .todos import to_dos_for
 
 # The coordinator lists on the members page are bounded: longer queues are worked in /manage/.
 COORDINATION_LIST_LIMIT = 50
+ACTIVITY_PAGE_SIZE = 20
 
 
-def home_for(user) -> dict:
-    """The home page: a member's own communities (and their open requests/invitations), plus
-    communities they might join; for visitors, the listed communities."""
+def home_for(user, *, before: datetime | None = None) -> dict:
+    """The home page: what is new in a member's communities (a page of it, older than
+    `before`), their to-dos as a coordinator, their own communities (and open requests and
+    invitations), and communities they might join; for visitors, the listed communities."""
     if not user.is_authenticated:
         return {
             "featured": Community.objects.visible_to(user).for_directory().order_by("-member_count", "name")[:6],
@@ -30,7 +37,34 @@ def home_for(user) -> dict:
     suggestions = (
         Community.objects.visible_to(user).exclude(pk__in=mine).for_directory().order_by("-member_count", "name")[:6]
     )
-    return {"memberships": memberships, "featured": suggestions, "invitations": invitations_for(user, exclude=mine)}
+    active = [m for m in memberships if m.state == MembershipState.ACTIVE]
+    return {
+        "memberships": memberships,
+        "featured": suggestions,
+        "invitations": invitations_for(user, exclude=mine),
+        **activity_for(user, [m.community for m in active], before=before),
+        "to_dos": to_dos_for([m.community for m in active if m.role == Role.COORDINATOR]),
+    }
+
+
+def activity_for(user, communities: list[Community], *, before: datetime | None) -> dict:
+    """What is new in `communities` over the last ACTIVITY_HOME_DAYS, a page older than
+    `before`, each item with its community (from the rows the home already has)."""
+    now = timezone.now()
+    page = activity_page(
+        user,
+        [community.pk for community in communities],
+        since=now - timedelta(days=settings.ACTIVITY_HOME_DAYS),
+        before=min(before or now, now),
+        limit=ACTIVITY_PAGE_SIZE,
+    )
+    by_id = {community.pk: community for community in communities}
+    return {
+        "activity": [(item, by_id.get(item.community_id)) for item in page.items],
+        "activity_days": settings.ACTIVITY_HOME_DAYS,
+        "activity_older": cursor_of(page.next_before) if page.next_before else "",
+        "activity_is_first_page": before is None,
+    }
 
 
 def invitations_for(user, *, exclude=()) -> list[Invitation]:

@@ -13,4 +13,6 @@ def site(request):
         "SITE_NAME": settings.SITE_NAME,
         "unread_notifications": unread_count(user) if user is not None else 0,
         "theme": theme_from(request),
+        # How often an open page asks for new replies and its badge (static/js/live.js).
+        "LIVE_POLL_SECONDS": settings.LIVE_POLL_SECONDS,
     }

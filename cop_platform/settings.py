@@ -404,6 +404,12 @@ THREAD_PAGE_SIZE = env.int("THREAD_PAGE_SIZE", default=20)
 # queries, e.g. "english", "french", or "simple" for mixed languages. After changing it, run
 # `manage.py rebuild_search_index`.
 SEARCH_CONFIG = env("SEARCH_CONFIG", default="english")
+# --- Live updates and the activity home (issue 13) ---
+# Seconds between an open page's polls for new replies and its notification badge (hidden tabs
+# poll 6 times less often); 0 turns live updates off. README "Live updates".
+LIVE_POLL_SECONDS = env.float("LIVE_POLL_SECONDS", default=20)
+# How far back the signed-in home looks for what is new in the member's communities.
+ACTIVITY_HOME_DAYS = env.int("ACTIVITY_HOME_DAYS", default=14)
 # Replies nest visually to this depth; deeper ones sit behind "continue this thread".
 THREAD_DISPLAY_DEPTH = 6
 DISCUSSION_RATE_LIMITS = {

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from communities.activity import parse_cursor
 from communities.selectors import home_for
 from members.login_limits import DEVICE_COOKIE
 
@@ -19,9 +20,10 @@ from .theme import THEME_COOKIE, THEME_COOKIE_DAYS, THEMES
 
 
 def home(request):
-    """Signed-in members see their communities and what is new in them; visitors see what the
-    platform is and the public communities."""
-    return render(request, "home.html", home_for(request.user))
+    """Signed-in members see what is new in their communities (older pages by `?before=`),
+    their to-dos as coordinators and their communities; visitors see what the platform is
+    and the public communities."""
+    return render(request, "home.html", home_for(request.user, before=parse_cursor(request.GET.get("before", ""))))
 
 
 # The organisation's own text first (in SITE_TEMPLATES_DIR), else the one shipped here.

@@ -6,17 +6,20 @@ class DiscussionsConfig(AppConfig):
     verbose_name = "Discussions"
 
     def ready(self):
+        from communities.activity import ActivitySource, register_activity_source
         from communities.digests.registry import DigestSection, register_digest_section
         from communities.health.registry import register_health_source
         from communities.origins import register_origin
         from communities.reminders.registry import register_activity
         from communities.sections import CommunitySection, register_section
+        from communities.todos import register_to_dos
         from members.account_deletion import register_deletion_step
         from members.data_export.registry import register_export_section
         from members.expertise import register_evidence
         from members.notifications import register_target
 
         from . import (  # noqa: F401 - search_sources registers this app's search source(s)
+            activity,
             ask,  # noqa: F401 - registers "Ask <name> a question" on member profiles
             data_export,
             digest,
@@ -65,3 +68,7 @@ class DiscussionsConfig(AppConfig):
             needs_attention=digest.needs_attention,
             unread=digest.unread,
         )
+        # The signed-in home: what is new, and the coordinators' to-dos (communities.activity, .todos).
+        register_activity_source(ActivitySource("new_threads", activity.new_threads))
+        register_activity_source(ActivitySource("followed_replies", activity.followed_replies))
+        register_to_dos("discussions", activity.to_dos)

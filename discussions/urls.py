@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import engaging, moderating, polls, reading, writing
+from .views import engaging, live, moderating, polls, reading, writing
 
 app_name = "discussions"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path(f"{thread}/", reading.thread_detail, name="thread_short"),
     path(f"{thread}-<slug:thread_slug>/", reading.thread_detail, name="thread"),
     path(f"{thread}/posts/<int:post_id>/", reading.thread_subtree, name="subtree"),
+    path(f"{thread}/updates/", live.thread_updates, name="updates"),
     path(f"{thread}/reply/", writing.post_reply, name="reply"),
     path(f"{thread}/edit/", writing.thread_edit, name="thread_edit"),
     path(f"{thread}/follow/", engaging.thread_follow, name="follow"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, data_export_views, email_views, notification_views, views
+from . import account_views, data_export_views, email_views, live_views, notification_views, views
 
 app_name = "members"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("settings/notifications/", email_views.notification_settings, name="settings_notifications"),
     path("email/unsubscribe/<str:token>/", email_views.unsubscribe, name="unsubscribe"),
     path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/count/", live_views.notification_count, name="notification_count"),
     path("notifications/read-all/", notification_views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<int:notification_id>/", notification_views.notification_open, name="notification_open"),
 ]

@@ -9,6 +9,7 @@ class ResourcesConfig(AppConfig):
         from django.core.signals import setting_changed
         from django.utils.functional import empty
 
+        from communities.activity import ActivitySource, register_activity_source
         from communities.digests.registry import DigestSection, register_digest_section
         from communities.health.registry import register_health_source
         from communities.origins import register_backlinks, register_follow_ups
@@ -17,7 +18,7 @@ class ResourcesConfig(AppConfig):
         from members.data_export.registry import register_export_section
         from members.expertise import register_evidence
 
-        from . import data_export, digest, health, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
+        from . import activity, data_export, digest, health, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
         from .expertise import PROVIDER as library_evidence
         from .models import library_storage
         from .selectors import community_home_section, document_this, documented_from
@@ -43,3 +44,4 @@ class ResourcesConfig(AppConfig):
         )
         register_digest_section(DigestSection("new_resources", "New in the library", digest.new_resources, order=40))
         register_activity("resources", contributors=digest.contributors)
+        register_activity_source(ActivitySource("new_resources", activity.new_resources))

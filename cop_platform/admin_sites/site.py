@@ -12,6 +12,9 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 
+from communities.models import Community
+from communities.todos import to_dos_for
+
 from .scoping import coordinated_communities
 
 
@@ -45,6 +48,13 @@ class CoordinatorAdminSite(admin.AdminSite):
             raise PermissionDenied("The coordinator panel is for the coordinators of a community.")
         next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index", current_app=self.name)
         return redirect_to_login(next_url, reverse("account_login"))
+
+    def index(self, request, extra_context=None):
+        """The apps list, with the coordinator's to-dos above it: the same counts and links
+        as on their home page (communities.todos)."""
+        ids = [pk for pk, _ in coordinated_communities(request)]
+        communities = Community.objects.filter(pk__in=ids).only("pk", "name", "slug").order_by("name")
+        return super().index(request, {"to_dos": to_dos_for(communities), **(extra_context or {})})
 
     def password_change(self, request, extra_context=None):
         return redirect("account_change_password")
