@@ -54,7 +54,7 @@ def test_member_finds_who_knows_about_groundwater_and_asks_them(new_page, consol
     expect(page.get_by_role("heading", name="Ask Ben Osei a question")).to_be_visible()
     page.get_by_role("link", name="In Water Security").click()
     expect(page.get_by_label("Your post")).to_have_value("@ben ")
-    expect(page.get_by_label("Question")).to_be_checked()
+    expect(page.get_by_role("radio", name="Question")).to_be_checked()
     page.get_by_label("Title").fill("How deep should a borehole go in basement rock?")
     page.get_by_label("Your post").press_sequentially("what yields have you seen?")
     page.get_by_role("button", name=re.compile("Start the thread")).click()
