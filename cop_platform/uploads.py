@@ -21,7 +21,7 @@ class OversizedUpload(InMemoryUploadedFile):
 
 
 def upload_cap_bytes() -> int:
-    return max(settings.RESOURCE_MAX_UPLOAD_BYTES, settings.AVATAR_MAX_BYTES)
+    return max(settings.RESOURCE_MAX_UPLOAD_BYTES, settings.AVATAR_MAX_BYTES, settings.POST_ATTACHMENT_MAX_BYTES)
 
 
 class SizeCappedUploadHandler(FileUploadHandler):

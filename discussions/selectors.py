@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, prefetch_related_objects
 
 from communities.origins import Origin
 from communities.services import membership_of
@@ -100,6 +100,7 @@ def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None
     result = ThreadPage(
         thread=thread, opening=opening, page=page, posts=posts, membership=membership, display_depth=display_depth
     )
+    prefetch_related_objects([opening, *posts], "attachments")  # one query for the page's files
     if user.is_authenticated:
         ids = [opening.pk, *(p.pk for p in posts)]
         result.my_reactions = set(Reaction.objects.filter(user=user, post_id__in=ids).values_list("post_id", "kind"))
