@@ -22,5 +22,8 @@ def attachment_rules() -> dict:
 @register.filter
 def listed_attachments(post) -> list:
     """A post's attachments that its text does not already show or link (those are listed
-    under it: all of them for a post written without JavaScript)."""
+    under it: all of them for a post written without JavaScript). The thread page says which
+    posts have any (selectors.thread_page), so posts without files cost no query."""
+    if getattr(post, "has_attachments", True) is False:
+        return []
     return [item for item in post.attachments.all() if item.address_prefix not in post.body_html]

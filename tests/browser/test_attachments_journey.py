@@ -45,10 +45,11 @@ def chart_png(size=(1600, 900), colour=(31, 111, 92)) -> bytes:
     """A bar chart wider than any phone, so the page must scale it down."""
     image = Image.new("RGB", size, (250, 250, 247))
     draw = ImageDraw.Draw(image)
-    for index, height in enumerate([300, 520, 410, 700, 640]):
-        left = 120 + index * 290
-        draw.rectangle([left, size[1] - 80 - height, left + 180, size[1] - 80], fill=colour)
-    draw.line([80, size[1] - 80, size[0] - 60, size[1] - 80], fill=(40, 40, 40), width=6)
+    width, height = size
+    for index, share in enumerate([0.35, 0.6, 0.45, 0.8, 0.72]):
+        left = width * (0.08 + index * 0.18)
+        draw.rectangle([left, height * (0.9 - share), left + width * 0.11, height * 0.9], fill=colour)
+    draw.line([width * 0.05, height * 0.9, width * 0.95, height * 0.9], fill=(40, 40, 40), width=6)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
@@ -101,6 +102,9 @@ def test_member_attaches_pastes_and_drops_images_and_sees_them_in_the_posted_rep
     expect(body).to_have_value(re.compile(r"!\[water levels\]\(/discussions/attachments/\d+/water-levels\.png\)"))
     expect(reply.locator(".attachments-pending")).to_contain_text("water-levels.png")
     expect(reply.locator("#body-preview img[alt='water levels']")).to_be_visible()
+    if os.environ.get("SAVE_SCREENSHOTS"):
+        reply.scroll_into_view_if_needed()
+        reply.screenshot(path=str(SCREENSHOT))
 
     b64 = base64.b64encode(chart_png((800, 500), (160, 60, 30))).decode()
     page.evaluate(SEND_FILE, ["#reply textarea[name=body]", "paste", "image.png", b64])
@@ -118,10 +122,6 @@ def test_member_attaches_pastes_and_drops_images_and_sees_them_in_the_posted_rep
     assert loaded_width(image) == 1600  # served through the visibility check, not broken
     box = image.bounding_box()
     assert box["width"] <= article.bounding_box()["width"]
-    if os.environ.get("SAVE_SCREENSHOTS"):
-        page.set_viewport_size({"width": 1100, "height": 900})
-        article.scroll_into_view_if_needed()
-        article.screenshot(path=str(SCREENSHOT))
 
     # On a phone the wide chart scales down to the column.
     phone = new_page(viewport=PHONE)
