@@ -14,12 +14,14 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
 from discussions.models import Post, PostAttachment
+from discussions.services.attachments import attachment_upload, attachments_claim
 from tests.communities.factories import CommunityFactory, MembershipFactory
-from tests.discussions.factories import make_thread
+from tests.discussions.factories import make_reply, make_thread
 from tests.members.factories import UserFactory
 
 from .conftest import DESKTOP, PHONE
@@ -174,3 +176,25 @@ def test_without_javascript_the_file_field_posts_with_the_form(browser, live_ser
         assert loaded_width(listed) == 640  # served through the visibility check, not broken
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_thread_page_with_images_and_the_composer_has_no_axe_violations(new_page, setting, viewport):
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed")
+    member, thread = setting
+    post = make_thread(community=thread.community, author=member, title="Photos from the field", body="Below.")
+    pending = attachment_upload(
+        actor=member, community=thread.community, upload=SimpleUploadedFile("gully.png", chart_png((900, 600)))
+    )
+    pending_file = attachment_upload(
+        actor=member, community=thread.community, upload=SimpleUploadedFile("report.txt", b"Gully 3 m deep.\n")
+    )
+    reply = make_reply(thread=post, author=member, body=f"Inline:\n\n{pending.markdown()}")
+    attachments_claim(actor=member, post=reply, ids=[pending.pk, pending_file.pk])
+    page = new_page(viewport=viewport)
+    sign_in(page, email=member.email)
+    page.goto(post.get_absolute_url())
+    expect(page.locator(f"#post-{reply.pk} .post-body img[alt='gully']")).to_be_visible()
+    expect(page.locator(f"#post-{reply.pk} .post-attachments")).to_contain_text("report.txt")
+    results = axe.Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()

@@ -10,6 +10,8 @@ import re
 import pytest
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import ExifTags, Image
 
@@ -247,3 +249,38 @@ def test_oversized_file_is_refused_with_the_limit(client, thread, member, settin
     response = client.post(reply_url(thread), {"body": "Big", "attachment_files": [upload("big.txt", b"a" * 5000)]})
     assert response.status_code == 400
     assert "the limit is 1000" in response.content.decode()
+
+
+def test_new_thread_form_takes_files_without_javascript(client, community, active_membership, member):
+    client.force_login(member)
+    response = client.post(
+        reverse("discussions:new", kwargs={"community_slug": community.slug}),
+        {
+            "title": "Gabion walls",
+            "kind": "discussion",
+            "body": "Our first wall",
+            "attachment_files": [upload("wall.png", png())],
+        },
+    )
+    assert response.status_code == 302
+    attachment = PostAttachment.objects.get()
+    assert attachment.post.is_opening and attachment.post.thread.title == "Gabion walls"
+
+
+def test_edit_form_adds_files_and_keeps_the_old_ones(client, thread, member):
+    first = post_with_photo(client, thread, member)
+    response = client.post(
+        reverse("discussions:post_edit", kwargs={"post_id": first.post_id}),
+        {"body": "Here is the dam", "attachment_files": [upload("plan.pdf", b"%PDF-1.4\n%%EOF\n")]},
+    )
+    assert response.status_code == 302
+    assert sorted(first.post.attachments.values_list("original_name", flat=True)) == ["dam_site.jpg", "plan.pdf"]
+
+
+def test_thread_page_without_files_asks_no_attachment_query(client, thread, member):
+    make_reply(thread=thread, author=member, body="No pictures here")
+    client.force_login(member)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(thread.get_absolute_url()).status_code == 200
+    # (The posts query itself carries an EXISTS over attachments: that one rides along.)
+    assert not [q for q in captured.captured_queries if q["sql"].startswith('SELECT "discussions_postattachment"')]
