@@ -28,7 +28,7 @@ class DiscussionsConfig(AppConfig):
         from .expertise import PROVIDER as discussion_evidence
         from .models import Post, PostAttachment
         from .selectors import community_home_section, thread_as_origin
-        from .services.attachments import remove_file_after_commit
+        from .services.attachments import attachments_remove_pending_of_account, remove_file_after_commit
         from .services.posting import mentions_unlink_account
         from .services.reacting import reactions_remove_with_account
 
@@ -42,6 +42,7 @@ class DiscussionsConfig(AppConfig):
         post_delete.connect(remove_file_after_commit, sender=PostAttachment, dispatch_uid="post_attachment_file")
         register_deletion_step(reactions_remove_with_account)
         register_deletion_step(mentions_unlink_account)
+        register_deletion_step(attachments_remove_pending_of_account)
         register_origin("thread", thread_as_origin)
         register_health_source(health.SOURCE)
         register_evidence(discussion_evidence)

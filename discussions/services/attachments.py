@@ -105,6 +105,13 @@ def remove_file_after_commit(sender, instance: PostAttachment, **kwargs) -> None
     transaction.on_commit(lambda: attachment_storage().delete(name))
 
 
+def attachments_remove_pending_of_account(user) -> None:
+    """Account deletion step: uploads never posted are the member's alone; they go with the
+    account (files after the commit). Attachments of posts stay with the posts."""
+    for attachment in PostAttachment.objects.filter(uploader=user, post=None):
+        attachment.delete()
+
+
 def _remove_expired_pending(actor) -> None:
     cutoff = timezone.now() - timezone.timedelta(days=PENDING_DAYS)
     for attachment in PostAttachment.objects.filter(uploader=actor, post=None, created_at__lt=cutoff):

@@ -8,17 +8,20 @@ import io
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from PIL import ExifTags, Image
 
 from discussions.models import Post, PostAttachment
 from discussions.services.attachments import attachment_upload
 from discussions.services.moderating import post_hide, thread_move
 from discussions.services.posting import post_delete, post_edit
+from members.account_deletion import account_delete
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 from tests.resources.test_image_metadata import TELLTALES, phone_jpeg
@@ -284,3 +287,28 @@ def test_thread_page_without_files_asks_no_attachment_query(client, thread, memb
         assert client.get(thread.get_absolute_url()).status_code == 200
     # (The posts query itself carries an EXISTS over attachments: that one rides along.)
     assert not [q for q in captured.captured_queries if q["sql"].startswith('SELECT "discussions_postattachment"')]
+
+
+def test_uploads_per_hour_are_limited_with_a_message(community, active_membership, member, settings):
+    settings.POST_ATTACHMENT_UPLOADS_PER_HOUR = 2
+    for number in range(2):
+        attachment_upload(actor=member, community=community, upload=upload(f"{number}.png", png()))
+    with pytest.raises(ValidationError, match="many files in the last hour"):
+        attachment_upload(actor=member, community=community, upload=upload("third.png", png()))
+    assert PostAttachment.objects.count() == 2
+
+
+def test_uploads_never_posted_expire_and_go_with_a_deleted_account(
+    community, active_membership, member, django_capture_on_commit_callbacks
+):
+    old = attachment_upload(actor=member, community=community, upload=upload("old.png", png()))
+    PostAttachment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timezone.timedelta(days=8))
+    storage = storages["post_attachments"]
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = attachment_upload(actor=member, community=community, upload=upload("fresh.png", png()))
+    assert list(PostAttachment.objects.all()) == [fresh]
+    assert not storage.exists(old.stored_name)
+    with django_capture_on_commit_callbacks(execute=True):
+        account_delete(actor=member, user=member, password="correct horse battery staple")
+    assert not PostAttachment.objects.exists()
+    assert not storage.exists(fresh.stored_name)
