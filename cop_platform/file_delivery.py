@@ -23,20 +23,24 @@ DOWNLOAD_HEADERS = {
 }
 
 
-def attachment_response(*, file, filename: str, content_type: str, x_accel_prefix: str) -> HttpResponse:
+def attachment_response(
+    *, file, filename: str, content_type: str, x_accel_prefix: str, inline: bool = False
+) -> HttpResponse:
     """`file` (a FieldFile, or anything with .name, .open() and .url) as a download named
     `filename`. `x_accel_prefix` is the nginx location aliased to the file's storage root.
+    `inline` (only for raster images this site re-encoded itself) lets an `<img>` show it;
+    the sandbox and nosniff headers stay.
     Raises OSError when Python is to stream a file the storage no longer has: the caller
     says what was missing and answers 404."""
     delivery = settings.RESOURCE_FILE_DELIVERY
     if delivery == "x-accel":
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = quote(f"{x_accel_prefix}{file.name}")
-        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+        response["Content-Disposition"] = content_disposition_header(as_attachment=not inline, filename=filename)
     elif delivery == "storage-url":
         response = redirect(file.url)
     else:
-        response = FileResponse(file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
+        response = FileResponse(file.open("rb"), as_attachment=not inline, filename=filename, content_type=content_type)
     for header, value in DOWNLOAD_HEADERS.items():
         response[header] = value
     return response

@@ -5,6 +5,11 @@ sanitiser (nh3, the Rust ammonia library). Raw HTML in the source is escaped by 
 anything that slips through is removed by the sanitiser, so the stored `*_html` is the only
 member text a template may mark safe. Links get `rel="nofollow ugc noopener"` and only http(s)
 and relative URLs survive.
+
+Images (`![alt](url)`) show inline only where the caller's image resolver knows the address
+(discussions: attachments uploaded to this site, with their pixel size); any other image becomes
+a link with its alt text, so nothing a member wrote silently disappears, and no page loads a
+picture from another site (it would tell that site who reads what).
 """
 
 import re
@@ -16,7 +21,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
+    "a", "abbr", "b", "blockquote", "img", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
     "h6", "hr", "i", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody",
     "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
@@ -27,6 +32,7 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align"},
     "td": {"align"},
     "ol": {"start"},
+    "img": {"src", "alt", "width", "height", "loading"},
 }
 # Only web links (and relative ones) survive, as the discussions issue asks; e-mail
 # addresses stay plain text.
@@ -80,6 +86,53 @@ def _text(content: str, level: int) -> Token:
     return text
 
 
+# Given every image address in a text, the (width, height) of those that may show inline.
+ImageResolver = Callable[[list[str]], dict[str, tuple[int, int]]]
+
+
+def _images(state: StateCore) -> None:
+    """Keep an image inline only when the resolver knows its address (with its size, lazy
+    loading, and a link to the full picture); turn any other image into a link to it."""
+    blocks = [block for block in state.tokens if block.type == "inline" and block.children]
+    sources = [token.attrGet("src") for block in blocks for token in block.children if token.type == "image"]
+    if not sources:
+        return
+    resolve: ImageResolver | None = state.env.get("image_resolver")
+    known = resolve(sources) if resolve is not None else {}
+    for block in blocks:
+        children, link_depth = [], 0
+        for token in block.children:
+            link_depth += token.type == "link_open"
+            link_depth -= token.type == "link_close"
+            if token.type != "image":
+                children.append(token)
+                continue
+            src, alt = token.attrGet("src") or "", token.content.strip()
+            if src in known:
+                width, height = known[src]
+                token.attrSet("width", str(width))
+                token.attrSet("height", str(height))
+                token.attrSet("loading", "lazy")
+                children.extend([token] if link_depth else _linked(src, [token], token.level))
+            elif link_depth:
+                children.append(_text(alt, token.level))
+            else:
+                children.extend(_linked(src, [_text(alt or src, token.level + 1)], token.level))
+        block.children = children
+
+
+def _linked(href: str, inside: list[Token], level: int) -> list[Token]:
+    link_open = Token("link_open", "a", 1, level=level, attrs={"href": href})
+    return [link_open, *inside, Token("link_close", "a", -1, level=level)]
+
+
+def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
+    """The sanitiser's last word on attributes: an image's address must be a path on this site."""
+    if tag == "img" and attribute == "src" and not (value.startswith("/") and not value.startswith("//")):
+        return None
+    return value
+
+
 _parser = (
     MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     .enable("table")
@@ -88,6 +141,7 @@ _parser = (
 )
 _parser.linkify.set({"fuzzy_email": False})  # addresses stay text: mailto links are not allowed
 _parser.core.ruler.after("linkify", "mentions", _mentions)
+_parser.core.ruler.after("mentions", "images", _images)
 
 
 def render_markdown(source: str, *, mention_resolver: Callable[[str], str | None] | None = None) -> str:
@@ -96,12 +150,15 @@ def render_markdown(source: str, *, mention_resolver: Callable[[str], str | None
 
 
 def render_markdown_with_mentions(
-    source: str, *, mention_resolver: Callable[[str], str | None] | None = None
+    source: str,
+    *,
+    mention_resolver: Callable[[str], str | None] | None = None,
+    image_resolver: ImageResolver | None = None,
 ) -> tuple[str, list[str]]:
     """Render, and return the usernames that `@mentions` linked (each once, in order)."""
     if not source or not source.strip():
         return "", []
-    env = {"mention_resolver": mention_resolver}
+    env = {"mention_resolver": mention_resolver, "image_resolver": image_resolver}
     html = sanitise_html(_parser.render(source, env))
     return html, list(dict.fromkeys(env.get("mentions", [])))
 
@@ -111,6 +168,7 @@ def sanitise_html(html: str) -> str:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_local_images_only,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel=LINK_REL,
         clean_content_tags={"script", "style"},

@@ -341,6 +341,8 @@ RESOURCE_STORAGE_BACKEND = env.str("RESOURCE_STORAGE_BACKEND", default="django.c
 # Members' data exports (/settings/export/): zip archives in their own private storage, outside
 # MEDIA_ROOT and outside the backups, handed out like library files, to their owner only.
 DATA_EXPORT_ROOT = env.path("DATA_EXPORT_ROOT", default=BASE_DIR / "var" / "data-exports")
+# Files and images attached to posts: private like library files, served after the post's check.
+POST_ATTACHMENT_ROOT = env.path("POST_ATTACHMENT_ROOT", default=BASE_DIR / "var" / "post-attachments")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "resources": {
@@ -353,6 +355,12 @@ STORAGES = {
     "data_exports": {
         "BACKEND": RESOURCE_STORAGE_BACKEND,
         "OPTIONS": {"location": str(DATA_EXPORT_ROOT)}
+        if RESOURCE_STORAGE_BACKEND.endswith("FileSystemStorage")
+        else {},
+    },
+    "post_attachments": {
+        "BACKEND": RESOURCE_STORAGE_BACKEND,
+        "OPTIONS": {"location": str(POST_ATTACHMENT_ROOT)}
         if RESOURCE_STORAGE_BACKEND.endswith("FileSystemStorage")
         else {},
     },
@@ -378,6 +386,12 @@ DATA_EXPORT_X_ACCEL_PREFIX = env.str("DATA_EXPORT_X_ACCEL_PREFIX", default="/pro
 DATA_EXPORT_VALID_DAYS = env.int("DATA_EXPORT_VALID_DAYS", default=7)
 # A member may ask for a new copy of their data once in this many hours (staff: any time).
 DATA_EXPORT_MIN_HOURS_BETWEEN = env.int("DATA_EXPORT_MIN_HOURS_BETWEEN", default=24)
+# Post attachments: size cap per file, files per post, uploads per member and hour, and the nginx
+# `internal` location aliased to POST_ATTACHMENT_ROOT (RESOURCE_FILE_DELIVERY=x-accel).
+POST_ATTACHMENT_MAX_BYTES = env.int("POST_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+POST_ATTACHMENTS_PER_POST = env.int("POST_ATTACHMENTS_PER_POST", default=10)
+POST_ATTACHMENT_UPLOADS_PER_HOUR = env.int("POST_ATTACHMENT_UPLOADS_PER_HOUR", default=60)
+POST_ATTACHMENT_X_ACCEL_PREFIX = env.str("POST_ATTACHMENT_X_ACCEL_PREFIX", default="/protected-post-attachments/")
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 AVATAR_SIZE_PX = 256
 # Uploads, avatars and collectstatic's output: owner cop writes, group cop reads, others

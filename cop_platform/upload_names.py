@@ -5,7 +5,7 @@ Django's multipart parser refuses a part whose headers pass 1,024 bytes
 raises MultiPartParserError while the CSRF middleware first reads request.POST, before any view
 or form runs, so a file named with a thousand characters got the bare "Bad Request (400)" page
 and everything typed in the form was lost. The name is only display text here (stored files
-get random names, resources.uploads.display_name_of trims it to 150 characters), so the
+get random names, cop_platform.upload_checks.display_name_of trims it to 150 characters), so the
 middleware below shortens any `filename` parameter longer than MAX_NAME_BYTES, keeping its
 extension, before the parser reads the part headers. Django's own limit stays as it is: a
 header block still too long after that (or with no end within HEADER_SCAN_LIMIT) passes through

@@ -4,7 +4,7 @@ Django spools every uploaded file to memory or a temporary file before any form 
 2 GB "document" would fill the disk before the library refused it. This handler goes first in
 FILE_UPLOAD_HANDLERS: once a file passes UPLOAD_CAP_BYTES it stops passing the bytes on (only
 counts them), and hands the form an empty placeholder whose `size` is what arrived. The usual
-validators (resources.uploads.check_upload, members.avatars) then refuse it with their own
+validators (cop_platform.upload_checks.check_upload, members.avatars) then refuse it with their own
 message, "This file is 300 MB; the limit is 25 MB", and the other fields typed are kept.
 nginx's client_max_body_size still caps the request itself in production.
 """
@@ -21,7 +21,7 @@ class OversizedUpload(InMemoryUploadedFile):
 
 
 def upload_cap_bytes() -> int:
-    return max(settings.RESOURCE_MAX_UPLOAD_BYTES, settings.AVATAR_MAX_BYTES)
+    return max(settings.RESOURCE_MAX_UPLOAD_BYTES, settings.AVATAR_MAX_BYTES, settings.POST_ATTACHMENT_MAX_BYTES)
 
 
 class SizeCappedUploadHandler(FileUploadHandler):

@@ -6,7 +6,7 @@
 #   sudo -u cop /srv/cop-platform/deploy/backup.sh
 # Writes into BACKUP_DIR (default /var/backups/cop, created 0700 if missing):
 #   cop-db-<UTC time>.dump         pg_dump --format=custom (restore with pg_restore)
-#   cop-files-<UTC time>.tar.gz    MEDIA_ROOT and RESOURCE_FILES_ROOT, under their own names
+#   cop-files-<UTC time>.tar.gz    MEDIA_ROOT, RESOURCE_FILES_ROOT and POST_ATTACHMENT_ROOT, under their own names
 # Each is checked (pg_restore --list, tar -tzf) before it gets its final name; a half-written
 # or unreadable backup never does, and the script exits non-zero saying why. Backups older than
 # BACKUP_KEEP_DAYS (default 14) are deleted, only after a good one was made.
@@ -45,10 +45,11 @@ for value in ("NAME", "USER", "HOST", "PORT", "PASSWORD"):
     print(db.get(value) or "")
 print(settings.MEDIA_ROOT)
 print(settings.RESOURCE_FILES_ROOT)
+print(settings.POST_ATTACHMENT_ROOT)
 '
 )
-[ "${#where[@]}" -eq 7 ] || fail "could not read the settings (see the error above)"
-db_name="${where[0]}" media_root="${where[5]}" resource_root="${where[6]}"
+[ "${#where[@]}" -eq 8 ] || fail "could not read the settings (see the error above)"
+db_name="${where[0]}" media_root="${where[5]}" resource_root="${where[6]}" attachment_root="${where[7]}"
 # libpq reads these; an empty host means the local socket (peer authentication).
 export PGDATABASE="$db_name" PGUSER="${where[1]:-$(id -un)}"
 if [ -n "${where[2]}" ]; then export PGHOST="${where[2]}"; fi
@@ -67,15 +68,15 @@ pg_dump --format=custom --file="$dump.partial" || fail "pg_dump of database $db_
 pg_restore --list "$dump.partial" >/dev/null || fail "the dump of $db_name does not read back (pg_restore --list)"
 mv "$dump.partial" "$dump"
 
-# Each folder is stored under its own name (media/, resource-files/ by default). A folder that
+# Each folder is stored under its own name (media/, resource-files/, post-attachments/ by default). A folder that
 # does not exist yet (no upload so far) is left out.
 members=()
-for root in "$media_root" "$resource_root"; do
+for root in "$media_root" "$resource_root" "$attachment_root"; do
     if [ -d "$root" ]; then
         members+=(-C "$(dirname "$root")" "$(basename "$root")")
     fi
 done
-tar -czf "$files.partial" "${members[@]}" --files-from=/dev/null || fail "tar of $media_root and $resource_root"
+tar -czf "$files.partial" "${members[@]}" --files-from=/dev/null || fail "tar of $media_root, $resource_root and $attachment_root"
 tar -tzf "$files.partial" >/dev/null || fail "the files archive does not read back (tar -tzf)"
 mv "$files.partial" "$files"
 

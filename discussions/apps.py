@@ -6,6 +6,8 @@ class DiscussionsConfig(AppConfig):
     verbose_name = "Discussions"
 
     def ready(self):
+        from django.db.models.signals import post_delete
+
         from communities.activity import ActivitySource, register_activity_source
         from communities.digests.registry import DigestSection, register_digest_section
         from communities.health.registry import register_health_source
@@ -27,8 +29,9 @@ class DiscussionsConfig(AppConfig):
             search_sources,
         )
         from .expertise import PROVIDER as discussion_evidence
-        from .models import Post
+        from .models import Post, PostAttachment
         from .selectors import community_home_section, thread_as_origin
+        from .services.attachments import attachments_remove_pending_of_account, remove_file_after_commit
         from .services.posting import mentions_unlink_account
         from .services.reacting import reactions_remove_with_account
 
@@ -39,8 +42,10 @@ class DiscussionsConfig(AppConfig):
             return dict(Post.objects.filter(pk__in=ids).values_list("pk", "thread__community_id"))
 
         register_target(Post, visible_post_ids, community_ids=post_community_ids)
+        post_delete.connect(remove_file_after_commit, sender=PostAttachment, dispatch_uid="post_attachment_file")
         register_deletion_step(reactions_remove_with_account)
         register_deletion_step(mentions_unlink_account)
+        register_deletion_step(attachments_remove_pending_of_account)
         register_origin("thread", thread_as_origin)
         register_health_source(health.SOURCE)
         register_evidence(discussion_evidence)

@@ -308,3 +308,55 @@ class PollVote(models.Model):
 
     def __str__(self):
         return f"{self.user_id} voted for option {self.option_id}"
+
+
+class PostAttachment(models.Model):
+    """A file or image attached to a post, stored in its own private storage
+    (STORAGES["post_attachments"], outside MEDIA_ROOT) under a random name, and handed out
+    only by the attachment view after the post's visibility check.
+
+    Uploaded by the composer's button, paste or drop before the post exists, it waits with
+    `post` unset, visible to its uploader only, until the post that uses it is submitted.
+    Images were re-encoded without metadata on upload; `width` and `height` are their pixels
+    (None for other files), so inline images take their place before they load."""
+
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="post_attachments"
+    )
+    stored_name = models.CharField(max_length=300, editable=False)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    alt_text = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["uploader", "created_at"], name="attachment_pending", condition=Q(post=None))]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        # No community or thread in the address: Markdown that links here keeps working when
+        # a coordinator moves the thread; who may fetch it is decided per request.
+        return reverse("discussions:attachment", kwargs={"attachment_id": self.pk, "name": self.original_name})
+
+    @property
+    def is_image(self) -> bool:
+        return self.width is not None
+
+    @property
+    def address_prefix(self) -> str:
+        """What a post's HTML contains where its text shows or links this attachment."""
+        return f"/discussions/attachments/{self.pk}/"
+
+    def markdown(self) -> str:
+        """What the composer inserts for this attachment: an inline image, or a link."""
+        label = self.alt_text or self.original_name
+        for char in "[]\\":
+            label = label.replace(char, " ")
+        return f"{'!' if self.is_image else ''}[{label.strip()}]({self.get_absolute_url()})"

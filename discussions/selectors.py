@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery, prefetch_related_objects
 
 from communities.origins import Origin
 from communities.services import membership_of
 
 from . import permissions
-from .models import PATH_STEP, Post, Reaction, Thread, ThreadReadState
+from .models import PATH_STEP, Post, PostAttachment, Reaction, Thread, ThreadReadState
 
 
 def threads_for_listing(*, community, user, tag: str = "", unanswered: bool = False, kind: str = ""):
@@ -75,8 +75,12 @@ def page_number_of(post: Post) -> int:
 def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None) -> ThreadPage:
     """One page of a thread, or (with `root`) the subtree below one deep post."""
     display_depth = settings.THREAD_DISPLAY_DEPTH
-    opening = thread.posts.select_related("author").get(is_opening=True)
-    posts_in_thread = Post.objects.filter(thread=thread).select_related("author")
+    # Whether a post has files rides along with it, so a page without any asks nothing more.
+    has_attachments = Exists(PostAttachment.objects.filter(post=OuterRef("pk")))
+    opening = thread.posts.select_related("author").annotate(has_attachments=has_attachments).get(is_opening=True)
+    posts_in_thread = (
+        Post.objects.filter(thread=thread).select_related("author").annotate(has_attachments=has_attachments)
+    )
     if root is None:
         top_level = Post.objects.filter(thread=thread, parent=None, is_opening=False).order_by("path")
         page = Paginator(top_level.values_list("path", flat=True), settings.THREAD_PAGE_SIZE).get_page(page_number)
@@ -100,6 +104,7 @@ def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None
     result = ThreadPage(
         thread=thread, opening=opening, page=page, posts=posts, membership=membership, display_depth=display_depth
     )
+    prefetch_related_objects([post for post in (opening, *posts) if post.has_attachments], "attachments")
     if user.is_authenticated:
         ids = [opening.pk, *(p.pk for p in posts)]
         result.my_reactions = set(Reaction.objects.filter(user=user, post_id__in=ids).values_list("post_id", "kind"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import engaging, live, moderating, polls, reading, writing
+from .views import attachments, engaging, live, moderating, polls, reading, writing
 
 app_name = "discussions"
 
@@ -30,4 +30,6 @@ urlpatterns = [
     path("posts/<int:post_id>/accept/", engaging.post_accept, name="accept"),
     path("posts/<int:post_id>/hide/", moderating.post_hide, name="hide"),
     path("discussions/preview/", writing.markdown_preview, name="preview"),
+    path("c/<slug:community_slug>/discussions/attachments/", attachments.attachment_upload, name="attachment_upload"),
+    path("discussions/attachments/<int:attachment_id>/<str:name>", attachments.attachment, name="attachment"),
 ]

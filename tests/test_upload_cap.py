@@ -9,7 +9,7 @@ from resources.models import Resource
 
 
 def _handler(settings, cap):
-    settings.RESOURCE_MAX_UPLOAD_BYTES = settings.AVATAR_MAX_BYTES = cap
+    settings.RESOURCE_MAX_UPLOAD_BYTES = settings.AVATAR_MAX_BYTES = settings.POST_ATTACHMENT_MAX_BYTES = cap
     handler = SizeCappedUploadHandler(RequestFactory().post("/"))
     handler.new_file("upload", "huge.pdf", "application/pdf", None)
     return handler

@@ -23,6 +23,7 @@ from cop_platform.tasks import enqueue_on_commit
 
 from .. import permissions, tasks
 from ..models import MAX_PATH_DEPTH, PATH_STEP, Post, PostRevision, Thread
+from .attachments import attachments_claim, attachments_remove, inline_image_sizes
 from .following import follow_on_post
 
 
@@ -41,7 +42,7 @@ def render_body(body: str) -> tuple[str, list[str]]:
             return reverse("members:profile", kwargs={"username": username})
         return None
 
-    return render_markdown_with_mentions(body, mention_resolver=profile_url)
+    return render_markdown_with_mentions(body, mention_resolver=profile_url, image_resolver=inline_image_sizes)
 
 
 def mentions_unlink_account(user) -> None:
@@ -120,9 +121,18 @@ def _add_post(*, thread, actor, parent, body: str, rendered, submission_key: str
 
 
 def thread_create(
-    *, actor, community: Community, title: str, body: str, kind: str = "discussion", tags=(), submission_key=""
+    *,
+    actor,
+    community: Community,
+    title: str,
+    body: str,
+    kind: str = "discussion",
+    tags=(),
+    submission_key="",
+    attachment_ids=(),
 ) -> Thread:
-    """Start a thread: active members (and staff). Its opening post is the first post."""
+    """Start a thread: active members (and staff). Its opening post is the first post, with
+    the files its author attached (services.attachments)."""
     membership = membership_of(actor, community)
     if not permissions.can_start_thread(actor, community, membership):
         raise PermissionDenied("Only active members can start threads here.")
@@ -141,10 +151,11 @@ def thread_create(
         with transaction.atomic():
             thread.save()
             thread.tags.set(list(tags))
-            _add_post(
+            post = _add_post(
                 thread=thread, actor=actor, parent=None, body=body, rendered=rendered,
                 submission_key=submission_key, opening=True,
             )  # fmt: skip
+            attachments_claim(actor=actor, post=post, ids=attachment_ids, body=body)
     except IntegrityError:
         existing = _existing_submission(actor, submission_key)
         if existing is None:
@@ -153,7 +164,9 @@ def thread_create(
     return thread
 
 
-def post_reply(*, actor, thread: Thread, body: str, parent: Post | None = None, submission_key: str = "") -> Post:
+def post_reply(
+    *, actor, thread: Thread, body: str, parent: Post | None = None, submission_key: str = "", attachment_ids=()
+) -> Post:
     """Reply to a thread, or to any post in it. Replies nest; past MAX_PATH_DEPTH they attach
     to the deepest allowed post so the tree stays bounded."""
     membership = membership_of(actor, thread.community)
@@ -183,6 +196,7 @@ def post_reply(*, actor, thread: Thread, body: str, parent: Post | None = None, 
             post = _add_post(
                 thread=thread, actor=actor, parent=parent, body=body, rendered=rendered, submission_key=submission_key
             )
+            attachments_claim(actor=actor, post=post, ids=attachment_ids, body=body)
             Thread.objects.filter(pk=thread.pk).update(
                 reply_count=F("reply_count") + 1, last_activity_at=post.created_at
             )
@@ -194,14 +208,17 @@ def post_reply(*, actor, thread: Thread, body: str, parent: Post | None = None, 
     return post
 
 
-def post_edit(*, actor, post: Post, body: str) -> Post:
+def post_edit(*, actor, post: Post, body: str, attachment_ids=()) -> Post:
     """Edit a post: its author (while a member) and the coordinators. The previous text is
-    kept as a revision; members the edit newly @mentions are notified."""
+    kept as a revision; members the edit newly @mentions are notified. Its attachments stay;
+    files attached while editing join them."""
     membership = membership_of(actor, post.thread.community)
     if not permissions.can_edit_post(actor, post, membership):
         raise PermissionDenied("You cannot edit this post.")
     body = _clean_body(body)
     if body == post.body:
+        with transaction.atomic():
+            attachments_claim(actor=actor, post=post, ids=attachment_ids, body=body)
         return post
     body_html, mentioned = render_body(body)
     already = set(render_body(post.body)[1])
@@ -210,6 +227,7 @@ def post_edit(*, actor, post: Post, body: str) -> Post:
         PostRevision.objects.create(post=post, editor=actor, body=post.body)
         post.body, post.body_html, post.edited_at = body, body_html, timezone.now()
         post.save(update_fields=["body", "body_html", "edited_at"])
+        attachments_claim(actor=actor, post=post, ids=attachment_ids, body=body)
         if added:  # people mentioned by the edit hear about it, once (notifications are unique)
             enqueue_on_commit(tasks.notify_post, post_id=post.pk, mentioned=added, mentions_only=True)
     return post
@@ -234,12 +252,13 @@ def thread_edit(*, actor, thread: Thread, title: str, tags=None) -> Thread:
 
 def post_delete(*, actor, post: Post) -> Post:
     """Delete a post: its text goes, a 'deleted' placeholder stays so replies keep their
-    place. The revisions go too: deleting means the words are gone."""
+    place. The revisions and the attachments go too: deleting means the words are gone."""
     membership = membership_of(actor, post.thread.community)
     if not permissions.can_delete_post(actor, post, membership):
         raise PermissionDenied("You cannot delete this post.")
     with transaction.atomic():
         post.revisions.all().delete()
+        attachments_remove(post=post)
         post.body, post.body_html, post.deleted_at = "", "", timezone.now()
         post.save(update_fields=["body", "body_html", "deleted_at"])
         if post.thread.accepted_post_id == post.pk:

@@ -41,6 +41,7 @@ from ._shared import (
     _visible_post,
     _visible_thread,
 )
+from .attachments import Attached, read_attachments
 
 PREVIEW_PARTIAL = "discussions/partials/_preview.html"
 PREVIEWS_PER_MINUTE = 120
@@ -57,10 +58,11 @@ def thread_new(request, community_slug):
         return _refuse_posting(request, community, membership)
     preview_html = None
     similar_title = None
+    attached = read_attachments(request, community) if request.method == "POST" else Attached()
     if request.method == "GET":
         form = ThreadForm(initial=_new_thread_initial(request, community))
         poll_form = PollForm(user=request.user)
-    elif (preview_html := _preview_html(request)) is not None or "similar" in request.POST:
+    elif (preview_html := _preview_html(request)) is not None or "similar" in request.POST or attached.errors:
         # Preview and "Check for similar questions" (the no-JS hint) keep what was typed.
         form = ThreadForm(initial=_typed(request))
         poll_form = PollForm(initial=PollForm.typed(request.POST), user=request.user)
@@ -75,7 +77,11 @@ def thread_new(request, community_slug):
                 form,
                 lambda data: (
                     polls.thread_create_with_poll(
-                        actor=request.user, community=community, poll=poll_form.spec(), **data
+                        actor=request.user,
+                        community=community,
+                        poll=poll_form.spec(),
+                        attachment_ids=attached.ids,
+                        **data,
                     )
                     if poll_valid
                     else None
@@ -97,8 +103,9 @@ def thread_new(request, community_slug):
             "preview_html": preview_html,
             "similar_title": similar_title,
             "similar": similar(user=request.user, title=similar_title, community=community) if similar_title else [],
+            "attached": attached,
         },
-        status=400 if form.errors or poll_form.errors else 200,
+        status=400 if form.errors or poll_form.errors or attached.errors else 200,
     )
 
 
@@ -134,7 +141,8 @@ def post_reply(request, community_slug, thread_id):
         parent.thread = thread
         parent.show_text = _show_text(request.user, parent, membership)
     preview_html = _preview_html(request)
-    if preview_html is not None:
+    attached = read_attachments(request, thread.community)
+    if preview_html is not None or attached.errors:
         form = ReplyForm(initial=_typed(request))
     else:
         form = ReplyForm(request.POST)
@@ -143,7 +151,7 @@ def post_reply(request, community_slug, thread_id):
                 form,
                 lambda data: posting.post_reply(
                     actor=request.user, thread=thread, parent=parent, body=data["body"],
-                    submission_key=data["submission_key"],
+                    submission_key=data["submission_key"], attachment_ids=attached.ids,
                 ),
             )  # fmt: skip
         except PermissionDenied as error:
@@ -157,8 +165,15 @@ def post_reply(request, community_slug, thread_id):
     return render(
         request,
         "discussions/reply.html",
-        {"community": thread.community, "thread": thread, "parent": parent, "form": form, "preview_html": preview_html},
-        status=400 if form.errors else 200,
+        {
+            "community": thread.community,
+            "thread": thread,
+            "parent": parent,
+            "form": form,
+            "preview_html": preview_html,
+            "attached": attached,
+        },
+        status=400 if form.errors or attached.errors else 200,
     )
 
 
@@ -168,16 +183,27 @@ def post_edit(request, post_id):
     post = _visible_post(request, post_id)
     _require_edit(request, post)
     preview_html = None
+    attached = read_attachments(request, post.thread.community) if request.method == "POST" else Attached()
     if request.method == "GET":
         form = PostEditForm(initial={"body": post.body})
-    elif (preview_html := _preview_html(request)) is not None:
+    elif (preview_html := _preview_html(request)) is not None or attached.errors:
         form = PostEditForm(initial=_typed(request))
     else:
         form = PostEditForm(request.POST)
-        if _submit(form, lambda data: posting.post_edit(actor=request.user, post=post, body=data["body"])):
+        if _submit(
+            form,
+            lambda data: posting.post_edit(
+                actor=request.user, post=post, body=data["body"], attachment_ids=attached.ids
+            ),
+        ):
             messages.success(request, "Your changes are saved.")
             return redirect(_post_location(post))
-    return _post_page(request, "discussions/post_edit.html", post, form=form, preview_html=preview_html)
+    response = _post_page(
+        request, "discussions/post_edit.html", post, form=form, preview_html=preview_html, attached=attached
+    )
+    if attached.errors:
+        response.status_code = 400
+    return response
 
 
 @login_required

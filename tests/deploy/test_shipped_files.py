@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 from resources.views.downloads import DOWNLOAD_HEADERS
@@ -98,10 +99,11 @@ def _location(prefix: str) -> str:
     return match.group(1)
 
 
-def test_nginx_x_accel_location_adds_back_the_download_view_security_headers():
+@pytest.mark.parametrize("prefix_setting", ["RESOURCE_X_ACCEL_PREFIX", "POST_ATTACHMENT_X_ACCEL_PREFIX"])
+def test_nginx_x_accel_location_adds_back_the_download_view_security_headers(prefix_setting):
     # nginx drops the upstream's headers on the internal redirect: the location must send the
     # same values as the view does when it streams the file itself.
-    internal = _location(settings.RESOURCE_X_ACCEL_PREFIX)
+    internal = _location(getattr(settings, prefix_setting))
     assert "internal;" in internal
     for header in ("X-Content-Type-Options", "Content-Security-Policy"):
         value = re.escape(DOWNLOAD_HEADERS[header])

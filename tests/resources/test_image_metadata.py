@@ -227,7 +227,7 @@ def test_lossy_webp_photo_loses_exif_and_is_served_upright(member_client, commun
 
 
 def test_an_image_too_large_to_process_is_refused_beside_the_field(member_client, community, monkeypatch):
-    monkeypatch.setattr("resources.uploads.MAX_IMAGE_PIXELS", 1000)
+    monkeypatch.setattr("cop_platform.upload_checks.MAX_IMAGE_PIXELS", 1000)
     response = member_client.post(
         url("new", community) + "?kind=file",
         {"title": "Site photo", "summary": "", "tags": "", "language": "en", "licence": "cc-by-4.0",
