@@ -1,11 +1,14 @@
 """Rough edges of issue 13, each checked the way a member or coordinator would notice it."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from discussions.models import Thread
+from discussions.services.moderating import flag_create, post_hide
 from tests.communities.factories import MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 from tests.engagement.test_digest_content import digest_text
@@ -31,3 +34,32 @@ def test_digest_says_one_new_discussion_and_one_new_reply_not_1_replies(member, 
     assert "0 replies" in body  # the new thread has none: plural for zero
     assert "1 new discussion," in delivery.summary
     assert "1 busy conversation" in delivery.summary
+
+
+# --- A hidden post offers no Flag and no Reply --------------------------------------------------
+
+
+def article(page: str, post) -> str:
+    return re.search(rf'<article id="post-{post.pk}".*?</article>', page, re.S).group(0)
+
+
+def summaries(html: str) -> set[str]:
+    return set(re.findall(r"<summary>([^<]*)</summary>", html))
+
+
+def test_hidden_post_offers_neither_flag_nor_reply_but_its_neighbours_do(client, member, community, coordinator):
+    MembershipFactory(community=community, user=member)
+    thread = make_thread(community=community, author=coordinator, title="Pump spares")
+    hidden = make_reply(thread=thread, author=coordinator, body="Buy from my shop")
+    shown = make_reply(thread=thread, author=coordinator, body="The district store has seals")
+    post_hide(actor=coordinator, post=hidden, reason="Advertising")
+
+    client.force_login(member)
+    page = client.get(thread.get_absolute_url()).content.decode()
+
+    hidden_article = article(page, hidden)
+    assert "hidden by a coordinator" in hidden_article
+    assert summaries(hidden_article) == set()
+    assert summaries(article(page, shown)) == {"Reply", "Flag"}
+    with pytest.raises(PermissionDenied):
+        flag_create(actor=member, post=hidden, reason="spam")
