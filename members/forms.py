@@ -151,6 +151,8 @@ class EmailPreferencesForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         label="Your time zone", choices=TIME_ZONE_CHOICES, help_text="The digest hour below is in this time zone."
     )
+    # Declared fields come after the model's; the help text points down to the digest hour.
+    field_order = ["replies", "mentions", "digest_frequency", "time_zone", "digest_hour"]
 
     class Meta:
         model = EmailPreferences

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils import timezone
 
 from discussions.models import Thread
@@ -63,3 +64,15 @@ def test_hidden_post_offers_neither_flag_nor_reply_but_its_neighbours_do(client,
     assert summaries(article(page, shown)) == {"Reply", "Flag"}
     with pytest.raises(PermissionDenied):
         flag_create(actor=member, post=hidden, reason="spam")
+
+
+# --- Email settings: the help text points where the field is ---------------------------------
+
+
+def test_time_zone_sits_just_above_the_digest_hour_its_help_text_points_down_to(client, member):
+    client.force_login(member)
+    page = client.get(reverse("members:settings_notifications")).content.decode()
+
+    assert "The digest hour below is in this time zone." in page
+    names = re.findall(r'<(?:select|input)[^>]* name="(time_zone|digest_hour|digest_frequency)"', page)
+    assert list(dict.fromkeys(names)) == ["digest_frequency", "time_zone", "digest_hour"]
