@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from discussions.models import Thread
@@ -76,3 +76,31 @@ def test_time_zone_sits_just_above_the_digest_hour_its_help_text_points_down_to(
     assert "The digest hour below is in this time zone." in page
     names = re.findall(r'<(?:select|input)[^>]* name="(time_zone|digest_hour|digest_frequency)"', page)
     assert list(dict.fromkeys(names)) == ["digest_frequency", "time_zone", "digest_hour"]
+
+
+# --- Error pages for production ------------------------------------------------------------------
+
+
+def test_unknown_address_gets_our_404_page_with_search_and_the_site_around_it(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "<h1>Page not found</h1>" in page
+    assert 'role="search"' in page
+    assert "Content-Security-Policy" in response.headers
+    assert "<script>" not in page and "style=" not in page
+
+
+@pytest.mark.django_db(databases=[])  # any query would fail: the 500 page must not need the database
+def test_500_page_renders_without_the_database_or_a_request_context(rf, settings):
+    settings.SITE_NAME = "Water Practitioners"
+    handler = get_resolver().resolve_error_handler(500)
+
+    response = handler(rf.get("/broken/"))
+
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "<title>Something went wrong · Water Practitioners</title>" in page
+    assert "<h1>Something went wrong on our side</h1>" in page
+    assert "<script" not in page and "style=" not in page
