@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -104,3 +105,17 @@ def test_500_page_renders_without_the_database_or_a_request_context(rf, settings
     assert "<title>Something went wrong · Water Practitioners</title>" in page
     assert "<h1>Something went wrong on our side</h1>" in page
     assert "<script" not in page and "style=" not in page
+
+
+# --- Visitors are offered an account, not only "Sign in" ---------------------------------------
+
+
+def test_visitor_on_a_thread_is_offered_sign_in_and_create_an_account_back_to_it(client, community, coordinator):
+    thread = make_thread(community=community, author=coordinator, title="Pump spares")
+
+    page = client.get(thread.get_absolute_url()).content.decode()
+
+    reply_card = re.search(r'<section class="card reply-card".*?</section>', page, re.S).group(0)
+    back = quote(thread.get_absolute_url())
+    assert f'href="{reverse("account_login")}?next={back}">Sign in</a>' in reply_card
+    assert f'href="{reverse("account_signup")}?next={back}">Create an account</a>' in reply_card

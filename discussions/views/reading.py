@@ -100,7 +100,7 @@ def _reply_refusal(user, thread, membership) -> tuple[str, bool]:
     if thread.is_closed:
         return "This thread is closed to new replies.", False
     if not user.is_authenticated:
-        return "Sign in to reply.", False
+        return "Sign in or create an account to reply.", False
     if thread.is_locked:
         return "This thread is locked: only coordinators can reply.", False
     return why_not_active(membership, action="reply")
