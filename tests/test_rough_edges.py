@@ -119,3 +119,35 @@ def test_visitor_on_a_thread_is_offered_sign_in_and_create_an_account_back_to_it
     back = quote(thread.get_absolute_url())
     assert f'href="{reverse("account_login")}?next={back}">Sign in</a>' in reply_card
     assert f'href="{reverse("account_signup")}?next={back}">Create an account</a>' in reply_card
+
+
+# --- Search: say when nothing matched; snippets read as text ----------------------------------
+
+
+def test_a_search_with_no_results_says_so_and_suggests_what_to_try(client, community):
+    response = client.get(reverse("search:search"), {"q": "xylophone"})
+
+    page = response.content.decode()
+    assert "0 results for “xylophone”" in page
+    assert "Nothing you can see matches “xylophone”" in page
+    assert "drought OR flood" in page
+    assert reverse("communities:directory") in page
+
+
+def test_search_snippets_show_the_words_not_the_markdown(client, community, coordinator):
+    make_thread(
+        community=community,
+        author=coordinator,
+        title="Pump spare parts",
+        body="## Sourcing\n\n**Seals** wear out first, see [the list](https://example.org).\n\n"
+        "| Part | Price |\n|---|---|\n| Seal | 4 |",
+    )
+
+    response = client.get(reverse("search:search"), {"q": "seals"})
+
+    snippet = re.search(r'<p class="snippet">(.*?)</p>', response.content.decode(), re.S).group(1)
+    words = re.sub(r"</?mark>", "", snippet)
+    print(f"snippet={words!r}")
+    assert "Seals" in words and "wear out first" in words and "the list" in words
+    for markup in ("**", "##", "|", "---", "](", "https://example.org"):
+        assert markup not in words
