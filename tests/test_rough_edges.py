@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from discussions.models import Thread
 from discussions.services.moderating import flag_create, post_hide
+from members.models import User
+from members.services import profile_update
 from tests.communities.factories import MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 from tests.engagement.test_digest_content import digest_text
@@ -151,3 +153,48 @@ def test_search_snippets_show_the_words_not_the_markdown(client, community, coor
     assert "Seals" in words and "wear out first" in words and "the list" in words
     for markup in ("**", "##", "|", "---", "](", "https://example.org"):
         assert markup not in words
+
+
+# --- Sign-up asks a name; an empty profile is prompted for, until "Not now" -------------------
+
+
+def test_sign_up_asks_the_name_other_members_see(client):
+    page = client.get(reverse("account_signup")).content.decode()
+    assert 'name="display_name"' in page
+    assert page.index('name="email"') < page.index('name="display_name"') < page.index('name="username"')
+
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "nadia@example.org",
+            "display_name": "Nadia Haddad",
+            "username": "nadia",
+            "password1": "rivers run to the sea 42",
+            "password2": "rivers run to the sea 42",
+        },
+    )
+
+    assert User.objects.get(username="nadia").name == "Nadia Haddad"
+
+
+def test_home_prompts_an_empty_profile_until_not_now_or_until_it_is_filled(client, member, other_member):
+    User.objects.filter(pk__in=[member.pk, other_member.pk]).update(headline="", bio="")
+    client.force_login(member)
+    assert "Complete your profile" in client.get("/").content.decode()
+
+    response = client.post(reverse("members:profile_prompt_dismiss"), {"next": "/"})
+    assert response.status_code == 302 and response.url == "/"
+    assert "Complete your profile" not in client.get("/").content.decode()
+
+    # Another member (or this one in another browser) fills a headline: no prompt either.
+    client.logout()
+    client.cookies.clear()
+    profile_update(actor=other_member, user=other_member, headline="Hydrologist, rural water supply")
+    client.force_login(other_member)
+    assert "Complete your profile" not in client.get("/").content.decode()
+
+
+def test_not_now_never_redirects_off_the_site(client, member):
+    client.force_login(member)
+    response = client.post(reverse("members:profile_prompt_dismiss"), {"next": "https://evil.example/"})
+    assert response.url == reverse("home")
