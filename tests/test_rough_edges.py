@@ -13,7 +13,7 @@ from discussions.models import Thread
 from discussions.services.moderating import flag_create, post_hide
 from members.models import User
 from members.services import profile_update
-from tests.communities.factories import MembershipFactory
+from tests.communities.factories import CommunityFactory, MembershipFactory, coordinator_of
 from tests.discussions.factories import make_reply, make_thread
 from tests.engagement.test_digest_content import digest_text
 
@@ -198,3 +198,24 @@ def test_not_now_never_redirects_off_the_site(client, member):
     client.force_login(member)
     response = client.post(reverse("members:profile_prompt_dismiss"), {"next": "https://evil.example/"})
     assert response.url == reverse("home")
+
+
+# --- After joining, the sidebar and the charter give the same member count --------------------
+
+
+@pytest.mark.parametrize("visibility", ["public", "private"])
+def test_joining_in_place_updates_the_charters_member_counts_too(client, member, visibility):
+    community = CommunityFactory(visibility=visibility, join_policy="open")
+    coordinator_of(community)
+    client.force_login(member)
+    page = client.get(community.get_absolute_url()).content.decode()
+    # Both places the in-place update replaces are on the page, whatever the viewer may read.
+    assert page.count('id="charter-member-count"') == 1 and page.count('id="members-link-count"') == 1
+
+    response = client.post(reverse("communities:join", args=[community.slug]), headers={"HX-Request": "true"})
+
+    swapped = response.content.decode()
+    assert "You are now a member" in swapped
+    assert '<span id="charter-member-count" hx-swap-oob="true">2</span>' in swapped
+    assert '<span id="members-link-count" hx-swap-oob="true">2 members</span>' in swapped
+    assert "2 members ·" in swapped  # the sidebar's own count
