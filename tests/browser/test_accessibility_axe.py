@@ -163,3 +163,18 @@ def test_a_form_sent_back_with_errors_focuses_the_first_field_to_fix(new_page, c
     assert page.evaluate("document.activeElement.name") == "replies"
     # The form answers 400 with its errors, which Chromium logs; anything else is a fault.
     assert all("status of 400" in entry for entry in console_errors.entries), console_errors.entries
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_visitor_pages_sign_up_and_404_have_no_axe_violations(new_page, console_errors, viewport):
+    page = new_page(viewport=viewport)
+    found = {}
+    for path in (reverse("account_signup"), "/no-such-page/"):
+        page.goto(path)
+        expect(page.locator("h1").first).to_be_visible()
+        if violations := axe_violations(page):
+            found[path] = describe(violations)
+    assert not found, "axe-core violations:\n" + "\n".join(f"{path}\n{text}" for path, text in found.items())
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    # The 404 status itself is logged by Chromium; anything else is a fault.
+    assert all("status of 404" in entry for entry in console_errors.entries), console_errors.entries
