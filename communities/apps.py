@@ -27,4 +27,6 @@ class CommunitiesConfig(AppConfig):
         register_deletion_step(invitations_forget_address)
         register_community_muting(MUTING)
         register_export_section(*data_export.SECTIONS)
-        register_digest_section(DigestSection("new_members", "New members", new_members, order=50))
+        register_digest_section(
+            DigestSection("new_members", "New members", new_members, order=50, title_one="New member")
+        )

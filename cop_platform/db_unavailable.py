@@ -25,8 +25,8 @@ from django.core.signals import got_request_exception
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.templatetags.static import static
 
+from .error_pages import stylesheet_url
 from .middleware import CONTENT_SECURITY_POLICY
 
 logger = logging.getLogger(__name__)
@@ -36,12 +36,8 @@ _MARK = "_cop_database_unavailable"
 
 def database_unavailable_response(request) -> HttpResponse:
     """The 503 page, built from nothing but settings and a template."""
-    try:
-        stylesheet = static("css/app.css")
-    except ValueError:  # no collected manifest: the page does without its stylesheet
-        stylesheet = ""
     html = render_to_string(
-        "503.html", {"SITE_NAME": settings.SITE_NAME, "stylesheet": stylesheet, "path": request.path}
+        "503.html", {"SITE_NAME": settings.SITE_NAME, "stylesheet": stylesheet_url(), "path": request.path}
     )
     response = HttpResponse(html, status=503)
     response["Retry-After"] = str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)

@@ -10,6 +10,9 @@ from communities.digests.views import send_now as digest_send_now
 from . import feeds, views
 from .admin_sites import coordinator_site
 
+# The 500 page needs neither the database nor a request context (error_pages.py).
+handler500 = "cop_platform.error_pages.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -58,13 +58,22 @@ class DiscussionsConfig(AppConfig):
                 order=10,
             )
         )
-        register_digest_section(DigestSection("new_threads", "New discussions", digest.new_threads, order=10))
         register_digest_section(
-            DigestSection("popular_threads", "Busy conversations", digest.popular_threads, order=20)
+            DigestSection("new_threads", "New discussions", digest.new_threads, order=10, title_one="New discussion")
         )
         register_digest_section(
             DigestSection(
-                "unanswered", "Questions you could answer", digest.unanswered_questions, order=5, expertise_only=True
+                "popular_threads", "Busy conversations", digest.popular_threads, order=20, title_one="Busy conversation"
+            )
+        )
+        register_digest_section(
+            DigestSection(
+                "unanswered",
+                "Questions you could answer",
+                digest.unanswered_questions,
+                order=5,
+                expertise_only=True,
+                title_one="Question you could answer",
             )
         )
         register_activity(

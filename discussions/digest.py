@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from communities.digests.registry import DigestItem, group_by_community, top_per_community
 from communities.reminders.registry import Attention
@@ -38,6 +39,10 @@ def _author(thread: Thread) -> str:
     return thread.author.name if thread.author else "a former member"
 
 
+def _replies(count: int) -> str:
+    return ngettext("%d reply", "%d replies", count) % count
+
+
 def new_threads(community_ids: list[int], since: datetime, until: datetime) -> dict[int, list[DigestItem]]:
     threads = top_per_community(
         _readable_threads(community_ids).filter(created_at__gte=since, created_at__lt=until),
@@ -45,7 +50,7 @@ def new_threads(community_ids: list[int], since: datetime, until: datetime) -> d
         limit=PER_COMMUNITY,
     )
     return group_by_community(
-        [_thread_item(t, f"{t.get_kind_display()} by {_author(t)} · {t.reply_count} replies") for t in threads]
+        [_thread_item(t, f"{t.get_kind_display()} by {_author(t)} · {_replies(t.reply_count)}") for t in threads]
     )
 
 
@@ -70,7 +75,9 @@ def popular_threads(community_ids: list[int], since: datetime, until: datetime) 
         order_by=[F("new_replies").desc(), F("last_activity_at").desc()],
         limit=PER_COMMUNITY,
     )
-    return group_by_community([_thread_item(t, f"{t.new_replies} new replies") for t in threads])
+    return group_by_community(
+        [_thread_item(t, ngettext("%d new reply", "%d new replies", t.new_replies) % t.new_replies) for t in threads]
+    )
 
 
 def unanswered_questions(community_ids: list[int], since: datetime, until: datetime) -> dict[int, list[DigestItem]]:
@@ -85,7 +92,7 @@ def unanswered_questions(community_ids: list[int], since: datetime, until: datet
         limit=20,
     ).prefetch_related("tags")
     return group_by_community(
-        [_thread_item(t, f"asked by {_author(t)} · {t.reply_count} replies", with_tags=True) for t in threads]
+        [_thread_item(t, f"asked by {_author(t)} · {_replies(t.reply_count)}", with_tags=True) for t in threads]
     )
 
 
@@ -131,6 +138,7 @@ def needs_attention(community_ids: list[int], older_than: datetime) -> dict[int,
                 f"questions without a reply for more than {hours} hours",
                 row["count"],
                 reverse("manage:discussions_thread_changelist"),
+                label_one=f"question without a reply for more than {hours} hours",
             )
         )
     flags = (
@@ -140,7 +148,12 @@ def needs_attention(community_ids: list[int], older_than: datetime) -> dict[int,
     )
     for row in flags:
         found.setdefault(row["community_id"], []).append(
-            Attention("open flags on posts", row["count"], reverse("manage:discussions_flag_changelist"))
+            Attention(
+                "open flags on posts",
+                row["count"],
+                reverse("manage:discussions_flag_changelist"),
+                label_one="open flag on a post",
+            )
         )
     return found
 

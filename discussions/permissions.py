@@ -67,6 +67,7 @@ def can_flag(user, post, membership) -> bool:
         and can_view_content(user, post.thread.community, membership)
         and post.author_id != user.id
         and not post.is_deleted
+        and not post.is_hidden  # coordinators already acted on it
     )
 
 

@@ -10,7 +10,7 @@ from .directory_filters import directory_filters
 from .expertise import Topic
 from .models import TIME_ZONE_CHOICES, DigestFrequency, EmailChoice, EmailPreferences, User
 from .regions import region_choices, region_countries
-from .services import PROFILE_FIELDS
+from .services import PROFILE_FIELDS, profile_update
 
 AVATAR_ACCEPT = ",".join(f"image/{fmt.lower()}" for fmt in sorted(ACCEPTED_FORMATS))
 
@@ -54,6 +54,25 @@ class ProfileForm(forms.ModelForm):
         kwargs["avatar"] = data.get("avatar") or None
         kwargs["remove_avatar"] = data.get("remove_avatar", False)
         return kwargs
+
+
+class SignupDetailsForm(forms.Form):
+    """What allauth's sign-up form asks beyond the account (settings.ACCOUNT_SIGNUP_FORM_CLASS):
+    the name other members see, so a newcomer is not known only by a username."""
+
+    display_name = forms.CharField(
+        label="Your name",
+        max_length=User._meta.get_field("display_name").max_length,
+        required=False,
+        help_text="How other members see you, e.g. 'Amara Okafor'. Leave blank to use your username.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    field_order = ["email", "display_name", "username", "password1", "password2"]
+
+    def signup(self, request, user):
+        """allauth calls this once the account row exists; the write goes through the service."""
+        if name := self.cleaned_data.get("display_name", "").strip():
+            profile_update(actor=user, user=user, display_name=name)
 
 
 class DirectoryFilterForm(forms.Form):
@@ -151,6 +170,8 @@ class EmailPreferencesForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         label="Your time zone", choices=TIME_ZONE_CHOICES, help_text="The digest hour below is in this time zone."
     )
+    # Declared fields come after the model's; the help text points down to the digest hour.
+    field_order = ["replies", "mentions", "digest_frequency", "time_zone", "digest_hour"]
 
     class Meta:
         model = EmailPreferences

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, data_export_views, email_views, live_views, notification_views, views
+from . import account_views, data_export_views, email_views, live_views, notification_views, profile_prompt, views
 
 app_name = "members"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("members/", views.directory, name="directory"),
     path("members/<str:username>/", views.profile, name="profile"),
     path("settings/", views.settings_profile, name="settings"),
+    path("settings/profile-prompt/dismiss/", profile_prompt.dismiss, name="profile_prompt_dismiss"),
     path("settings/delete-account/", account_views.account_delete_view, name="account_delete"),
     path("settings/export/", data_export_views.data_export_page, name="data_export"),
     path("settings/export/<str:token>/", data_export_views.data_export_download, name="data_export_download"),

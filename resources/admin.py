@@ -108,7 +108,7 @@ class VersionDisplay:
     def file_size(self, version):
         return filesizeformat(version.size)
 
-    @admin.display(description="")
+    @admin.display(description="file")
     def download(self, version):
         return format_html('<a href="{}">Download</a>', version.get_download_url())
 

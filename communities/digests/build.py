@@ -12,6 +12,7 @@ from itertools import chain, zip_longest
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.utils.translation import ngettext
 from taggit.models import TaggedItem
 
 from cop_platform.email import absolute_url
@@ -97,7 +98,13 @@ def build_digests(deliveries: list[EmailDelivery]) -> dict[int, PreparedEmail | 
                 expertise=expertise,
                 shown=shown,
             ):
-                sections.append({"title": section.title, "items": [item_for_email(item, names) for item in items]})
+                sections.append(
+                    {
+                        "title": section.title,
+                        "count_label": section.count_label(len(items)),
+                        "items": [item_for_email(item, names) for item in items],
+                    }
+                )
         mine = [n for n in notifications.get(user.pk, []) if since <= n.created_at < until]
         prepared[delivery.pk] = _prepared(user, period, sections, mine) if sections or mine else None
     return prepared
@@ -121,9 +128,11 @@ def _section_content(section: DigestSection, community_ids: list[int], since, un
 
 
 def _prepared(user, period: str, sections: list[dict], notifications: list) -> PreparedEmail:
-    counts = [f"{len(s['items'])} {s['title'].lower()}" for s in sections]
+    counts = [s["count_label"] for s in sections]
     if notifications:
-        counts.insert(0, f"{len(notifications)} replies and mentions")
+        counts.insert(
+            0, ngettext("%d reply or mention", "%d replies and mentions", len(notifications)) % len(notifications)
+        )
     return PreparedEmail(
         template="communities/email/digest",
         context={

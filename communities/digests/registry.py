@@ -46,6 +46,12 @@ class DigestSection:
     expertise_only: bool = False
     # Most items of this section in one member's digest, across their communities.
     limit: int = 8
+    # The title for one item ("New discussion"), so counts read "1 new discussion".
+    title_one: str = ""
+
+    def count_label(self, count: int) -> str:
+        title = self.title_one if count == 1 and self.title_one else self.title
+        return f"{count} {title.lower()}"
 
 
 _sections: dict[str, DigestSection] = {}

@@ -42,6 +42,7 @@ def community_alerts(community_ids: list[int], now: datetime) -> dict[int, list[
                 f"join requests waiting for more than {hours} hours",
                 row["count"],
                 reverse("manage:communities_membership_changelist") + "?state__exact=pending",
+                label_one=f"join request waiting for more than {hours} hours",
             ),
         )
     active_contributors = contributors(community_ids, now - timedelta(days=settings.ACTIVE_MEMBER_DAYS))
@@ -60,6 +61,8 @@ def community_alerts(community_ids: list[int], now: datetime) -> dict[int, list[
                     f"active members in the last {settings.ACTIVE_MEMBER_DAYS} days, below the critical mass "
                     f"of {critical_mass}",
                     active_members[community_id],
+                    label_one=f"active member in the last {settings.ACTIVE_MEMBER_DAYS} days, below the critical mass "
+                    f"of {critical_mass}",
                 )
             )
     return {community_id: items for community_id, items in found.items() if items}
@@ -119,11 +122,11 @@ def build_coordinator_alerts(deliveries: list[EmailDelivery], now: datetime) -> 
                 "community": community,
                 "community_url": absolute_url(community.get_absolute_url()),
                 "items": [
-                    {"label": item.label, "count": item.count, "url": absolute_url(item.url) if item.url else ""}
+                    {"text": item.text, "count": item.count, "url": absolute_url(item.url) if item.url else ""}
                     for item in items
                 ],
             },
             scope="coordinator_alerts",
-            summary="; ".join(f"{item.count} {item.label}" for item in items),
+            summary="; ".join(item.text for item in items),
         )
     return prepared

@@ -19,6 +19,11 @@ class Attention:
     label: str  # "questions unanswered for more than 48 hours"
     count: int
     url: str = ""  # where to act (a path)
+    label_one: str = ""  # the label when count is 1: "question unanswered for more than 48 hours"
+
+    @property
+    def text(self) -> str:
+        return f"{self.count} {self.label_one if self.count == 1 and self.label_one else self.label}"
 
 
 # contributors(community_ids, since) -> {community_id: {user ids who contributed since}}

@@ -226,7 +226,8 @@ class SearchResults:
 
 
 def _snippet_text(source: SearchSource, obj) -> str:
-    return " … ".join(str(value) for name in source.snippet_fields if (value := getattr(obj, name)))
+    values = (getattr(obj, name) for name in source.snippet_fields)
+    return " … ".join(text.markdown_to_text(str(value)) for value in values if value)
 
 
 def search(*, user, query: str, filters: SearchFilters | None = None) -> SearchResults:

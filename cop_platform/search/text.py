@@ -74,6 +74,30 @@ def problem_with(raw: str) -> str | None:
     return None
 
 
+# Markdown's punctuation, so a snippet reads as text: "**Bold**", "## Context" and table pipes
+# came through as typed. Order matters: images and links before emphasis, whole table rules
+# before single pipes. The match markers (MARK_START/STOP) pass through untouched.
+_MARKDOWN_NOISE = (
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # ![alt](src) -> alt
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # [text](url) -> text
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.M), ""),  # heading marks
+    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),  # quotes
+    (re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.M), ""),  # table rule
+    (re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+", re.M), ""),  # list items
+    (re.compile(r"\|"), " "),  # table cells
+    (re.compile(r"\*\*|__|~~|`+"), ""),  # strong, strike-through, code
+    (re.compile(r"(?<![\w*])[*_](?=[^\s*_])|(?<=[^\s*_])[*_](?![\w*])"), ""),  # *emphasis*, _emphasis_
+)
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Markdown source as the plain words a reader sees (for snippets, not for display of posts)."""
+    text = markdown or ""
+    for pattern, replacement in _MARKDOWN_NOISE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def highlight(text: str, terms) -> SafeString:
     """`text` escaped, with each occurrence of a term (case-insensitive) in <mark>."""
     escaped = escape(text or "")
@@ -98,7 +122,7 @@ def excerpt(text: str, terms, *, width: int = 240) -> SafeString:
 
 def from_headline(headline: str) -> SafeString:
     """A ts_headline result, escaped, with its match markers turned into <mark> tags."""
-    escaped = escape(" ".join((headline or "").split()))
+    escaped = escape(" ".join(markdown_to_text(headline).split()))
     # Unbalanced markers (a user typed one) would leave a tag open: drop any marker then.
     if escaped.count(MARK_START) != escaped.count(MARK_STOP):
         return mark_safe(escaped.replace(MARK_START, "").replace(MARK_STOP, ""))  # noqa: S308

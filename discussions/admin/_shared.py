@@ -33,7 +33,7 @@ class ModerationAdmin(ReadOnlyAdmin):
         """Communities a thread may be moved to from this site."""
         return Community.objects.coordinated_by(request.user).order_by("name")
 
-    @admin.display(description="")
+    @admin.display(description="on the site")
     def on_site(self, row):
         return site_link(row.get_absolute_url())
 

@@ -105,7 +105,7 @@ class FlagAdminBase(ModerationAdmin):
     def detail_excerpt(self, flag):
         return Truncator(flag.detail).chars(EXCERPT_LENGTH)
 
-    @admin.display(description="")
+    @admin.display(description="on the site")
     def on_site(self, flag):
         return site_link(flag.post.get_absolute_url())
 

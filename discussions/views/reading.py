@@ -101,7 +101,7 @@ def _reply_refusal(user, thread, membership) -> tuple[str, bool]:
     if thread.is_closed:
         return "This thread is closed to new replies.", False
     if not user.is_authenticated:
-        return "Sign in to reply.", False
+        return "Sign in or create an account to reply.", False
     if thread.is_locked:
         return "This thread is locked: only coordinators can reply.", False
     return why_not_active(membership, action="reply")
@@ -112,7 +112,7 @@ def _decorate_for_template(user, membership, posts, *, can_reply, can_accept) ->
     for post in posts:
         post.indent = min(post.depth, MAX_INDENT)
         post.can_see_revisions = user.is_authenticated and permissions.can_see_revisions(user, post, membership)
-        post.can_reply_here = can_reply and not post.is_deleted
+        post.can_reply_here = can_reply and not (post.is_deleted or post.is_hidden)
         post.reply_key = new_submission_key() if post.can_reply_here else ""
         post.can_accept = can_accept and not (post.is_opening or post.is_deleted or post.is_hidden)
         _with_reaction_buttons(post)

@@ -160,7 +160,7 @@ def test_anonymous_visitor_reads_a_public_thread(client, thread, coordinator):
     page = text(response)
     assert "<h1>Sand dams in dry rivers</h1>" in page
     assert "<em>deep</em>" in page and "<strong>two metres</strong>" in page
-    assert "Sign in to reply." in page
+    assert "Sign in or create an account to reply." in page
     assert 'name="body"' not in page
 
 

@@ -46,7 +46,7 @@ def test_digest_lists_new_threads_resources_and_members_of_my_communities(member
     assert "Borehole siting in basalt" in body
     assert "Groundwater atlas" in body
     assert "Nadia Newcomer" in body
-    assert "new discussions" in delivery.summary
+    assert "1 new discussion," in delivery.summary  # one thread: singular (issue 13)
 
 
 def test_private_community_content_reaches_only_its_members(member, other_member):

@@ -106,11 +106,11 @@ def test_coordinator_alert_names_waiting_requests_and_unanswered_questions_after
     coordinator_alerts_schedule.delay()
 
     (alert,) = sent_to(coordinator)
-    assert "1 join requests waiting for more than 48 hours" in alert.body
-    assert "1 questions without a reply for more than 48 hours" in alert.body
+    assert "1 join request waiting for more than 48 hours" in alert.body
+    assert "1 question without a reply for more than 48 hours" in alert.body
     delivery = EmailDelivery.objects.get(recipient=coordinator, kind="coordinator")
     assert delivery.community_id == community.pk
-    assert "join requests" in delivery.summary
+    assert "1 join request waiting" in delivery.summary
 
 
 def test_coordinator_alert_warns_when_active_members_fall_below_critical_mass(community, coordinator):
@@ -137,7 +137,7 @@ def test_open_flags_alert_coordinators_who_want_alerts_only(community, coordinat
 
     coordinator_alerts_schedule.delay()
 
-    assert "1 open flags on posts" in sent_to(coordinator)[0].body
+    assert "1 open flag on a post" in sent_to(coordinator)[0].body
     assert sent_to(other_coordinator) == []
 
 
