@@ -1,5 +1,6 @@
-"""Discussions' sections of a member's data export: their posts (Markdown and rendered HTML),
-their reactions, the threads they follow and their poll votes. Registered in DiscussionsConfig.ready()
+"""Discussions' sections of a member's data export: their posts (Markdown and rendered HTML,
+with the files attached to them), their reactions, the threads they follow, their poll votes
+and files uploaded for posts not posted yet. Registered in DiscussionsConfig.ready()
 (members.data_export.registry).
 
 Only the member's own words are exported. Each record names its thread and community for
@@ -13,7 +14,8 @@ from django.db.models import Exists, OuterRef
 from communities.data_export import community_record
 from members.data_export.registry import ExportSection
 
-from .models import PollVote, Post, Reaction, Thread, ThreadReadState
+from .models import PollVote, Post, PostAttachment, Reaction, Thread, ThreadReadState
+from .services.attachments import attachment_storage
 
 CHUNK = 500
 
@@ -34,10 +36,32 @@ def _thread(thread, *, user, readable: bool) -> dict:
     }
 
 
+class _StoredAttachment:
+    """An attachment's file as the archive reads it (anything with .open())."""
+
+    def __init__(self, attachment: PostAttachment):
+        self.name = attachment.stored_name
+
+    def open(self, mode="rb"):
+        return attachment_storage().open(self.name, mode)
+
+
+def _attachment_record(attachment: PostAttachment, archive, folder: str) -> dict:
+    return {
+        "name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "alt_text": attachment.alt_text,
+        "uploaded_at": attachment.created_at,
+        "file": archive.add_file(f"{folder}/{attachment.original_name}", _StoredAttachment(attachment)),
+    }
+
+
 def posts(user, archive):
     rows = (
         Post.objects.filter(author=user)
         .select_related("thread__community")
+        .prefetch_related("attachments")
         .annotate(thread_readable=_readable_thread(user, "thread_id"))
         .order_by("created_at", "pk")
     )
@@ -54,6 +78,10 @@ def posts(user, archive):
             "deleted_at": post.deleted_at,
             "hidden_at": post.hidden_at,
             "hidden_reason": post.hidden_reason,
+            "attachments": [
+                _attachment_record(attachment, archive, f"post-attachments/{post.pk}")
+                for attachment in post.attachments.all()
+            ],
             "reactions_received": {
                 "helpful": post.helpful_count,
                 "thanks": post.thanks_count,
@@ -116,9 +144,19 @@ def poll_votes(user, archive):
         }
 
 
+def unposted_attachments(user, archive):
+    """Files the member uploaded while writing a post they have not posted (yet)."""
+    rows = PostAttachment.objects.filter(uploader=user, post=None).order_by("pk")
+    for attachment in rows.iterator(chunk_size=CHUNK):
+        yield _attachment_record(attachment, archive, "post-attachments/not-posted")
+
+
 SECTIONS = (
     ExportSection("posts", "everything you posted: Markdown as you wrote it and the HTML shown", posts, order=20),
     ExportSection("reactions", "the reactions you gave to posts", reactions, order=21),
     ExportSection("followed_threads", "threads you follow or muted", followed_threads, order=22),
     ExportSection("poll_votes", "your votes in polls, with the option you chose", poll_votes, order=23),
+    ExportSection(
+        "unposted_attachments", "files you uploaded for a post you have not posted", unposted_attachments, order=24
+    ),
 )

@@ -10,12 +10,20 @@ from tests.members.factories import UserFactory
 
 @pytest.fixture(autouse=True)
 def _fast_and_quiet(settings, tmp_path):
-    """Cheap password hashing, in-memory email, uploads in a temporary folder, and Celery
+    """Cheap password hashing, in-memory email, uploads (profile photos, post attachments) in a
+    temporary folder, and Celery
     tasks run in-process with their errors raised (Celery copies its settings once, so its
     own config is patched, not Django's)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "post_attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "post-attachments")},
+        },
+    }
     # Tests arrange many posts quickly; the rate-limit tests set their own limits.
     settings.DISCUSSION_RATE_LIMITS = {"posts_per_minute": 10_000, "new_member_threads_per_hour": 10_000}
     saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}

@@ -32,17 +32,6 @@ HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></bod
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>'
 
 
-@pytest.fixture(autouse=True)
-def _attachments_in_tmp(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "post_attachments": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "post-attachments")},
-        },
-    }
-
-
 @pytest.fixture
 def thread(community, active_membership, member):
     return make_thread(community=community, author=member, title="Sand dams", body="Opening post")

@@ -30,6 +30,8 @@ from members.models import DataExport, DeliveryState, EmailDelivery, EmailKind, 
 from members.services import avatar_set, profile_update
 from resources.services import version_add
 from tests.communities.factories import CommunityFactory, MembershipFactory
+from discussions.services.attachments import attachment_upload
+from discussions.services.posting import post_reply
 from tests.discussions.factories import make_reply, make_thread
 from tests.members.factories import UserFactory
 from tests.resources.factories import PDF, make_file_resource, pdf
@@ -75,7 +77,11 @@ def footprint(member, other_member, community, coordinator, active_membership, d
         avatar_set(actor=member, user=member, upload=photo())
 
         thread = make_thread(community=community, author=member, title="Dry season pumps", body="Which **pump**?")
-        reply = make_reply(thread=thread, author=member, body="Answering myself: _solar_.")
+        chart = attachment_upload(actor=member, community=community, upload=photo())
+        reply = post_reply(
+            actor=member, thread=thread, body="Answering myself: _solar_.", attachment_ids=[chart.pk]
+        )
+        attachment_upload(actor=member, community=community, upload=pdf("Draft notes.pdf"))  # not posted
         otto_reply = make_reply(thread=thread, author=otto, body="Otto's public answer")
         reaction_toggle(actor=member, post=otto_reply, kind="helpful")
 
@@ -186,6 +192,12 @@ def test_member_asks_is_emailed_downloads_and_finds_all_their_data(
     assert mine["Answering myself: _solar_."]["thread"]["community"]["name"] == "Water Security"
     # She left the private community: her words are hers, its thread title is not any more.
     assert mine["My words in the secret circle"]["thread"]["title"] is None
+    # The files she attached, and the one she uploaded but never posted, with their bytes.
+    [attached] = mine["Answering myself: _solar_."]["attachments"]
+    assert attached["name"] == "me.png" and attached["content_type"] == "image/png"
+    assert Image.open(io.BytesIO(archive.read(attached["file"]))).size == (64, 64)
+    [waiting] = sections["unposted_attachments"]
+    assert waiting["name"] == "Draft_notes.pdf" and archive.read(waiting["file"]) == PDF
 
     [reaction] = sections["reactions"]
     assert (reaction["kind"], reaction["post"]) == ("helpful", footprint["otto_reply"].pk)
