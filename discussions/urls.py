@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import engaging, moderating, reading, writing
+from .views import drafts, engaging, mentions, moderating, reading, writing
 
 app_name = "discussions"
 
@@ -25,4 +25,11 @@ urlpatterns = [
     path("posts/<int:post_id>/accept/", engaging.post_accept, name="accept"),
     path("posts/<int:post_id>/hide/", moderating.post_hide, name="hide"),
     path("discussions/preview/", writing.markdown_preview, name="preview"),
+    # The composer: drafts (autosave, save/discard buttons, the member's list) and @mentions.
+    path("c/<slug:community_slug>/discussions/new/draft/", drafts.draft_save_new_thread, name="draft_new"),
+    path(f"{thread}/reply/draft/", drafts.draft_save_reply, name="draft_reply"),
+    path("drafts/", drafts.draft_list, name="drafts"),
+    path("drafts/<int:draft_id>/discard/", drafts.draft_discard, name="draft_discard"),
+    path("c/<slug:community_slug>/discussions/mentions/", mentions.mention_suggest_new_thread, name="mentions_new"),
+    path(f"{thread}/mentions/", mentions.mention_suggest_thread, name="mentions"),
 ]

@@ -40,6 +40,7 @@ from ._shared import (
     _visible_post,
     _visible_thread,
 )
+from .drafts import composer_context, draft_save_new_thread, draft_save_reply
 
 PREVIEW_PARTIAL = "discussions/partials/_preview.html"
 PREVIEWS_PER_MINUTE = 120
@@ -54,10 +55,13 @@ def thread_new(request, community_slug):
     community, membership = _content_community(request, community_slug)
     if not permissions.can_start_thread(request.user, community, membership):
         return _refuse_posting(request, community, membership)
+    if request.method == "POST" and request.POST.get("draft"):  # "Save draft" / "Discard draft"
+        return draft_save_new_thread(request, community_slug)
     preview_html = None
     similar_title = None
+    composer = composer_context(request, community=community)
     if request.method == "GET":
-        form = ThreadForm(initial=_new_thread_initial(request, community))
+        form = ThreadForm(initial=_new_thread_initial(request, community, composer["draft"]))
     elif (preview_html := _preview_html(request)) is not None or "similar" in request.POST:
         # Preview and "Check for similar questions" (the no-JS hint) keep what was typed.
         form = ThreadForm(initial=_typed(request))
@@ -78,6 +82,7 @@ def thread_new(request, community_slug):
         {
             "community": community,
             "form": form,
+            "composer": composer,
             "preview_html": preview_html,
             "similar_title": similar_title,
             "similar": similar(user=request.user, title=similar_title, community=community) if similar_title else [],
@@ -86,11 +91,14 @@ def thread_new(request, community_slug):
     )
 
 
-def _new_thread_initial(request, community) -> dict:
-    """The new-thread form's starting values: `?kind=question` starts a question, and
-    `?ask=<username>` (from "Ask <name> a question" on a profile) starts one that mentions that
-    member, when they are an active member of this community."""
+def _new_thread_initial(request, community, draft=None) -> dict:
+    """The new-thread form's starting values: the member's draft if they left one here,
+    `?kind=question` starts a question, and `?ask=<username>` (from "Ask <name> a question" on a
+    profile) starts one that mentions that member, when they are an active member of this
+    community."""
     initial = {"submission_key": new_submission_key()}
+    if draft is not None:
+        initial.update(title=draft.title, body=draft.body)
     if request.GET.get("kind") in ThreadKind.values:
         initial["kind"] = request.GET["kind"]
     asked = request.GET.get("ask", "")
@@ -103,22 +111,31 @@ def _new_thread_initial(request, community) -> dict:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def post_reply(request, community_slug, thread_id):
     """Reply to the thread or to a post in it. A refused reply (too fast, empty) comes back
-    on a reply page with the message and the typed text."""
+    on a reply page with the message and the typed text. GET shows that page with the member's
+    draft for the place (where "Your drafts" and "Save draft" without JavaScript lead)."""
+    if request.method == "POST" and request.POST.get("draft"):  # "Save draft" / "Discard draft"
+        return draft_save_reply(request, community_slug, thread_id)
     thread = _visible_thread(request, community_slug, thread_id)
     membership = membership_of(request.user, thread.community)
     parent = None
-    parent_id = request.POST.get("parent") or None
+    parent_id = request.POST.get("parent") or request.GET.get("parent") or None
     if parent_id is not None:
         if not parent_id.isdigit():
             raise Http404("No such post.")
         parent = get_object_or_404(thread.posts.select_related("author"), pk=parent_id)
         parent.thread = thread
         parent.show_text = _show_text(request.user, parent, membership)
-    preview_html = _preview_html(request)
-    if preview_html is not None:
+    composer = composer_context(request, community=thread.community, thread=thread, parent=parent)
+    preview_html = _preview_html(request) if request.method == "POST" else None
+    if request.method == "GET":
+        draft = composer["draft"]
+        form = ReplyForm(
+            initial={"parent": parent_id, "submission_key": new_submission_key(), "body": draft.body if draft else ""}
+        )
+    elif preview_html is not None:
         form = ReplyForm(initial=_typed(request))
     else:
         form = ReplyForm(request.POST)
@@ -141,7 +158,14 @@ def post_reply(request, community_slug, thread_id):
     return render(
         request,
         "discussions/reply.html",
-        {"community": thread.community, "thread": thread, "parent": parent, "form": form, "preview_html": preview_html},
+        {
+            "community": thread.community,
+            "thread": thread,
+            "parent": parent,
+            "form": form,
+            "preview_html": preview_html,
+            "composer": composer,
+        },  # fmt: skip
         status=400 if form.errors else 200,
     )
 
