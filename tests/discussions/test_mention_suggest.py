@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from discussions.services.moderating import thread_hide
 from tests.communities.factories import CommunityFactory, MembershipFactory
-from tests.discussions.factories import make_thread
+from tests.discussions.factories import make_reply, make_thread
 from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +109,14 @@ def test_a_new_thread_suggests_the_members_of_its_community(client, member, priv
     answer = client.get(reverse("discussions:mentions_new", args=[community.slug]), {"q": "kof"})
 
     assert [row["username"] for row in answer.json()["members"]] == ["kofi"]
+
+
+def test_a_posts_author_line_shows_the_username_to_mention(client, member, private_thread):
+    kwame = UserFactory(username="kwame-mensah", display_name="Kwame Mensah")
+    MembershipFactory(community=private_thread.community, user=kwame)
+    make_reply(thread=private_thread, author=kwame, body="Chlorine demand varies with turbidity.")
+    client.force_login(member)
+
+    html = client.get(private_thread.get_absolute_url()).content.decode()
+
+    assert '>Kwame Mensah</a> <span class="author-handle muted small">@kwame-mensah</span>' in html
