@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communities.models import Membership
 from communities.permissions import is_active_member
 from communities.services import membership_of
+from cop_platform.markdown import render_markdown_with_mentions
 from cop_platform.ratelimit import allow
 from cop_platform.search.engine import similar
 
@@ -239,5 +240,16 @@ def markdown_preview(request):
     elif not allow(f"preview:{request.user.pk}", limit=PREVIEWS_PER_MINUTE, period=60):
         context["notice"] = "The preview pauses for a moment; it will update as you keep typing."
     else:
-        context["preview_html"] = posting.render_body(body)[0]
+        context["preview_html"], mentioned = posting.render_body(body)
+        context["unmatched"] = _unmatched_mentions(body, mentioned)
     return render(request, PREVIEW_PARTIAL, context)
+
+
+def _unmatched_mentions(body: str, mentioned: list[str]) -> list[str]:
+    """The @names in the text (not in code or links) that match no member's username: they will
+    neither link nor notify, which members typing a display name (`@Kwame`) did not notice."""
+    if "@" not in body:
+        return []
+    asked: list[str] = []
+    render_markdown_with_mentions(body, mention_resolver=asked.append)  # records, resolves nothing
+    return sorted(set(asked) - set(mentioned))[:5]

@@ -120,3 +120,16 @@ def test_a_posts_author_line_shows_the_username_to_mention(client, member, priva
     html = client.get(private_thread.get_absolute_url()).content.decode()
 
     assert '>Kwame Mensah</a> <span class="author-handle muted small">@kwame-mensah</span>' in html
+
+
+def test_the_live_preview_warns_about_an_at_name_that_matches_no_username(client, member, private_thread):
+    UserFactory(username="kwame-mensah", display_name="Kwame Mensah")
+    client.force_login(member)
+
+    html = client.post(
+        reverse("discussions:preview"), {"body": "Thanks @Kwame and @kofi! `@decorator` in code is fine."}
+    ).content.decode()
+
+    assert "@Kwame matches no member's username, so it will not link or notify." in html
+    assert "@kofi" not in html.split("mention-hint")[1].split("</p>")[0]  # kofi exists: linked
+    assert "@decorator" not in html.split("mention-hint")[1].split("</p>")[0]
