@@ -107,3 +107,8 @@ def draft_for(user, place: str) -> Draft | None:
     if not user.is_authenticated:
         return None
     return Draft.objects.filter(author=user, place=place).only("title", "body", "updated_at").first()
+
+
+def drafts_in_thread(user, thread):
+    """All `user`'s drafts for replies in `thread` (to it and to its posts), for its page."""
+    return Draft.objects.filter(author=user, thread=thread).only("place", "title", "body", "updated_at")

@@ -104,6 +104,21 @@ def draft_discard(request, draft_id):
     return redirect("discussions:drafts")
 
 
+def thread_composers(request, *, thread, posts) -> dict:
+    """The thread page's composers: the reply box's context (returned), and `post.composer` on
+    each post that offers a reply box, each with the member's draft for it. One query for all
+    the member's drafts in the thread, however many posts the page shows."""
+    draft_url = reverse("discussions:draft_reply", args=[thread.community.slug, thread.pk])
+    mention_url = reverse("discussions:mentions", args=[thread.community.slug, thread.pk])
+    found = {draft.place: draft for draft in drafts.drafts_in_thread(request.user, thread)}
+    for post in posts:
+        if getattr(post, "can_reply_here", False) and not post.is_opening:
+            draft = found.get(drafts.draft_place(thread=thread, parent=post))
+            post.composer = {"draft_url": draft_url, "mention_url": mention_url, "draft": draft}
+    place = drafts.draft_place(thread=thread)
+    return {"draft_url": draft_url, "mention_url": mention_url, "draft": found.get(place)}
+
+
 def composer_context(request, *, community, thread=None, parent=None) -> dict:
     """What a composer page needs for drafts and mentions: where autosave and the Save/Discard
     buttons post, where mention suggestions come from, and the member's draft for this place

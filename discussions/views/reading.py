@@ -25,7 +25,7 @@ from ._shared import (
     _visible_thread,
     _with_reaction_buttons,
 )
-from .drafts import composer_context
+from .drafts import thread_composers
 
 MAX_INDENT = 6  # indent levels the stylesheet draws; deeper replies line up with the sixth
 
@@ -142,8 +142,8 @@ def _render_thread(request, thread, page, *, root=None):
         follow = ThreadReadState.objects.filter(thread=thread, user=user).values_list("follow", flat=True).first()
         following.thread_mark_read(actor=user, thread=thread, until=max(post.created_at for post in posts))
     reply_refusal, offer_join = ("", False) if can_reply else _reply_refusal(user, thread, membership)
-    # The reply box gets the member's draft back, autosave and @mention suggestions.
-    composer = composer_context(request, community=thread.community, thread=thread) if can_reply else None
+    # The reply boxes get the member's drafts back, autosave and @mention suggestions.
+    composer = thread_composers(request, thread=thread, posts=posts) if can_reply else None
     draft = composer["draft"] if composer else None
     context = {
         "community": thread.community,

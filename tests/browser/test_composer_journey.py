@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from discussions.models import Draft, Post
 from members.models import Notification
 from tests.communities.factories import CommunityFactory, MembershipFactory, coordinator_of
-from tests.discussions.factories import make_thread
+from tests.discussions.factories import make_reply, make_thread
 from tests.members.factories import UserFactory
 
 from .conftest import DESKTOP, PHONE
@@ -110,3 +110,35 @@ def test_without_javascript_save_draft_keeps_the_text_and_the_list_discards_it(b
         expect(page.get_by_text("No drafts.")).to_be_visible()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_new_thread_and_a_reply_to_a_post_come_back_after_a_reload(new_page, console_errors, thread, viewport):
+    page = new_page(viewport=viewport)
+    sign_in(page, email=thread.community.memberships.get(user__username="amara").user.email)
+
+    # A new thread: its title and text are kept, and "@co" offers the coordinator there too.
+    page.goto(f"/c/{thread.community.slug}/discussions/new/")
+    page.get_by_label(re.compile(r"^Title")).fill("Seal sizes for India Mark II")
+    body = page.get_by_label(re.compile(r"^Your post"))
+    body.press_sequentially("Which seals fit? @co")
+    expect(page.get_by_role("option")).to_have_text(["Cora Mensah @cora"])
+    body.press("Escape")
+    expect(page.get_by_role("listbox")).to_be_hidden()
+    expect(page.locator("[data-draft-status]")).to_have_text(re.compile(r"^Draft saved at "))
+    page.reload()
+    expect(page.get_by_label(re.compile(r"^Title"))).to_have_value("Seal sizes for India Mark II")
+    expect(page.get_by_label(re.compile(r"^Your post"))).to_have_value("Which seals fit? @co")
+
+    # A reply to the opening post's first reply, in that post's own box.
+    post = make_reply(thread=thread, author=thread.author, body="Ask the district store.")
+    page.goto(thread.get_absolute_url())
+    box = page.locator(f"#post-{post.pk}")
+    box.locator("summary", has_text="Reply").click()
+    box.get_by_label("Reply to Cora Mensah").press_sequentially("They had none in May.")
+    expect(box.locator("[data-draft-status]")).to_have_text(re.compile(r"^Draft saved at "))
+    page.reload()
+    expect(box.get_by_label("Reply to Cora Mensah")).to_be_visible()  # the box opens by itself
+    expect(box.get_by_label("Reply to Cora Mensah")).to_have_value("They had none in May.")
+    assert Draft.objects.count() == 2
+    console_errors.assert_none()

@@ -84,6 +84,20 @@ def test_a_reply_to_a_post_has_its_own_draft_and_its_own_page(client, member, th
     assert "Which roof?</textarea>" in page.content.decode()
 
 
+def test_the_thread_page_reopens_a_posts_reply_box_with_its_draft(client, member, thread, coordinator):
+    post = make_reply(thread=thread, author=coordinator, body="Measure the roof first")
+    other = make_reply(thread=thread, author=coordinator, body="And the gutters")
+    draft_save(actor=member, community=thread.community, thread=thread, parent=post, body="Which roof?")
+    client.force_login(member)
+
+    html = client.get(thread.get_absolute_url()).content.decode()
+
+    box = html.split(f'id="post-{post.pk}"')[1].split("</details>")[0]
+    other_box = html.split(f'id="post-{other.pk}"')[1].split("</details>")[0]
+    assert '<details class="post-tool reply-box" open>' in box and "Which roof?</textarea>" in box
+    assert " open>" not in other_box and "Which roof?" not in other_box
+
+
 def test_emptying_the_composer_throws_the_draft_away(client, member, thread):
     client.force_login(member)
     client.post(draft_url(thread), {"body": "Something"}, headers={"HX-Request": "true"})
