@@ -1,5 +1,5 @@
 """Discussions' sections of a member's data export: their posts (Markdown and rendered HTML),
-their reactions and the threads they follow. Registered in DiscussionsConfig.ready()
+their reactions, the threads they follow and their unposted drafts. Registered in DiscussionsConfig.ready()
 (members.data_export.registry).
 
 Only the member's own words are exported. Each record names its thread and community for
@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef
 from communities.data_export import community_record
 from members.data_export.registry import ExportSection
 
-from .models import Post, Reaction, Thread, ThreadReadState
+from .models import Draft, Post, Reaction, Thread, ThreadReadState
 
 CHUNK = 500
 
@@ -96,8 +96,28 @@ def followed_threads(user, archive):
         }
 
 
+def drafts(user, archive):
+    """What the member typed and has not posted (kept until posted, discarded or pruned)."""
+    rows = (
+        Draft.objects.filter(author=user)
+        .select_related("thread__community", "community")
+        .annotate(thread_readable=_readable_thread(user, "thread_id"))
+        .order_by("updated_at", "pk")
+    )
+    for draft in rows.iterator(chunk_size=CHUNK):
+        yield {
+            "new_thread_in": community_record(draft.community) if draft.thread_id is None else None,
+            "thread": _thread(draft.thread, user=user, readable=draft.thread_readable) if draft.thread_id else None,
+            "in_reply_to_post": draft.parent_id,
+            "title": draft.title,
+            "body_markdown": draft.body,
+            "updated_at": draft.updated_at,
+        }
+
+
 SECTIONS = (
     ExportSection("posts", "everything you posted: Markdown as you wrote it and the HTML shown", posts, order=20),
     ExportSection("reactions", "the reactions you gave to posts", reactions, order=21),
     ExportSection("followed_threads", "threads you follow or muted", followed_threads, order=22),
+    ExportSection("drafts", "what you were writing and have not posted yet", drafts, order=23),
 )

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.services import membership_leave
+from discussions.data_export import drafts as export_drafts
 from discussions.models import Draft
 from discussions.services.drafts import draft_place, draft_save, drafts_prune
 from discussions.services.moderating import thread_hide
@@ -240,3 +241,19 @@ def test_beat_prunes_drafts_untouched_for_the_retention_period(settings, member,
     assert prune_drafts.delay().get() == 1
     assert drafts_prune() == 0  # a second run deletes nothing more
     assert list(Draft.objects.values_list("place", flat=True)) == [draft_place(community=community)]
+
+
+def test_beat_runs_the_prune_task_daily(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["prune-drafts"]
+    assert entry["task"] == prune_drafts.name
+
+
+def test_a_members_data_export_holds_their_drafts(member, thread, community):
+    draft_save(actor=member, community=community, title="Tanks", body="New thread text")
+    draft_save(actor=member, community=community, thread=thread, body="Reply text")
+
+    rows = list(export_drafts(member, archive=None))
+
+    assert [(row["title"], row["body_markdown"]) for row in rows] == [("Tanks", "New thread text"), ("", "Reply text")]
+    assert rows[0]["new_thread_in"]["slug"] == community.slug and rows[0]["thread"] is None
+    assert rows[1]["thread"]["title"] == "Rainwater tanks"
