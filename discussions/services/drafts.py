@@ -47,9 +47,13 @@ def _check_may_post(actor, *, community, thread) -> None:
         raise PermissionDenied("You cannot post here, so there is no draft to keep.")
 
 
-def draft_save(*, actor, community, thread=None, parent: Post | None = None, title: str = "", body: str = ""):
+def draft_save(
+    *, actor, community, thread=None, parent: Post | None = None, title: str = "", body: str = "", submission_key=""
+):
     """Keep what `actor` typed in this place. Returns the draft, or None when the composer is
-    empty (its draft, if any, is discarded: clearing the box is how a member throws it away)."""
+    empty (its draft, if any, is discarded: clearing the box is how a member throws it away),
+    or when the composer's text was already posted: an autosave that arrives after "Post reply"
+    (sent before it, answered after) must not bring back the draft the post discarded."""
     if parent is not None and (thread is None or parent.thread_id != thread.pk):
         raise ValidationError("You can only reply to a post in this thread.")
     _check_may_post(actor, community=community, thread=thread)
@@ -57,6 +61,8 @@ def draft_save(*, actor, community, thread=None, parent: Post | None = None, tit
     if len(body) > Post._meta.get_field("body").max_length:
         raise ValidationError({"body": "This text is too long to keep as a draft."})
     place = draft_place(community=community, thread=thread, parent=parent)
+    if submission_key and Post.objects.filter(author=actor, submission_key=submission_key).exists():
+        return None
     if not title.strip() and not body.strip():
         Draft.objects.filter(author=actor, place=place).delete()
         return None

@@ -54,6 +54,7 @@ def _save(request, *, community, thread=None, parent=None, back: str):
             draft = drafts.draft_save(
                 actor=request.user, community=community, thread=thread, parent=parent,
                 title=request.POST.get("title", ""), body=request.POST.get("body", ""),
+                submission_key=request.POST.get("submission_key", "")[:64],
             )  # fmt: skip
     except (PermissionDenied, ValidationError) as error:
         message = error.messages[0] if isinstance(error, ValidationError) else str(error)

@@ -15,6 +15,7 @@ from discussions.models import Draft
 from discussions.services.drafts import draft_place, draft_save, drafts_prune
 from discussions.services.moderating import thread_hide
 from discussions.tasks import prune_drafts
+from members.account_deletion import account_delete
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 
@@ -131,6 +132,17 @@ def test_posting_the_reply_discards_its_draft_but_not_the_others(client, member,
     make_reply(thread=thread, author=member, body="Reply to the thread")
 
     assert list(Draft.objects.values_list("place", flat=True)) == [f"post:{post.pk}"]
+
+
+def test_an_autosave_arriving_after_the_post_does_not_bring_the_draft_back(client, member, thread):
+    client.force_login(member)
+    typed = {"body": "Posted already", "submission_key": "k" * 32}
+    client.post(reply_url(thread), typed)
+
+    late = client.post(draft_url(thread), typed, headers={"HX-Request": "true"})
+
+    assert "Draft discarded" in late.content.decode()
+    assert not Draft.objects.exists()
 
 
 def test_starting_the_thread_discards_the_new_thread_draft(member, community, active_membership):
@@ -257,3 +269,13 @@ def test_a_members_data_export_holds_their_drafts(member, thread, community):
     assert [(row["title"], row["body_markdown"]) for row in rows] == [("Tanks", "New thread text"), ("", "Reply text")]
     assert rows[0]["new_thread_in"]["slug"] == community.slug and rows[0]["thread"] is None
     assert rows[1]["thread"]["title"] == "Rainwater tanks"
+
+
+def test_deleting_the_account_deletes_its_drafts(member, thread, community):
+    member.set_password("correct horse battery staple")
+    member.save()
+    draft_save(actor=member, community=community, thread=thread, body="Unfinished")
+
+    account_delete(actor=member, user=member, password="correct horse battery staple")
+
+    assert not Draft.objects.exists()
