@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from discussions.models import Draft, Post
@@ -34,6 +35,12 @@ def thread(db):
     # Someone who matches "@kw" but cannot read this private community: never offered.
     UserFactory(username="kwesi", display_name="Kwesi Outsider")
     return make_thread(community=community, author=cora, title="Spare parts for handpumps", body="Where from?")
+
+
+def assert_accessible(page):
+    """axe-core finds nothing on the page as it is now (the suggestions open, say)."""
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
 
 
 def reply_box(page):
@@ -65,10 +72,12 @@ def test_a_reply_survives_a_reload_and_a_picked_mention_links_and_notifies(new_p
     options = page.locator("#reply").get_by_role("option")
     expect(options).to_have_count(1)
     expect(options.first).to_have_text("Kwame Mensah @kwame-mensah")
+    assert_accessible(page)
     if viewport is DESKTOP and os.environ.get("TAKE_SCREENSHOTS"):
         page.locator("#reply").screenshot(path=str(SCREENSHOTS / "mentions.png"))
     reply_box(page).press("ArrowDown")
     expect(options.first).to_have_attribute("aria-selected", "true")
+    expect(reply_box(page)).to_have_attribute("aria-activedescendant", options.first.get_attribute("id"))
     reply_box(page).press("Enter")
     expect(reply_box(page)).to_have_value(f"{TYPED} ask @kwame-mensah ")
     expect(page.locator("#reply").get_by_role("listbox")).to_be_hidden()
@@ -84,6 +93,7 @@ def test_a_reply_survives_a_reload_and_a_picked_mention_links_and_notifies(new_p
     page.goto("/drafts/")
     expect(page.get_by_text("No drafts.")).to_be_visible()
     assert not Draft.objects.exists()
+    assert_accessible(page)
     console_errors.assert_none()
 
 
@@ -140,5 +150,9 @@ def test_a_new_thread_and_a_reply_to_a_post_come_back_after_a_reload(new_page, c
     page.reload()
     expect(box.get_by_label("Reply to Cora Mensah")).to_be_visible()  # the box opens by itself
     expect(box.get_by_label("Reply to Cora Mensah")).to_have_value("They had none in May.")
+    assert_accessible(page)
+    page.goto("/drafts/")
+    expect(page.get_by_role("link", name="Open")).to_have_count(2)
+    assert_accessible(page)
     assert Draft.objects.count() == 2
     console_errors.assert_none()
