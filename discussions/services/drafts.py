@@ -104,7 +104,7 @@ def drafts_visible_to(user):
     return (
         Draft.objects.filter(author=user, community__in=Community.objects.content_visible_to(user))
         .filter(Q(thread=None) | Q(thread__in=Thread.objects.visible_to(user)))
-        .select_related("community", "thread", "parent__author")
+        .select_related("community", "thread__community", "parent__author")
     )
 
 

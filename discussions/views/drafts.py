@@ -23,8 +23,8 @@ def place_url(draft) -> str:
     for replying to one post."""
     if draft.place.startswith("new:"):
         return reverse("discussions:new", args=[draft.community.slug])
-    if draft.parent_id:
-        url = reverse("discussions:reply", args=[draft.community.slug, draft.thread_id])
+    if draft.parent_id:  # the thread's community, not the draft's: the thread may have moved
+        url = reverse("discussions:reply", args=[draft.thread.community.slug, draft.thread_id])
         return f"{url}?parent={draft.parent_id}"
     return f"{draft.thread.get_absolute_url()}#reply"
 

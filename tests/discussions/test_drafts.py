@@ -237,6 +237,25 @@ def test_discarding_from_the_list_and_someone_elses_draft_is_404(client, member,
     assert list(Draft.objects.values_list("body", flat=True)) == ["Theirs"]
 
 
+@pytest.mark.parametrize("threads", [2, 30])
+def test_the_list_takes_the_same_queries_for_few_or_many_drafts(
+    client, member, community, coordinator, active_membership, threads, django_assert_num_queries
+):
+    for number in range(threads):
+        thread = make_thread(community=community, author=coordinator, title=f"Thread {number}")
+        post = make_reply(thread=thread, author=coordinator)
+        draft_save(actor=member, community=community, thread=thread, parent=post, body=f"Draft {number}")
+    client.force_login(member)
+    client.get("/")
+
+    # session, user, the count for the paginator, the page of drafts (with their threads,
+    # communities and the authors replied to), and the navigation's unread count.
+    with django_assert_num_queries(5):
+        html = client.get(reverse("discussions:drafts")).content.decode()
+
+    assert html.count('class="draft-item"') == min(threads, 20)
+
+
 def test_the_list_needs_signing_in(client):
     assert client.get(reverse("discussions:drafts")).status_code == 302
 
