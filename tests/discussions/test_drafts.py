@@ -175,6 +175,15 @@ def test_a_visitor_who_is_not_a_member_cannot_keep_a_draft(other_member, thread)
     assert not Draft.objects.exists()
 
 
+def test_a_non_member_autosaving_is_told_why_nothing_is_kept(client, other_member, thread):
+    client.force_login(other_member)
+
+    answer = client.post(draft_url(thread), {"body": "Let me in"}, headers={"HX-Request": "true"})
+
+    assert answer.content.decode().strip() == "You cannot post here, so there is no draft to keep."
+    assert not Draft.objects.exists()
+
+
 def test_outsider_to_a_private_community_gets_404_for_its_draft_address(client, other_member):
     private = CommunityFactory(visibility="private")
     insider = MembershipFactory(community=private, role="coordinator").user
