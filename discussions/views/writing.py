@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communities.models import Membership
 from communities.permissions import is_active_member
 from communities.services import membership_of
-from cop_platform.markdown import render_markdown_with_mentions
+from cop_platform.markdown import MENTION_RE, render_markdown_with_mentions
 from cop_platform.ratelimit import allow
 from cop_platform.search.engine import similar
 
@@ -252,4 +252,10 @@ def _unmatched_mentions(body: str, mentioned: list[str]) -> list[str]:
         return []
     asked: list[str] = []
     render_markdown_with_mentions(body, mention_resolver=asked.append)  # records, resolves nothing
-    return sorted(set(asked) - set(mentioned))[:5]
+    unmatched = set(asked) - set(mentioned)
+    typing = MENTION_RE.search(body, max(0, len(body) - 60))
+    while typing is not None and typing.end() < len(body):
+        typing = MENTION_RE.search(body, typing.end())
+    if typing is not None:  # the name at the very end is still being typed: no warning yet
+        unmatched.discard(typing.group(1))
+    return sorted(unmatched)[:5]

@@ -60,7 +60,7 @@ def test_a_reply_survives_a_reload_and_a_picked_mention_links_and_notifies(new_p
     # A reload (or a closed tab) gives the text back.
     page.reload()
     expect(reply_box(page)).to_have_value(TYPED)
-    expect(page.locator("#reply [data-draft-status]")).to_contain_text("restored")
+    expect(page.locator("#reply [data-draft-status]")).to_contain_text("Your draft is back")
     if viewport is DESKTOP and os.environ.get("TAKE_SCREENSHOTS"):  # README: docs/screenshots/drafts.png
         page.goto("/drafts/")
         page.screenshot(path=str(SCREENSHOTS / "drafts.png"))

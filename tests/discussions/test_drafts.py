@@ -48,7 +48,7 @@ def test_autosave_keeps_the_reply_and_the_thread_page_gives_it_back(client, memb
     assert answer.content.decode().strip().startswith("Draft saved at ")
     html = page.content.decode()
     assert "Half a thought about gutters</textarea>" in html
-    assert "restored." in html and "Discard draft" in html
+    assert "Your draft is back (saved now)." in html and "Discard draft" in html
 
 
 def test_a_second_autosave_updates_the_one_draft_of_that_place(client, member, thread):

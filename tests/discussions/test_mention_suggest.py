@@ -133,3 +133,11 @@ def test_the_live_preview_warns_about_an_at_name_that_matches_no_username(client
     assert "@Kwame matches no member's username, so it will not link or notify." in html
     assert "@kofi" not in html.split("mention-hint")[1].split("</p>")[0]  # kofi exists: linked
     assert "@decorator" not in html.split("mention-hint")[1].split("</p>")[0]
+
+
+def test_no_warning_for_the_name_still_being_typed(client, member):
+    client.force_login(member)
+
+    html = client.post(reverse("discussions:preview"), {"body": "Thanks @Kwa"}).content.decode()
+
+    assert "mention-hint" not in html
