@@ -275,6 +275,8 @@ CELERY_BEAT_SCHEDULE = {
     "health-snapshots": {"task": "communities.tasks.take_health_snapshots", "schedule": crontab(hour=0, minute=20)},
     # Data exports: delete expired archives, rebuild lost ones, resend lost "ready" emails.
     "data-exports-tidy": {"task": "members.tasks.data_exports_tidy", "schedule": crontab(minute="*/15")},
+    # Daily: forget composer drafts nobody touched for DRAFT_RETENTION_DAYS.
+    "prune-drafts": {"task": "discussions.tasks.prune_drafts", "schedule": crontab(hour=3, minute=50)},
 }
 
 # --- Member email (notifications) -----------------------------------------------------------
@@ -432,6 +434,8 @@ DISCUSSION_RATE_LIMITS = {
     "posts_per_minute": env.int("RATE_LIMIT_POSTS_PER_MINUTE", default=6),
     "new_member_threads_per_hour": env.int("RATE_LIMIT_NEW_MEMBER_THREADS_PER_HOUR", default=3),
 }
+# Composer drafts (autosaved as members type) are deleted after this many days untouched.
+DRAFT_RETENTION_DAYS = env.int("DRAFT_RETENTION_DAYS", default=30)
 
 # --- Privacy page (/privacy/) ----------------------------------------------------------------
 # What the page tells members; set them to what this installation really does. Backups are

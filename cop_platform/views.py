@@ -42,6 +42,7 @@ def privacy_facts() -> dict:
         "log_days": settings.SERVER_LOG_KEEP_DAYS,
         "export_days": getattr(settings, "DATA_EXPORT_VALID_DAYS", None),
         "invitation_days": settings.INVITATION_VALID_DAYS,
+        "draft_days": settings.DRAFT_RETENTION_DAYS,
         "session_cookie": settings.SESSION_COOKIE_NAME,
         "session_days": settings.SESSION_COOKIE_AGE // day,
         "csrf_cookie": settings.CSRF_COOKIE_NAME,

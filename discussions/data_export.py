@@ -1,6 +1,6 @@
 """Discussions' sections of a member's data export: their posts (Markdown and rendered HTML,
-with the files attached to them), their reactions, the threads they follow, their poll votes
-and files uploaded for posts not posted yet. Registered in DiscussionsConfig.ready()
+with the files attached to them), their reactions, the threads they follow, their poll votes,
+their unposted drafts and files uploaded for posts not posted yet. Registered in DiscussionsConfig.ready()
 (members.data_export.registry).
 
 Only the member's own words are exported. Each record names its thread and community for
@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef
 from communities.data_export import community_record
 from members.data_export.registry import ExportSection
 
-from .models import PollVote, Post, PostAttachment, Reaction, Thread, ThreadReadState
+from .models import Draft, PollVote, Post, PostAttachment, Reaction, Thread, ThreadReadState
 from .services.attachments import attachment_storage
 
 CHUNK = 500
@@ -151,6 +151,25 @@ def unposted_attachments(user, archive):
         yield _attachment_record(attachment, archive, "post-attachments/not-posted")
 
 
+def drafts(user, archive):
+    """What the member typed and has not posted (kept until posted, discarded or pruned)."""
+    rows = (
+        Draft.objects.filter(author=user)
+        .select_related("thread__community", "community")
+        .annotate(thread_readable=_readable_thread(user, "thread_id"))
+        .order_by("updated_at", "pk")
+    )
+    for draft in rows.iterator(chunk_size=CHUNK):
+        yield {
+            "new_thread_in": community_record(draft.community) if draft.thread_id is None else None,
+            "thread": _thread(draft.thread, user=user, readable=draft.thread_readable) if draft.thread_id else None,
+            "in_reply_to_post": draft.parent_id,
+            "title": draft.title,
+            "body_markdown": draft.body,
+            "updated_at": draft.updated_at,
+        }
+
+
 SECTIONS = (
     ExportSection("posts", "everything you posted: Markdown as you wrote it and the HTML shown", posts, order=20),
     ExportSection("reactions", "the reactions you gave to posts", reactions, order=21),
@@ -159,4 +178,5 @@ SECTIONS = (
     ExportSection(
         "unposted_attachments", "files you uploaded for a post you have not posted", unposted_attachments, order=24
     ),
+    ExportSection("drafts", "what you were writing and have not posted yet", drafts, order=25),
 )

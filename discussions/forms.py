@@ -18,7 +18,10 @@ from .models import FlagReason, Post, Thread, ThreadKind
 
 BODY_MAX_LENGTH = Post._meta.get_field("body").max_length
 TITLE_MAX_LENGTH = Thread._meta.get_field("title").max_length
-BODY_HELP = "Markdown: **bold**, _italic_, lists, links, tables and fenced code. Mention people with @username."
+BODY_HELP = (
+    "Markdown: **bold**, _italic_, lists, links, tables and fenced code. "
+    "Mention people with @username: type @ and a few letters of their name to pick them."
+)
 
 
 def new_submission_key() -> str:

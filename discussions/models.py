@@ -360,3 +360,26 @@ class PostAttachment(models.Model):
         for char in "[]\\":
             label = label.replace(char, " ")
         return f"{'!' if self.is_image else ''}[{label.strip()}]({self.get_absolute_url()})"
+
+
+class Draft(models.Model):
+    """What a member was typing in one composer, saved as they type so a reload or a closed tab
+    loses nothing. One per member and place: `place` is "new:<community id>" (a new thread),
+    "thread:<thread id>" (a reply to the thread) or "post:<post id>" (a reply to that post).
+    The foreign keys let the visibility policy and cascades follow the place."""
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts")
+    place = models.CharField(max_length=40)
+    community = models.ForeignKey("communities.Community", on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    parent = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [models.UniqueConstraint(fields=["author", "place"], name="one_draft_per_member_and_place")]
+
+    def __str__(self):
+        return f"Draft of {self.author_id} at {self.place}"

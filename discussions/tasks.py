@@ -4,6 +4,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
+from .services.drafts import drafts_prune
 from .services.notifying import notify_about_post
 
 RETRY = {"bind": True, "acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
@@ -12,3 +13,9 @@ RETRY = {"bind": True, "acks_late": True, "autoretry_for": (OperationalError,), 
 @shared_task(**RETRY)
 def notify_post(self, *, post_id: int, mentioned: list[str], mentions_only: bool = False):
     notify_about_post(post_id=post_id, mentioned=mentioned, mentions_only=mentions_only)
+
+
+@shared_task(**RETRY)
+def prune_drafts(self):
+    """Daily: drafts nobody touched for DRAFT_RETENTION_DAYS (deleting twice deletes nothing more)."""
+    return drafts_prune()

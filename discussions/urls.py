@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, engaging, live, moderating, polls, reading, writing
+from .views import attachments, drafts, engaging, live, mentions, moderating, polls, reading, writing
 
 app_name = "discussions"
 
@@ -32,4 +32,11 @@ urlpatterns = [
     path("discussions/preview/", writing.markdown_preview, name="preview"),
     path("c/<slug:community_slug>/discussions/attachments/", attachments.attachment_upload, name="attachment_upload"),
     path("discussions/attachments/<int:attachment_id>/<str:name>", attachments.attachment, name="attachment"),
+    # The composer: drafts (autosave, save/discard buttons, the member's list) and @mentions.
+    path("c/<slug:community_slug>/discussions/new/draft/", drafts.draft_save_new_thread, name="draft_new"),
+    path(f"{thread}/reply/draft/", drafts.draft_save_reply, name="draft_reply"),
+    path("drafts/", drafts.draft_list, name="drafts"),
+    path("drafts/<int:draft_id>/discard/", drafts.draft_discard, name="draft_discard"),
+    path("c/<slug:community_slug>/discussions/mentions/", mentions.mention_suggest_new_thread, name="mentions_new"),
+    path(f"{thread}/mentions/", mentions.mention_suggest_thread, name="mentions"),
 ]

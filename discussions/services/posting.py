@@ -24,6 +24,7 @@ from cop_platform.tasks import enqueue_on_commit
 from .. import permissions, tasks
 from ..models import MAX_PATH_DEPTH, PATH_STEP, Post, PostRevision, Thread
 from .attachments import attachments_claim, attachments_remove, inline_image_sizes
+from .drafts import draft_discard, draft_place
 from .following import follow_on_post
 
 
@@ -156,6 +157,7 @@ def thread_create(
                 submission_key=submission_key, opening=True,
             )  # fmt: skip
             attachments_claim(actor=actor, post=post, ids=attachment_ids, body=body)
+            draft_discard(actor=actor, place=draft_place(community=community))  # posted: its draft is done
     except IntegrityError:
         existing = _existing_submission(actor, submission_key)
         if existing is None:
@@ -184,9 +186,11 @@ def post_reply(
         return existing
     _check_rate(actor, new_thread=False)
     rendered = render_body(body)
+    place = draft_place(thread=thread, parent=parent)  # the composer's place, before re-parenting below
     try:
         with transaction.atomic():
             thread = Thread.objects.select_for_update().get(pk=thread.pk)
+            draft_discard(actor=actor, place=place)
             if parent is not None and parent.is_opening:
                 parent = None  # replying to the opening post is a top-level reply
             while parent is not None and parent.depth + 1 >= MAX_PATH_DEPTH:

@@ -25,6 +25,7 @@ from ._shared import (
     _visible_thread,
     _with_reaction_buttons,
 )
+from .drafts import thread_composers
 from .polls import poll_for_page
 
 MAX_INDENT = 6  # indent levels the stylesheet draws; deeper replies line up with the sixth
@@ -142,6 +143,9 @@ def _render_thread(request, thread, page, *, root=None):
         follow = ThreadReadState.objects.filter(thread=thread, user=user).values_list("follow", flat=True).first()
         following.thread_mark_read(actor=user, thread=thread, until=max(post.created_at for post in posts))
     reply_refusal, offer_join = ("", False) if can_reply else _reply_refusal(user, thread, membership)
+    # The reply boxes get the member's drafts back, autosave and @mention suggestions.
+    composer = thread_composers(request, thread=thread, posts=posts) if can_reply else None
+    draft = composer["draft"] if composer else None
     context = {
         "community": thread.community,
         "thread": thread,
@@ -164,7 +168,8 @@ def _render_thread(request, thread, page, *, root=None):
         "follow_ups": follow_ups_for(thread, user),
         "flag_reasons": FlagReason.choices,
         "offer_join": offer_join,
-        "reply_form": ReplyForm(initial={"submission_key": new_submission_key()}),
+        "reply_form": ReplyForm(initial={"submission_key": new_submission_key(), "body": draft.body if draft else ""}),
+        "composer": composer,
         "move_choices": (
             Community.objects.coordinated_by(user).exclude(pk=thread.community_id).order_by("name")
             if can_moderate

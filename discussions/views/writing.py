@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communities.models import Membership
 from communities.permissions import is_active_member
 from communities.services import membership_of
+from cop_platform.markdown import MENTION_RE, render_markdown_with_mentions
 from cop_platform.ratelimit import allow
 from cop_platform.search.engine import similar
 
@@ -42,6 +43,7 @@ from ._shared import (
     _visible_thread,
 )
 from .attachments import Attached, read_attachments
+from .drafts import composer_context, draft_save_new_thread, draft_save_reply
 
 PREVIEW_PARTIAL = "discussions/partials/_preview.html"
 PREVIEWS_PER_MINUTE = 120
@@ -56,11 +58,14 @@ def thread_new(request, community_slug):
     community, membership = _content_community(request, community_slug)
     if not permissions.can_start_thread(request.user, community, membership):
         return _refuse_posting(request, community, membership)
+    if request.method == "POST" and request.POST.get("draft"):  # "Save draft" / "Discard draft"
+        return draft_save_new_thread(request, community_slug)
     preview_html = None
     similar_title = None
     attached = read_attachments(request, community) if request.method == "POST" else Attached()
+    composer = composer_context(request, community=community)
     if request.method == "GET":
-        form = ThreadForm(initial=_new_thread_initial(request, community))
+        form = ThreadForm(initial=_new_thread_initial(request, community, composer["draft"]))
         poll_form = PollForm(user=request.user)
     elif (preview_html := _preview_html(request)) is not None or "similar" in request.POST or attached.errors:
         # Preview and "Check for similar questions" (the no-JS hint) keep what was typed.
@@ -100,6 +105,7 @@ def thread_new(request, community_slug):
             "community": community,
             "form": form,
             "poll_form": poll_form,
+            "composer": composer,
             "preview_html": preview_html,
             "similar_title": similar_title,
             "similar": similar(user=request.user, title=similar_title, community=community) if similar_title else [],
@@ -109,11 +115,14 @@ def thread_new(request, community_slug):
     )
 
 
-def _new_thread_initial(request, community) -> dict:
-    """The new-thread form's starting values: `?kind=question` starts a question, and
-    `?ask=<username>` (from "Ask <name> a question" on a profile) starts one that mentions that
-    member, when they are an active member of this community."""
+def _new_thread_initial(request, community, draft=None) -> dict:
+    """The new-thread form's starting values: the member's draft if they left one here,
+    `?kind=question` starts a question, and `?ask=<username>` (from "Ask <name> a question" on a
+    profile) starts one that mentions that member, when they are an active member of this
+    community."""
     initial = {"submission_key": new_submission_key()}
+    if draft is not None:
+        initial.update(title=draft.title, body=draft.body)
     if request.GET.get("kind") in ThreadKind.values:
         initial["kind"] = request.GET["kind"]
     asked = request.GET.get("ask", "")
@@ -126,23 +135,32 @@ def _new_thread_initial(request, community) -> dict:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def post_reply(request, community_slug, thread_id):
     """Reply to the thread or to a post in it. A refused reply (too fast, empty) comes back
-    on a reply page with the message and the typed text."""
+    on a reply page with the message and the typed text. GET shows that page with the member's
+    draft for the place (where "Your drafts" and "Save draft" without JavaScript lead)."""
+    if request.method == "POST" and request.POST.get("draft"):  # "Save draft" / "Discard draft"
+        return draft_save_reply(request, community_slug, thread_id)
     thread = _visible_thread(request, community_slug, thread_id)
     membership = membership_of(request.user, thread.community)
     parent = None
-    parent_id = request.POST.get("parent") or None
+    parent_id = request.POST.get("parent") or request.GET.get("parent") or None
     if parent_id is not None:
         if not parent_id.isdigit():
             raise Http404("No such post.")
         parent = get_object_or_404(thread.posts.select_related("author"), pk=parent_id)
         parent.thread = thread
         parent.show_text = _show_text(request.user, parent, membership)
-    preview_html = _preview_html(request)
-    attached = read_attachments(request, thread.community)
-    if preview_html is not None or attached.errors:
+    composer = composer_context(request, community=thread.community, thread=thread, parent=parent)
+    preview_html = _preview_html(request) if request.method == "POST" else None
+    attached = read_attachments(request, thread.community) if request.method == "POST" else Attached()
+    if request.method == "GET":
+        draft = composer["draft"]
+        form = ReplyForm(
+            initial={"parent": parent_id, "submission_key": new_submission_key(), "body": draft.body if draft else ""}
+        )
+    elif preview_html is not None or attached.errors:
         form = ReplyForm(initial=_typed(request))
     else:
         form = ReplyForm(request.POST)
@@ -172,7 +190,8 @@ def post_reply(request, community_slug, thread_id):
             "form": form,
             "preview_html": preview_html,
             "attached": attached,
-        },
+            "composer": composer,
+        },  # fmt: skip
         status=400 if form.errors or attached.errors else 200,
     )
 
@@ -257,5 +276,22 @@ def markdown_preview(request):
     elif not allow(f"preview:{request.user.pk}", limit=PREVIEWS_PER_MINUTE, period=60):
         context["notice"] = "The preview pauses for a moment; it will update as you keep typing."
     else:
-        context["preview_html"] = posting.render_body(body)[0]
+        context["preview_html"], mentioned = posting.render_body(body)
+        context["unmatched"] = _unmatched_mentions(body, mentioned)
     return render(request, PREVIEW_PARTIAL, context)
+
+
+def _unmatched_mentions(body: str, mentioned: list[str]) -> list[str]:
+    """The @names in the text (not in code or links) that match no member's username: they will
+    neither link nor notify, which members typing a display name (`@Kwame`) did not notice."""
+    if "@" not in body:
+        return []
+    asked: list[str] = []
+    render_markdown_with_mentions(body, mention_resolver=asked.append)  # records, resolves nothing
+    unmatched = set(asked) - set(mentioned)
+    typing = MENTION_RE.search(body, max(0, len(body) - 60))
+    while typing is not None and typing.end() < len(body):
+        typing = MENTION_RE.search(body, typing.end())
+    if typing is not None:  # the name at the very end is still being typed: no warning yet
+        unmatched.discard(typing.group(1))
+    return sorted(unmatched)[:5]

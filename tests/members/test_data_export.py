@@ -21,6 +21,8 @@ from PIL import Image
 
 from communities.services import invitation_create, membership_join, membership_leave
 from cop_platform.celery import app as celery_app
+from discussions.services.attachments import attachment_upload
+from discussions.services.posting import post_reply
 from discussions.services.reacting import reaction_toggle
 from members import tasks
 from members.data_export import lifecycle
@@ -30,8 +32,6 @@ from members.models import DataExport, DeliveryState, EmailDelivery, EmailKind, 
 from members.services import avatar_set, profile_update
 from resources.services import version_add
 from tests.communities.factories import CommunityFactory, MembershipFactory
-from discussions.services.attachments import attachment_upload
-from discussions.services.posting import post_reply
 from tests.discussions.factories import make_reply, make_thread
 from tests.members.factories import UserFactory
 from tests.resources.factories import PDF, make_file_resource, pdf
@@ -78,9 +78,7 @@ def footprint(member, other_member, community, coordinator, active_membership, d
 
         thread = make_thread(community=community, author=member, title="Dry season pumps", body="Which **pump**?")
         chart = attachment_upload(actor=member, community=community, upload=photo())
-        reply = post_reply(
-            actor=member, thread=thread, body="Answering myself: _solar_.", attachment_ids=[chart.pk]
-        )
+        reply = post_reply(actor=member, thread=thread, body="Answering myself: _solar_.", attachment_ids=[chart.pk])
         attachment_upload(actor=member, community=community, upload=pdf("Draft notes.pdf"))  # not posted
         otto_reply = make_reply(thread=thread, author=otto, body="Otto's public answer")
         reaction_toggle(actor=member, post=otto_reply, kind="helpful")
