@@ -45,7 +45,7 @@ class PollAdminBase(ModerationAdmin):
     def voters(self, poll):
         return poll.voter_count
 
-    @admin.display(description="")
+    @admin.display(description="on the site")
     def on_site(self, poll):
         return site_link(poll.thread.get_absolute_url())
 

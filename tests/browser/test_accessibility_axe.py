@@ -10,6 +10,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from discussions.services.drafts import draft_save
+from discussions.services.polls import PollSpec, poll_create, poll_vote
 from tests.communities.factories import CommunityFactory, MembershipFactory, coordinator_of
 from tests.discussions.factories import make_reply, make_thread
 from tests.members.factories import UserFactory
@@ -33,6 +35,7 @@ MANAGE_CHANGELISTS = [
     "discussions/thread",
     "discussions/post",
     "discussions/flag",
+    "discussions/poll",
     "resources/resource",
     "resources/resourceversion",
 ]
@@ -52,6 +55,12 @@ def key_pages():
     )
     make_reply(thread=thread, author=cora, body="From the district store, @amara.")
     make_reply(thread=thread, author=amara, body="Thanks @cora, we will try that.")
+    # The thread page with a poll she voted in (results shown), and her list of drafts.
+    poll = poll_create(
+        actor=amara, thread=thread, spec=PollSpec(question="Which part fails first?", options=["Seal", "Rod"])
+    )
+    poll_vote(actor=cora, poll=poll, option_ids=[poll.options.first().pk])
+    draft_save(actor=cora, community=community, thread=thread, body="Half-written answer about seals")
     practice = make_practice(community=community, author=cora)
     make_file_resource(community=community, author=amara)
     return cora, [
@@ -66,6 +75,10 @@ def key_pages():
         reverse("members:profile", kwargs={"username": "amara"}),
         reverse("members:settings"),
         reverse("members:notifications"),
+        reverse("discussions:drafts"),
+        reverse("members:data_export"),
+        "/privacy/",
+        "/help/shortcuts/",
         "/search/?q=spare+parts",
         "/search/?q=nothing-matches-this",
         "/manage/",
