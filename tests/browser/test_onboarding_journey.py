@@ -26,7 +26,8 @@ def sign_in(page, *, email, password=PASSWORD):
     page.get_by_label(re.compile(r"^Email", re.I)).fill(email)
     page.get_by_label(re.compile(r"^Password\W*$", re.I)).fill(password)
     page.get_by_role("button", name=re.compile(r"^Sign in$", re.I)).click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    # Attached, not visible: on a phone the header's links fold behind "Menu".
+    expect(page.get_by_role("button", name="Sign out", include_hidden=True)).to_be_attached()
 
 
 def open_community_from_directory(page, name):
@@ -66,7 +67,7 @@ def test_newcomer_signs_up_verifies_joins_and_is_approved_by_a_coordinator(new_p
     assert link, f"no confirmation link in the email:\n{verification.body}"
     newcomer.goto(urlsplit(link.group(0)).path)
     newcomer.get_by_role("button", name=re.compile(r"^Confirm$", re.I)).click()
-    expect(newcomer.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(newcomer.get_by_role("button", name="Sign out", include_hidden=True)).to_be_attached()
 
     # An open community: one click and they are in.
     open_community_from_directory(newcomer, "Open Water Practice")
@@ -128,6 +129,10 @@ def test_directory_and_community_page_fit_a_phone_and_the_navigation_works(new_p
     assert fits_the_screen(phone), "the community page scrolls sideways on a phone"
 
     navigation = phone.get_by_role("navigation", name="Main")
+    menu = navigation.get_by_role("button", name="Menu")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
     links = navigation.get_by_role("link").all()
     assert links
     for link in links:
