@@ -77,7 +77,7 @@ def test_worker_sends_digests_reminders_and_honours_one_click_unsubscribe(start_
     (welcome,) = [m for m in sink.to(reader.email) if "Welcome to Water Security" in m["Subject"]]
     assert "Cite your sources." in parts(welcome)["text/plain"]
     (alert,) = [m for m in sink.to(insider.email) if "needs your attention" in m["Subject"]]
-    assert "1 join requests waiting for more than 48 hours" in parts(alert)["text/plain"]
+    assert "1 join request waiting for more than 48 hours" in parts(alert)["text/plain"]
 
     # One click in the mail client: a POST to the List-Unsubscribe address, no login.
     unsubscribe = urlparse(re.search(r"<([^>]+)>", digest["List-Unsubscribe"]).group(1)).path
