@@ -8,14 +8,12 @@ members vote, through the services, before shooting the thread page's poll.
 """
 
 import argparse
-import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from screenshots import CHROMIUM, CHROMIUM_ARGS, DEMO_MEMBER_EMAIL, ROOT, free_port, manage, sign_in, wait_until_up
+from screenshots import CHROMIUM, CHROMIUM_ARGS, DEMO_MEMBER_EMAIL, ROOT, demo_site, sign_in
 
 ADD_POLL = """
 from communities.models import Membership
@@ -42,42 +40,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="cop-poll-shot-") as tmp:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
-            "MEDIA_ROOT": f"{tmp}/media",
-            "DEBUG": "True",
-            "DJANGO_ENV": "development",
-            "EMAIL_URL": "consolemail://",
-            "RATE_LIMITS_ENABLED": "False",
-        }
-        env.pop("CELERY_BROKER_URL", None)
-        manage("migrate", "--noinput", "-v0", env=env)
-        manage("seed_demo", env=env)
+    with demo_site("cop-poll-shot-") as (base, env):
         url = subprocess.run(
             [sys.executable, "manage.py", "shell", "-c", ADD_POLL.replace("{member}", DEMO_MEMBER_EMAIL)],
             cwd=ROOT, env=env, check=True, capture_output=True, text=True,
         ).stdout.strip().splitlines()[-1]  # fmt: skip
-        port = free_port()
-        server = subprocess.Popen(  # noqa: S603
-            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            wait_until_up(f"http://127.0.0.1:{port}/healthz")
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                page = browser.new_page(base_url=f"http://127.0.0.1:{port}", viewport={"width": 900, "height": 900})
-                sign_in(page, DEMO_MEMBER_EMAIL)
-                page.goto(url)
-                path = options.out / "poll.png"
-                page.locator("#poll").screenshot(path=str(path))
-                print(f"{path.relative_to(ROOT)}  <- {url}#poll")
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(base_url=base, viewport={"width": 900, "height": 900})
+            sign_in(page, DEMO_MEMBER_EMAIL)
+            page.goto(url)
+            path = options.out / "poll.png"
+            page.locator("#poll").screenshot(path=str(path))
+            print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  <- {url}#poll")
+            browser.close()
     return 0
 
 

@@ -27,6 +27,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
@@ -91,7 +92,19 @@ def main() -> int:
     options = parser.parse_args()
     options.out.mkdir(parents=True, exist_ok=True)
 
-    with tempfile.TemporaryDirectory(prefix="cop-screenshots-") as tmp:
+    with demo_site() as (base, _env):
+        errors = shoot(base, options)
+    for error in errors:
+        print(f"console error: {error}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+@contextmanager
+def demo_site(prefix: str = "cop-screenshots-"):
+    """A throwaway demo site: SQLite in a temporary folder, migrated and seeded, served by
+    runserver on a free local port. Yields (base URL, the site's environment); on an error the
+    end of the server's log is printed."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
@@ -118,7 +131,7 @@ def main() -> int:
         )
         try:
             wait_until_up(f"{base}/healthz")
-            errors = shoot(base, options)
+            yield base, env
         except BaseException:
             print(Path(log.name).read_text()[-4000:], file=sys.stderr)
             raise
@@ -126,9 +139,6 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=10)
             log.close()
-    for error in errors:
-        print(f"console error: {error}", file=sys.stderr)
-    return 1 if errors else 0
 
 
 def sign_in(page, email: str) -> None:
