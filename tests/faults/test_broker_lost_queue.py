@@ -12,12 +12,9 @@ from celery import Celery
 
 from cop_platform.models import TaskOutbox
 from members.models import Notification
-from tests.communities.factories import CommunityFactory, MembershipFactory
-from tests.discussions.factories import make_thread
 from tests.engagement.worker import Worker
-from tests.members.factories import UserFactory
 
-from .conftest import needs_postgres, wait_for
+from .conftest import needs_postgres, redis_processes, thread_with_author_and_replier, wait_for
 from .web_server import Browser, WebServer
 
 REDELIVER_AFTER = 2  # TASK_OUTBOX_REDELIVER_AFTER of the processes
@@ -28,18 +25,10 @@ def test_replies_queued_while_the_workers_were_down_survive_a_redis_restart(
     transactional_db, redis_server, sink, queue, tmp_path
 ):
     needs_postgres()
-    community = CommunityFactory(slug="water")
-    author, replier = UserFactory(username="author"), UserFactory(username="replier")
-    for user in (author, replier):
-        MembershipFactory(community=community, user=user)
-    thread = make_thread(community=community, author=author, title="Borehole yields")
-    processes = {
-        "CELERY_BROKER_URL": redis_server.url(0),
-        "CACHE_URL": redis_server.url(1),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "NOTIFICATION_EMAIL_DELAY_SECONDS": 1,
-        "TASK_OUTBOX_REDELIVER_AFTER": REDELIVER_AFTER,
-    }
+    author, replier, thread = thread_with_author_and_replier()
+    processes = redis_processes(
+        redis_server, queue, NOTIFICATION_EMAIL_DELAY_SECONDS=1, TASK_OUTBOX_REDELIVER_AFTER=REDELIVER_AFTER
+    )
     web = WebServer(log_path=tmp_path / "web.log", workers=1, EMAIL_URL=sink.url, **processes).start()
     worker = None
     try:

@@ -14,12 +14,10 @@ from django.utils import timezone
 from members import notification_emails
 from members.mailing import preferences_save
 from members.models import EmailDelivery, Notification, NotificationKind
-from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 from tests.engagement.worker import Worker
-from tests.members.factories import UserFactory
 
-from .conftest import needs_postgres, wait_for
+from .conftest import needs_postgres, redis_processes, thread_with_author_and_replier, wait_for
 from .web_server import Browser, WebServer
 
 DELAY = 3  # NOTIFICATION_EMAIL_DELAY_SECONDS of the processes
@@ -31,18 +29,10 @@ def test_a_reply_whose_email_task_died_with_redis_is_emailed_once_by_the_recover
     transactional_db, redis_server, sink, queue, tmp_path
 ):
     needs_postgres()
-    community = CommunityFactory(slug="water")
-    author, replier = UserFactory(username="author"), UserFactory(username="replier")
-    for user in (author, replier):
-        MembershipFactory(community=community, user=user)
-    thread = make_thread(community=community, author=author, title="Borehole yields")
-    processes = {
-        "CELERY_BROKER_URL": redis_server.url(0),
-        "CACHE_URL": redis_server.url(1),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "NOTIFICATION_EMAIL_DELAY_SECONDS": DELAY,
-        "NOTIFICATION_EMAIL_RECOVERY_MARGIN_SECONDS": MARGIN,
-    }
+    author, replier, thread = thread_with_author_and_replier()
+    processes = redis_processes(
+        redis_server, queue, NOTIFICATION_EMAIL_DELAY_SECONDS=DELAY, NOTIFICATION_EMAIL_RECOVERY_MARGIN_SECONDS=MARGIN
+    )
     worker = Worker(email_url=sink.url, log_path=tmp_path / "worker.log", queue=queue, **processes).start()
     web = WebServer(log_path=tmp_path / "web.log", workers=1, EMAIL_URL=sink.url, **processes).start()
     try:
