@@ -4,6 +4,7 @@ emails say "Hello from <SITE_NAME>" and name the real domain, never "example.com
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.sites.models import Site
 from django.db import DEFAULT_DB_ALIAS, connections
 
 
@@ -14,8 +15,6 @@ def site_identity() -> tuple[str, str]:
 
 def site_sync(*, using: str = DEFAULT_DB_ALIAS) -> bool:
     """Make the current Sites record match the settings; True when it had to change."""
-    from django.contrib.sites.models import Site  # noqa: PLC0415 - needs the app registry ready
-
     if Site._meta.db_table not in connections[using].introspection.table_names():
         return False  # migrating the sites app itself backwards: nothing to follow yet
     domain, name = site_identity()
