@@ -3,7 +3,6 @@
 in advance (so a worker can be pointed at it while nothing listens there yet)."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_thread
 from tests.engagement.smtp_sink import SmtpSink, _Handler, _Server
 from tests.engagement.worker import REDIS_URL, redis_answers
+from tests.loopback import free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -43,13 +43,6 @@ def members_due_a_digest(count: int, now) -> list:
     thread = make_thread(community=community, author=author, title="News worth a digest")
     Thread.objects.filter(pk=thread.pk).update(created_at=now - timedelta(hours=1))
     return members
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on: connecting to it is refused until we listen."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class SmtpSinkOnPort(SmtpSink):

@@ -22,9 +22,11 @@ import psycopg2
 import pytest
 from django.db import DatabaseError, connection
 
+from .ports import port_for_this_worker
+
 PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-PORT = int(os.environ.get("FAULTS_PG_PORT", "5491"))  # chosen for these tests: not 5432
+PORT = port_for_this_worker(int(os.environ.get("FAULTS_PG_PORT", "5491")))  # chosen for these tests: not 5432
 
 
 def _port_or_free(port: int) -> int:

@@ -1,9 +1,9 @@
 """A Redis server of our own for the fault tests, which stop, restart and freeze it.
 
 Never the shared Redis on 6379: this one listens on loopback port REDIS_FAULT_PORT (6391 unless
-the environment says otherwise), keeps nothing on disk (`--save ""`, no append-only file, so a
-restart loses the queue as a Redis without persistence would), and belongs to the test that
-started it.
+the environment says otherwise) plus the xdist worker's number, keeps nothing on disk (`--save ""`,
+no append-only file, so a restart loses the queue as a Redis without persistence would), and
+belongs to the test that started it.
 """
 
 import os
@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 import redis
 
-PORT = int(os.environ.get("REDIS_FAULT_PORT", "6391"))
+from .ports import port_for_this_worker
+
+PORT = port_for_this_worker(int(os.environ.get("REDIS_FAULT_PORT", "6391")))
 
 
 class RedisServer:

@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from cop_platform.db_unavailable import DatabaseUnavailableMiddleware
-from tests.faults.db_smtp_processes import free_port
+from tests.loopback import free_port
 
 
 @pytest.fixture

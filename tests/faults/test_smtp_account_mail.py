@@ -18,7 +18,8 @@ import pytest
 from members.models import AccountEmail
 from tests.engagement.conftest import needs_worker
 from tests.engagement.worker import Worker, database_url, drop_queue, fresh_queue
-from tests.faults.db_smtp_processes import SmtpSinkOnPort, WebProcess, free_port
+from tests.faults.db_smtp_processes import SmtpSinkOnPort, WebProcess
+from tests.loopback import free_port
 from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.integration

@@ -4,7 +4,6 @@ post is told apart from a 500."""
 
 import http.cookiejar
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,12 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.engagement.worker import PROJECT, database_url
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.loopback import free_port
 
 
 class WebServer:

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from members.account_mail import account_email_send, account_emails_recover
 from members.models import AccountEmail
-from tests.faults.db_smtp_processes import SmtpSinkOnPort, free_port
+from tests.faults.db_smtp_processes import SmtpSinkOnPort
+from tests.loopback import free_port
 from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
