@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "communities",
     "discussions",
     "resources",
+    "email_gateway",
     "cop_platform",
 ]
 
@@ -220,6 +221,10 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":  # noqa: F821
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "outbox"))
+# Email-in (email_gateway): the domain whose mail reaches `manage.py receive_email`, IMAP polling
+# or a provider's inbound webhook. Reply-To addresses (reply+<token>@), community addresses
+# (<slug>@) and the bounce address (bounces+<token>@) live on it. Unset: no reply by email.
+INBOUND_EMAIL_DOMAIN = env.str("INBOUND_EMAIL_DOMAIN", default="").strip().lower()
 
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker the tasks run eagerly in-process, so the embedded default needs no Redis.

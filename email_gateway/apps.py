@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class EmailGatewayConfig(AppConfig):
+    """Email as a way to take part: reply-by-email and community addresses (mail in), mailing-list
+    mode (every post mailed out), and bounces of our own mail. It sits on the top floor beside
+    the urls: it turns messages into the same service calls the pages make, and imports the
+    apps, never the reverse (the lower apps reach it through registries filled in ready())."""
+
+    name = "email_gateway"
+    verbose_name = "Email gateway"
