@@ -107,6 +107,7 @@ class NotificationKind(models.TextChoices):
     MENTION = "mention", "Mention"
     FOLLOWED_POST = "followed_post", "New post in a followed thread"
     POST_HIDDEN = "post_hidden", "Your post was hidden"
+    EVENT = "event", "Event news (a place opened up, a change, a cancellation)"
 
 
 # Kinds whose title says what the actor did ("replied to your thread “Pipes”"): the actor's
@@ -219,6 +220,11 @@ class EmailKind(models.TextChoices):
     NUDGE = "nudge", "Inactivity nudge"
     COORDINATOR = "coordinator", "Coordinator alert"
     DATA_EXPORT = "data_export", "Your data export is ready"
+    MAILING_LIST = "mailing_list", "Mailing-list mode: a new post"
+    EMAIL_IN = "email_in", "About mail you sent us (refused, or waiting for your confirmation)"
+    EVENT_REMINDER = "event_reminder", "Event reminder"
+    EVENT_NOTICE = "event_notice", "Event changed or cancelled"
+    VALUE_SURVEY = "value_survey", "Value survey"
 
 
 class DeliveryState(models.TextChoices):
