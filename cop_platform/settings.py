@@ -282,6 +282,11 @@ CELERY_BEAT_SCHEDULE = {
     "data-exports-tidy": {"task": "members.tasks.data_exports_tidy", "schedule": crontab(minute="*/15")},
     # Daily: forget composer drafts nobody touched for DRAFT_RETENTION_DAYS.
     "prune-drafts": {"task": "discussions.tasks.prune_drafts", "schedule": crontab(hour=3, minute=50)},
+    # Daily: post attachments uploaded but never posted (discussions PENDING_DAYS).
+    "prune-pending-attachments": {
+        "task": "discussions.tasks.prune_pending_attachments",
+        "schedule": crontab(hour=3, minute=55),
+    },
 }
 
 # --- Member email (notifications) -----------------------------------------------------------

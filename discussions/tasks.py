@@ -4,6 +4,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
+from .services.attachments import attachments_prune_pending
 from .services.drafts import drafts_prune
 from .services.notifying import notify_about_post
 
@@ -19,3 +20,9 @@ def notify_post(self, *, post_id: int, mentioned: list[str], mentions_only: bool
 def prune_drafts(self):
     """Daily: drafts nobody touched for DRAFT_RETENTION_DAYS (deleting twice deletes nothing more)."""
     return drafts_prune()
+
+
+@shared_task(**RETRY)
+def prune_pending_attachments(self):
+    """Daily: files uploaded to a post that was never posted, after PENDING_DAYS."""
+    return attachments_prune_pending()

@@ -118,6 +118,19 @@ def _remove_expired_pending(actor) -> None:
         attachment.delete()
 
 
+def attachments_prune_pending(*, batch: int = 500) -> int:
+    """Daily: uploads nobody posted within PENDING_DAYS, of every member. Uploading removes the
+    uploader's own old ones too, but a member who uploads once and never comes back would keep
+    their files on disk for ever. Row by row, so each file goes after its deletion commits;
+    returns how many went (a second run finds nothing more)."""
+    cutoff = timezone.now() - timezone.timedelta(days=PENDING_DAYS)
+    removed = 0
+    for attachment in PostAttachment.objects.filter(post=None, created_at__lt=cutoff).order_by("pk")[:batch]:
+        attachment.delete()
+        removed += 1
+    return removed
+
+
 def inline_image_sizes(sources: list[str]) -> dict[str, tuple[int, int]]:
     """The Markdown renderer's image resolver: of the image addresses in a text, those of images
     attached on this site, with their pixel size (one query for the whole text). Whether a

@@ -21,6 +21,7 @@ from discussions.models import Post, PostAttachment
 from discussions.services.attachments import attachment_upload
 from discussions.services.moderating import post_hide, thread_move
 from discussions.services.posting import post_delete, post_edit
+from discussions.tasks import prune_pending_attachments
 from members.account_deletion import account_delete
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
@@ -301,3 +302,19 @@ def test_uploads_never_posted_expire_and_go_with_a_deleted_account(
         account_delete(actor=member, user=member, password="correct horse battery staple")
     assert not PostAttachment.objects.exists()
     assert not storage.exists(fresh.stored_name)
+
+
+def test_beat_removes_uploads_never_posted_of_members_who_never_came_back(
+    settings, community, active_membership, member, django_capture_on_commit_callbacks
+):
+    old = attachment_upload(actor=member, community=community, upload=upload("old.png", png()))
+    recent = attachment_upload(actor=member, community=community, upload=upload("recent.png", png()))
+    PostAttachment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timezone.timedelta(days=8))
+    storage = storages["post_attachments"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert prune_pending_attachments.delay().get() == 1
+    assert list(PostAttachment.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not storage.exists(old.stored_name) and storage.exists(recent.stored_name)
+    assert prune_pending_attachments.delay().get() == 0  # a second run removes nothing more
+    assert settings.CELERY_BEAT_SCHEDULE["prune-pending-attachments"]["task"] == prune_pending_attachments.name
