@@ -2,6 +2,7 @@
 `manage.py check --deploy` (and so at the start of every upgrade), beside Django's own."""
 
 import os
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -50,6 +51,17 @@ def production_settings(app_configs, **kwargs):
                 "Email goes to the console: members receive no confirmation, reset or notification email.",
                 hint="Set EMAIL_URL to your mail server, e.g. smtp+tls://user:password@mail.example.org:587.",
                 id="cop.W004",
+            )
+        )
+    sender_domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2].lower()
+    if "." not in sender_domain or sender_domain.endswith((".localhost", ".local", ".invalid")):
+        warnings.append(
+            Warning(
+                f"DEFAULT_FROM_EMAIL is {settings.DEFAULT_FROM_EMAIL}: receiving mail servers reject or bin mail "
+                "from a domain that does not exist, and replies to it go nowhere.",
+                hint="Set DEFAULT_FROM_EMAIL to an address on your own domain, e.g. CoP Platform <cop@example.org>, "
+                "with SPF and DKIM for that domain at your mail server.",
+                id="cop.W006",
             )
         )
     if not settings.TRUSTED_PROXY_COUNT and not settings.TRUSTED_CLIENT_IP_HEADER:

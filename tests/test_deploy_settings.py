@@ -79,12 +79,13 @@ def test_check_deploy_names_each_setting_the_readme_requires():
         "CACHE_URL": "locmemcache://",
         "EMAIL_URL": "consolemail://",
         "TRUSTED_PROXY_COUNT": "0",
+        "DEFAULT_FROM_EMAIL": "CoP Platform <noreply@localhost>",
     }
 
     result = manage("check", "--deploy", **broken)
 
     print(result.stderr)
-    for check_id in ("cop.W001", "cop.W002", "cop.W003", "cop.W004", "cop.W005"):
+    for check_id in ("cop.W001", "cop.W002", "cop.W003", "cop.W004", "cop.W005", "cop.W006"):
         assert check_id in result.stderr
 
 
