@@ -74,9 +74,14 @@ def list_mail_plan(post) -> int:
     caller queues their sending for after the commit: hooks.py). One query when nobody in the
     community uses mailing-list mode. Returns how many were recorded."""
     thread = post.thread
-    users = get_user_model().objects.filter(pk__in=_list_members(thread.community_id)).exclude(email="")
+    users = get_user_model().objects.filter(pk__in=_list_members(thread.community_id), is_active=True)
+    users = users.exclude(email="")
     if post.author_id is not None:
         users = users.exclude(pk=post.author_id)
+    candidates = list(users.values_list("pk", flat=True))
+    if not candidates:  # the usual case: one query, nothing more
+        return 0
+    users = get_user_model().objects.filter(pk__in=candidates)
     recipient_ids = list(thread_readers(thread, users).values_list("pk", flat=True))
     if not recipient_ids:
         return 0

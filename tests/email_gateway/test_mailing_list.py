@@ -11,7 +11,7 @@ from django.urls import reverse
 from communities.models import Membership
 from discussions.services.moderating import thread_hide
 from email_gateway.addresses import bounce_address, read_address
-from email_gateway.mailing_list import list_key
+from email_gateway.mailing_list import list_key, list_mail_plan
 from email_gateway.message_ids import post_id_from_message_id, post_message_id
 from email_gateway.tasks import list_mail_recover, send_list_mail
 from members.mailing import unsubscribe
@@ -272,3 +272,9 @@ def test_the_community_page_shows_its_address_to_members_who_may_post(client, co
     client.force_login(UserFactory(username="visitor"))
     settings.INBOUND_EMAIL_DOMAIN = DOMAIN
     assert "Post by email" not in client.get(community.get_absolute_url()).content.decode()
+
+
+def test_posting_where_nobody_uses_list_mode_costs_one_query(community, author, django_assert_num_queries):
+    post = make_thread(community=community, author=author).posts.select_related("thread").get()
+    with django_assert_num_queries(1):
+        assert list_mail_plan(post) == 0
