@@ -6,6 +6,11 @@ Every member email (notifications, digests, reminders, coordinator alerts) is se
 and the List-Unsubscribe / List-Unsubscribe-Post headers (RFC 8058 one-click) with a signed
 token that works without signing in. Account emails (password reset, address confirmation)
 are allauth's and are not member email: nobody can unsubscribe from them.
+
+When email-in is on, the email gateway (which sits above every app) registers a MailRouting
+here: member email then carries a Reply-To for the thread it is about and a per-member
+envelope sender (VERP) for bounces, and notification emails learn which thread each item is
+about. Unsubscribe scopes about one object ("list:<community id>") are registered the same way.
 """
 
 import logging
