@@ -78,7 +78,7 @@ def test_a_new_thread_reaches_a_list_member_as_a_mailing_list_message(community,
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert "**Hi** all" in text and "<strong>Hi</strong> all" in html
-    assert "Reply to this email" in text and "Stop mailing-list mode for Water Security" in text
+    assert "Reply to this email" in text and "Unsubscribe from every new post in Water Security" in text
 
 
 def test_replies_thread_under_the_opening_post_and_their_parents(community, lister, author, coordinator, posting):
