@@ -8,10 +8,11 @@ class CommunitiesConfig(AppConfig):
     def ready(self):
         from members.account_deletion import register_deletion_check, register_deletion_step
         from members.data_export.registry import register_export_section
-        from members.mailing import register_community_muting
+        from members.mailing import register_community_muting, register_prefixed_scope
 
         from . import (
             data_export,
+            mailing_list,
             member_filter,  # noqa: F401 - registers the member directory's "Community" filter
             profile_section,  # noqa: F401 - registers the "Communities" section of member profiles
             search_sources,  # noqa: F401 - registers this app's search source(s)
@@ -26,6 +27,7 @@ class CommunitiesConfig(AppConfig):
         register_deletion_step(memberships_end_with_account)
         register_deletion_step(invitations_forget_address)
         register_community_muting(MUTING)
+        register_prefixed_scope(mailing_list.LIST_SCOPE_PREFIX, mailing_list.SCOPE)
         register_export_section(*data_export.SECTIONS)
         register_digest_section(
             DigestSection("new_members", "New members", new_members, order=50, title_one="New member")

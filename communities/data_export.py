@@ -37,6 +37,7 @@ def memberships(user, archive):
             "created_at": membership.created_at,
             "joined_at": membership.joined_at,
             "email_muted": membership.email_muted,
+            "mailing_list_mode": membership.mailing_list_mode,
         }
 
 

@@ -134,6 +134,10 @@ class Membership(models.Model):
     )
     # Per-community mute: no digest content, notification emails or reminders from this community.
     email_muted = models.BooleanField(default=False)
+    # Mailing-list mode: every new post in the community emailed as it happens (email_gateway).
+    mailing_list_mode = models.BooleanField(
+        "mailing-list mode", default=False, help_text="Email me every new post in this community as it happens."
+    )
 
     objects = MembershipQuerySet.as_manager()
 

@@ -1,4 +1,5 @@
-"""Per-community email mute: the list under /settings/ and the toggle on each community page."""
+"""Per-community email mute and mailing-list mode: the list under /settings/ and the toggles on
+each community page."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .email_mute import membership_set_email_muted
+from .mailing_list import membership_set_mailing_list_mode
 from .models import Community, Membership
 
 
@@ -33,7 +35,30 @@ def email_mute(request, slug):
             messages.success(request, f"Emails about {community.name} are on again.")
     else:
         messages.error(request, f"Only members of {community.name} can mute its emails.")
+    return redirect(_back(request, community))
+
+
+@login_required
+@require_POST
+def mailing_list_mode(request, slug):
+    """Turn mailing-list mode on (on=1) or off (on=0); back to where the member was."""
+    community = get_object_or_404(Community.objects.visible_to(request.user), slug=slug)
+    on = request.POST.get("on") == "1"
+    if membership_set_mailing_list_mode(actor=request.user, community_id=community.pk, on=on):
+        if on:
+            messages.success(
+                request,
+                f"Mailing-list mode is on: every new post in {community.name} will reach you by email as it happens.",
+            )
+        else:
+            messages.success(request, f"Mailing-list mode is off for {community.name}.")
+    else:
+        messages.error(request, f"Only members of {community.name} can get its posts by email.")
+    return redirect(_back(request, community))
+
+
+def _back(request, community) -> str:
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
         next_url = community.get_absolute_url()
-    return redirect(next_url)
+    return next_url

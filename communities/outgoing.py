@@ -68,6 +68,12 @@ class PreparedEmail:
     scope: str
     summary: str
     notification_ids: list[int] = field(default_factory=list)  # marked emailed once it is sent
+    # Mailing-list mail (email_gateway): its own headers and subject, and the thread a reply
+    # by email goes to (Reply-To, when email-in is on; `generation` saves a lookup per email).
+    headers: dict = field(default_factory=dict)
+    subject: str = ""
+    reply_thread_id: int | None = None
+    generation: int | None = None
 
 
 def communities_emailed_about(user_ids) -> dict[int, list[int]]:
@@ -152,7 +158,15 @@ def _send_prepared(deliveries, prepared, outcome) -> None:
 
 def _render(delivery, email: PreparedEmail, smtp):
     return render_member_email(
-        user=delivery.recipient, template=email.template, context=email.context, scope=email.scope, connection=smtp
+        user=delivery.recipient,
+        template=email.template,
+        context=email.context,
+        scope=email.scope,
+        connection=smtp,
+        headers=email.headers,
+        subject=email.subject or None,
+        reply_thread_id=email.reply_thread_id,
+        generation=email.generation,
     )
 
 

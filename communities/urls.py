@@ -18,6 +18,7 @@ urlpatterns = [
     path("c/<slug:slug>/join/", views.join, name="join"),
     path("c/<slug:slug>/leave/", views.leave, name="leave"),
     path("c/<slug:slug>/email-mute/", mute_views.email_mute, name="email_mute"),
+    path("c/<slug:slug>/mailing-list/", mute_views.mailing_list_mode, name="mailing_list_mode"),
     path("c/<slug:slug>/members/", views.members, name="members"),
     path("c/<slug:slug>/members/<int:membership_id>/<str:action>/", views.member_action, name="member_action"),
     path("c/<slug:slug>/invite/", views.invite, name="invite"),

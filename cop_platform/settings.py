@@ -225,6 +225,9 @@ if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":  # noqa:
 # or a provider's inbound webhook. Reply-To addresses (reply+<token>@), community addresses
 # (<slug>@) and the bounce address (bounces+<token>@) live on it. Unset: no reply by email.
 INBOUND_EMAIL_DOMAIN = env.str("INBOUND_EMAIL_DOMAIN", default="").strip().lower()
+# Mailing-list mode (email_gateway.mailing_list): a list email still pending this many seconds
+# after its post lost its task; beat's list-mail-recover (below) queues it again.
+LIST_MAIL_RECOVERY_AFTER = env.int("LIST_MAIL_RECOVERY_AFTER", default=300)
 
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker the tasks run eagerly in-process, so the embedded default needs no Redis.
@@ -287,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "discussions.tasks.prune_pending_attachments",
         "schedule": crontab(hour=3, minute=55),
     },
+    # Mailing-list mode: list emails a lost task or a killed worker left unsent.
+    "list-mail-recover": {"task": "email_gateway.tasks.list_mail_recover", "schedule": 300.0},
 }
 
 # --- Member email (notifications) -----------------------------------------------------------

@@ -30,6 +30,8 @@ urlpatterns = [
     path("", include("discussions.urls")),
     path("", include("resources.urls")),
     path("", include("cop_platform.search.urls")),
+    # Email participation: the member's reply-by-email settings.
+    path("", include("email_gateway.urls")),
 ]
 
 if settings.DEBUG:

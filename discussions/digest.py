@@ -28,6 +28,7 @@ def _thread_item(thread: Thread, detail: str, *, with_tags: bool = False) -> Dig
         detail=detail,
         author_id=thread.author_id,
         tags=frozenset(tag.name.lower() for tag in thread.tags.all()) if with_tags else frozenset(),
+        thread_id=thread.pk,
     )
 
 
@@ -177,7 +178,11 @@ def unread(user_ids: list[int], community_ids_by_user: dict[int, set[int]], sinc
         if state.thread.community_id in community_ids_by_user.get(state.user_id, ()):
             found.setdefault(state.user_id, []).append(
                 DigestItem(
-                    state.thread.community_id, state.thread.title, state.thread.get_absolute_url(), "new replies"
+                    state.thread.community_id,
+                    state.thread.title,
+                    state.thread.get_absolute_url(),
+                    "new replies",
+                    thread_id=state.thread_id,
                 )
             )
     all_communities = sorted(set().union(*community_ids_by_user.values())) if community_ids_by_user else []

@@ -9,3 +9,32 @@ class EmailGatewayConfig(AppConfig):
 
     name = "email_gateway"
     verbose_name = "Email gateway"
+
+    def ready(self):
+        from communities.sections import CommunitySection, register_section
+        from discussions.post_hooks import register_post_created
+        from members.mailing import MailRouting, register_mail_routing
+
+        from . import addresses, mailing_list
+        from .community_page import email_section
+        from .hooks import on_post_created
+
+        register_post_created("mailing_list", on_post_created)
+        register_mail_routing(
+            MailRouting(
+                email_in=addresses.email_in_enabled,
+                reply_address=addresses.reply_address,
+                generations=mailing_list.reply_generations,
+                envelope_sender=addresses.bounce_address,
+                notification_threads=mailing_list.notification_threads,
+                sent_as_list_mail=mailing_list.notifications_sent_as_list_mail,
+            )
+        )
+        register_section(
+            CommunitySection(
+                name="email_gateway",
+                template="email_gateway/partials/_community_email.html",
+                context=email_section,
+                order=90,
+            )
+        )

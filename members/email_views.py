@@ -1,5 +1,6 @@
 """A member's email preferences, and unsubscribing from an email link without signing in."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -27,7 +28,9 @@ def notification_settings(request):
         messages.success(request, "Your email preferences have been saved.")
         return redirect("members:settings_notifications")
     status = 400 if form.errors else 200
-    return render(request, "members/settings_notifications.html", {"form": form}, status=status)
+    # email_in: the email gateway's settings (reply addresses) are linked when it is on.
+    context = {"form": form, "email_in": bool(settings.INBOUND_EMAIL_DOMAIN)}
+    return render(request, "members/settings_notifications.html", context, status=status)
 
 
 def masked_email(address: str) -> str:

@@ -6,6 +6,11 @@ Every member email (notifications, digests, reminders, coordinator alerts) is se
 and the List-Unsubscribe / List-Unsubscribe-Post headers (RFC 8058 one-click) with a signed
 token that works without signing in. Account emails (password reset, address confirmation)
 are allauth's and are not member email: nobody can unsubscribe from them.
+
+When email-in is on, the email gateway (which sits above every app) registers a MailRouting
+here: member email then carries a Reply-To for the thread it is about and a per-member
+envelope sender (VERP) for bounces, and notification emails learn which thread each item is
+about. Unsubscribe scopes about one object ("list:<community id>") are registered the same way.
 """
 
 import logging
@@ -13,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.core import signing
@@ -111,6 +117,87 @@ def muted_community_ids(user_ids: Iterable[int]) -> dict[int, set[int]]:
     return {user_id: set(found.get(user_id, ())) for user_id in user_ids}
 
 
+# --- Email participation (filled by email_gateway: members cannot import it) --------------------
+
+
+@dataclass(frozen=True)
+class PrefixedScope:
+    """An unsubscribe scope about one object, "<prefix>:<id>" (e.g. "list:<community id>" for
+    mailing-list mode), registered by an app above members in its ready()."""
+
+    describe: Callable[[object, int], str | None]  # (user, id) -> what it stops, None if gone
+    set_off: Callable[[object, int, bool], bool]  # (user, id, off) -> done?
+    all_off: Callable[[object], None] | None = None  # unsubscribing from "all" turns it off too
+
+
+_prefixed_scopes: dict[str, PrefixedScope] = {}
+
+
+def register_prefixed_scope(prefix: str, scope: PrefixedScope) -> None:
+    _prefixed_scopes[prefix] = scope
+
+
+def _prefixed(scope: str) -> tuple[PrefixedScope, int] | None:
+    prefix, _, rest = scope.partition(":")
+    handler = _prefixed_scopes.get(prefix)
+    return (handler, int(rest)) if handler is not None and rest.isdigit() else None
+
+
+@dataclass(frozen=True)
+class MailRouting:
+    """How member email reaches the email gateway's addresses (all None when email-in is off):
+    the Reply-To that lets a member answer a thread by email, the envelope sender (VERP) that
+    makes a bounce name its member, and which threads notifications are about."""
+
+    email_in: Callable[[], bool]  # is email-in on (INBOUND_EMAIL_DOMAIN set)?
+    reply_address: Callable[..., str | None]  # (user, thread_id, generation=) -> address
+    generations: Callable[[list[int]], dict[int, int]]  # user ids -> generation (one query)
+    envelope_sender: Callable[[object], str | None]  # (user) -> bounces+...@domain
+    # (notifications) -> {notification id: (thread id, thread title)} for those about a thread
+    notification_threads: Callable[[list], dict[int, tuple[int, str]]]
+    # (user, notifications) -> ids of those whose post the member already gets by list mail
+    sent_as_list_mail: Callable[[object, list], set[int]]
+
+
+_routing: dict[str, MailRouting] = {}
+
+
+def register_mail_routing(routing: MailRouting) -> None:
+    _routing["gateway"] = routing
+
+
+def mail_routing() -> MailRouting | None:
+    return _routing.get("gateway")
+
+
+def reply_mailto(address: str | None, title: str) -> str:
+    """A mailto: link that opens a reply to `address` with "Re: <title>" as its subject."""
+    if not address:
+        return ""
+    return f"mailto:{address}?{urlencode({'subject': f'Re: {title}'}, quote_via=quote)}"
+
+
+def _route(message, user, reply_thread_id: int | None, generation: int | None):
+    """Reply-To (the member's address for the thread) and the envelope sender, when email-in
+    is on. The envelope sender is `from_email` with the visible From kept in a From header:
+    Django's SMTP backend sends MAIL FROM from_email, and anymail reads the pair the same way
+    (From header shown, from_email the envelope). ESP backends (anymail) bounce through their
+    own return path and report bounces to the tracking webhook, and many refuse a custom
+    envelope sender, so VERP is set only for the other backends."""
+    routing = mail_routing()
+    if routing is None:
+        return message
+    if reply_thread_id is not None:
+        address = routing.reply_address(user, reply_thread_id, generation=generation)
+        if address:
+            message.reply_to = [address]
+    sender = routing.envelope_sender(user)
+    if sender and not settings.EMAIL_BACKEND.startswith("anymail."):
+        message.extra_headers.setdefault("From", message.from_email)
+        message.from_email = sender
+    return message
+
+
 # --- Unsubscribe tokens ------------------------------------------------------------------------
 
 
@@ -120,7 +207,7 @@ def _community_id_of(scope: str) -> int | None:
 
 
 def is_valid_scope(scope: str) -> bool:
-    return scope in PREFERENCE_SCOPES or _community_id_of(scope) is not None
+    return scope in PREFERENCE_SCOPES or _community_id_of(scope) is not None or _prefixed(scope) is not None
 
 
 def unsubscribe_token(user, scope: str) -> str:
@@ -155,6 +242,8 @@ def describe_scope(user, scope: str) -> str | None:
     if (community_id := _community_id_of(scope)) is not None:
         name = _muting().name_of(user, community_id) if _muting() else None
         return f"all email about {name}" if name else None
+    if (prefixed := _prefixed(scope)) is not None:
+        return prefixed[0].describe(user, prefixed[1])
     return PREFERENCE_SCOPES.get(scope)
 
 
@@ -178,7 +267,13 @@ def unsubscribe(*, user, scope: str) -> bool:
     need not be signed in), so this takes no actor. Doing it twice changes nothing more."""
     if (community_id := _community_id_of(scope)) is not None:
         return bool(_muting() and _muting().set_muted(user, community_id, True))
+    if (prefixed := _prefixed(scope)) is not None:
+        return prefixed[0].set_off(user, prefixed[1], True)
     preferences_save(actor=user, user=user, **_OFF_BY_SCOPE[scope])
+    if scope == "all":
+        for handler in _prefixed_scopes.values():
+            if handler.all_off is not None:
+                handler.all_off(user)
     return True
 
 
@@ -186,6 +281,8 @@ def resubscribe(*, user, scope: str) -> bool:
     """Undo `unsubscribe` (back to the defaults for what `scope` covers)."""
     if (community_id := _community_id_of(scope)) is not None:
         return bool(_muting() and _muting().set_muted(user, community_id, False))
+    if (prefixed := _prefixed(scope)) is not None:
+        return prefixed[0].set_off(user, prefixed[1], False)
     preferences_save(actor=user, user=user, **_ON_BY_SCOPE[scope])
     return True
 
@@ -202,24 +299,46 @@ def member_email_headers(user, scope: str) -> dict[str, str]:
     }
 
 
-def render_member_email(*, user, template: str, context: dict, scope: str, connection=None):
-    """The message `send_member_email` sends, or None for members we never email."""
+def render_member_email(
+    *,
+    user,
+    template: str,
+    context: dict,
+    scope: str,
+    connection=None,
+    headers: dict | None = None,
+    reply_thread_id: int | None = None,
+    generation: int | None = None,
+    subject: str | None = None,
+):
+    """The message `send_member_email` sends, or None for members we never email. `headers`
+    add to, replace or (None) drop the usual ones; `reply_thread_id` sets Reply-To to the
+    member's reply address for that thread when email-in is on (`generation` saves a lookup);
+    `subject` replaces the template's, without the site prefix (list mail has its own)."""
     if not user.is_active or not user.email:
         return None
     context = {
         "recipient": user,
         "preferences_url": absolute_url(reverse("members:settings_notifications")),
         "unsubscribe_url": unsubscribe_url(user, scope),
-        "unsubscribe_what": describe_scope(user, scope) or "these emails",
         **context,
     }
-    return render_templated_email(
+    if "unsubscribe_what" not in context:  # callers that know it save describe_scope's query
+        context["unsubscribe_what"] = describe_scope(user, scope) or "these emails"
+    message = render_templated_email(
         to=[user.email],
         template=template,
         context=context,
-        headers=member_email_headers(user, scope),
+        headers={
+            name: value
+            for name, value in {**member_email_headers(user, scope), **(headers or {})}.items()
+            if value is not None  # None drops a usual header (list mail is not Auto-Submitted)
+        },
         connection=connection,
     )
+    if subject:
+        message.subject = subject
+    return _route(message, user, reply_thread_id, generation)
 
 
 def send_member_email(*, user, template: str, context: dict, scope: str, connection=None) -> int:

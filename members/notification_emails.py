@@ -21,9 +21,11 @@ from django.utils import timezone
 from .mailing import (
     claim_delivery,
     finish_delivery,
+    mail_routing,
     preferences_for,
     preferences_for_many,
     render_member_email,
+    reply_mailto,
     send_claimed_delivery,
 )
 from .models import DeliveryState, EmailChoice, EmailDelivery, EmailKind, Notification, NotificationKind, User
@@ -89,6 +91,25 @@ def _summary(notifications) -> str:
     return ", ".join(parts)
 
 
+def _reply_by_email(user, notifications, routing) -> tuple[int | None, int | None]:
+    """When email-in is on: give each notification about a thread a `reply_mailto` link (its
+    thread's reply address, "Re: <title>"), and return (thread id, generation) for Reply-To
+    when every notification is about one thread, else (None, generation). Two queries."""
+    if routing is None or not routing.email_in():
+        return None, None
+    threads = routing.notification_threads(notifications)
+    if not threads:
+        return None, None
+    generation = routing.generations([user.pk]).get(user.pk, 0)
+    for notification in notifications:
+        if (found := threads.get(notification.pk)) is not None:
+            address = routing.reply_address(user, found[0], generation=generation)
+            notification.reply_address = address
+            notification.reply_mailto = reply_mailto(address, found[1])
+    thread_ids = {threads.get(n.pk, (None,))[0] for n in notifications}
+    return (thread_ids.pop() if len(thread_ids) == 1 and None not in thread_ids else None), generation
+
+
 def deliver(delivery_id: int, *, last_try: bool = False) -> str | None:
     """Send one recorded delivery if it is ours to send; returns the state it ended in (None
     when another worker has it or it was already finished)."""
@@ -99,6 +120,10 @@ def deliver(delivery_id: int, *, last_try: bool = False) -> str | None:
     kinds = _wanted_kinds(preferences_for(user))
     wanted = [n for n in delivery.notifications.select_related("actor").order_by("created_at") if n.kind in kinds]
     notifications = emailable_notifications(user, wanted)
+    routing = mail_routing()
+    if routing is not None and notifications:
+        covered = routing.sent_as_list_mail(user, notifications)  # mailing-list mode sent the post
+        notifications = [n for n in notifications if n.pk not in covered]
     if not notifications:
         finish_delivery(delivery, state=DeliveryState.SKIPPED, summary="Nothing left the member may see or wants")
         return DeliveryState.SKIPPED
@@ -106,11 +131,14 @@ def deliver(delivery_id: int, *, last_try: bool = False) -> str | None:
     if len(communities) == 1:
         delivery.community_id = communities.pop()
         delivery.save(update_fields=["community_id"])
+    reply_thread_id, generation = _reply_by_email(user, notifications, routing)
     message = render_member_email(
         user=user,
         template=TEMPLATE,
         context={"notifications": notifications, "count": len(notifications)},
         scope="notifications",
+        reply_thread_id=reply_thread_id,
+        generation=generation,
     )
     return send_claimed_delivery(delivery, message, summary=_summary(notifications), last_try=last_try)
 

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from taggit.models import TaggedItem
 
 from cop_platform.email import absolute_url
-from members.mailing import preferences_for_many
+from members.mailing import mail_routing, preferences_for_many, reply_mailto
 from members.models import DigestFrequency, EmailDelivery, User
 from members.notifications import notifications_for_digest
 
@@ -78,6 +78,7 @@ def build_digests(deliveries: list[EmailDelivery]) -> dict[int, PreparedEmail | 
         Community.objects.filter(pk__in=set(chain.from_iterable(communities_of.values()))).values_list("pk", "name")
     )
 
+    reply_links = _reply_links(users)
     prepared: dict[int, PreparedEmail | None] = {}
     for delivery in deliveries:
         user, (period, until) = delivery.recipient, window[delivery.pk]
@@ -102,7 +103,7 @@ def build_digests(deliveries: list[EmailDelivery]) -> dict[int, PreparedEmail | 
                     {
                         "title": section.title,
                         "count_label": section.count_label(len(items)),
-                        "items": [item_for_email(item, names) for item in items],
+                        "items": [item_for_email(item, names, reply_links(user)) for item in items],
                     }
                 )
         mine = [n for n in notifications.get(user.pk, []) if since <= n.created_at < until]
@@ -125,6 +126,23 @@ def _section_content(section: DigestSection, community_ids: list[int], since, un
         cache.set_many({keys[cid]: items for cid, items in computed.items()}, SECTION_CACHE_SECONDS)
         found.update(computed)
     return found
+
+
+def _reply_links(users: dict[int, User]):
+    """reply_links(user) -> reply_mailto(thread_id, title), or None when email-in is off: the
+    "Reply by email" link of each digest item about a thread (one query for the batch)."""
+    routing = mail_routing()
+    if routing is None or not routing.email_in():
+        return lambda user: None
+    generations = routing.generations(list(users))
+
+    def links(user):
+        generation = generations.get(user.pk, 0)
+        return lambda thread_id, title: reply_mailto(
+            routing.reply_address(user, thread_id, generation=generation), title
+        )
+
+    return links
 
 
 def _prepared(user, period: str, sections: list[dict], notifications: list) -> PreparedEmail:

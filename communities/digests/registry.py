@@ -30,6 +30,7 @@ class DigestItem:
     detail: str = ""
     author_id: int | None = None
     tags: frozenset[str] = field(default_factory=frozenset)
+    thread_id: int | None = None  # items about a thread get a "Reply by email" link
 
 
 # collect(community_ids, since, until) -> {community_id: [items, best first]}
@@ -79,11 +80,13 @@ def group_by_community(items: list[DigestItem]) -> dict[int, list[DigestItem]]:
     return grouped
 
 
-def item_for_email(item: DigestItem, community_names: dict[int, str]) -> dict:
-    """What an email template shows of an item: absolute link, and the community's name."""
+def item_for_email(item: DigestItem, community_names: dict[int, str], reply_mailto=None) -> dict:
+    """What an email template shows of an item: absolute link, and the community's name;
+    `reply_mailto(thread_id, title)` gives a thread's "Reply by email" link (email-in on)."""
     return {
         "title": item.title,
         "url": absolute_url(item.url),
         "detail": item.detail,
         "community": community_names.get(item.community_id, ""),
+        "reply_mailto": reply_mailto(item.thread_id, item.title) if reply_mailto and item.thread_id else "",
     }

@@ -23,6 +23,7 @@ from cop_platform.tasks import enqueue_on_commit
 
 from .. import permissions, tasks
 from ..models import MAX_PATH_DEPTH, PATH_STEP, Post, PostRevision, Thread
+from ..post_hooks import post_created
 from .attachments import attachments_claim, attachments_remove, inline_image_sizes
 from .drafts import draft_discard, draft_place
 from .following import follow_on_post
@@ -117,6 +118,7 @@ def _add_post(*, thread, actor, parent, body: str, rendered, submission_key: str
         submission_key=submission_key,
     )
     follow_on_post(user=actor, thread=thread)
+    post_created(post)  # e.g. mailing-list mail, recorded in this transaction (post_hooks)
     enqueue_on_commit(tasks.notify_post, post_id=post.pk, mentioned=mentioned)
     return post
 
