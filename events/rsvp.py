@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from communities.services import membership_of
 from members.models import NotificationKind
 from members.notifications import notification_create
+from members.tasks import queue_notification_emails
 
 from . import signals
 from .models import Event, Occurrence, Rsvp, RsvpResponse
@@ -129,3 +130,5 @@ def _tell_promoted(rsvp: Rsvp, occurrence: Occurrence) -> None:
         title=f"A place opened up: you are going to “{occurrence.display_title}” on {when}",
         url=occurrence.get_absolute_url(),
     )
+    # Emailed at once, in the digest or not at all, as the member's "event news" preference says.
+    queue_notification_emails([(rsvp.user_id, NotificationKind.EVENT)])
