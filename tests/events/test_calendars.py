@@ -141,6 +141,5 @@ def test_a_member_who_leaves_loses_the_events_from_their_feed(client, private_co
     membership = MembershipFactory(community=private_community)
     key = calendar_feed_key_renew(actor=membership.user)
     assert b"Secret strategy" in client.get(reverse("events:member_feed", args=[key.token])).content
-    membership.state = "left"
-    membership.save()
+    membership.delete()  # left the community
     assert b"Secret strategy" not in client.get(reverse("events:member_feed", args=[key.token])).content
