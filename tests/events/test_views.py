@@ -211,7 +211,7 @@ def test_list_and_event_page_have_a_fixed_query_count(
 ):
     event = make_event(community=community, organiser=coordinator, recurrence=f"FREQ=DAILY;COUNT={rows}", capacity=5)
     first = event.occurrences.order_by("starts_at").first()
-    for index in range(min(rows, 8)):
+    for _ in range(min(rows, 8)):
         make_rsvp(user=MembershipFactory(community=community).user, occurrence=first)
     occurrence_cancel(actor=coordinator, occurrence=event.occurrences.order_by("starts_at")[2])
     member = MembershipFactory(community=community).user
