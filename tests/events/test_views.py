@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from communities.forms import CommunityEditForm
 from events.models import Event
 from events.services import occurrence_cancel
 from tests.communities.factories import MembershipFactory
@@ -216,7 +217,14 @@ def test_list_and_event_page_have_a_fixed_query_count(
     occurrence_cancel(actor=coordinator, occurrence=event.occurrences.order_by("starts_at")[2])
     member = MembershipFactory(community=community).user
     client.force_login(member)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):
         assert client.get(reverse("events:list", args=[community.slug])).status_code == 200
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(10):
         assert client.get(_detail(event)).status_code == 200
+
+
+def test_coordinator_lets_members_schedule_from_the_charter_form(client, community, coordinator):
+    assert "members_may_schedule_events" in CommunityEditForm.base_fields
+    client.force_login(coordinator)
+    page = client.get(reverse("communities:edit", args=[community.slug])).content.decode()
+    assert "Let every active member schedule events" in page
