@@ -5,9 +5,11 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from communities.services import membership_ban, membership_leave
 from events.models import RsvpResponse
 from events.rsvp import rsvp_set, rsvp_withdraw
 from events.services import event_cancel, event_update, occurrence_cancel
+from members.account_deletion import account_delete
 from members.mailing import preferences_save
 from members.models import Notification, NotificationKind
 from tests.communities.factories import MembershipFactory
@@ -122,3 +124,23 @@ def test_the_member_who_moves_up_is_emailed_as_their_preferences_say(
         rsvp_withdraw(actor=ben, occurrence=occurrence)  # cat moves up: asked for no email
     assert [message.to for message in mailoutbox] == [[ben.email]]
     assert "place opened up" in mailoutbox[0].body
+
+
+def test_a_member_who_leaves_or_is_banned_gives_up_their_seat(community, coordinator, people):
+    ann, ben, cat = people
+    occurrence = make_event(community=community, organiser=coordinator, capacity=1).occurrences.get()
+    for person in people:
+        make_rsvp(user=person, occurrence=occurrence)
+    membership_leave(actor=ann, community=community)
+    assert _responses(occurrence) == {"ben": "going", "cat": "waiting"}
+    membership_ban(actor=coordinator, community=community, user=ben, reason="spam")
+    assert _responses(occurrence) == {"cat": "going"}
+
+
+def test_deleting_an_account_frees_the_seat_for_the_next_in_line(community, coordinator, people):
+    ann, ben, _ = people
+    occurrence = make_event(community=community, organiser=coordinator, capacity=1).occurrences.get()
+    make_rsvp(user=ann, occurrence=occurrence)
+    make_rsvp(user=ben, occurrence=occurrence)
+    account_delete(actor=ann, user=ann, password="correct horse battery staple")
+    assert _responses(occurrence) == {"ben": "going"}
