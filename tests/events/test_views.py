@@ -228,3 +228,17 @@ def test_coordinator_lets_members_schedule_from_the_charter_form(client, communi
     client.force_login(coordinator)
     page = client.get(reverse("communities:edit", args=[community.slug])).content.decode()
     assert "Let every active member schedule events" in page
+
+
+def test_one_date_by_query_or_address_and_a_foreign_date_is_404(client, community, coordinator):
+    event = make_event(community=community, organiser=coordinator, recurrence="FREQ=WEEKLY;COUNT=3")
+    other = make_event(community=community, organiser=coordinator)
+    third = event.occurrences.order_by("starts_at")[2]
+    by_query = client.get(_detail(event) + f"?occurrence={third.pk}").content.decode()
+    by_address = client.get(third.get_absolute_url()).content.decode()
+    shown = f'<strong><time datetime="{third.starts_at.isoformat()}"'  # the date the page is about
+    assert shown in by_query and shown in by_address
+    foreign = other.occurrences.get()
+    assert client.get(_detail(event) + f"?occurrence={foreign.pk}").status_code == 404
+    assert client.get(_detail(event) + "?occurrence=abc").status_code == 404
+    assert client.get(reverse("events:occurrence", args=[community.slug, event.pk, foreign.pk])).status_code == 404
