@@ -242,3 +242,18 @@ def test_one_date_by_query_or_address_and_a_foreign_date_is_404(client, communit
     assert client.get(_detail(event) + f"?occurrence={foreign.pk}").status_code == 404
     assert client.get(_detail(event) + "?occurrence=abc").status_code == 404
     assert client.get(reverse("events:occurrence", args=[community.slug, event.pk, foreign.pk])).status_code == 404
+
+
+def test_with_htmx_an_answer_swaps_only_the_answers_box(client, community, coordinator):
+    event = make_event(community=community, organiser=coordinator, capacity=1)
+    occurrence = event.occurrences.get()
+    make_rsvp(user=MembershipFactory(community=community).user, occurrence=occurrence)
+    client.force_login(MembershipFactory(community=community).user)
+    response = client.post(
+        reverse("events:rsvp", args=[community.slug, event.pk, occurrence.pk]),
+        {"response": "going"},
+        HTTP_HX_REQUEST="true",
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and '<div id="rsvp">' in page
+    assert "<title>" not in page and "you are on the waiting list" in page and "number 1 on the waiting list" in page
