@@ -69,6 +69,9 @@ class Community(models.Model):
     critical_mass = models.PositiveIntegerField(
         default=10, help_text="Active members the community needs to sustain itself."
     )
+    members_may_schedule_events = models.BooleanField(
+        default=False, help_text="Let every active member schedule events, not only coordinators."
+    )
     # Denormalised: kept by the membership services with F() so lists never count per row.
     member_count = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(

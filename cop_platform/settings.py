@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "communities",
     "discussions",
     "resources",
+    "events",
     "email_gateway",
     "cop_platform",
 ]
@@ -451,6 +452,12 @@ DISCUSSION_RATE_LIMITS = {
 }
 # Composer drafts (autosaved as members type) are deleted after this many days untouched.
 DRAFT_RETENTION_DAYS = env.int("DRAFT_RETENTION_DAYS", default=30)
+# --- Events and meetings (issue 15, events/) ---
+# Occurrences of a recurring event are created this many months ahead (at most
+# EVENTS_MAX_OCCURRENCES per event); a daily task extends the horizon. README "Events".
+EVENTS_MATERIALISE_MONTHS = env.int("EVENTS_MATERIALISE_MONTHS", default=6)
+EVENTS_MAX_OCCURRENCES = 200
+EVENTS_PAGE_SIZE = 20
 
 # --- Privacy page (/privacy/) ----------------------------------------------------------------
 # What the page tells members; set them to what this installation really does. Backups are

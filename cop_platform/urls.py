@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("", include("discussions.urls")),
     path("", include("resources.urls")),
+    path("", include("events.urls")),  # issue 15: /c/<slug>/events/, /calendar/<token>.ics
     path("", include("cop_platform.search.urls")),
     # Email participation: the member's reply-by-email settings.
     path("", include("email_gateway.urls")),
