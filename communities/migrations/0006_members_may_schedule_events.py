@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communities', '0004_health_snapshots'),
+        ('communities', '0005_membership_mailing_list_mode'),
     ]
 
     operations = [
