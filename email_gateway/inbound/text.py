@@ -17,13 +17,12 @@ post, so nothing in the HTML reaches a page as HTML.
 import re
 
 from bs4 import BeautifulSoup
-from mailparser_reply import EmailReplyParser
+from mailparser_reply import EmailMessage
 from markdownify import markdownify
 
 # A line we may put in our own outgoing mail: everything from it down is ours, not theirs.
 REPLY_ABOVE_MARKER = "reply above this line"
 LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "da", "cs"]
-_parser = EmailReplyParser(languages=LANGUAGES)
 # Elements mail clients wrap the quoted conversation in.
 QUOTE_SELECTORS = (
     "div.gmail_quote",
@@ -91,7 +90,8 @@ def latest_reply(text: str) -> str:
     ours. May be "" (a message that only quotes)."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     text = _cut_at_marker(text)
-    parsed = _parser.read(text)
+    # keep_hyphen_lists: a Markdown list ("- step one") is not a signature.
+    parsed = EmailMessage(text=text, languages=list(LANGUAGES), keep_hyphen_lists=True).read()
     if not parsed.replies or parsed.replies[0].headers:
         return ""  # the first thing in it is an "On ... wrote:" header: nothing new was written
     reply = parsed.replies[0].body
