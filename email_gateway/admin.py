@@ -36,4 +36,4 @@ class HeldMessageAdmin(ReadOnlyAdmin):
     search_fields = ("user__username", "user__email", "inbound__subject")
     list_select_related = ("user", "community")
     exclude = ("raw",)  # the sender's words: shown to them on the confirmation page, not to staff
-    readonly_fields = ("inbound", "user", "community", "created_at", "posted_at", "thread")
+    readonly_fields = ("inbound", "user", "community", "reply_to", "created_at", "posted_at", "post")

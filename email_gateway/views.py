@@ -20,18 +20,22 @@ def confirm(request, token):
     found = read_confirm_token(token)
     held = None
     if found is not None and found[1] == request.user.pk:
-        held = HeldMessage.objects.select_related("community", "inbound", "thread").filter(pk=found[0]).first()
+        held = (
+            HeldMessage.objects.select_related("community", "inbound", "reply_to", "post__thread")
+            .filter(pk=found[0])
+            .first()
+        )
     if held is None or held.user_id != request.user.pk:
         return render(request, "email_gateway/confirm_invalid.html", status=404)
     error = ""
     if request.method == "POST" and held.posted_at is None:
         try:
-            thread = held_post(actor=request.user, held=held)
+            post = held_post(actor=request.user, held=held)
         except (ValidationError, PermissionDenied) as refused:
             error = error_text(refused)
         else:
             messages.success(request, "Your email is posted.")
-            return redirect(thread)
+            return redirect(post.thread if post.is_opening else post)
     preview = held_preview(held)
     return render(
         request,

@@ -8,8 +8,9 @@ from django.utils import timezone
 from discussions.models import Post, Thread
 from email_gateway.addresses import bounce_address, community_address, reply_address
 from email_gateway.inbound.tasks import inbound_prune
+from email_gateway.message_ids import post_message_id
 from email_gateway.models import HeldMessage, InboundMessage
-from tests.discussions.factories import make_thread
+from tests.discussions.factories import make_reply, make_thread
 from tests.email_gateway import mail
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +233,42 @@ def test_staff_see_the_inbound_log(deliver, client, staff, thread, member):
     client.force_login(staff)
     page = client.get(reverse("admin:email_gateway_inboundmessage_changelist"))
     assert page.status_code == 200 and "Re: logged" in page.content.decode()
+
+
+def test_a_reply_address_used_from_someone_elses_mailbox_waits_for_the_member(
+    deliver, client, thread, member, coordinator, mailoutbox
+):
+    """A notification forwarded to a colleague carries the member's reply address: a reply
+    from an address that is not the member's is posted only once the member confirms."""
+    answered = make_reply(thread=thread, author=coordinator, body="Which kit?")
+    data = mail.raw(
+        to=reply_address(member, thread.pk),
+        sender="colleague@elsewhere.org",
+        text="The blue one.",
+        in_reply_to=post_message_id(answered),
+    )
+    assert deliver(data).status == "held_for_confirmation"
+    assert not Post.objects.filter(author=member).exists()
+    [ask] = mail.answers(mailoutbox)
+    assert ask.to == [member.email] and "Field water testing" in ask.body
+    link = next(word for word in ask.body.split() if "/email/in/confirm/" in word)
+    client.force_login(member)
+    client.post(link.removeprefix("http://127.0.0.1:8000"))
+    post = Post.objects.get(author=member)
+    assert (post.thread, post.parent, post.body) == (thread, answered, "The blue one.")
+    assert InboundMessage.objects.get(status="posted").post == post
+
+
+def test_an_unknown_sender_whose_from_failed_dmarc_gets_no_answer(deliver, community, coordinator, mailoutbox):
+    headers = {"Authentication-Results": f"{mail.AUTHSERV_ID}; dmarc=fail header.from=bank.example"}
+    outcome = deliver(mail.raw(to=community_address(community), sender="ceo@bank.example", headers=headers))
+    assert outcome.status == "refused"
+    assert mail.answers(mailoutbox) == []
+
+
+def test_with_email_in_off_nothing_is_posted_or_answered(deliver, settings, thread, member, mailoutbox):
+    address = reply_address(member, thread.pk)
+    settings.INBOUND_EMAIL_DOMAIN = ""
+    outcome = deliver(mail.raw(to=address, sender=member.email))
+    assert outcome.status == "refused" and "off" in outcome.detail
+    assert mail.answers(mailoutbox) == [] and not Post.objects.filter(author=member).exists()
