@@ -120,6 +120,29 @@ def test_html_only_mail_is_converted_to_markdown_and_sanitised(deliver, thread, 
     assert "onclick" not in post.body_html and "<script" not in post.body_html
 
 
+OUTLOOK_WEB_HTML = (
+    '<div dir="ltr"><p>I agree with <b>Ana</b>.</p></div><div id="appendonsend"></div><hr>'
+    '<div id="divRplyFwdMsg"><b>From:</b> CoP Platform<br><b>Sent:</b> Monday<br><b>Subject:</b> Re: Field</div>'
+    "<div><p>the quoted body</p></div>"
+)
+OUTLOOK_DESKTOP_HTML = (
+    "<div class=WordSection1><p class=MsoNormal>I agree with <b>Ana</b>.</p><p class=MsoNormal>&nbsp;</p>"
+    "<div style='border:none;border-top:solid #E1E1E1 1.0pt'><p class=MsoNormal><b>From:</b> CoP Platform "
+    "&lt;n@example.org&gt;<br><b>Sent:</b> Monday, 1 December 2026 10:00<br><b>To:</b> Mira<br>"
+    "<b>Subject:</b> Re: Field</p></div><p class=MsoNormal>the quoted body</p></div>"
+)
+APPLE_HTML = (
+    '<body dir="auto">I agree with <b>Ana</b>.<br><br><div dir="ltr">Sent from my iPhone</div>'
+    '<blockquote type="cite">On 1 Dec 2026, at 10:00, Ana wrote:<br>the quoted body</blockquote></body>'
+)
+
+
+@pytest.mark.parametrize("html", [OUTLOOK_WEB_HTML, OUTLOOK_DESKTOP_HTML, APPLE_HTML], ids=["owa", "outlook", "apple"])
+def test_html_replies_lose_their_quoted_history(deliver, thread, member, html):
+    outcome = deliver(reply_to(thread, member, text=None, html=html))
+    assert Post.objects.get(pk=outcome.post_id).body.strip() == "I agree with **Ana**."
+
+
 def test_attachments_go_through_the_upload_checks_and_a_refused_file_is_named(deliver, thread, member, mailoutbox):
     outcome = deliver(
         reply_to(
