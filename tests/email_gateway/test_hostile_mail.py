@@ -1,6 +1,8 @@
 """Hostile and automatic mail: no loops, no answers to robots, no posting as someone else, no
 double posts, no giant or broken messages, and no flood of answers to one address."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -272,3 +274,24 @@ def test_with_email_in_off_nothing_is_posted_or_answered(deliver, settings, thre
     outcome = deliver(mail.raw(to=address, sender=member.email))
     assert outcome.status == "refused" and "off" in outcome.detail
     assert mail.answers(mailoutbox) == [] and not Post.objects.filter(author=member).exists()
+
+
+def test_a_second_held_email_within_the_hour_waits_on_the_members_list(
+    deliver, client, community, active_membership, member, other_member, mailoutbox
+):
+    """One confirmation email an hour per address; the list shows every waiting email."""
+    for subject in ("First idea", "Second idea"):
+        assert deliver(mail.raw(to=community_address(community), sender=member.email, subject=subject)).status == (
+            "held_for_confirmation"
+        )
+    [ask] = mail.answers(mailoutbox)
+    assert "/email/in/held/" in ask.body
+    client.force_login(other_member)
+    assert "Second idea" not in client.get(reverse("email_gateway:held")).content.decode()
+    client.force_login(member)
+    page = client.get(reverse("email_gateway:held")).content.decode()
+    assert "First idea" in page and "Second idea" in page
+    path = re.search(r'<a href="([^"]+)">Second idea</a>', page).group(1)
+    client.post(path)
+    assert list(Thread.objects.values_list("title", flat=True)) == ["Second idea"]
+    assert "Second idea" not in client.get(reverse("email_gateway:held")).content.decode()
