@@ -70,6 +70,8 @@ class InboundContext:
     """What we know about the message being received, passed down the steps."""
 
     def __init__(self, raw, envelope_sender, recipients, transport):
+        if isinstance(raw, str):  # a webhook may hand over text; the bytes are what we keep
+            raw = raw.encode("utf-8", "surrogateescape")
         self.raw = raw
         self.envelope_sender = envelope_sender
         self.transport = (transport or "unknown")[:20]
@@ -80,18 +82,22 @@ class InboundContext:
         self.message_id = message_ids[0] if message_ids else ""
         self.key = parsing.message_key(self.message_id, raw)
         self.subject = " ".join(parsing.header(self.message, "Subject").split())
-        if recipients:
-            self.recipients = [address.strip().strip("<>").lower() for address in recipients if address]
-        else:
-            self.recipients = parsing.addresses(self.message, "Delivered-To", "X-Original-To", "To", "Cc")
+        envelope = [address.strip().strip("<>").lower() for address in recipients or () if address]
+        headers = parsing.addresses(self.message, "Delivered-To", "X-Original-To", "To", "Cc")
+        self.recipients = envelope or headers
         self.recipient = ""
         self.route = None
-        for address in self.recipients:
-            route = read_address(address)
-            if route is not None:
-                self.recipient, self.route = address, route
-                if isinstance(route, BounceRoute):
+        # The envelope decides; the headers only when it names none of our addresses (an MTA
+        # that hands over a rewritten local recipient, such as an alias).
+        for candidates in (envelope, headers) if envelope else (headers,):
+            for address in candidates:
+                route = read_address(address)
+                if route is not None and (self.route is None or isinstance(route, BounceRoute)):
+                    self.recipient, self.route = address, route
+                if isinstance(self.route, BounceRoute):
                     break  # a bounce wins: it must never be treated as a post
+            if self.route is not None:
+                break
         if not self.recipient:
             ours = [address for address in self.recipients if address.rpartition("@")[2] == gateway_domain()]
             self.recipient = (ours or self.recipients or [""])[0]
@@ -187,6 +193,7 @@ def _bounce(ctx: InboundContext) -> Outcome:
     try:
         handler = import_string(BOUNCE_HANDLER)
     except ImportError:
+        logger.warning("No bounce handler (%s): bounce from %s recorded only", BOUNCE_HANDLER, ctx.sender)
         detail = "Bounce recorded (no bounce handler installed)."
     else:
         detail = str(handler(ctx.route.user, parsing.parse_message(ctx.raw)) or "Bounce handled.")

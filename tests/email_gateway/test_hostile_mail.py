@@ -12,25 +12,10 @@ from email_gateway.addresses import bounce_address, community_address, reply_add
 from email_gateway.inbound.tasks import inbound_prune
 from email_gateway.message_ids import post_message_id
 from email_gateway.models import HeldMessage, InboundMessage
-from tests.discussions.factories import make_reply, make_thread
+from tests.discussions.factories import make_reply
 from tests.email_gateway import mail
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _inbound(settings):
-    mail.configure(settings)
-
-
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    return mail.deliverer(django_capture_on_commit_callbacks)
-
-
-@pytest.fixture
-def thread(community, active_membership, coordinator):
-    return make_thread(community=community, author=coordinator, title="Field water testing")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_settings")]
 
 
 AUTOMATIC = {

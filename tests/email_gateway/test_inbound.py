@@ -15,23 +15,8 @@ from tests.discussions.factories import make_reply, make_thread
 from tests.email_gateway import mail
 from tests.resources.test_image_metadata import TELLTALES, phone_jpeg
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_settings")]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture(autouse=True)
-def _inbound(settings):
-    mail.configure(settings)
-
-
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    return mail.deliverer(django_capture_on_commit_callbacks)
-
-
-@pytest.fixture
-def thread(community, active_membership, coordinator):
-    return make_thread(community=community, author=coordinator, title="Field water testing")
 
 
 def reply_to(thread, member, **kwargs) -> bytes:
@@ -228,3 +213,8 @@ def test_the_envelope_recipient_wins_over_the_headers(deliver, thread, member):
     data = mail.raw(to="someone@example.org", sender=member.email)
     outcome = deliver(data, recipients=[reply_address(member, thread.pk)])
     assert outcome.status == "posted"
+
+
+def test_the_headers_are_used_when_the_envelope_names_only_a_local_alias(deliver, thread, member):
+    data = mail.raw(to=reply_address(member, thread.pk), sender=member.email)
+    assert deliver(data, recipients=["cop@localhost"]).status == "posted"

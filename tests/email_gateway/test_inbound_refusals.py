@@ -14,22 +14,7 @@ from tests.discussions.factories import make_thread
 from tests.email_gateway import mail
 from tests.members.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _inbound(settings):
-    mail.configure(settings)
-
-
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    return mail.deliverer(django_capture_on_commit_callbacks)
-
-
-@pytest.fixture
-def thread(community, active_membership, coordinator):
-    return make_thread(community=community, author=coordinator, title="Field water testing")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_settings")]
 
 
 def refused_with(outcome, mailoutbox, *, to, says):
