@@ -280,3 +280,37 @@ def test_a_second_held_email_within_the_hour_waits_on_the_members_list(
     client.post(path)
     assert list(Thread.objects.values_list("title", flat=True)) == ["Second idea"]
     assert "Second idea" not in client.get(reverse("email_gateway:held")).content.decode()
+
+
+GARBAGE = {
+    "empty": b"",
+    "random-bytes": bytes(range(256)) * 8,
+    "headers-only": b"From: mira@example.org\r\nTo: {to}\r\nSubject: Hi\r\n",
+    "truncated-multipart": (
+        b"From: mira@example.org\r\nTo: {to}\r\nSubject: Cut\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nhal'
+    ),
+    "bad-base64": (
+        b"From: mira@example.org\r\nTo: {to}\r\nSubject: B64\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64***\r\n"
+    ),
+    "nul-bytes": b"From: mira@example.org\r\nTo: {to}\r\nSubject: \x00\x00\r\n\r\nbody\x00with nul\r\n",
+    "bad-encoded-words": (
+        b"From: =?utf-8?q?=FF=FE?= <mira@example.org>\r\nTo: {to}\r\nSubject: =?x-unknown?b?AAAA?=\r\n\r\nhello\r\n"
+    ),
+    "forwarded-email": (
+        b"From: mira@example.org\r\nTo: {to}\r\nSubject: Fwd\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee below\r\n'
+        b"--b\r\nContent-Type: message/rfc822\r\n\r\nFrom: x@y\r\nSubject: inner\r\n\r\ninner body\r\n--b--\r\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", GARBAGE, ids=list(GARBAGE))
+def test_garbage_never_crashes_and_never_posts_something_unreadable(deliver, thread, member, case):
+    data = GARBAGE[case].replace(b"{to}", reply_address(member, thread.pk).encode())
+    outcome = deliver(data, recipients=[reply_address(member, thread.pk)])
+    assert outcome.status in {"posted", "refused", "ignored", "held_for_confirmation"}, outcome
+    assert outcome.exit_code == 0
+    for post in Post.objects.filter(author=member):
+        assert "\x00" not in post.body and "\ufffd" not in post.body
