@@ -2,16 +2,21 @@
 double posts, no giant or broken messages, and no flood of answers to one address."""
 
 import re
+import socket
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from communities.models import Membership
+from cop_platform.celery import app as celery_app
 from discussions.models import Post, Thread
 from email_gateway.addresses import bounce_address, community_address, reply_address
+from email_gateway.inbound.answers import answers_recover
 from email_gateway.inbound.tasks import inbound_prune
 from email_gateway.message_ids import post_message_id
 from email_gateway.models import HeldMessage, InboundMessage
+from members.models import EmailDelivery
 from tests.discussions.factories import make_reply
 from tests.email_gateway import mail
 
@@ -314,3 +319,30 @@ def test_garbage_never_crashes_and_never_posts_something_unreadable(deliver, thr
     assert outcome.exit_code == 0
     for post in Post.objects.filter(author=member):
         assert "\x00" not in post.body and "\ufffd" not in post.body
+
+
+def test_a_mail_server_that_is_down_loses_no_answer(
+    deliver, settings, thread, member, community, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The refusal is recorded before it is sent: with SMTP refusing connections the message
+    is still dealt with (exit 0), and the answer goes out once the recovery task runs."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    Membership.objects.filter(user=member, community=community).delete()
+    celery_app.conf.task_eager_propagates = False  # as in production (restored by tests/conftest.py)
+    outcome = deliver(mail.raw(to=reply_address(member, thread.pk), sender=member.email))
+    assert (outcome.status, outcome.exit_code) == ("refused", 0)
+    delivery = EmailDelivery.objects.get(recipient=member, kind="email_in")
+    assert delivery.state == "pending"
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    EmailDelivery.objects.filter(pk=delivery.pk).update(
+        state="pending", created_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert answers_recover() == 1
+    [answer] = mail.answers(mailoutbox)
+    assert "not a member" in answer.body
