@@ -218,3 +218,12 @@ def test_the_envelope_recipient_wins_over_the_headers(deliver, thread, member):
 def test_the_headers_are_used_when_the_envelope_names_only_a_local_alias(deliver, thread, member):
     data = mail.raw(to=reply_address(member, thread.pk), sender=member.email)
     assert deliver(data, recipients=["cop@localhost"]).status == "posted"
+
+
+def test_a_bottom_posted_reply_keeps_what_was_written_below_the_quote(deliver, thread, member):
+    text = (
+        "On Mon, Dec 1, 2026 at 10:00 AM Cora <c@example.org> wrote:\n> Which kit did you use?\n> The blue one?\n\n"
+        "The blue one, yes.\n\n-- \nMira\n"
+    )
+    outcome = deliver(reply_to(thread, member, text=text))
+    assert Post.objects.get(pk=outcome.post_id).body == "The blue one, yes."

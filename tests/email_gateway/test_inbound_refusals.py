@@ -128,3 +128,8 @@ def test_posting_too_fast_is_refused_with_a_plain_explanation(deliver, settings,
 def test_an_unknown_address_on_our_domain_is_refused(deliver, mailoutbox):
     outcome = deliver(mail.raw(to="no-such-group@mail.example.org", sender="someone@elsewhere.org"))
     refused_with(outcome, mailoutbox, to="someone@elsewhere.org", says=["There is no community at no-such-group@"])
+
+
+def test_a_message_of_quoted_lines_only_is_refused(deliver, thread, member, mailoutbox):
+    outcome = deliver(mail.raw(to=reply_address(member, thread.pk), sender=member.email, text="> old\n> older\n"))
+    refused_with(outcome, mailoutbox, to=member.email, says=["no text of its own"])
