@@ -362,13 +362,27 @@ def _community(ctx: InboundContext, parsed: parsing.Parsed, route: CommunityRout
         return _refuse(ctx, refusals.unknown_sender(community))
     if (refusal := refusals.cannot_start_thread(user, community)) is not None:
         return _refuse(ctx, refusal, user=user)
-    if not clean_title(parsed.subject):
+    # "Reply to list" answers a list email at the community address: it names our post in
+    # In-Reply-To / References, and goes to that thread, not into a new one.
+    thread = _answered_thread(parsed, user=user, community=community)
+    if thread is None and not clean_title(parsed.subject):
         return _refuse(ctx, refusals.empty_subject(community), user=user)
     if not _body_text(parsed) and not parsed.parts:
-        return _refuse(ctx, refusals.empty_body(community=community), user=user)
+        return _refuse(ctx, refusals.empty_body(community=community, thread=thread), user=user)
     if not authentication.sender_authenticated(ctx.message, ctx.sender):
-        return _hold(ctx, user=user, community=community)
-    return _published(ctx, parsed, user=user, community=community)
+        return _hold(ctx, user=user, community=community, thread=thread)
+    return _published(ctx, parsed, user=user, community=community, thread=thread)
+
+
+def _answered_thread(parsed: parsing.Parsed, *, user, community) -> Thread | None:
+    """The thread of this community whose post the message answers, if `user` may see it."""
+    ids = post_ids_from_references(*(f"<{reference}>" for reference in parsed.references))
+    if not ids:
+        return None
+    visible = Thread.objects.visible_to(user).filter(community=community)
+    found = dict(Post.objects.filter(pk__in=ids, deleted_at=None, thread__in=visible).values_list("pk", "thread_id"))
+    thread_id = next((found[pk] for pk in ids if pk in found), None)
+    return Thread.objects.select_related("community").get(pk=thread_id) if thread_id else None
 
 
 def _hold(ctx: InboundContext, *, user, community, thread: Thread | None = None) -> Outcome:

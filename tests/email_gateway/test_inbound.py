@@ -227,3 +227,25 @@ def test_a_bottom_posted_reply_keeps_what_was_written_below_the_quote(deliver, t
     )
     outcome = deliver(reply_to(thread, member, text=text))
     assert Post.objects.get(pk=outcome.post_id).body == "The blue one, yes."
+
+
+def test_reply_to_list_at_the_community_address_answers_the_thread(deliver, thread, community, member, coordinator):
+    """A mail client's "Reply to list" writes to the community address (List-Post) with the
+    post it answers in In-Reply-To: that is a reply, not a new thread."""
+    answered = make_reply(thread=thread, author=coordinator, body="Which kit?")
+    data = mail.raw(
+        to=community_address(community),
+        sender=member.email,
+        subject="Re: [Water Security] Field water testing",
+        text="The blue one.",
+        in_reply_to=post_message_id(answered),
+        headers=mail.dmarc_pass(),
+    )
+    outcome = deliver(data)
+    assert outcome.status == "posted"
+    post = Post.objects.get(pk=outcome.post_id)
+    assert (post.thread, post.parent, post.author) == (thread, answered, member)
+    assert Thread.objects.count() == 1
+    # The same message also reached the member's reply address (reply all): posted once.
+    again = deliver(data, recipients=[reply_address(member, thread.pk)])
+    assert again.status == "duplicate" and Post.objects.filter(author=member).count() == 1
