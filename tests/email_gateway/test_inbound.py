@@ -257,5 +257,5 @@ def test_a_reply_by_email_costs_a_bounded_number_of_queries(thread, member, djan
     """About 25 queries, plus the upload service's 3 per file (the notifications it causes run
     after the commit, in their own tasks)."""
     data = reply_to(thread, member, attachments=[(f"r{n}.pdf", "application/pdf", PDF) for n in range(files)])
-    with django_assert_max_num_queries(26 + 3 * files):
+    with django_assert_max_num_queries(28 + 3 * files):
         assert receive(data, transport="test").status == "posted"
