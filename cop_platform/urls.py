@@ -31,7 +31,7 @@ urlpatterns = [
     path("", include("resources.urls")),
     path("", include("events.urls")),  # issue 15: /c/<slug>/events/, /calendar/<token>.ics
     path("", include("cop_platform.search.urls")),
-    # Email participation: the member's reply-by-email settings.
+    # Email participation: reply-by-email settings, and mail held until its sender confirms it.
     path("", include("email_gateway.urls")),
 ]
 
