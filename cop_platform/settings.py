@@ -102,6 +102,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cop_platform.context_processors.site",
+                # The "our emails to you bounce" banner (members/bouncing.py).
+                "members.bouncing.context",
             ],
         },
     },
@@ -225,6 +227,10 @@ if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":  # noqa:
 # or a provider's inbound webhook. Reply-To addresses (reply+<token>@), community addresses
 # (<slug>@) and the bounce address (bounces+<token>@) live on it. Unset: no reply by email.
 INBOUND_EMAIL_DOMAIN = env.str("INBOUND_EMAIL_DOMAIN", default="").strip().lower()
+# Bounces (members/bouncing.py): a permanent failure (5.x.x) stops our email to an address at
+# once; EMAIL_BOUNCE_SOFT_LIMIT transient ones (4.x.x, delays) within EMAIL_BOUNCE_SOFT_WINDOW_DAYS do.
+EMAIL_BOUNCE_SOFT_LIMIT = env.int("EMAIL_BOUNCE_SOFT_LIMIT", default=3)
+EMAIL_BOUNCE_SOFT_WINDOW_DAYS = env.int("EMAIL_BOUNCE_SOFT_WINDOW_DAYS", default=7)
 
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker the tasks run eagerly in-process, so the embedded default needs no Redis.
