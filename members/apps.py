@@ -16,7 +16,7 @@ class MembersConfig(AppConfig):
         from .data_export import lifecycle, registry, sections
         from .models import DataExport
 
-        registry.register_export_section(*sections.SECTIONS)
+        registry.register_export_section(*sections.SECTIONS, bouncing.EXPORT_SECTION)
         post_delete.connect(lifecycle.archive_delete_with_row, sender=DataExport, dispatch_uid="data_export_archive")
         # A confirmed or changed address is no longer bouncing (members/bouncing.py).
         email_confirmed.connect(bouncing.on_email_confirmed, dispatch_uid="bouncing_email_confirmed")

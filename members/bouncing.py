@@ -33,6 +33,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from .data_export.registry import ExportSection
 from .models import BounceKind, BounceOutcome, DeliveryState, EmailBounce, EmailBounceState, EmailDelivery, User
 
 logger = logging.getLogger(__name__)
@@ -212,6 +213,28 @@ def on_email_changed(sender, request=None, user=None, **kwargs):
     """allauth: the member changed their address; they start clean."""
     if user is not None and user.pk:
         bouncing_clear(actor=user, user=user)
+
+
+# --- The member's data export -----------------------------------------------------------------
+
+
+def export_bounces(user, archive):
+    """Every bounce of our email to the member we recorded, as read (data export section)."""
+    rows = EmailBounce.objects.filter(user_id=user.pk).order_by("received_at", "pk")
+    for bounce in rows.iterator(chunk_size=500):
+        yield {
+            "address": bounce.address,
+            "kind": bounce.kind,
+            "status": bounce.status,
+            "detail": bounce.detail,
+            "outcome": bounce.outcome,
+            "received_at": bounce.received_at,
+        }
+
+
+EXPORT_SECTION = ExportSection(
+    "email_bounces", "bounces of our emails to you, and what they changed", export_bounces, order=85
+)
 
 
 # --- What the member sees ----------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """A member whose address bounces: we stop emailing them (skipped, on record), tell them on
 every page until they say it is fixed or change it, and still send their account emails."""
 
+import io
+import json
 import re
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -9,6 +12,7 @@ from allauth.account.models import EmailAddress
 from allauth.account.signals import email_confirmed
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import storages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,8 +20,9 @@ from django.utils import timezone
 
 from communities.tasks import send_digest_batch
 from members.bouncing import bounce_record, bouncing_clear, is_bouncing
+from members.data_export import lifecycle
 from members.mailing import send_member_email
-from members.models import DeliveryState, EmailBounceState, EmailDelivery
+from members.models import DataExport, DeliveryState, EmailBounceState, EmailDelivery
 from tests.communities.factories import MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 
@@ -262,3 +267,24 @@ def test_staff_can_clear_it_from_the_user_list(client, staff, bouncing):
     )
     bouncing.refresh_from_db()
     assert not is_bouncing(bouncing)
+
+
+# --- Their data ---------------------------------------------------------------------------------
+
+
+def test_the_members_data_export_lists_the_bounces_we_recorded(bouncing, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "data_exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    export = DataExport.objects.create(user=bouncing, requested_by=bouncing)
+    lifecycle.data_export_build(export_id=export.pk)
+    export.refresh_from_db()
+
+    with storages["data_exports"].open(export.file_name) as file:
+        archive = zipfile.ZipFile(io.BytesIO(file.read()))
+    [row] = json.loads(archive.read("email_bounces.json"))
+    assert row["address"] == "mira@example.org" and row["status"] == "5.1.1" and row["outcome"] == "marked"
