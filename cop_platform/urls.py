@@ -23,6 +23,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("manage/digest/send-now/", digest_send_now, name="digest_send_now"),
     path("manage/", coordinator_site.urls),
+    # Email in: confirming a held message ("did you send this?").
+    path("email/in/", include("email_gateway.urls")),
     path("c/<slug:slug>/feed/", feeds.CommunityFeed(), name="community_feed"),
     path("tags/<slug:tag>/feed/", feeds.TagFeed(), name="tag_feed"),
     path("", include("members.urls")),
