@@ -246,5 +246,6 @@ def test_a_bounce_to_the_verp_address_reads_back_as_its_member_and_marks_them():
 
 def test_a_forged_bounce_address_names_nobody():
     member = UserFactory()
-    forged = bounce_address(member).replace("bounces+", "bounces+1").replace("@", "x@")
+    local, domain = bounce_address(member).split("@")
+    forged = f"{local[:-1]}{'a' if local[-1] != 'a' else 'b'}@{domain}"  # a MAC one letter off
     assert read_address(forged) is None
