@@ -227,10 +227,6 @@ if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":  # noqa:
 # or a provider's inbound webhook. Reply-To addresses (reply+<token>@), community addresses
 # (<slug>@) and the bounce address (bounces+<token>@) live on it. Unset: no reply by email.
 INBOUND_EMAIL_DOMAIN = env.str("INBOUND_EMAIL_DOMAIN", default="").strip().lower()
-# Bounces (members/bouncing.py): a permanent failure (5.x.x) stops our email to an address at
-# once; EMAIL_BOUNCE_SOFT_LIMIT transient ones (4.x.x, delays) within EMAIL_BOUNCE_SOFT_WINDOW_DAYS do.
-EMAIL_BOUNCE_SOFT_LIMIT = env.int("EMAIL_BOUNCE_SOFT_LIMIT", default=3)
-EMAIL_BOUNCE_SOFT_WINDOW_DAYS = env.int("EMAIL_BOUNCE_SOFT_WINDOW_DAYS", default=7)
 
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker the tasks run eagerly in-process, so the embedded default needs no Redis.
@@ -361,6 +357,12 @@ COORDINATOR_ALERT_AFTER_HOURS = env.int("COORDINATOR_ALERT_AFTER_HOURS", default
 ACTIVE_MEMBER_DAYS = env.int("ACTIVE_MEMBER_DAYS", default=30)
 # Log the number of database queries of each digest batch (for bench/digest_run.py).
 DIGEST_LOG_QUERIES = env.bool("DIGEST_LOG_QUERIES", default=False)
+
+# --- Bounces of member email (members/bouncing.py, email_gateway/bounces.py) -----------------
+# A permanent failure (5.x.x) stops our email to an address at once; EMAIL_BOUNCE_SOFT_LIMIT
+# transient ones (4.x.x, delays) within EMAIL_BOUNCE_SOFT_WINDOW_DAYS do.
+EMAIL_BOUNCE_SOFT_LIMIT = env.int("EMAIL_BOUNCE_SOFT_LIMIT", default=3)
+EMAIL_BOUNCE_SOFT_WINDOW_DAYS = env.int("EMAIL_BOUNCE_SOFT_WINDOW_DAYS", default=7)
 
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "static/"
