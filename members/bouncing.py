@@ -174,6 +174,13 @@ def _apply(user, record: EmailBounce, now: datetime) -> str:
     return outcome
 
 
+def bounces_prune(*, older_than_days: int) -> int:
+    """Forget bounce records older than the email log (they only count within days). The state
+    of each address (EmailBounceState) keeps its last status and whether it bounces."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    return EmailBounce.objects.filter(received_at__lt=cutoff).delete()[0]
+
+
 # --- Clearing ----------------------------------------------------------------------------------
 
 

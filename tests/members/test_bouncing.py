@@ -22,7 +22,8 @@ from communities.tasks import send_digest_batch
 from members.bouncing import bounce_record, bouncing_clear, is_bouncing
 from members.data_export import lifecycle
 from members.mailing import send_member_email
-from members.models import DataExport, DeliveryState, EmailBounceState, EmailDelivery
+from members.models import DataExport, DeliveryState, EmailBounce, EmailBounceState, EmailDelivery
+from members.tasks import prune_email_deliveries
 from tests.communities.factories import MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 
@@ -288,3 +289,14 @@ def test_the_members_data_export_lists_the_bounces_we_recorded(bouncing, setting
         archive = zipfile.ZipFile(io.BytesIO(file.read()))
     [row] = json.loads(archive.read("email_bounces.json"))
     assert row["address"] == "mira@example.org" and row["status"] == "5.1.1" and row["outcome"] == "marked"
+
+
+def test_bounce_records_are_forgotten_with_the_email_log_and_the_state_stays(bouncing, settings):
+    EmailBounce.objects.update(received_at=timezone.now() - timedelta(days=settings.EMAIL_DELIVERY_RETENTION_DAYS + 1))
+
+    prune_email_deliveries.apply()
+
+    assert not EmailBounce.objects.exists()
+    bouncing.refresh_from_db()
+    assert is_bouncing(bouncing)
+    assert EmailBounceState.objects.get(user=bouncing).last_bounce_status == "5.1.1"
