@@ -163,6 +163,7 @@ def _plain_text(message: Message, limit: int = 100_000) -> str:
 def _read_dsn(message: Message, expected: str) -> Bounce | None:
     envelope_id = ""
     failures = []  # (action, block)
+    reported = False  # any recipient block at all
     for part in message.walk():
         if part.get_content_type() != "message/delivery-status":
             continue
@@ -170,10 +171,13 @@ def _read_dsn(message: Message, expected: str) -> Bounce | None:
             if block.get("Original-Envelope-Id"):
                 envelope_id = _text(block.get("Original-Envelope-Id"))
             action = _text(block.get("Action")).lower()
+            reported = reported or bool(action)
             if action.startswith(("fail", "error", "delayed")):
                 failures.append((action, block))
     if not failures:
-        return None  # delivered, relayed or expanded: good news, not a bounce
+        # Delivered, relayed or expanded: good news, not a bounce. A report we could not read
+        # at all is read as a plain bounce instead.
+        return None if reported else _read_plain(message)
 
     def recipients_of(block) -> list[str]:
         found = [_address(block.get(name)) for name in ("Original-Recipient", "Final-Recipient", "X-Actual-Recipient")]
@@ -306,14 +310,9 @@ def read_bounce(message: Message, *, expected: str = "") -> Bounce | None:
     auto-reply, a person writing, a "delivered" notice). `expected` is the address we think
     bounced (the member's), to pick its part of a DSN about several recipients."""
     expected = (expected or "").lower()
-    is_report = message.get_content_type() == "multipart/report" or any(
-        part.get_content_type() == "message/delivery-status" for part in message.walk()
-    )
-    if is_report:
-        if (bounce := _read_dsn(message, expected)) is not None:
-            return bounce
-        if message.get_param("report-type", "").lower() == "delivery-status":
-            return None  # a DSN with no failure in it: delivered, relayed
+    if any(part.get_content_type() == "message/delivery-status" for part in message.walk()):
+        # A DSN: its failure, or None when it reports none (delivered, relayed, expanded).
+        return _read_dsn(message, expected)
     if _is_auto_reply(message) and not _from_daemon(message):
         return None
     return _read_plain(message)
@@ -328,7 +327,11 @@ def handle_bounce(user, message: Message) -> str:
     "ignored: ...", "duplicate", or a members.models.BounceOutcome value ("marked", "counted",
     "already", "old_address", "unrecognised")."""
     current = (user.email or "").lower()
-    bounce = read_bounce(message, expected=current)
+    try:
+        bounce = read_bounce(message, expected=current)
+    except Exception:  # broken MIME must not fail the delivery (the MTA would retry it for days)
+        logger.warning("Could not read a bounce for member %s", user.pk, exc_info=True)
+        bounce = Bounce(kind=BounceKind.UNRECOGNISED, key=_key(message), detail="Could not read this bounce")
     if bounce is None:
         logger.info("Mail to the bounce address of member %s is no bounce: ignored", user.pk)
         return "ignored: not a bounce (an auto-reply, or a delivery notice)"

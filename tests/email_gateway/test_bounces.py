@@ -249,3 +249,36 @@ def test_a_forged_bounce_address_names_nobody():
     local, domain = bounce_address(member).split("@")
     forged = f"{local[:-1]}{'a' if local[-1] != 'a' else 'b'}@{domain}"  # a MAC one letter off
     assert read_address(forged) is None
+
+
+BROKEN = {
+    "no boundary": "Content-Type: multipart/report; report-type=delivery-status\n\nno parts at all\n",
+    "truncated part": (
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="x"\n\n'
+        "--x\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822;\nAction: failed\nStatus: 5.9\n"
+    ),
+    "bad charset": 'Content-Type: text/plain; charset="no-such-charset"\n\n550 5.1.1 \xff\xfe user unknown\n',
+    "undecodable base64": "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n!!!not base64!!!\n",
+}
+
+
+@pytest.mark.parametrize("body", BROKEN.values(), ids=BROKEN.keys())
+def test_broken_mime_in_a_bounce_never_raises(body):
+    member = UserFactory()
+    raw = (
+        f"From: MAILER-DAEMON@relay.example.org\nTo: {bounce_address(member)}\nSubject: Undelivered Mail\n"
+        f"Message-ID: <broken.{abs(hash(body))}@relay.example.org>\nMIME-Version: 1.0\n{body}"
+    ).encode("latin-1")
+    for policy in POLICIES:
+        outcome = handle_bounce(member, email.message_from_bytes(raw, policy=policy))
+        assert outcome in {"marked", "unrecognised", "duplicate", "counted", "already"}
+
+
+def test_a_delivery_report_without_readable_fields_is_read_from_its_text():
+    member = UserFactory()
+    unreadable = {
+        "Action: failed": "X-Action: failed",
+        "Status: 5.1.1": "X-Status: 5.1.1",
+    }
+    bounce = read_bounce(sample("postfix_dsn_user_unknown.eml", member, **unreadable))
+    assert bounce.kind == "permanent" and bounce.status == "5.1.1"
