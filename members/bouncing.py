@@ -56,26 +56,49 @@ def _normal(address: str | None) -> str:
 
 
 def is_bouncing(user) -> bool:
-    """Whether our email to `user`'s current address bounces. No query: reads the user row."""
+    """Whether our email to `user`'s current address bounces, as the user row says (no query).
+    Senders confirm it with `bouncing_user_ids`."""
     bouncing = getattr(user, "bouncing_email", "")
     return bool(bouncing) and bouncing == _normal(user.email)
 
 
+def bouncing_user_ids(users) -> set[int]:
+    """Of `users`, those whose current address bounces. No query unless a user row says so;
+    then one, to confirm it against EmailBounceState: the copy on the user row is written with
+    UPDATE, and a full save() of a user loaded earlier (the admin, a password change) may put
+    back an old value. A copy found stale is corrected; a lost one comes back with the next
+    bounce."""
+    flagged = {user.pk: user.bouncing_email for user in users if is_bouncing(user)}
+    if not flagged:
+        return set()
+    confirmed = {
+        user_id
+        for user_id, address in EmailBounceState.objects.filter(
+            user_id__in=list(flagged), bouncing_since__isnull=False
+        ).values_list("user_id", "address")
+        if flagged.get(user_id) == address
+    }
+    if stale := set(flagged) - confirmed:
+        User.objects.filter(pk__in=stale).update(bouncing_email="")
+    return confirmed
+
+
 def deliveries_skip_bouncing(deliveries: list[EmailDelivery]) -> list[EmailDelivery]:
     """Of claimed deliveries (recipients selected with them), finish those to a bouncing address
-    as skipped, with a summary saying why (one UPDATE, only when there are some), and return the
-    others, to send. Nothing is lost: the record stays, and the notifications in it stay on the
-    member's Notifications page."""
-    bouncing = [delivery for delivery in deliveries if is_bouncing(delivery.recipient)]
-    if not bouncing:
+    as skipped, with a summary saying why, and return the others, to send. No query when nobody
+    in the batch bounces; else one to confirm and one UPDATE, whatever the batch size. Nothing
+    is lost: the record stays, and the notifications in it stay on the Notifications page."""
+    bouncing_ids = bouncing_user_ids([delivery.recipient for delivery in deliveries])
+    if not bouncing_ids:
         return deliveries
-    EmailDelivery.objects.filter(pk__in=[d.pk for d in bouncing], state=DeliveryState.SENDING).update(
+    skipped = [delivery for delivery in deliveries if delivery.recipient_id in bouncing_ids]
+    EmailDelivery.objects.filter(pk__in=[d.pk for d in skipped], state=DeliveryState.SENDING).update(
         state=DeliveryState.SKIPPED, summary=SKIPPED_SUMMARY, error=""
     )
-    for delivery in bouncing:
+    for delivery in skipped:
         delivery.state, delivery.summary = DeliveryState.SKIPPED, SKIPPED_SUMMARY
-    logger.info("Skipped %d email(s) to bouncing addresses", len(bouncing))
-    return [delivery for delivery in deliveries if not is_bouncing(delivery.recipient)]
+    logger.info("Skipped %d email(s) to bouncing addresses", len(skipped))
+    return [delivery for delivery in deliveries if delivery.recipient_id not in bouncing_ids]
 
 
 # --- Recording a bounce ------------------------------------------------------------------------

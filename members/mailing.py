@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from cop_platform.email import absolute_url, render_templated_email
 
-from .bouncing import deliveries_skip_bouncing, is_bouncing
+from .bouncing import bouncing_user_ids, deliveries_skip_bouncing
 from .models import DeliveryState, DigestFrequency, EmailChoice, EmailDelivery, EmailPreferences, User
 
 logger = logging.getLogger(__name__)
@@ -227,7 +227,7 @@ def send_member_email(*, user, template: str, context: dict, scope: str, connect
     """Send one member email (templates extend email/base.html and email/base.txt). Returns 1
     when sent, 0 for inactive members and members without an address. SMTP errors propagate
     so the calling task retries. Nothing is sent to an address that bounces (returns 0)."""
-    if is_bouncing(user):
+    if bouncing_user_ids([user]):
         return 0
     message = render_member_email(user=user, template=template, context=context, scope=scope, connection=connection)
     return message.send() if message is not None else 0

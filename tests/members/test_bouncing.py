@@ -198,6 +198,33 @@ def test_skipping_bouncing_addresses_costs_the_same_queries_for_few_and_many(com
     assert mail.outbox == []
 
 
+def test_a_stale_copy_on_the_user_row_does_not_stop_our_email(bouncing, community, coordinator):
+    """A full save() of a user loaded before "It's fixed" puts the old copy back: the state
+    says the address works, so email goes, and the copy is corrected."""
+    stale = type(bouncing).objects.get(pk=bouncing.pk)
+    bouncing_clear(actor=bouncing, user=bouncing)
+    stale.save()  # e.g. staff saving the member in /admin/ with the page opened earlier
+    stale.refresh_from_db()
+    assert stale.bouncing_email == "mira@example.org"
+
+    MembershipFactory(community=community, user=stale)
+    make_thread(community=community, author=coordinator, title="News on boreholes")
+    delivery = plan_digest(stale)
+    send_digest_batch.delay(delivery_ids=[delivery.pk])
+
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SENT and len(to(stale)) == 1
+    stale.refresh_from_db()
+    assert stale.bouncing_email == ""
+
+
+def test_a_lost_copy_comes_back_with_the_next_bounce(bouncing):
+    type(bouncing).objects.filter(pk=bouncing.pk).update(bouncing_email="")
+    assert bounce(bouncing, key="b2") == "already"
+    bouncing.refresh_from_db()
+    assert is_bouncing(bouncing)
+
+
 def test_account_emails_still_go_to_a_bouncing_address(client, bouncing):
     response = client.post(reverse("account_reset_password"), {"email": bouncing.email})
 
