@@ -4,13 +4,13 @@ memberships of their communities, they do not browse the platform's users."""
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.html import format_html
 
 from . import services
-from .bouncing import bouncing_clear, is_bouncing
+from .bouncing import bouncing_clear
 from .data_export.requests import data_export_request
 from .models import DataExport, DataExportState, EmailBounce, EmailBounceState, EmailPreferences, User
 
@@ -72,12 +72,19 @@ class BouncingFilter(admin.SimpleListFilter):
         return (("yes", "Bouncing"), ("no", "Delivering"))
 
     def queryset(self, request, queryset):
-        bouncing = Q(bouncing_email=Lower(F("email"))) & ~Q(bouncing_email="")
-        if self.value() == "yes":
-            return queryset.filter(bouncing)
-        if self.value() == "no":
-            return queryset.exclude(bouncing)
+        if self.value() in ("yes", "no"):
+            return queryset.filter(email_bouncing_now=self.value() == "yes")
         return queryset
+
+
+def _bouncing_now():
+    """Whether the member's current address is bouncing, from the bounce state (the copy on
+    the user row could be stale), as one subquery of the changelist's query."""
+    return Exists(
+        EmailBounceState.objects.filter(
+            user=OuterRef("pk"), address=Lower(OuterRef("email")), bouncing_since__isnull=False
+        )
+    )
 
 
 @admin.register(User)
@@ -121,9 +128,12 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ()  # no foreign keys in the list
     actions = (remove_avatars, export_data, clear_bouncing)
 
-    @admin.display(boolean=True, description="email bouncing")
+    @admin.display(boolean=True, description="email bouncing", ordering="email_bouncing_now")
     def email_bouncing(self, user):
-        return is_bouncing(user)
+        return user.email_bouncing_now
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(email_bouncing_now=_bouncing_now())
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
