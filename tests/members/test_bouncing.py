@@ -21,7 +21,7 @@ from django.utils import timezone
 from communities.tasks import send_digest_batch
 from members.bouncing import bounce_record, bouncing_clear, is_bouncing
 from members.data_export import lifecycle
-from members.mailing import send_member_email
+from members.mailing import claim_deliveries, send_member_email
 from members.models import DataExport, DeliveryState, EmailBounce, EmailBounceState, EmailDelivery
 from members.tasks import prune_email_deliveries
 from tests.communities.factories import MembershipFactory
@@ -180,22 +180,37 @@ def test_send_member_email_sends_nothing_to_a_bouncing_address(bouncing, other_m
 
 
 def test_skipping_bouncing_addresses_costs_the_same_queries_for_few_and_many(community, coordinator):
-    make_thread(community=community, author=coordinator, title="News")
+    """The check sits in claim_deliveries, which every batch (digests, reminders, list mail)
+    goes through: no query when nobody bounces, two (confirm, skip) when some do."""
 
-    def batch(size):
+    def claim_queries(size, *, bouncing):
         deliveries = []
         for _ in range(size):
             user = MembershipFactory(community=community).user
-            bounce(user)
+            if bouncing:
+                bounce(user)
             deliveries.append(plan_digest(user).pk)
         with CaptureQueriesContext(connection) as queries:
-            send_digest_batch.delay(delivery_ids=deliveries)
-        assert EmailDelivery.objects.filter(pk__in=deliveries, state=DeliveryState.SKIPPED).count() == size
+            sendable = claim_deliveries(deliveries)
+        assert len(sendable) == (0 if bouncing else size)
         return len(queries)
 
-    batch(3)  # warm up (content types, site)
-    assert batch(3) == batch(30)
-    assert mail.outbox == []
+    assert claim_queries(3, bouncing=True) == claim_queries(30, bouncing=True)
+    assert claim_queries(3, bouncing=True) == claim_queries(3, bouncing=False) + 2
+    assert EmailDelivery.objects.filter(state=DeliveryState.SKIPPED, summary__contains="bounces").count() == 36
+
+
+def test_a_batch_with_bouncing_members_sends_to_the_others(community, coordinator):
+    make_thread(community=community, author=coordinator, title="News")
+    users = [MembershipFactory(community=community).user for _ in range(6)]
+    for user in users[::2]:
+        bounce(user)
+    deliveries = [plan_digest(user).pk for user in users]
+
+    outcome = send_digest_batch.delay(delivery_ids=deliveries).get()
+
+    assert outcome["sent"] == 3
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(user.email for user in users[1::2])
 
 
 def test_a_stale_copy_on_the_user_row_does_not_stop_our_email(bouncing, community, coordinator):
