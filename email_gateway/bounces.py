@@ -136,8 +136,8 @@ def _key(message: Message, *parts: str) -> str:
         return "envid:" + ":".join(parts)[:249]
     try:
         raw = message.as_bytes()
-    except (LookupError, UnicodeError, ValueError, TypeError):
-        raw = str(message).encode("utf-8", "replace")
+    except Exception:  # noqa: BLE001 - broken MIME that will not serialise: its headers as they came
+        raw = repr(message.items()).encode("utf-8", "replace")
     return f"sha256:{hashlib.sha256(raw).hexdigest()}"
 
 
