@@ -11,7 +11,8 @@ read through `bounce_record`, which applies the rules:
 - each bounce counts once (EmailBounce is unique per member and key).
 
 The state is keyed to the address (EmailBounceState), and copied to User.bouncing_email so that
-the checks on every page and every email batch cost no query. While the member's current
+the checks on every page and every email batch cost no query for members whose email is fine
+(one, to confirm against the state, when the copy says bouncing). While the member's current
 address is bouncing:
 
 - member email (notifications, digests, reminders, mailing-list mode: everything recorded as an
