@@ -304,6 +304,11 @@ CELERY_BEAT_SCHEDULE["prune-inbound-email"] = {
     "task": "email_gateway.inbound.tasks.prune_inbound_email",
     "schedule": crontab(hour=4, minute=10),
 }
+# Answers to senders whose task was lost (or failed in an eager run: the MTA pipe without a broker).
+CELERY_BEAT_SCHEDULE["recover-inbound-answers"] = {
+    "task": "email_gateway.inbound.tasks.recover_inbound_answers",
+    "schedule": 600.0,
+}
 
 # --- Member email (notifications) -----------------------------------------------------------
 # Replies and mentions wait this long before their email, so a burst becomes one message.

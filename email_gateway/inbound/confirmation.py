@@ -41,6 +41,7 @@ def confirmation_answer(held) -> dict:
         )
     return {
         "confirm_url": confirm_url(held),
+        "held_list_url": absolute_url(reverse("email_gateway:held")),
         "place": place,
         "why": why,
         "community_name": held.community.name,
