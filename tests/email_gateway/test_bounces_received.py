@@ -15,14 +15,7 @@ from tests.members.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _configured(settings):
-    mail.configure(settings)
-
-
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    return mail.deliverer(django_capture_on_commit_callbacks)
+# `deliver` (receive() with email-in on mail.example.org) comes from mail-in's conftest.py.
 
 
 def raw_sample(name, user, to=None) -> bytes:
