@@ -103,6 +103,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cop_platform.context_processors.site",
+                # The "our emails to you bounce" banner (members/bouncing.py).
+                "members.bouncing.context",
             ],
         },
     },
@@ -371,6 +373,12 @@ COORDINATOR_ALERT_AFTER_HOURS = env.int("COORDINATOR_ALERT_AFTER_HOURS", default
 ACTIVE_MEMBER_DAYS = env.int("ACTIVE_MEMBER_DAYS", default=30)
 # Log the number of database queries of each digest batch (for bench/digest_run.py).
 DIGEST_LOG_QUERIES = env.bool("DIGEST_LOG_QUERIES", default=False)
+
+# --- Bounces of member email (members/bouncing.py, email_gateway/bounces.py) -----------------
+# A permanent failure (5.x.x) stops our email to an address at once; EMAIL_BOUNCE_SOFT_LIMIT
+# transient ones (4.x.x, delays) within EMAIL_BOUNCE_SOFT_WINDOW_DAYS do.
+EMAIL_BOUNCE_SOFT_LIMIT = env.int("EMAIL_BOUNCE_SOFT_LIMIT", default=3)
+EMAIL_BOUNCE_SOFT_WINDOW_DAYS = env.int("EMAIL_BOUNCE_SOFT_WINDOW_DAYS", default=7)
 
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "static/"

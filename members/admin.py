@@ -4,13 +4,15 @@ memberships of their communities, they do not browse the platform's users."""
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.html import format_html
 
 from . import services
+from .bouncing import bouncing_clear
 from .data_export.requests import data_export_request
-from .models import DataExport, DataExportState, EmailPreferences, User
+from .models import DataExport, DataExportState, EmailBounce, EmailBounceState, EmailPreferences, User
 
 
 @admin.action(description="Remove the profile photo of selected members")
@@ -54,6 +56,37 @@ def export_data(modeladmin, request, queryset):
         )
 
 
+@admin.action(description="Email them again: their address is fixed (clears bouncing)")
+def clear_bouncing(modeladmin, request, queryset):
+    cleared = sum(bouncing_clear(actor=request.user, user=user) for user in queryset)
+    modeladmin.message_user(request, f"Addresses no longer marked bouncing: {cleared}.", messages.SUCCESS)
+
+
+class BouncingFilter(admin.SimpleListFilter):
+    """Members whose current address bounces: we do not email them (members/bouncing.py)."""
+
+    title = "email bouncing"
+    parameter_name = "bouncing"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Bouncing"), ("no", "Delivering"))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(email_bouncing_now=self.value() == "yes")
+        return queryset
+
+
+def _bouncing_now():
+    """Whether the member's current address is bouncing, from the bounce state (the copy on
+    the user row could be stale), as one subquery of the changelist's query."""
+    return Exists(
+        EmailBounceState.objects.filter(
+            user=OuterRef("pk"), address=Lower(OuterRef("email")), bouncing_since__isnull=False
+        )
+    )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
@@ -80,11 +113,27 @@ class UserAdmin(DjangoUserAdmin):
     # Photos are only ever stored re-encoded by the profile service: staff can remove one
     # (action below) but not upload a file that skipped that step.
     readonly_fields = ("avatar",)
-    list_display = ("username", "email", "display_name", "discipline", "country", "is_active", "is_staff")
-    list_filter = (*DjangoUserAdmin.list_filter, "profile_visibility")
+    list_display = (
+        "username",
+        "email",
+        "email_bouncing",
+        "display_name",
+        "discipline",
+        "country",
+        "is_active",
+        "is_staff",
+    )
+    list_filter = (*DjangoUserAdmin.list_filter, "profile_visibility", BouncingFilter)
     search_fields = (*DjangoUserAdmin.search_fields, "display_name", "organisation", "discipline")
     list_select_related = ()  # no foreign keys in the list
-    actions = (remove_avatars, export_data)
+    actions = (remove_avatars, export_data, clear_bouncing)
+
+    @admin.display(boolean=True, description="email bouncing", ordering="email_bouncing_now")
+    def email_bouncing(self, user):
+        return user.email_bouncing_now
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(email_bouncing_now=_bouncing_now())
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -103,6 +152,50 @@ class EmailPreferencesAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__email")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
+
+
+@admin.register(EmailBounceState)
+class EmailBounceStateAdmin(admin.ModelAdmin):
+    """Each address our email bounced from, and whether we still email it. Read-only: bounces set
+    it, and the member's "It's fixed" (or the action on Users) clears it."""
+
+    list_display = (
+        "address",
+        "user",
+        "bouncing_since",
+        "bounce_count",
+        "soft_bounces",
+        "last_bounce_status",
+        "last_bounce_at",
+    )
+    list_filter = (("bouncing_since", admin.EmptyFieldListFilter), "last_bounce_status")
+    search_fields = ("address", "user__username", "user__email")
+    list_select_related = ("user",)
+    readonly_fields = [field.name for field in EmailBounceState._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EmailBounce)
+class EmailBounceAdmin(admin.ModelAdmin):
+    """Every bounce received, as read, and what it changed."""
+
+    list_display = ("received_at", "user", "address", "kind", "status", "outcome", "detail")
+    list_filter = ("kind", "outcome")
+    search_fields = ("address", "user__username", "user__email", "detail")
+    list_select_related = ("user",)
+    date_hierarchy = "received_at"
+    readonly_fields = [field.name for field in EmailBounce._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(DataExport)

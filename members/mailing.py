@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from cop_platform.email import absolute_url, render_templated_email
 
+from .bouncing import bouncing_user_ids, deliveries_skip_bouncing
 from .models import DeliveryState, DigestFrequency, EmailChoice, EmailDelivery, EmailPreferences, User
 
 logger = logging.getLogger(__name__)
@@ -346,7 +347,9 @@ def render_member_email(
 def send_member_email(*, user, template: str, context: dict, scope: str, connection=None) -> int:
     """Send one member email (templates extend email/base.html and email/base.txt). Returns 1
     when sent, 0 for inactive members and members without an address. SMTP errors propagate
-    so the calling task retries."""
+    so the calling task retries. Nothing is sent to an address that bounces (returns 0)."""
+    if bouncing_user_ids([user]):
+        return 0
     message = render_member_email(user=user, template=template, context=context, scope=scope, connection=connection)
     return message.send() if message is not None else 0
 
@@ -367,7 +370,8 @@ def claim_deliveries(delivery_ids: Iterable[int]) -> list[EmailDelivery]:
     """Take many deliveries for sending at once (state sending, attempts + 1) and return the
     ones this call took, with their recipients, by id. Of two workers racing for the same rows
     each row goes to one of them: on Postgres the rows are locked with SKIP LOCKED before the
-    update; SQLite has one writer at a time, and the claimed_at stamp tells which rows are ours."""
+    update; SQLite has one writer at a time, and the claimed_at stamp tells which rows are ours.
+    Deliveries to an address that bounces are finished as skipped and not returned."""
     now = timezone.now()
     ids = list(delivery_ids)
     claim = {"state": DeliveryState.SENDING, "claimed_at": now, "attempts": F("attempts") + 1}
@@ -383,12 +387,14 @@ def claim_deliveries(delivery_ids: Iterable[int]) -> list[EmailDelivery]:
                     "pk", flat=True
                 )
             )
-    return list(EmailDelivery.objects.filter(pk__in=ids).select_related("recipient").order_by("pk"))
+    claimed = list(EmailDelivery.objects.filter(pk__in=ids).select_related("recipient").order_by("pk"))
+    # Not to an address that bounces: finished here as skipped, saying why (members/bouncing.py).
+    return deliveries_skip_bouncing(claimed)
 
 
 def claim_delivery(delivery_id: int) -> EmailDelivery | None:
-    """Take one delivery for sending (see claim_deliveries); None when another worker has it
-    or it is finished."""
+    """Take one delivery for sending (see claim_deliveries); None when another worker has it,
+    it is finished, or it was skipped because the address bounces."""
     claimed = claim_deliveries([delivery_id])
     return claimed[0] if claimed else None
 

@@ -66,6 +66,11 @@ class User(AbstractUser):
 
     # Name, headline, discipline and expertise for search (Postgres; see cop_platform.search).
     search_vector = SearchVectorField(null=True, editable=False)
+    # Bounces (members/bouncing.py): the address, in lower case, that our email to this member
+    # bounces at, while it does; "" otherwise. A copy of EmailBounceState.bouncing_since kept on
+    # the row every request and every email batch loads anyway, so the banner and the "don't
+    # send" check cost no query. It only counts while it still equals `email`.
+    bouncing_email = models.CharField(max_length=254, blank=True, editable=False)
 
     objects = MemberManager()
 
@@ -295,6 +300,78 @@ class AccountEmail(models.Model):
 
     def __str__(self):
         return f"{self.template} to {self.to} ({self.state})"
+
+
+# --- Bounces of our email (members/bouncing.py) ---------------------------------------------------
+
+
+class BounceKind(models.TextChoices):
+    PERMANENT = "permanent", "Permanent failure (5.x.x)"
+    TRANSIENT = "transient", "Transient failure or delay (4.x.x)"
+    UNRECOGNISED = "unrecognised", "A bounce we could not read"
+
+
+class BounceOutcome(models.TextChoices):
+    MARKED = "marked", "Marked the address bouncing"
+    COUNTED = "counted", "Counted (transient, below the limit)"
+    ALREADY = "already", "Address was bouncing already"
+    OLD_ADDRESS = "old_address", "For an address the member no longer uses: nothing changed"
+    UNRECOGNISED = "unrecognised", "Not understood: nothing changed"
+
+
+class EmailBounceState(models.Model):
+    """How our email to one address of one member fares. Keyed to the address: a member who
+    changes their email starts clean, and a bounce for an old address changes nothing."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_bounce_states")
+    address = models.CharField(max_length=254, help_text="In lower case.")
+    bouncing_since = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="Set while we do not email this address."
+    )
+    bounce_count = models.PositiveIntegerField(default=0, help_text="Bounces counted for this address, ever.")
+    soft_bounces = models.PositiveSmallIntegerField(
+        default=0, help_text="Transient failures in the current window (EMAIL_BOUNCE_SOFT_WINDOW_DAYS)."
+    )
+    last_bounce_status = models.CharField(max_length=12, blank=True)
+    last_bounce_detail = models.CharField(max_length=300, blank=True)
+    last_bounce_at = models.DateTimeField(null=True, blank=True)
+    # When the member (or staff) said it is fixed, or confirmed the address again: transient
+    # failures before this no longer count.
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "email bounce state"
+        ordering = ["-last_bounce_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "address"], name="one_bounce_state_per_address")]
+
+    def __str__(self):
+        return f"{self.address} ({'bouncing' if self.bouncing_since else 'delivering'})"
+
+
+class EmailBounce(models.Model):
+    """Every bounce of our email that came back to a member's bounces+ address, as received:
+    unique per member and key (the bounce's Message-ID, else its Original-Envelope-Id), so a
+    bounce delivered twice counts once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_bounces")
+    address = models.CharField(max_length=254, blank=True, help_text="The address that bounced, in lower case.")
+    key = models.CharField(max_length=255)
+    # Our message that came back (its Message-ID or envelope id): delay warnings about one
+    # message count as one transient failure.
+    original_id = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(max_length=12, choices=BounceKind.choices)
+    status = models.CharField(max_length=12, blank=True, help_text="RFC 3463 status, e.g. 5.1.1")
+    detail = models.CharField(max_length=300, blank=True)
+    outcome = models.CharField(max_length=12, choices=BounceOutcome.choices)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_bounce_per_key")]
+        indexes = [models.Index(fields=["user", "address", "received_at"], name="email_bounce_window")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.address or self.user_id}"
 
 
 # --- Data exports (GDPR articles 15 and 20) ----------------------------------------------------

@@ -14,7 +14,7 @@ from django.db import OperationalError
 
 from cop_platform.tasks import enqueue, enqueue_on_commit
 
-from . import mailing, notification_emails
+from . import bouncing, mailing, notification_emails
 from .data_export import lifecycle as data_export_lifecycle
 
 RETRY = {
@@ -51,7 +51,9 @@ def prune_email_deliveries(self) -> int:
     """Beat, daily: forget finished email records older than EMAIL_DELIVERY_RETENTION_DAYS, so
     the table holds months, not years, of digests. Their keys guard against sending twice only
     within a digest or reminder period, far shorter than the retention."""
-    return mailing.deliveries_prune(older_than_days=settings.EMAIL_DELIVERY_RETENTION_DAYS)
+    days = settings.EMAIL_DELIVERY_RETENTION_DAYS
+    # Bounce records are part of the email log, kept as long (members/bouncing.py).
+    return mailing.deliveries_prune(older_than_days=days) + bouncing.bounces_prune(older_than_days=days)
 
 
 def queue_notification_emails(recipient_kinds) -> None:

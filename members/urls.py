@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import account_views, data_export_views, email_views, live_views, notification_views, profile_prompt, views
+from . import (
+    account_views,
+    bounce_views,
+    data_export_views,
+    email_views,
+    live_views,
+    notification_views,
+    profile_prompt,
+    views,
+)
 
 app_name = "members"
 
@@ -13,6 +22,7 @@ urlpatterns = [
     path("settings/export/", data_export_views.data_export_page, name="data_export"),
     path("settings/export/<str:token>/", data_export_views.data_export_download, name="data_export_download"),
     path("settings/notifications/", email_views.notification_settings, name="settings_notifications"),
+    path("settings/email-bounces/fixed/", bounce_views.bounce_fixed, name="bounce_fixed"),
     path("email/unsubscribe/<str:token>/", email_views.unsubscribe, name="unsubscribe"),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/count/", live_views.notification_count, name="notification_count"),

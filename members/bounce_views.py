@@ -1,0 +1,24 @@
+"""The "It's fixed, send again" button of the bounce banner (members/bouncing.py)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from .bouncing import bouncing_clear
+
+
+@login_required
+@require_POST
+def bounce_fixed(request):
+    """The member says their address works again: we email it again, and the banner goes. If
+    it bounces again, the banner comes back with the new reason."""
+    if bouncing_clear(actor=request.user, user=request.user):
+        messages.success(request, f"Thank you. We will email {request.user.email} again.")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "home"
+    return redirect(target)
