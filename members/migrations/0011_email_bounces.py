@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0009_email_kinds_for_mail_events_and_value'),
+        ('members', '0010_email_preference_event_news'),
     ]
 
     operations = [
