@@ -9,3 +9,11 @@ class EmailGatewayConfig(AppConfig):
 
     name = "email_gateway"
     verbose_name = "Email gateway"
+
+    def ready(self):
+        from anymail.signals import inbound
+
+        from . import webhooks
+
+        # A provider's inbound webhook hands its message to receive() (webhooks.py).
+        inbound.connect(webhooks.on_inbound, dispatch_uid="email_gateway.webhooks.on_inbound")

@@ -1,0 +1,161 @@
+"""A small loopback MTA for the end-to-end tests: it speaks SMTP to a real client (smtplib) and
+delivers each accepted message the way Postfix's pipe(8) transport of deploy/postfix/master.cf
+does, by running deploy/receive-email.sh (and so `manage.py receive_email`) in a subprocess:
+
+- one run per recipient (cop_destination_recipient_limit = 1), with `--sender ${sender}
+  --recipient ${recipient}`; a null sender is an empty argument (null_sender=);
+- flags=DRhu: "Delivered-To: <recipient>" and "Return-Path: <sender>" prepended, and the
+  recipient lower-cased;
+- the message on standard input, the exit status read as pipe(8) reads it.
+
+Postfix accepts a message into its queue before delivering it; this MTA delivers during DATA
+and answers from the exit status instead (as an LMTP server or a before-queue filter would), so
+the test sees the verdict in the SMTP conversation: 250 delivered (0), 451 try again later
+(75), 550 refused (any other status). What a refused sender gets from the app (its bounce
+email) goes out through EMAIL_URL, the test's SMTP sink.
+"""
+
+import os
+import socketserver
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[2]
+COMMAND = PROJECT / "deploy" / "receive-email.sh"
+
+
+@dataclass
+class Delivery:
+    sender: str
+    recipient: str
+    exit_code: int
+    output: str
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    def reply(self, line: str) -> None:
+        self.wfile.write(f"{line}\r\n".encode())
+        self.wfile.flush()
+
+    def handle(self) -> None:
+        try:
+            self.converse(self.server.mta)
+        except OSError:
+            pass
+
+    def converse(self, mta: "PipeMta") -> None:
+        self.reply("220 mta.test ESMTP")
+        sender, recipients = None, []
+        while line := self.rfile.readline():
+            command = line.decode("latin-1").strip()
+            verb = command[:4].upper()
+            if verb in ("EHLO", "HELO"):
+                self.reply("250 mta.test")
+            elif verb == "MAIL":
+                sender, recipients = _address(command), []
+                self.reply("250 2.1.0 OK")
+            elif verb == "RCPT":
+                recipients.append(_address(command).lower())  # pipe's h and u flags
+                self.reply("250 2.1.5 OK")
+            elif verb == "DATA":
+                if sender is None or not recipients:
+                    self.reply("503 5.5.1 MAIL and RCPT first")
+                    continue
+                self.reply("354 End data with <CR><LF>.<CR><LF>")
+                data = self.read_data()
+                codes = [mta.deliver(data, sender=sender, recipient=r).exit_code for r in recipients]
+                if all(code == 0 for code in codes):
+                    self.reply("250 2.0.0 delivered")
+                elif 75 in codes:
+                    self.reply("451 4.3.0 try again later")
+                else:
+                    self.reply("550 5.0.0 refused")
+                sender, recipients = None, []
+            elif verb in ("RSET", "NOOP"):
+                sender, recipients = (None, []) if verb == "RSET" else (sender, recipients)
+                self.reply("250 OK")
+            elif verb == "QUIT":
+                self.reply("221 Bye")
+                return
+            else:
+                self.reply("502 5.5.2 Command not implemented")
+
+    def read_data(self) -> bytes:
+        lines = []
+        while (line := self.rfile.readline()) not in (b".\r\n", b".\n", b""):
+            lines.append(line[1:] if line.startswith(b"..") else line)
+        return b"".join(lines)
+
+
+def _address(command: str) -> str:
+    """The address of `MAIL FROM:<a@b> SIZE=...` or `RCPT TO:<a@b>`."""
+    value = command.split(":", 1)[1].strip()
+    if value.startswith("<"):
+        return value[1 : value.index(">")]
+    return value.split()[0] if value else ""
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class PipeMta:
+    """`with PipeMta(env={...}) as mta:` then send to 127.0.0.1:mta.port. `env` is added to
+    this process's environment for the command (DATABASE_URL, EMAIL_URL, ...)."""
+
+    def __init__(self, *, env: dict[str, str], timeout: float = 60):
+        self.env = {**os.environ, "COP_PYTHON": sys.executable, "PYTHONUNBUFFERED": "1", **env}
+        self.env.pop("CELERY_BROKER_URL", None)  # the app's tasks run in-process, as with no broker
+        self.timeout = timeout
+        self.deliveries: list[Delivery] = []
+        self._lock = threading.Lock()
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.mta = self
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._server.server_close()
+
+    def deliver(self, data: bytes, *, sender: str, recipient: str) -> Delivery:
+        prepended = f"Delivered-To: {recipient}\r\nReturn-Path: <{sender}>\r\n".encode()
+        done = subprocess.run(  # noqa: S603 - our own command line, no shell
+            [str(COMMAND), "--sender", sender, "--recipient", recipient],
+            input=prepended + data,
+            env=self.env,
+            cwd="/",  # pipe(8) does not run the command in the project folder
+            capture_output=True,
+            timeout=self.timeout,
+            check=False,
+        )
+        delivery = Delivery(sender, recipient, done.returncode, (done.stdout + done.stderr).decode(errors="replace"))
+        with self._lock:
+            self.deliveries.append(delivery)
+        return delivery
+
+
+def mail_client_message(*, sender: str, to: str, subject: str, body: str, in_reply_to: str = "", message_id: str = ""):
+    """An email as a member's mail client writes it (plain text, with a quoted part below the
+    answer, as most clients quote)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = message_id or make_msgid(domain="client.example.net")
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+        message["References"] = in_reply_to
+    message.set_content(body)
+    return message

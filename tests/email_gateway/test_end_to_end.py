@@ -1,0 +1,181 @@
+"""Email-first participation end to end, through real SMTP conversations:
+
+- the site's mail goes out through Django's SMTP backend to a loopback sink (what members'
+  mailboxes receive);
+- members answer with smtplib through a loopback MTA (tests/email_gateway/mta.py) that delivers
+  each message the way deploy/postfix/master.cf's pipe does: deploy/receive-email.sh, so
+  `manage.py receive_email`, in another process, on this test's database;
+- what they wrote is then read back from the thread page as a member sees it.
+
+The command runs in its own process and must see what the test committed: Postgres only
+(`transactional_db`), like the tests with a real Celery worker.
+"""
+
+import smtplib
+from email.utils import make_msgid
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from communities.models import Membership
+from discussions.models import Post, Thread
+from discussions.services.posting import post_reply
+from email_gateway.addresses import community_address, reply_address
+from tests.communities.factories import CommunityFactory, MembershipFactory
+from tests.discussions.factories import make_thread
+from tests.engagement.smtp_sink import SmtpSink
+from tests.engagement.worker import database_url
+from tests.members.factories import UserFactory
+
+from .mta import PipeMta, mail_client_message
+
+pytestmark = pytest.mark.integration
+DOMAIN = "cop-mail.test"
+
+
+def needs_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("`manage.py receive_email` runs in another process and must share the test database: Postgres only")
+
+
+@pytest.fixture
+def sink():
+    with SmtpSink() as running:
+        yield running
+
+
+@pytest.fixture
+def mail(transactional_db, settings, sink):
+    """The site sends through SMTP to `sink`; `mail.mta` takes members' mail in."""
+    needs_postgres()
+    settings.INBOUND_EMAIL_DOMAIN = DOMAIN
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    env = {
+        "DATABASE_URL": database_url(),
+        "SECRET_KEY": django_settings.SECRET_KEY,
+        "INBOUND_EMAIL_DOMAIN": DOMAIN,
+        "EMAIL_URL": sink.url,
+        "SITE_URL": settings.SITE_URL,
+        "RATE_LIMIT_POSTS_PER_MINUTE": "10000",
+        "RATE_LIMIT_NEW_MEMBER_THREADS_PER_HOUR": "10000",
+        "NOTIFICATION_EMAIL_DELAY_SECONDS": "0",
+    }
+    with PipeMta(env=env) as mta:
+        yield mta
+
+
+def send_by_smtp(mta: PipeMta, message, *, sender: str) -> dict:
+    """A member's mail client (or their provider's server) handing the message over: a real
+    SMTP conversation. Returns smtplib's refused recipients ({} when all were accepted)."""
+    with smtplib.SMTP("127.0.0.1", mta.port, timeout=60) as client:
+        try:
+            return client.send_message(message, from_addr=sender)
+        except smtplib.SMTPRecipientsRefused as refused:
+            return refused.recipients
+        except smtplib.SMTPDataError as refused:
+            return {"data": (refused.smtp_code, refused.smtp_error)}
+
+
+def reply_to_of(message, *, user, thread) -> str:
+    """Where the member's mail client sends a reply: the email's Reply-To. Until mail-out's
+    Reply-To is on every notification, the address it will carry (email_gateway.addresses)."""
+    return message["Reply-To"] or reply_address(user, thread.pk)
+
+
+def test_a_member_replies_to_a_notification_from_their_mail_client_and_the_reply_is_on_the_thread(
+    mail, sink, client
+):
+    community = CommunityFactory(name="Watershed Practice", slug="watershed")
+    mira = MembershipFactory(community=community, user=UserFactory(username="mira", display_name="Mira Okafor")).user
+    otto = MembershipFactory(community=community, user=UserFactory(username="otto")).user
+    thread = make_thread(community=community, author=mira, title="Check dams that silt up in a year")
+
+    post_reply(actor=otto, thread=thread, body="Put a spillway in the middle, lower than the sides.")
+    assert sink.wait_for(1, timeout=10), "the reply notification was not sent"
+    notification = sink.to(mira.email)[-1]
+
+    answer = mail_client_message(
+        sender=mira.email,
+        to=reply_to_of(notification, user=mira, thread=thread),
+        subject=f"Re: {notification['Subject']}",
+        body="Thanks Otto, we will try a spillway of stones.\n\nOn Monday Otto wrote:\n> Put a spillway",
+        in_reply_to=notification["Message-ID"],
+    )
+    refused = send_by_smtp(mail, answer, sender=mira.email)
+
+    assert refused == {}, (refused, [d.output for d in mail.deliveries])
+    assert [d.exit_code for d in mail.deliveries] == [0]
+    page = client.get(thread.get_absolute_url())
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "we will try a spillway of stones" in html
+    assert "> Put a spillway" not in html  # the quoted part was left out
+    posted = Post.objects.get(thread=thread, body__contains="spillway of stones")
+    assert posted.author == mira
+
+
+def test_a_member_starts_a_thread_by_writing_to_the_community_address(mail, sink, client):
+    community = CommunityFactory(name="Seed Banks", slug="seed-banks")
+    mira = MembershipFactory(community=community, user=UserFactory(username="mira")).user
+
+    message = mail_client_message(
+        sender=mira.email,
+        to=community_address(community),
+        subject="Storing sorghum seed without a fridge",
+        body="Has anyone tried clay pots with ash?",
+    )
+    refused = send_by_smtp(mail, message, sender=mira.email)
+
+    assert refused == {}, (refused, [d.output for d in mail.deliveries])
+    thread = Thread.objects.get(community=community)
+    assert thread.title == "Storing sorghum seed without a fridge"
+    assert thread.author == mira
+    page = client.get(thread.get_absolute_url())
+    assert "clay pots with ash" in page.content.decode()
+
+
+def test_a_non_member_writing_to_the_community_address_gets_a_bounce_and_nothing_is_posted(mail, sink):
+    community = CommunityFactory(name="Seed Banks", slug="seed-banks")
+    stranger = UserFactory(username="stranger")
+    assert not Membership.objects.filter(user=stranger, community=community).exists()
+
+    message = mail_client_message(
+        sender=stranger.email,
+        to=community_address(community),
+        subject="Buy cheap seeds",
+        body="Visit my shop.",
+        message_id=make_msgid(domain="stranger.example.net"),
+    )
+    send_by_smtp(mail, message, sender=stranger.email)
+
+    assert not Thread.objects.filter(community=community).exists()
+    assert sink.wait_for(1, timeout=10), f"no bounce was sent: {[d.output for d in mail.deliveries]}"
+    bounce = sink.to(stranger.email)[-1]
+    text = bounce.get_body(preferencelist=("plain",)).get_content().lower()
+    assert "join" in text or "member" in text
+
+
+def test_a_database_that_is_down_defers_the_mail_and_nothing_is_lost(mail, sink):
+    """The MTA's delivery meets a database that does not answer: exit 75, the SMTP answer is
+    451 (Postfix keeps the message queued), and the same message delivered later is posted."""
+    community = CommunityFactory(name="Seed Banks", slug="seed-banks")
+    mira = MembershipFactory(community=community, user=UserFactory(username="mira")).user
+    message = mail_client_message(
+        sender=mira.email, to=community_address(community), subject="Ash and clay", body="It works for us."
+    )
+    working_database = mail.env["DATABASE_URL"]
+    mail.env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:9/nothing"  # nothing listens on port 9
+
+    refused = send_by_smtp(mail, message, sender=mira.email)
+
+    assert mail.deliveries[-1].exit_code == 75, mail.deliveries[-1].output
+    assert refused["data"][0] == 451
+    assert not Thread.objects.filter(community=community).exists()
+
+    mail.env["DATABASE_URL"] = working_database
+    assert send_by_smtp(mail, message, sender=mira.email) == {}
+    assert Thread.objects.filter(community=community, title="Ash and clay").count() == 1

@@ -1,0 +1,196 @@
+"""Mail in by IMAP polling, against a real Dovecot started by each test (tests/email_gateway/dovecot.py).
+
+A member's reply lands in the mailbox (APPEND, as the organisation's mail server would deliver
+it); the beat task takes it into the thread once, and the mailbox is left without it.
+"""
+
+import logging
+import subprocess
+import sys
+from email.utils import make_msgid
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+
+from discussions.models import Post
+from email_gateway import imap
+from email_gateway.addresses import reply_address
+from email_gateway.transport_tasks import poll_imap_mailbox
+from tests.discussions.factories import make_thread
+from tests.loopback import free_port
+
+from .dovecot import PASSWORD, USER, dovecot  # noqa: F401 - the fixture
+from .mta import PROJECT, mail_client_message
+
+DOMAIN = "cop-mail.test"
+
+
+@pytest.fixture
+def imap_on(settings, dovecot):  # noqa: F811
+    settings.INBOUND_EMAIL_DOMAIN = DOMAIN
+    settings.INBOUND_IMAP_URL = dovecot.url
+    settings.INBOUND_IMAP_MOVE_TO = ""
+    return dovecot
+
+
+@pytest.fixture
+def thread(community, coordinator, active_membership):
+    return make_thread(community=community, author=coordinator, title="Rainwater tanks in dry seasons")
+
+
+def reply(member, thread, body="We used ferrocement tanks; they last twenty years.", message_id=""):
+    return mail_client_message(
+        sender=member.email,
+        to=reply_address(member, thread.pk),
+        subject=f"Re: {thread.title}",
+        body=body,
+        message_id=message_id,
+    ).as_bytes()
+
+
+def email_posts(thread, member):
+    return list(Post.objects.filter(thread=thread, author=member, is_opening=False))
+
+
+def test_a_reply_in_the_mailbox_becomes_one_post_and_leaves_the_mailbox(imap_on, thread, member):
+    imap_on.append(reply(member, thread))
+
+    result = poll_imap_mailbox.delay().get()
+
+    assert result["processed"] == 1, result
+    posts = email_posts(thread, member)
+    assert len(posts) == 1
+    assert "ferrocement tanks" in posts[0].body
+    assert imap_on.messages() == []  # deleted (and expunged) after processing
+
+    again = poll_imap_mailbox.delay().get()
+    assert again["processed"] == 0
+    assert len(email_posts(thread, member)) == 1
+
+
+def test_processed_mail_can_be_moved_to_a_folder_instead(imap_on, settings, thread, member):
+    settings.INBOUND_IMAP_MOVE_TO = "Processed"
+    imap_on.append(reply(member, thread))
+
+    imap.poll_mailbox()
+
+    assert imap_on.messages() == []
+    kept = imap_on.messages("Processed")
+    assert len(kept) == 1 and b"ferrocement" in kept[0][1]
+    assert len(email_posts(thread, member)) == 1
+
+
+def test_the_same_message_delivered_twice_is_posted_once(imap_on, thread, member):
+    """What two pollers at once, or a mail server delivering twice, would produce."""
+    message_id = make_msgid(domain="client.example.net")
+    imap_on.append(reply(member, thread, message_id=message_id))
+    imap_on.append(reply(member, thread, message_id=message_id))
+
+    result = imap.poll_mailbox()
+
+    assert result.processed == 2
+    assert len(email_posts(thread, member)) == 1
+    assert imap_on.messages() == []
+
+
+def test_a_second_poll_while_one_runs_does_nothing(imap_on, thread, member):
+    imap_on.append(reply(member, thread))
+    cache.add(imap.LOCK_KEY, "another worker", timeout=60)
+
+    busy = imap.poll_mailbox()
+
+    assert busy.status == "busy" and busy.processed == 0
+    assert len(imap_on.messages("INBOX", "UNSEEN")) == 1
+    cache.delete(imap.LOCK_KEY)
+    assert imap.poll_mailbox().processed == 1
+
+
+def test_a_batch_takes_at_most_the_configured_number_oldest_first(imap_on, settings, thread, member):
+    settings.INBOUND_IMAP_BATCH = 2
+    for number in range(3):
+        imap_on.append(reply(member, thread, body=f"Answer number {number}."))
+
+    first = imap.poll_mailbox()
+
+    assert first.processed == 2
+    assert sorted(p.body.strip() for p in email_posts(thread, member)) == ["Answer number 0.", "Answer number 1."]
+    assert len(imap_on.messages()) == 1
+    assert imap.poll_mailbox().processed == 1
+    assert len(email_posts(thread, member)) == 3
+
+
+def test_a_message_that_failed_for_a_passing_reason_stays_unseen_for_the_next_poll(imap_on, settings, thread, member):
+    """The database is unreachable while one poll runs (a real one: another process whose
+    DATABASE_URL points at a port where nothing listens); the message stays unseen, and the
+    next poll, with the database back, posts it."""
+    imap_on.append(reply(member, thread))
+    down = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "poll_imap_mailbox"],
+        cwd=PROJECT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/nothing",
+            "INBOUND_EMAIL_DOMAIN": DOMAIN,
+            "INBOUND_IMAP_URL": imap_on.url,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert '"deferred": 1' in down.stdout, down.stdout + down.stderr
+    assert len(imap_on.messages("INBOX", "UNSEEN")) == 1
+    assert email_posts(thread, member) == []
+
+    assert imap.poll_mailbox().processed == 1
+    assert len(email_posts(thread, member)) == 1
+    assert imap_on.messages() == []
+
+
+def test_an_unreachable_mailbox_is_logged_and_tried_again_at_the_next_poll(settings, caplog):
+    settings.INBOUND_IMAP_URL = f"imap://{USER}:{PASSWORD}@127.0.0.1:{free_port()}/INBOX?tls=off"
+
+    with caplog.at_level(logging.WARNING, logger="email_gateway.imap"):
+        result = poll_imap_mailbox.delay().get()
+
+    assert result["status"] == "error" and "ConnectionRefused" in result["error"]
+    assert "the next poll tries again" in caplog.text
+    assert cache.get(imap.LOCK_KEY) is None  # the next run is not locked out
+
+
+def test_a_wrong_password_is_an_error_in_the_log_not_a_crash(imap_on, settings, caplog):
+    settings.INBOUND_IMAP_URL = imap_on.url.replace(PASSWORD, "wrong")
+
+    with caplog.at_level(logging.WARNING, logger="email_gateway.imap"):
+        result = imap.poll_mailbox()
+
+    assert result.status == "error"
+    assert "AUTHENTICATIONFAILED" in result.error or "failed" in result.error.lower()
+
+
+def test_polling_is_off_without_a_mailbox(settings):
+    settings.INBOUND_IMAP_URL = ""
+    assert imap.poll_mailbox().status == "off"
+
+
+@pytest.mark.parametrize(
+    ("url", "security", "port"),
+    [
+        ("imaps://cop%40example.org:p%2Fw@mail.example.org/INBOX", "tls", 993),
+        ("imap://cop:pw@mail.example.org:1143/Cop%20Inbox", "starttls", 1143),
+        ("imap://cop:pw@127.0.0.1/?tls=off", "none", 143),
+    ],
+)
+def test_mailbox_urls_say_how_to_connect(url, security, port):
+    mailbox = imap.parse_imap_url(url)
+    assert (mailbox.security, mailbox.port) == (security, port)
+    if url.startswith("imaps"):
+        assert (mailbox.user, mailbox.password, mailbox.folder) == ("cop@example.org", "p/w", "INBOX")
+
+
+def test_a_password_in_clear_is_refused_to_anything_but_loopback():
+    with pytest.raises(ImproperlyConfigured, match="loopback"):
+        imap.parse_imap_url("imap://cop:pw@mail.example.org/INBOX?tls=off")
