@@ -286,6 +286,24 @@ CELERY_BEAT_SCHEDULE = {
     "prune-drafts": {"task": "discussions.tasks.prune_drafts", "schedule": crontab(hour=3, minute=50)},
 }
 
+# --- Email in (email_gateway.inbound: `manage.py receive_email`, IMAP, webhooks) --------------
+# Bigger messages are refused with an answer (the record is all we keep of them).
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=20 * 1024 * 1024)
+# The authserv-id our own MTA writes in Authentication-Results (e.g. "mx.example.org"). Mail
+# to a community address is posted at once only when that header says dmarc=pass, or dkim=pass
+# aligned with the From; otherwise the member confirms by a link first. Unset: always confirm.
+INBOUND_EMAIL_TRUSTED_AUTHSERV_ID = env.str("INBOUND_EMAIL_TRUSTED_AUTHSERV_ID", default="").strip().lower()
+# At most one answer (refusal, confirmation request) per address per this many seconds.
+INBOUND_EMAIL_ANSWER_INTERVAL = env.int("INBOUND_EMAIL_ANSWER_INTERVAL", default=3600)
+# How long a "did you send this?" link works; held messages are deleted after it.
+INBOUND_EMAIL_CONFIRM_HOURS = env.int("INBOUND_EMAIL_CONFIRM_HOURS", default=72)
+# Inbound records (and so duplicate detection by Message-ID) are kept this many days.
+INBOUND_EMAIL_RETENTION_DAYS = env.int("INBOUND_EMAIL_RETENTION_DAYS", default=30)
+CELERY_IMPORTS = [*CELERY_IMPORTS, "email_gateway.inbound.tasks"]
+CELERY_BEAT_SCHEDULE["prune-inbound-email"] = {
+    "task": "email_gateway.inbound.tasks.prune_inbound_email",
+    "schedule": crontab(hour=4, minute=10),
+}
 # --- Email-in transports (email_gateway/imap.py, email_gateway/webhooks.py) -----------------
 # How mail for INBOUND_EMAIL_DOMAIN reaches the app besides an MTA pipe (`manage.py
 # receive_email`, deploy/postfix/). README "Mail".

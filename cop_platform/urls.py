@@ -25,6 +25,8 @@ urlpatterns = [
     path("manage/", coordinator_site.urls),
     # Email in from a provider's inbound webhook (django-anymail; off without INBOUND_WEBHOOK_SECRET).
     path("email/inbound/", include("email_gateway.webhooks")),
+    # Email in: confirming a held message ("did you send this?").
+    path("email/in/", include("email_gateway.urls")),
     path("c/<slug:slug>/feed/", feeds.CommunityFeed(), name="community_feed"),
     path("tags/<slug:tag>/feed/", feeds.TagFeed(), name="tag_feed"),
     path("", include("members.urls")),

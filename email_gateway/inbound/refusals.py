@@ -1,0 +1,232 @@
+"""What we tell someone whose email we did not post, in plain words: why, and what to do.
+
+Each function returns a Refusal; `as_answer()` is what the answer email renders (it is stored
+on the InboundMessage, so a retried task says the same thing). The services decide; this only
+explains their decision in mail terms (the web's "your text is kept below" means nothing in a
+mail client).
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+
+from communities.models import MembershipState
+from communities.services import membership_of
+from cop_platform.email import absolute_url
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+    advice: str = ""
+    link_url: str = ""
+    link_label: str = ""
+    community_id: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def as_answer(self, *, subject: str = "", posted: bool = False) -> dict:
+        return {
+            "posted": posted,
+            "reason": self.reason,
+            "advice": self.advice,
+            "link_url": self.link_url,
+            "link_label": self.link_label,
+            "community_id": self.community_id,
+            "notes": self.notes,
+            "original_subject": subject[:300],
+        }
+
+
+def error_text(error) -> str:
+    """The member-readable words of a service's PermissionDenied / ValidationError."""
+    if isinstance(error, ValidationError):
+        words = " ".join(str(message) for message in error.messages)
+    else:
+        words = str(error) or "You are not allowed to do that."
+    for web_only in ("; your text is kept below", " your text is kept below.", "; your text is kept"):
+        words = words.replace(web_only, "")
+    return words.strip()
+
+
+def _site() -> str:
+    return absolute_url("/")
+
+
+def is_member(user, community) -> bool:
+    membership = membership_of(user, community) if user is not None else None
+    return membership is not None and membership.state == MembershipState.ACTIVE
+
+
+def too_large(size: int) -> Refusal:
+    limit = settings.INBOUND_EMAIL_MAX_BYTES
+    return Refusal(
+        reason=f"Your message is {filesizeformat(size)}, more than the {filesizeformat(limit)} we accept by email.",
+        advice="Send a shorter message, or share large files from the website instead.",
+        link_url=_site(),
+        link_label="Open the website",
+    )
+
+
+def unknown_address(address: str) -> Refusal:
+    if "+" in address.partition("@")[0]:
+        return Refusal(
+            reason="The reply address you wrote to no longer works: it was mistyped, or its owner "
+            "stopped their reply addresses.",
+            advice="Reply from the website, or to a newer notification email.",
+            link_url=_site(),
+            link_label="Open the website",
+        )
+    return Refusal(
+        reason=f"There is no community at {address}.",
+        advice="Check the address on the community's page on the website.",
+        link_url=absolute_url(reverse("communities:directory")),
+        link_label="See the communities",
+    )
+
+
+def unreadable(reason: str) -> Refusal:
+    return Refusal(reason=reason, advice="Nothing was posted. Try sending it again as plain text.")
+
+
+def thread_gone() -> Refusal:
+    return Refusal(
+        reason="The discussion you replied to is no longer there, or you can no longer see it.",
+        advice="Nothing was posted. You can start a new discussion on the website.",
+        link_url=_site(),
+        link_label="Open the website",
+    )
+
+
+def empty_body(*, thread=None, community=None) -> Refusal:
+    place = thread or community
+    return Refusal(
+        reason="Your message had no text of its own (only quoted text, or nothing at all).",
+        advice="Write your reply above the quoted message and send it again.",
+        link_url=absolute_url(place.get_absolute_url()) if place is not None else _site(),
+        link_label="Open it on the website",
+        community_id=community.pk if community else (thread.community_id if thread else None),
+    )
+
+
+def empty_subject(community) -> Refusal:
+    return Refusal(
+        reason="Your message had no subject, and the subject becomes the title of the new discussion.",
+        advice="Send it again with a subject that says what it is about.",
+        link_url=absolute_url(community.get_absolute_url()),
+        link_label=f"Open {community.name}",
+        community_id=community.pk,
+    )
+
+
+def unknown_sender(community) -> Refusal:
+    return Refusal(
+        reason=f"Only members of {community.name} can start discussions by email, and the address you "
+        f"wrote from is not the verified address of a member.",
+        advice=f"Join {community.name} on the website (or make this your primary address in your settings), "
+        "then send your message again.",
+        link_url=absolute_url(community.get_absolute_url()),
+        link_label=f"How to join {community.name}",
+        community_id=community.pk,
+    )
+
+
+def _membership_refusal(user, community) -> Refusal | None:
+    membership = membership_of(user, community)
+    link = absolute_url(community.get_absolute_url())
+    if membership is not None and membership.state == MembershipState.BANNED:
+        return Refusal(
+            reason=f"A coordinator of {community.name} removed you from the community, "
+            "so you can no longer post there.",
+            advice="If you think this is a mistake, write to one of its coordinators (listed on its page).",
+            link_url=link,
+            link_label=f"Open {community.name}",
+            community_id=community.pk,
+        )
+    if membership is not None and membership.state == MembershipState.PENDING:
+        return Refusal(
+            reason=f"Your request to join {community.name} is still waiting for a coordinator.",
+            advice="You can post once it is approved; send your message again then.",
+            link_url=link,
+            link_label=f"Open {community.name}",
+            community_id=community.pk,
+        )
+    if membership is None or membership.state != MembershipState.ACTIVE:
+        return Refusal(
+            reason=f"You are not a member of {community.name} (you left, or were never a member), "
+            "so you cannot post there.",
+            advice=f"Join {community.name} on the website, then send your message again.",
+            link_url=link,
+            link_label=f"Join {community.name}",
+            community_id=community.pk,
+        )
+    return None
+
+
+def cannot_start_thread(user, community) -> Refusal | None:
+    """Why `user` cannot start a thread in `community`, or None when they can (staff can)."""
+    if user.is_staff:
+        return None
+    return _membership_refusal(user, community)
+
+
+def _rate_or_generic(error, place, community) -> Refusal:
+    words = error_text(error)
+    if "fast" in words or "only a few threads" in words:
+        return Refusal(
+            reason="You sent several messages in a short time, more than we accept at once.",
+            advice="Nothing was posted. Wait a little (an hour for new members' discussions) and send it again.",
+            link_url=absolute_url(place.get_absolute_url()),
+            link_label="Open it on the website",
+            community_id=community.pk,
+        )
+    return Refusal(
+        reason=words,
+        advice="Nothing was posted.",
+        link_url=absolute_url(place.get_absolute_url()),
+        link_label="Open it on the website",
+        community_id=community.pk,
+    )
+
+
+def for_reply(*, user, thread, error) -> Refusal:
+    community = thread.community
+    if refusal := _membership_refusal(user, community) if not user.is_staff else None:
+        return refusal
+    link = absolute_url(thread.get_absolute_url())
+    if thread.is_closed:
+        return Refusal(
+            reason=f"The discussion “{thread.title}” is closed to new replies.",
+            advice="Nothing was posted. You can start a new discussion on the website, or by email to the community.",
+            link_url=link,
+            link_label="Open the discussion",
+            community_id=community.pk,
+        )
+    if thread.is_locked:
+        return Refusal(
+            reason=f"The discussion “{thread.title}” was locked by a coordinator: only coordinators can reply now.",
+            advice="Nothing was posted. You can start a new discussion instead.",
+            link_url=link,
+            link_label="Open the discussion",
+            community_id=community.pk,
+        )
+    return _rate_or_generic(error, thread, community)
+
+
+def for_thread(*, user, community, error) -> Refusal:
+    if refusal := cannot_start_thread(user, community):
+        return refusal
+    return _rate_or_generic(error, community, community)
+
+
+def posted_with_notes(notes: list[str], *, url: str) -> dict:
+    """The answer for a message that was posted, but without some of its files."""
+    return Refusal(
+        reason="Your message was posted, but some of what it carried could not be attached:",
+        advice="You can add files from the website by editing your post.",
+        link_url=absolute_url(url),
+        link_label="See your post",
+        notes=notes,
+    ).as_answer(posted=True)
