@@ -86,9 +86,7 @@ def test_the_provider_retrying_the_same_message_posts_it_once(provider, thread, 
 
 
 @pytest.mark.parametrize("credentials", [None, "postmark:wrong", "someone:" + SECRET])
-def test_without_the_right_basic_auth_the_webhook_answers_401_and_posts_nothing(
-    provider, thread, member, credentials
-):
+def test_without_the_right_basic_auth_the_webhook_answers_401_and_posts_nothing(provider, thread, member, credentials):
     headers = auth(credentials) if credentials else {}
     response = provider.post(URL, reply_payload(member, thread), content_type="application/json", **headers)
 
@@ -136,8 +134,9 @@ def test_a_message_larger_than_djangos_form_limit_still_arrives(provider, settin
 def test_a_flood_of_requests_from_one_address_is_slowed_down(provider, settings, thread, member):
     settings.INBOUND_WEBHOOK_PER_MINUTE = 2
     codes = [
-        provider.post(URL, reply_payload(member, thread, body=f"Note {n}."), content_type="application/json", **auth())
-        .status_code
+        provider.post(
+            URL, reply_payload(member, thread, body=f"Note {n}."), content_type="application/json", **auth()
+        ).status_code
         for n in range(3)
     ]
     assert codes == [200, 200, 429]
