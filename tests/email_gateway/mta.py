@@ -16,6 +16,7 @@ email) goes out through EMAIL_URL, the test's SMTP sink.
 """
 
 import os
+import smtplib
 import socketserver
 import subprocess
 import sys
@@ -25,8 +26,16 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from tests.engagement.smtp_sink import SmtpSink
+from tests.engagement.worker import database_url
+
 PROJECT = Path(__file__).resolve().parents[2]
 COMMAND = PROJECT / "deploy" / "receive-email.sh"
+DOMAIN = "cop-mail.test"
 
 
 @dataclass
@@ -159,3 +168,49 @@ def mail_client_message(*, sender: str, to: str, subject: str, body: str, in_rep
         message["References"] = in_reply_to
     message.set_content(body)
     return message
+
+
+def needs_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("`manage.py receive_email` runs in another process and must share the test database: Postgres only")
+
+
+@pytest.fixture
+def sink():
+    with SmtpSink() as running:
+        yield running
+
+
+@pytest.fixture
+def mail(transactional_db, settings, sink):
+    """The site sends through SMTP to `sink`; the MTA this yields takes members' mail in."""
+    needs_postgres()
+    settings.INBOUND_EMAIL_DOMAIN = DOMAIN
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    env = {
+        "DATABASE_URL": database_url(),
+        "SECRET_KEY": django_settings.SECRET_KEY,
+        "INBOUND_EMAIL_DOMAIN": DOMAIN,
+        "EMAIL_URL": sink.url,
+        "SITE_URL": settings.SITE_URL,
+        "RATE_LIMIT_POSTS_PER_MINUTE": "10000",
+        "RATE_LIMIT_NEW_MEMBER_THREADS_PER_HOUR": "10000",
+        "NOTIFICATION_EMAIL_DELAY_SECONDS": "0",
+    }
+    with PipeMta(env=env) as mta:
+        yield mta
+
+
+def send_by_smtp(mta: PipeMta, message, *, sender: str) -> dict:
+    """A member's mail client (or their provider's server) handing the message over: a real
+    SMTP conversation. Returns smtplib's refused recipients ({} when all were accepted)."""
+    with smtplib.SMTP("127.0.0.1", mta.port, timeout=60) as client:
+        try:
+            return client.send_message(message, from_addr=sender)
+        except smtplib.SMTPRecipientsRefused as refused:
+            return refused.recipients
+        except smtplib.SMTPDataError as refused:
+            return {"data": (refused.smtp_code, refused.smtp_error)}
