@@ -181,8 +181,8 @@ service lmtp {{
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-@pytest.fixture
-def dovecot():
+@pytest.fixture(name="dovecot")
+def dovecot_fixture():
     """A running Dovecot of this test's own, stopped and removed at the end."""
     needs_dovecot()
     server = Dovecot().start()

@@ -175,14 +175,14 @@ def needs_postgres():
         pytest.skip("`manage.py receive_email` runs in another process and must share the test database: Postgres only")
 
 
-@pytest.fixture
-def sink():
+@pytest.fixture(name="sink")
+def sink_fixture():
     with SmtpSink() as running:
         yield running
 
 
-@pytest.fixture
-def mail(transactional_db, settings, sink):
+@pytest.fixture(name="mail")
+def mail_fixture(transactional_db, settings, sink):
     """The site sends through SMTP to `sink`; the MTA this yields takes members' mail in."""
     needs_postgres()
     settings.INBOUND_EMAIL_DOMAIN = DOMAIN

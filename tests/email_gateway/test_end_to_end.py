@@ -25,7 +25,7 @@ from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_thread
 from tests.members.factories import UserFactory
 
-from .mta import mail, mail_client_message, send_by_smtp, sink  # noqa: F401 - fixtures
+from .mta import mail_client_message, mail_fixture, send_by_smtp, sink_fixture  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.integration
 

@@ -20,14 +20,14 @@ from email_gateway.transport_tasks import poll_imap_mailbox
 from tests.discussions.factories import make_thread
 from tests.loopback import free_port
 
-from .dovecot import PASSWORD, USER, dovecot  # noqa: F401 - the fixture
+from .dovecot import PASSWORD, USER, dovecot_fixture  # noqa: F401 - the fixture
 from .mta import PROJECT, mail_client_message
 
 DOMAIN = "cop-mail.test"
 
 
 @pytest.fixture
-def imap_on(settings, dovecot):  # noqa: F811
+def imap_on(settings, dovecot):
     settings.INBOUND_EMAIL_DOMAIN = DOMAIN
     settings.INBOUND_IMAP_URL = dovecot.url
     settings.INBOUND_IMAP_MOVE_TO = ""

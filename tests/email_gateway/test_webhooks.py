@@ -9,6 +9,8 @@ work without one, while the site's own forms still refuse a post without it.
 import base64
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 from django.test import Client
@@ -16,8 +18,9 @@ from django.test import Client
 from discussions.models import Post
 from email_gateway.addresses import reply_address
 from tests.discussions.factories import make_thread
+from tests.loopback import free_port
 
-from .mta import mail_client_message
+from .mta import PROJECT, mail_client_message
 
 DOMAIN = "cop-mail.test"
 SECRET = "postmark:s3cret-webhook-words"
@@ -146,3 +149,33 @@ def test_the_sites_own_forms_still_need_their_csrf_token(provider, member):
     provider.force_login(member)
     response = provider.post("/settings/", {"display_name": "Mira"})
     assert response.status_code == 403
+
+
+def test_a_database_that_is_down_answers_503_so_the_provider_sends_it_again(settings, thread, member):
+    """A real outage, in another process: the site with a DATABASE_URL where nothing listens
+    takes the provider's post; receive() cannot record it, and the answer asks for a retry."""
+    script = (
+        "from django.test.utils import setup_test_environment; setup_test_environment()\n"
+        "import sys; from django.test import Client\n"
+        f"response = Client().post({URL!r}, sys.stdin.read(), content_type='application/json',"
+        f" HTTP_AUTHORIZATION={auth()['HTTP_AUTHORIZATION']!r})\n"
+        "print(response.status_code, response.get('Retry-After'))\n"
+    )
+    done = subprocess.run(  # noqa: S603 - our own command line
+        [sys.executable, "manage.py", "shell", "-c", script],
+        input=reply_payload(member, thread),
+        cwd=PROJECT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/nothing",
+            "INBOUND_EMAIL_DOMAIN": DOMAIN,
+            "INBOUND_WEBHOOK_SECRET": SECRET,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stdout.split()[-2:] == ["503", "120"], done.stdout + done.stderr[-2000:]
+    assert email_posts(thread, member) == []
