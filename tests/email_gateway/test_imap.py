@@ -4,6 +4,7 @@ A member's reply lands in the mailbox (APPEND, as the organisation's mail server
 it); the beat task takes it into the thread once, and the mailbox is left without it.
 """
 
+import json
 import logging
 import subprocess
 import sys
@@ -12,12 +13,15 @@ from email.utils import make_msgid
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from discussions.models import Post
 from email_gateway import imap
 from email_gateway.addresses import reply_address
 from email_gateway.transport_tasks import poll_imap_mailbox
+from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_thread
+from tests.engagement.worker import database_url
 from tests.loopback import free_port
 
 from .dovecot import PASSWORD, USER, dovecot_fixture  # noqa: F401 - the fixture
@@ -194,3 +198,39 @@ def test_mailbox_urls_say_how_to_connect(url, security, port):
 def test_a_password_in_clear_is_refused_to_anything_but_loopback():
     with pytest.raises(ImproperlyConfigured, match="loopback"):
         imap.parse_imap_url("imap://cop:pw@mail.example.org/INBOX?tls=off")
+
+
+def test_two_pollers_at_once_without_a_shared_lock_post_each_message_once(transactional_db, settings, dovecot):
+    """The worst case of a doubled beat: two worker processes poll the same mailbox at the same
+    moment and share no cache (so no lock). Both fetch the same unseen messages; the Message-ID
+    record in receive() lets each become one post."""
+    if connection.vendor != "postgresql":
+        pytest.skip("Two processes on one test database: Postgres only")
+    settings.INBOUND_EMAIL_DOMAIN = DOMAIN
+    community = CommunityFactory(slug="dams")
+    author = MembershipFactory(community=community).user
+    member = MembershipFactory(community=community).user
+    thread = make_thread(community=community, author=author, title="Sediment")
+    for number in range(6):
+        dovecot.append(reply(member, thread, body=f"Observation {number}."))
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "DATABASE_URL": database_url(),
+        "INBOUND_EMAIL_DOMAIN": DOMAIN,
+        "INBOUND_IMAP_URL": dovecot.url,
+        "RATE_LIMIT_POSTS_PER_MINUTE": "10000",
+    }
+    pollers = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "manage.py", "poll_imap_mailbox"], cwd=PROJECT, env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    results = [json.loads(poller.communicate(timeout=60)[0].strip().splitlines()[-1]) for poller in pollers]
+
+    bodies = sorted(p.body.strip() for p in email_posts(thread, member))
+    assert bodies == [f"Observation {number}." for number in range(6)], results
+    assert sum(result["processed"] for result in results) >= 6
+    assert dovecot.messages() == []
