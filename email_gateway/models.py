@@ -65,18 +65,25 @@ class InboundMessage(models.Model):
 
 
 class HeldMessage(models.Model):
-    """A message to a community address whose sender we could not authenticate (no DMARC or
-    aligned DKIM pass from our own MTA): anyone can write a member's address in From. It waits
+    """A message whose sender we could not authenticate: to a community address without a
+    DMARC or aligned DKIM pass from our own MTA (anyone can write a member's address in From),
+    or to a reply address from an address that is not the member's. It waits
     here until that member, signed in, confirms on the page the emailed link opens; then it is
     posted through the same services. Expired ones are deleted by the prune task."""
 
     inbound = models.OneToOneField(InboundMessage, on_delete=models.CASCADE, related_name="held")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     community = models.ForeignKey("communities.Community", on_delete=models.CASCADE, related_name="+")
+    # Set for a reply (sent to a reply address, from an address that is not the member's);
+    # unset for a new thread by the community address.
+    reply_to = models.ForeignKey(
+        "discussions.Thread", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     raw = models.BinaryField(help_text="The message as received, to post it with its attachments.")
     created_at = models.DateTimeField(default=timezone.now)
     posted_at = models.DateTimeField(null=True, blank=True)
-    thread = models.ForeignKey("discussions.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The post it became once confirmed.
+    post = models.ForeignKey("discussions.Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     def __str__(self) -> str:
         return f"Held message {self.pk} for {self.user_id}"

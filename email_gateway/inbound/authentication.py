@@ -61,3 +61,16 @@ def sender_authenticated(message: EmailMessage, sender: str) -> bool:
             if result["method"] == "dkim" and _aligned(result.get("header.d", ""), from_domain):
                 return True
     return False
+
+
+def sender_failed(message: EmailMessage, sender: str) -> bool:
+    """Whether our MTA says the From's domain failed DMARC: the From is forged (or its domain
+    misconfigured), so an answer would go to someone who never wrote to us."""
+    trusted = (getattr(settings, "INBOUND_EMAIL_TRUSTED_AUTHSERV_ID", "") or "").strip().lower()
+    if not trusted:
+        return False
+    for value in all_headers(message, "Authentication-Results"):
+        authserv_id, results = _results(value)
+        if authserv_id == trusted and any(r["method"] == "dmarc" and r["result"] == "fail" for r in results):
+            return True
+    return False

@@ -30,8 +30,20 @@ def confirm_url(held) -> str:
 
 
 def confirmation_answer(held) -> dict:
+    if held.reply_to_id:
+        place = f"the discussion “{held.reply_to.title}” in {held.community.name}"
+        why = "It came from an address that is not the one in your account, so we have not posted it yet."
+    else:
+        place = held.community.name
+        why = (
+            "Anyone can put someone else's address on an email, and your mail server did not prove this "
+            "one came from you, so we have not posted it yet."
+        )
     return {
         "confirm_url": confirm_url(held),
+        "held_list_url": absolute_url(reverse("email_gateway:held")),
+        "place": place,
+        "why": why,
         "community_name": held.community.name,
         "community_id": held.community_id,
         "original_subject": held.inbound.subject,

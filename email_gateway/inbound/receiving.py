@@ -35,7 +35,7 @@ from discussions.models import Post, PostAttachment, Thread
 from discussions.services.attachments import attachment_upload
 from discussions.services.posting import post_reply, thread_create
 
-from ..addresses import BounceRoute, CommunityRoute, ReplyRoute, gateway_domain, read_address
+from ..addresses import BounceRoute, CommunityRoute, ReplyRoute, email_in_enabled, gateway_domain, read_address
 from ..message_ids import post_ids_from_references
 from ..models import HeldMessage, InboundMessage, InboundStatus
 from . import answers, authentication, loops, parsing, refusals
@@ -66,7 +66,7 @@ def receive(
         return Outcome(DEFERRED, "The database is unavailable; try again later.")
 
 
-class _Context:
+class InboundContext:
     """What we know about the message being received, passed down the steps."""
 
     def __init__(self, raw, envelope_sender, recipients, transport):
@@ -112,7 +112,7 @@ class _Context:
         )
 
 
-def _already_received(ctx: _Context) -> Outcome | None:
+def _already_received(ctx: InboundContext) -> Outcome | None:
     existing = InboundMessage.objects.filter(message_id=ctx.key).values("pk", "status", "post_id", "thread_id").first()
     if existing is None:
         return None
@@ -125,7 +125,7 @@ def _already_received(ctx: _Context) -> Outcome | None:
     )
 
 
-def _finish(ctx: _Context, status, detail="", *, answer=None, user=None, to="", **fields) -> Outcome:
+def _finish(ctx: InboundContext, status, detail="", *, answer=None, user=None, to="", **fields) -> Outcome:
     """Record the decision (and queue its answer in the same transaction)."""
     try:
         with transaction.atomic():
@@ -143,7 +143,7 @@ def _finish(ctx: _Context, status, detail="", *, answer=None, user=None, to="", 
     )
 
 
-def _refuse(ctx: _Context, refusal: refusals.Refusal, *, user=None) -> Outcome:
+def _refuse(ctx: InboundContext, refusal: refusals.Refusal, *, user=None) -> Outcome:
     """Refuse with an answer: to the member (their own verified address) when we know who it
     is for, else to the envelope sender or From (throttled per address)."""
     to = "" if user is not None else (ctx.envelope_sender or ctx.sender)
@@ -153,7 +153,10 @@ def _refuse(ctx: _Context, refusal: refusals.Refusal, *, user=None) -> Outcome:
 
 
 def _receive(raw, *, envelope_sender, recipients, transport) -> Outcome:
-    ctx = _Context(raw, envelope_sender, recipients, transport)
+    ctx = InboundContext(raw, envelope_sender, recipients, transport)
+    if not email_in_enabled():
+        # No address of ours exists, so none can be answered for: keep the trace, say nothing.
+        return _finish(ctx, InboundStatus.REFUSED, "Email-in is off (INBOUND_EMAIL_DOMAIN is not set).")
     if isinstance(ctx.route, BounceRoute):
         return _bounce(ctx)
     automatic = loops.automatic_reason(ctx.message, envelope_sender=envelope_sender, sender=ctx.sender)
@@ -177,7 +180,7 @@ def _receive(raw, *, envelope_sender, recipients, transport) -> Outcome:
     return _community(ctx, parsed, ctx.route)
 
 
-def _bounce(ctx: _Context) -> Outcome:
+def _bounce(ctx: InboundContext) -> Outcome:
     """A bounce of our own mail: hand it over, record it, never answer it."""
     if duplicate := _already_received(ctx):
         return duplicate
@@ -190,7 +193,7 @@ def _bounce(ctx: _Context) -> Outcome:
     return _finish(ctx, InboundStatus.BOUNCE_HANDLED, detail, user=ctx.route.user)
 
 
-def submission_key(ctx: _Context) -> str:
+def submission_key(ctx: InboundContext) -> str:
     """The posting services' double-submit key, from the Message-ID: a redelivered message
     posts once even when its InboundMessage record was lost."""
     return "email:" + hashlib.sha256(ctx.key.encode("utf-8", "surrogateescape")).hexdigest()[:56]
@@ -251,31 +254,78 @@ def _parent(thread: Thread, parsed: parsing.Parsed) -> Post | None:
     return next((found[pk] for pk in ids if pk in found), None)
 
 
-def _reply(ctx: _Context, parsed: parsing.Parsed, route: ReplyRoute) -> Outcome:
+class Refused(Exception):
+    """A service refused the post; `refusal` says why in mail terms."""
+
+    def __init__(self, refusal: refusals.Refusal):
+        super().__init__(refusal.reason)
+        self.refusal = refusal
+
+
+def publish(ctx: InboundContext, parsed: parsing.Parsed, *, user, community, thread: Thread | None = None):
+    """Post the message as `user`: a reply to `thread`, or a new thread in `community`, with
+    its files, through the posting services (their permission and rate checks). Returns
+    (post, notes about files left out); raises Refused."""
+    body = _attach(user=user, community=community, parsed=parsed, text=_body_text(parsed))
+    try:
+        if thread is not None:
+            post = post_reply(
+                actor=user,
+                thread=thread,
+                body=body.text,
+                parent=_parent(thread, parsed),
+                submission_key=submission_key(ctx),
+                attachment_ids=body.attachment_ids,
+            )
+        else:
+            new_thread = thread_create(
+                actor=user,
+                community=community,
+                title=clean_title(parsed.subject),
+                body=body.text,
+                submission_key=submission_key(ctx),
+                attachment_ids=body.attachment_ids,
+            )
+            post = new_thread.posts.select_related("thread").get(is_opening=True)
+    except (PermissionDenied, ValidationError) as error:
+        _discard(body)
+        if thread is not None:
+            raise Refused(refusals.for_reply(user=user, thread=thread, error=error)) from error
+        raise Refused(refusals.for_thread(user=user, community=community, error=error)) from error
+    return post, body.notes
+
+
+def _published(ctx: InboundContext, parsed, *, user, community, thread=None) -> Outcome:
+    try:
+        post, notes = publish(ctx, parsed, user=user, community=community, thread=thread)
+    except Refused as refused:
+        return _refuse(ctx, refused.refusal, user=user)
+    answer = refusals.posted_with_notes(notes, url=post.get_absolute_url()) if notes else None
+    status, detail = (
+        (InboundStatus.POSTED, "Posted as a reply.") if thread else (InboundStatus.THREAD_STARTED, "Started a thread.")
+    )
+    return _finish(ctx, status, detail, answer=answer, user=user, thread=post.thread, post=post)
+
+
+def sent_by(user, address: str) -> bool:
+    """Whether `address` is one of `user`'s verified addresses."""
+    return bool(address) and EmailAddress.objects.filter(user=user, email__iexact=address, verified=True).exists()
+
+
+def _reply(ctx: InboundContext, parsed: parsing.Parsed, route: ReplyRoute) -> Outcome:
     user = route.user
     if not user.is_active:
         return _finish(ctx, InboundStatus.REFUSED, "The account of this reply address is closed.", user=user)
     thread = Thread.objects.visible_to(user).select_related("community").filter(pk=route.thread_id).first()
     if thread is None:
         return _refuse(ctx, refusals.thread_gone(), user=user)
-    text = _body_text(parsed)
-    if not text and not parsed.parts:
+    if not _body_text(parsed) and not parsed.parts:
         return _refuse(ctx, refusals.empty_body(thread=thread), user=user)
-    body = _attach(user=user, community=thread.community, parsed=parsed, text=text)
-    try:
-        post = post_reply(
-            actor=user,
-            thread=thread,
-            body=body.text,
-            parent=_parent(thread, parsed),
-            submission_key=submission_key(ctx),
-            attachment_ids=body.attachment_ids,
-        )
-    except (PermissionDenied, ValidationError) as error:
-        _discard(body)
-        return _refuse(ctx, refusals.for_reply(user=user, thread=thread, error=error), user=user)
-    answer = refusals.posted_with_notes(body.notes, url=post.get_absolute_url()) if body.notes else None
-    return _finish(ctx, InboundStatus.POSTED, "Posted as a reply.", answer=answer, user=user, thread=thread, post=post)
+    if not sent_by(user, ctx.sender):
+        # The address is the credential, but a notification forwarded to a colleague carries
+        # it too: mail from an address that is not the member's waits for their confirmation.
+        return _hold(ctx, user=user, community=thread.community, thread=thread)
+    return _published(ctx, parsed, user=user, community=thread.community, thread=thread)
 
 
 def clean_title(subject: str) -> str:
@@ -293,9 +343,12 @@ def member_for_address(address: str):
     return found.user if found else None
 
 
-def _community(ctx: _Context, parsed: parsing.Parsed, route: CommunityRoute) -> Outcome:
+def _community(ctx: InboundContext, parsed: parsing.Parsed, route: CommunityRoute) -> Outcome:
     community = Community.objects.filter(slug=route.slug).first()
     user = member_for_address(ctx.sender) if ctx.sender else None
+    if user is None and authentication.sender_failed(ctx.message, ctx.sender):
+        # Our MTA says the From is forged: answering would mail whoever was impersonated.
+        return _finish(ctx, InboundStatus.REFUSED, "Unknown sender whose From failed DMARC; not answered.")
     if community is None or (community.visibility == "hidden" and not refusals.is_member(user, community)):
         return _refuse(ctx, refusals.unknown_address(ctx.recipient))  # a hidden community is not revealed
     if user is None:
@@ -308,41 +361,17 @@ def _community(ctx: _Context, parsed: parsing.Parsed, route: CommunityRoute) -> 
         return _refuse(ctx, refusals.empty_body(community=community), user=user)
     if not authentication.sender_authenticated(ctx.message, ctx.sender):
         return _hold(ctx, user=user, community=community)
-    return start_thread(ctx, parsed, user=user, community=community)
+    return _published(ctx, parsed, user=user, community=community)
 
 
-def start_thread(ctx: _Context, parsed: parsing.Parsed, *, user, community, held: HeldMessage | None = None):
-    body = _attach(user=user, community=community, parsed=parsed, text=_body_text(parsed))
-    try:
-        thread = thread_create(
-            actor=user,
-            community=community,
-            title=clean_title(parsed.subject),
-            body=body.text,
-            submission_key=submission_key(ctx),
-            attachment_ids=body.attachment_ids,
-        )
-    except (PermissionDenied, ValidationError) as error:
-        _discard(body)
-        refusal = refusals.for_thread(user=user, community=community, error=error)
-        if held is not None:
-            raise ValidationError(refusal.reason) from error
-        return _refuse(ctx, refusal, user=user)
-    post = thread.posts.filter(is_opening=True).first()
-    if held is not None:
-        return thread, body.notes
-    answer = refusals.posted_with_notes(body.notes, url=thread.get_absolute_url()) if body.notes else None
-    return _finish(
-        ctx, InboundStatus.THREAD_STARTED, "Started a thread.", answer=answer, user=user, thread=thread, post=post
-    )
-
-
-def _hold(ctx: _Context, *, user, community) -> Outcome:
+def _hold(ctx: InboundContext, *, user, community, thread: Thread | None = None) -> Outcome:
     """Keep the message until `user` confirms they sent it (the From alone proves nothing)."""
     try:
         with transaction.atomic():
             record = ctx.record(InboundStatus.HELD, "Waiting for the member to confirm they sent it.", user=user)
-            held = HeldMessage.objects.create(inbound=record, user=user, community=community, raw=ctx.raw)
+            held = HeldMessage.objects.create(
+                inbound=record, user=user, community=community, reply_to=thread, raw=ctx.raw
+            )
             record.answer = confirmation_answer(held)
             record.save(update_fields=["answer"])
             answers.answer_queue(record, user=user)

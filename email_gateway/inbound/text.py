@@ -17,37 +17,51 @@ post, so nothing in the HTML reaches a page as HTML.
 import re
 
 from bs4 import BeautifulSoup
-from mailparser_reply import EmailReplyParser
+from mailparser_reply import EmailMessage
 from markdownify import markdownify
 
 # A line we may put in our own outgoing mail: everything from it down is ours, not theirs.
 REPLY_ABOVE_MARKER = "reply above this line"
 LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "da", "cs"]
-_parser = EmailReplyParser(languages=LANGUAGES)
 # Elements mail clients wrap the quoted conversation in.
 QUOTE_SELECTORS = (
     "div.gmail_quote",
     "blockquote.gmail_quote",
     "blockquote[type=cite]",
-    "div#appendonsend",
-    "div#divRplyFwdMsg",
     "div.moz-cite-prefix",
     "blockquote.moz-cite-prefix",
     "div.yahoo_quoted",
     "div.protonmail_quote",
 )
+# Elements after which everything is the quoted message (Outlook on the web and new Outlook
+# put the reply header and the old message after these, not inside them).
+CUT_FROM_SELECTORS = ("div#appendonsend", "div#divRplyFwdMsg", "div#mail-editor-reference-message-container")
+
+
+def _cut_from(element) -> None:
+    """Remove `element` and everything after it in document order."""
+    node = element
+    while node is not None and node.name not in ("body", "html", "[document]"):
+        for sibling in list(node.next_siblings):
+            sibling.extract()
+        node = node.parent
+    element.extract()
 
 
 def html_to_markdown(html: str) -> str:
     soup = BeautifulSoup(html, "html.parser")
     for element in soup(["script", "style", "head", "title", "meta"]):
         element.decompose()
+    for selector in CUT_FROM_SELECTORS:
+        if (element := soup.select_one(selector)) is not None:
+            _cut_from(element)
     for selector in QUOTE_SELECTORS:
         for element in soup.select(selector):
             element.decompose()
-    # Outlook on the web: everything after <div id="appendonsend"> or an <hr> followed by
-    # "From:" is the quoted message; the parser below cuts that in the Markdown.
     markdown = markdownify(str(soup), heading_style="ATX", bullets="-", escape_underscores=False)
+    # Lines of nothing but spaces (Word's &nbsp; paragraphs) become blank; "  " before a line
+    # end is Markdown's hard line break (a <br>) and stays.
+    markdown = "\n".join("" if not line.strip(" \t\xa0") else line for line in markdown.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", markdown).strip()
 
 
@@ -70,7 +84,7 @@ def _restore_indentation(original: str, stripped: str) -> str:
             position += 1
         if position >= len(source):
             return stripped  # could not follow it: keep the parser's answer as it is
-        out.append(source[position].rstrip())
+        out.append(source[position])  # trailing "  " is a Markdown line break: keep it
         position += 1
     return "\n".join(out)
 
@@ -91,7 +105,8 @@ def latest_reply(text: str) -> str:
     ours. May be "" (a message that only quotes)."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     text = _cut_at_marker(text)
-    parsed = _parser.read(text)
+    # keep_hyphen_lists: a Markdown list ("- step one") is not a signature.
+    parsed = EmailMessage(text=text, languages=list(LANGUAGES), keep_hyphen_lists=True).read()
     if not parsed.replies or parsed.replies[0].headers:
         return ""  # the first thing in it is an "On ... wrote:" header: nothing new was written
     reply = parsed.replies[0].body

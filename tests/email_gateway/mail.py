@@ -4,6 +4,8 @@ import itertools
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from email_gateway.inbound import receive
+
 _numbers = itertools.count(1)
 
 
@@ -53,3 +55,35 @@ def message(
 
 def raw(**kwargs) -> bytes:
     return bytes(message(**kwargs))
+
+
+DOMAIN = "mail.example.org"
+AUTHSERV_ID = "mx.example.org"
+
+
+def configure(settings) -> None:
+    settings.INBOUND_EMAIL_DOMAIN = DOMAIN
+    settings.INBOUND_EMAIL_TRUSTED_AUTHSERV_ID = AUTHSERV_ID
+
+
+def dmarc_pass(domain="example.org") -> dict:
+    """The header our own MTA adds for mail whose From it could authenticate."""
+    return {
+        "Authentication-Results": f"{AUTHSERV_ID}; spf=pass smtp.mailfrom={domain}; dmarc=pass header.from={domain}"
+    }
+
+
+def deliverer(capture_on_commit):
+    """receive() with the answers it queues sent at once (as after a real commit)."""
+
+    def deliver(data: bytes, **kwargs):
+        kwargs.setdefault("transport", "test")
+        with capture_on_commit(execute=True):
+            return receive(data, **kwargs)
+
+    return deliver
+
+
+def answers(outbox) -> list:
+    """The emails we sent back about inbound mail (not the notifications a post causes)."""
+    return [message for message in outbox if message.extra_headers.get("Auto-Submitted") == "auto-replied"]
