@@ -1,12 +1,14 @@
 """A small loopback MTA for the end-to-end tests: it speaks SMTP to a real client (smtplib) and
-delivers each accepted message the way Postfix's pipe(8) transport of deploy/postfix/master.cf
-does, by running deploy/receive-email.sh (and so `manage.py receive_email`) in a subprocess:
+delivers each accepted message the way Postfix's pipe(8) runs the `cop` transport of the shipped
+deploy/postfix/master.cf, read from that file (`pipe_entry`), so the tests run its command line:
 
-- one run per recipient (cop_destination_recipient_limit = 1), with `--sender ${sender}
-  --recipient ${recipient}`; a null sender is an empty argument (null_sender=);
-- flags=DRhu: "Delivered-To: <recipient>" and "Return-Path: <sender>" prepended, and the
-  recipient lower-cased;
-- the message on standard input, the exit status read as pipe(8) reads it.
+- argv as written there (deploy/receive-email.sh, so `manage.py receive_email`), with
+  /srv/cop-platform standing for this checkout, ${sender} and ${recipient} expanded, one run
+  per recipient (cop_destination_recipient_limit = 1 in main.cf.example), run from / (pipe does
+  not run it in the project folder), the message on standard input;
+- null_sender= : an empty ${sender} for a null envelope sender;
+- its flags: D prepends "Delivered-To:", R "Return-Path:", h and u lower-case the recipient;
+- the exit status read as pipe(8) reads it.
 
 Postfix accepts a message into its queue before delivering it; this MTA delivers during DATA
 and answers from the exit status instead (as an LMTP server or a before-queue filter would), so
@@ -34,8 +36,34 @@ from tests.engagement.smtp_sink import SmtpSink
 from tests.engagement.worker import database_url
 
 PROJECT = Path(__file__).resolve().parents[2]
-COMMAND = PROJECT / "deploy" / "receive-email.sh"
+MASTER_CF = PROJECT / "deploy" / "postfix" / "master.cf"
+INSTALLED_AT = "/srv/cop-platform"  # where deploy/ says the project lives
 DOMAIN = "cop-mail.test"
+
+
+def pipe_entry(service: str = "cop") -> dict:
+    """The attributes of `service`'s pipe entry in deploy/postfix/master.cf, as pipe(8) reads
+    them: {"flags": "DRhu", "user": "cop", ..., "argv": [...]} (argv is the rest of the entry)."""
+    entry: list[str] = []
+    for line in MASTER_CF.read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[0].isspace() and entry:
+            entry.append(line)  # a continuation line
+        elif line.split()[0] == service:
+            entry = [line]
+        elif entry:
+            break
+    fields = " ".join(entry).split()
+    assert fields[:8] == [service, "unix", "-", "n", "n", "-", "-", "pipe"], fields
+    attributes: dict = {}
+    for index, field in enumerate(fields[8:], start=8):
+        name, _, value = field.partition("=")
+        if name == "argv":
+            attributes["argv"] = [value, *fields[index + 1 :]]
+            break
+        attributes[name] = value
+    return attributes
 
 
 @dataclass
@@ -69,7 +97,7 @@ class _Handler(socketserver.StreamRequestHandler):
                 sender, recipients = _address(command), []
                 self.reply("250 2.1.0 OK")
             elif verb == "RCPT":
-                recipients.append(_address(command).lower())  # pipe's h and u flags
+                recipients.append(_address(command))
                 self.reply("250 2.1.5 OK")
             elif verb == "DATA":
                 if sender is None or not recipients:
@@ -138,12 +166,22 @@ class PipeMta:
         self._server.server_close()
 
     def deliver(self, data: bytes, *, sender: str, recipient: str) -> Delivery:
-        prepended = f"Delivered-To: {recipient}\r\nReturn-Path: <{sender}>\r\n".encode()
-        done = subprocess.run(  # noqa: S603 - our own command line, no shell
-            [str(COMMAND), "--sender", sender, "--recipient", recipient],
-            input=prepended + data,
+        entry = pipe_entry()
+        flags = entry.get("flags", "")
+        if "u" in flags or "h" in flags:
+            recipient = recipient.lower()
+        if not sender and "null_sender" in entry:
+            sender = entry["null_sender"]
+        prepended = (f"Delivered-To: {recipient}\r\n" if "D" in flags else "") + (
+            f"Return-Path: <{sender}>\r\n" if "R" in flags else ""
+        )
+        macros = {"${sender}": sender, "${recipient}": recipient}
+        argv = [macros.get(arg, arg.replace(INSTALLED_AT, str(PROJECT))) for arg in entry["argv"]]
+        done = subprocess.run(  # noqa: S603 - the shipped command line, no shell
+            argv,
+            input=prepended.encode() + data,
             env=self.env,
-            cwd="/",  # pipe(8) does not run the command in the project folder
+            cwd="/",
             capture_output=True,
             timeout=self.timeout,
             check=False,

@@ -11,7 +11,9 @@ The command runs in its own process and must see what the test committed: Postgr
 (`transactional_db`), like the tests with a real Celery worker.
 """
 
+import os
 import re
+import subprocess
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
@@ -25,7 +27,15 @@ from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_thread
 from tests.members.factories import UserFactory
 
-from .mta import mail_client_message, mail_fixture, send_by_smtp, sink_fixture  # noqa: F401 - fixtures
+from .mta import (  # noqa: F401 - fixtures
+    INSTALLED_AT,
+    PROJECT,
+    mail_client_message,
+    mail_fixture,
+    pipe_entry,
+    send_by_smtp,
+    sink_fixture,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -140,3 +150,30 @@ def test_a_database_that_is_down_defers_the_mail_and_nothing_is_lost(mail, sink)
     mail.env["DATABASE_URL"] = working_database
     assert send_by_smtp(mail, message, sender=mira.email) == {}
     assert Post.objects.filter(thread=thread, is_opening=False, body__contains="It works for us").count() == 1
+
+
+def test_the_shipped_postfix_example_fits_the_deployment():
+    """The pipe entry the MTA above runs is deploy/postfix/master.cf's; here, that the rest of
+    the example agrees with it and with deploy/ (same user and folder as the systemd units, one
+    recipient per run as the D flag needs, the transport map naming the transport)."""
+    entry = pipe_entry()
+    worker_unit = (PROJECT / "deploy" / "cop-worker.service").read_text()
+    assert f"User={entry['user']}\n" in worker_unit
+    assert f"WorkingDirectory={INSTALLED_AT}\n" in worker_unit
+    assert entry["argv"] == [
+        f"{INSTALLED_AT}/deploy/receive-email.sh",
+        "--sender",
+        "${sender}",
+        "--recipient",
+        "${recipient}",
+    ]
+    assert "D" in entry["flags"] and "R" in entry["flags"] and entry["null_sender"] == ""
+    main_cf = (PROJECT / "deploy" / "postfix" / "main.cf.example").read_text()
+    assert re.search(r"^cop_destination_recipient_limit = 1$", main_cf, re.M)
+    assert re.search(r"^transport_maps = hash:/etc/postfix/transport$", main_cf, re.M)
+    assert int(re.search(r"^message_size_limit = (\d+)$", main_cf, re.M).group(1)) >= int(entry["size"])
+    transport = (PROJECT / "deploy" / "postfix" / "transport").read_text()
+    assert re.search(r"^\S+\s+cop:$", transport, re.M)
+    script = PROJECT / "deploy" / "receive-email.sh"
+    assert os.access(script, os.X_OK)
+    assert subprocess.run(["sh", "-n", str(script)], check=False).returncode == 0  # noqa: S603, S607
