@@ -14,6 +14,7 @@ import imaplib
 import os
 import pwd
 import shutil
+import ssl
 import subprocess
 import tempfile
 import time
@@ -36,8 +37,12 @@ def needs_dovecot() -> None:
 
 
 class Dovecot:
-    def __init__(self):
+    def __init__(self, *, tls: bool = False):
+        """tls=True: a self-signed certificate for 127.0.0.1 (self.ca_file), STARTTLS on the
+        imap port, TLS on its own imaps port (self.tls_port), and no login without TLS."""
         self.port = free_port()
+        self.tls = tls
+        self.tls_port = free_port() if tls else 0
         # Not under pytest's tmp_path: that is 0700 root, which the mail user could not enter.
         self.root = Path(tempfile.mkdtemp(prefix="cop-dovecot-"))
         self.process: subprocess.Popen | None = None
@@ -45,6 +50,20 @@ class Dovecot:
     @property
     def url(self) -> str:
         return f"imap://{USER}:{PASSWORD}@127.0.0.1:{self.port}/INBOX?tls=off"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.root / "cert.pem"
+
+    def _certificate(self) -> str:
+        key = self.root / "key.pem"
+        command = [
+            shutil.which("openssl") or "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+            "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", str(key), "-out", str(self.ca_file),
+        ]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True)  # noqa: S603 - our own command line
+        return f"ssl = required\nssl_cert = <{self.ca_file}\nssl_key = <{key}\n"
 
     def _configure(self) -> Path:
         root = self.root
@@ -75,8 +94,8 @@ base_dir = {root}/run
 state_dir = {root}/state
 instance_name = cop-test-{self.port}
 log_path = {root}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
+{self._certificate() if self.tls else "ssl = no"}
+disable_plaintext_auth = {"yes" if self.tls else "no"}
 auth_mechanisms = plain login
 first_valid_uid = {min(mail_user.pw_uid, 500)}
 mail_location = maildir:~/Maildir
@@ -95,7 +114,9 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.tls_port}
+    ssl = yes
   }}
 }}
 service pop3-login {{
@@ -137,17 +158,32 @@ service lmtp {{
         self.stop()
         raise RuntimeError(f"Dovecot did not start on port {self.port}:\n{self.logs()}")
 
-    def logs(self) -> str:
+    def logs(self, tail: int | None = 3000) -> str:
         text = ""
         for name in ("stdout.log", "dovecot.log"):
             path = self.root / name
             if path.exists():
-                text += path.read_text(errors="replace")[-3000:]
+                whole = path.read_text(errors="replace")
+                text += whole[-tail:] if tail else whole
+        return text
+
+    def settled_logs(self, quiet: float = 0.3, timeout: float = 5) -> str:
+        """The logs once nothing was added to them for `quiet` seconds (Dovecot's processes
+        write through its log service, a moment after the fact)."""
+        deadline = time.monotonic() + timeout
+        text = self.logs(tail=None)
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            if (newer := self.logs(tail=None)) == text:
+                break
+            text = newer
         return text
 
     def client(self) -> imaplib.IMAP4:
         """A logged-in IMAP client (a context manager: `with dovecot.client() as imap:`)."""
         conn = imaplib.IMAP4("127.0.0.1", self.port, timeout=5)
+        if self.tls:
+            conn.starttls(ssl_context=ssl.create_default_context(cafile=self.ca_file))
         conn.login(USER, PASSWORD)
         return conn
 
@@ -186,5 +222,14 @@ def dovecot_fixture():
     """A running Dovecot of this test's own, stopped and removed at the end."""
     needs_dovecot()
     server = Dovecot().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(name="dovecot_tls")
+def dovecot_tls_fixture():
+    """The same, speaking only TLS (imaps port and STARTTLS) with a self-signed certificate."""
+    needs_dovecot()
+    server = Dovecot(tls=True).start()
     yield server
     server.stop()

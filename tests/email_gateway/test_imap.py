@@ -24,7 +24,7 @@ from tests.discussions.factories import make_thread
 from tests.engagement.worker import database_url
 from tests.loopback import free_port
 
-from .dovecot import PASSWORD, USER, dovecot_fixture  # noqa: F401 - the fixture
+from .dovecot import PASSWORD, USER, dovecot_fixture, dovecot_tls_fixture  # noqa: F401 - the fixtures
 from .mta import PROJECT, mail_client_message
 
 DOMAIN = "cop-mail.test"
@@ -234,3 +234,32 @@ def test_two_pollers_at_once_without_a_shared_lock_post_each_message_once(transa
     assert bodies == [f"Observation {number}." for number in range(6)], results
     assert sum(result["processed"] for result in results) >= 6
     assert dovecot.messages() == []
+
+
+@pytest.mark.parametrize("scheme", ["imaps", "imap"])
+def test_over_tls_and_starttls_the_certificate_is_checked(settings, monkeypatch, dovecot_tls, thread, member, scheme):
+    """imaps:// (TLS from the start) and imap:// (STARTTLS) reach a server whose certificate a
+    trusted CA signed (here: the test's own, through OpenSSL's SSL_CERT_FILE); the same server
+    is refused while its certificate is not trusted."""
+    settings.INBOUND_EMAIL_DOMAIN = DOMAIN
+    port = dovecot_tls.tls_port if scheme == "imaps" else dovecot_tls.port
+    settings.INBOUND_IMAP_URL = f"{scheme}://{USER}:{PASSWORD}@127.0.0.1:{port}/INBOX"
+    dovecot_tls.append(reply(member, thread))
+
+    untrusted = imap.poll_mailbox()
+    assert untrusted.status == "error" and "CERTIFICATE_VERIFY_FAILED" in untrusted.error
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot_tls.ca_file))
+    trusted = imap.poll_mailbox()
+    assert trusted.status == "ok" and trusted.processed == 1
+    assert len(email_posts(thread, member)) == 1
+
+
+def test_a_server_without_starttls_is_refused_rather_than_sent_the_password_in_clear(imap_on, settings):
+    settings.INBOUND_IMAP_URL = imap_on.url.removesuffix("?tls=off")  # imap:// asks for STARTTLS
+    logins = imap_on.settled_logs().count("Login: user=")
+
+    result = imap.poll_mailbox()
+
+    assert result.status == "error" and "TLS not supported" in result.error
+    assert imap_on.settled_logs().count("Login: user=") == logins  # the password was never sent
