@@ -7,10 +7,14 @@ work without one, while the site's own forms still refuse a post without it.
 """
 
 import base64
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import subprocess
 import sys
+import time
 
 import pytest
 from django.test import Client
@@ -179,3 +183,35 @@ def test_a_database_that_is_down_answers_503_so_the_provider_sends_it_again(sett
     )
     assert done.stdout.split()[-2:] == ["503", "120"], done.stdout + done.stderr[-2000:]
     assert email_posts(thread, member) == []
+
+
+def mailgun_form(message, *, recipient: str, sender: str, key: str) -> dict:
+    """Mailgun's route "forward" post to .../inbound_mime/: a form with the raw message and a
+    signature over timestamp and token."""
+    timestamp, token = str(int(time.time())), secrets.token_hex(25)
+    signature = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "body-mime": message.as_string(),
+        "recipient": recipient,
+        "sender": sender,
+        "timestamp": timestamp,
+        "token": token,
+        "signature": signature,
+    }
+
+
+def test_a_reply_forwarded_by_a_mailgun_route_becomes_a_post(provider, settings, thread, member):
+    """The form-post flavour (multipart), with Mailgun's own signature checked beside basic auth."""
+    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": "key-mailgun-test"}
+    to = reply_address(member, thread.pk)
+    message = mail_client_message(sender=member.email, to=to, subject="Re: slopes", body="Contour lines first.")
+    form = mailgun_form(message, recipient=to, sender=member.email, key="key-mailgun-test")
+    url = "/email/inbound/mailgun/inbound_mime/"
+
+    forged = provider.post(url, {**form, "signature": "0" * 64}, **auth())
+    assert forged.status_code == 400
+    assert email_posts(thread, member) == []
+
+    response = provider.post(url, form, **auth())
+    assert response.status_code == 200
+    assert "Contour lines first." in email_posts(thread, member)[0].body
