@@ -332,9 +332,9 @@ ANYMAIL = {"WEBHOOK_SECRET": INBOUND_WEBHOOK_SECRET}
 # Providers that also sign their webhooks need their key (anymail refuses their posts without
 # it): ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY, ANYMAIL_MAILERSEND_INBOUND_SECRET,
 # ANYMAIL_POSTAL_WEBHOOK_KEY, ANYMAIL_RESEND_SIGNING_SECRET.
-for _name in ("MAILGUN_WEBHOOK_SIGNING_KEY", "MAILERSEND_INBOUND_SECRET", "POSTAL_WEBHOOK_KEY", "RESEND_SIGNING_SECRET"):
-    if env.str(f"ANYMAIL_{_name}", default=""):
-        ANYMAIL[_name] = env.str(f"ANYMAIL_{_name}")
+for _key in ("MAILGUN_WEBHOOK_SIGNING_KEY", "MAILERSEND_INBOUND_SECRET", "POSTAL_WEBHOOK_KEY", "RESEND_SIGNING_SECRET"):
+    if env.str(f"ANYMAIL_{_key}", default=""):
+        ANYMAIL[_key] = env.str(f"ANYMAIL_{_key}")
 # Requests per minute per client address to the inbound webhooks (beyond: 429, the provider
 # retries), and the largest request accepted (beyond: 413).
 INBOUND_WEBHOOK_PER_MINUTE = env.int("INBOUND_WEBHOOK_PER_MINUTE", default=300)
