@@ -304,6 +304,12 @@ CELERY_BEAT_SCHEDULE["prune-inbound-email"] = {
     "task": "email_gateway.inbound.tasks.prune_inbound_email",
     "schedule": crontab(hour=4, minute=10),
 }
+# Answers to senders whose task was lost (or failed in an eager run: the MTA pipe without a broker).
+CELERY_BEAT_SCHEDULE["recover-inbound-answers"] = {
+    "task": "email_gateway.inbound.tasks.recover_inbound_answers",
+    "schedule": 600.0,
+}
+
 # --- Email-in transports (email_gateway/imap.py, email_gateway/webhooks.py) -----------------
 # How mail for INBOUND_EMAIL_DOMAIN reaches the app besides an MTA pipe (`manage.py
 # receive_email`, deploy/postfix/). README "Mail".

@@ -10,11 +10,14 @@ account go through the durable account-email queue. Nothing here ever answers au
 the caller has already ignored it.
 """
 
+import logging
 from datetime import timedelta
+from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cop_platform.email import render_templated_email
@@ -26,6 +29,7 @@ from members.models import DeliveryState, EmailDelivery, EmailKind
 from ..addresses import gateway_domain
 from ..models import InboundMessage, SenderAnswer
 
+logger = logging.getLogger(__name__)
 TEMPLATE = "email_gateway/email/answer"
 CONFIRM_TEMPLATE = "email_gateway/email/confirm"
 HEADERS = {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}
@@ -99,16 +103,32 @@ def answer_send(*, delivery_id: int, last_try: bool = False) -> str:
     return send_claimed_delivery(delivery, message, summary=record.detail[:300], last_try=last_try)
 
 
-def answers_recover(*, older_than_seconds: int = 600) -> int:
-    """Queue again answers whose task was lost (pending long after they were recorded)."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    stuck = EmailDelivery.objects.filter(kind=EmailKind.EMAIL_IN, state=DeliveryState.PENDING, created_at__lt=cutoff)
+def answers_recover(*, older_than_seconds: int = 600, give_up_days: int = 3) -> int:
+    """Queue again answers whose task was lost or failed (pending long after they were
+    recorded, or claimed by a worker that died). After `give_up_days` an answer is stale: the
+    sender has moved on, so it is left alone."""
+    now = timezone.now()
+    stuck = EmailDelivery.objects.filter(
+        Q(state=DeliveryState.PENDING, created_at__lt=now - timedelta(seconds=older_than_seconds))
+        | Q(state=DeliveryState.SENDING, claimed_at__lt=now - timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)),
+        kind=EmailKind.EMAIL_IN,
+        created_at__gte=now - timedelta(days=give_up_days),
+    )
     ids = list(stuck.values_list("pk", flat=True)[:1000])
     for delivery_id in ids:
         enqueue_on_commit(send_inbound_answer, delivery_id=delivery_id)
     return len(ids)
 
 
-@shared_task(bind=True, acks_late=True, autoretry_for=(OSError, OperationalError), retry_backoff=True, max_retries=8)
+@shared_task(bind=True, acks_late=True, max_retries=8)
 def send_inbound_answer(self, *, delivery_id: int) -> str:
-    return answer_send(delivery_id=delivery_id, last_try=self.request.retries >= self.max_retries)
+    """Retried with backoff on a mail server or database error, except when run eagerly (no
+    broker: the MTA pipe is waiting for us): then the delivery stays pending for beat's
+    recover-inbound-answers instead of retrying in place."""
+    try:
+        return answer_send(delivery_id=delivery_id, last_try=self.request.retries >= self.max_retries)
+    except (OSError, SMTPException, OperationalError) as error:
+        if self.request.is_eager:
+            logger.warning("Answer %s not sent, left for recovery: %s", delivery_id, error)
+            return DeliveryState.PENDING
+        raise self.retry(exc=error, countdown=min(600, 30 * 2**self.request.retries)) from error

@@ -25,6 +25,13 @@ FATAL_DEFECTS = (
 )
 MESSAGE_ID_RE = re.compile(r"<([^<>\s]+)>")
 MAX_MESSAGE_ID = 255
+# C0 controls but tab, line feed and carriage return: nothing a person types, and PostgreSQL
+# refuses NUL in text outright.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: str) -> str:
+    return CONTROL_RE.sub("", text)
 
 
 class Unreadable(Exception):
@@ -68,12 +75,12 @@ def header(message: EmailMessage, name: str) -> str:
         value = message.get(name)
     except (ValueError, IndexError, TypeError, email_errors.HeaderParseError):
         return ""
-    return str(value).strip() if value is not None else ""
+    return clean(str(value)).strip() if value is not None else ""
 
 
 def all_headers(message: EmailMessage, name: str) -> list[str]:
     try:
-        return [str(value).strip() for value in message.get_all(name) or []]
+        return [clean(str(value)).strip() for value in message.get_all(name) or []]
     except (ValueError, IndexError, TypeError, email_errors.HeaderParseError):
         return []
 
@@ -110,12 +117,12 @@ def _decode_text(part: EmailMessage) -> str:
         raise Unreadable(f"Your message is written in a character set we do not know ({charset[:40]}).") from None
     payload = part.get_payload(decode=True) or b""
     try:
-        return payload.decode(charset)
+        return clean(payload.decode(charset))
     except UnicodeDecodeError:
         pass
     if charset in ("us-ascii", "ascii"):
         try:  # undeclared UTF-8 is common and unambiguous
-            return payload.decode("utf-8")
+            return clean(payload.decode("utf-8"))
         except UnicodeDecodeError:
             pass
     raise Unreadable(
@@ -125,7 +132,7 @@ def _decode_text(part: EmailMessage) -> str:
 
 
 def _filename(part: EmailMessage, index: int) -> str:
-    name = part.get_filename() or ""
+    name = clean(part.get_filename() or "")
     if not name:
         extension = mimetypes.guess_extension(part.get_content_type()) or ".bin"
         name = f"{'image' if part.get_content_maintype() == 'image' else 'attachment'}-{index}{extension}"

@@ -70,6 +70,8 @@ class InboundContext:
     """What we know about the message being received, passed down the steps."""
 
     def __init__(self, raw, envelope_sender, recipients, transport):
+        if isinstance(raw, str):  # a webhook may hand over text; the bytes are what we keep
+            raw = raw.encode("utf-8", "surrogateescape")
         self.raw = raw
         self.envelope_sender = envelope_sender
         self.transport = (transport or "unknown")[:20]
@@ -80,18 +82,22 @@ class InboundContext:
         self.message_id = message_ids[0] if message_ids else ""
         self.key = parsing.message_key(self.message_id, raw)
         self.subject = " ".join(parsing.header(self.message, "Subject").split())
-        if recipients:
-            self.recipients = [address.strip().strip("<>").lower() for address in recipients if address]
-        else:
-            self.recipients = parsing.addresses(self.message, "Delivered-To", "X-Original-To", "To", "Cc")
+        envelope = [address.strip().strip("<>").lower() for address in recipients or () if address]
+        headers = parsing.addresses(self.message, "Delivered-To", "X-Original-To", "To", "Cc")
+        self.recipients = envelope or headers
         self.recipient = ""
         self.route = None
-        for address in self.recipients:
-            route = read_address(address)
-            if route is not None:
-                self.recipient, self.route = address, route
-                if isinstance(route, BounceRoute):
+        # The envelope decides; the headers only when it names none of our addresses (an MTA
+        # that hands over a rewritten local recipient, such as an alias).
+        for candidates in (envelope, headers) if envelope else (headers,):
+            for address in candidates:
+                route = read_address(address)
+                if route is not None and (self.route is None or isinstance(route, BounceRoute)):
+                    self.recipient, self.route = address, route
+                if isinstance(self.route, BounceRoute):
                     break  # a bounce wins: it must never be treated as a post
+            if self.route is not None:
+                break
         if not self.recipient:
             ours = [address for address in self.recipients if address.rpartition("@")[2] == gateway_domain()]
             self.recipient = (ours or self.recipients or [""])[0]
@@ -187,6 +193,7 @@ def _bounce(ctx: InboundContext) -> Outcome:
     try:
         handler = import_string(BOUNCE_HANDLER)
     except ImportError:
+        logger.warning("No bounce handler (%s): bounce from %s recorded only", BOUNCE_HANDLER, ctx.sender)
         detail = "Bounce recorded (no bounce handler installed)."
     else:
         detail = str(handler(ctx.route.user, parsing.parse_message(ctx.raw)) or "Bounce handled.")
@@ -355,13 +362,27 @@ def _community(ctx: InboundContext, parsed: parsing.Parsed, route: CommunityRout
         return _refuse(ctx, refusals.unknown_sender(community))
     if (refusal := refusals.cannot_start_thread(user, community)) is not None:
         return _refuse(ctx, refusal, user=user)
-    if not clean_title(parsed.subject):
+    # "Reply to list" answers a list email at the community address: it names our post in
+    # In-Reply-To / References, and goes to that thread, not into a new one.
+    thread = _answered_thread(parsed, user=user, community=community)
+    if thread is None and not clean_title(parsed.subject):
         return _refuse(ctx, refusals.empty_subject(community), user=user)
     if not _body_text(parsed) and not parsed.parts:
-        return _refuse(ctx, refusals.empty_body(community=community), user=user)
+        return _refuse(ctx, refusals.empty_body(community=community, thread=thread), user=user)
     if not authentication.sender_authenticated(ctx.message, ctx.sender):
-        return _hold(ctx, user=user, community=community)
-    return _published(ctx, parsed, user=user, community=community)
+        return _hold(ctx, user=user, community=community, thread=thread)
+    return _published(ctx, parsed, user=user, community=community, thread=thread)
+
+
+def _answered_thread(parsed: parsing.Parsed, *, user, community) -> Thread | None:
+    """The thread of this community whose post the message answers, if `user` may see it."""
+    ids = post_ids_from_references(*(f"<{reference}>" for reference in parsed.references))
+    if not ids:
+        return None
+    visible = Thread.objects.visible_to(user).filter(community=community)
+    found = dict(Post.objects.filter(pk__in=ids, deleted_at=None, thread__in=visible).values_list("pk", "thread_id"))
+    thread_id = next((found[pk] for pk in ids if pk in found), None)
+    return Thread.objects.select_related("community").get(pk=thread_id) if thread_id else None
 
 
 def _hold(ctx: InboundContext, *, user, community, thread: Thread | None = None) -> Outcome:

@@ -55,6 +55,17 @@ def _site() -> str:
     return absolute_url("/")
 
 
+def _about(place, community, *, reason: str, advice: str, label: str) -> Refusal:
+    """A refusal about a thread or a community, linking to it."""
+    return Refusal(
+        reason=reason,
+        advice=advice,
+        link_url=absolute_url(place.get_absolute_url()),
+        link_label=label,
+        community_id=community.pk,
+    )
+
+
 def is_member(user, community) -> bool:
     membership = membership_of(user, community) if user is not None else None
     return membership is not None and membership.state == MembershipState.ACTIVE
@@ -112,55 +123,53 @@ def empty_body(*, thread=None, community=None) -> Refusal:
 
 
 def empty_subject(community) -> Refusal:
-    return Refusal(
+    return _about(
+        community,
+        community,
         reason="Your message had no subject, and the subject becomes the title of the new discussion.",
         advice="Send it again with a subject that says what it is about.",
-        link_url=absolute_url(community.get_absolute_url()),
-        link_label=f"Open {community.name}",
-        community_id=community.pk,
+        label=f"Open {community.name}",
     )
 
 
 def unknown_sender(community) -> Refusal:
-    return Refusal(
+    return _about(
+        community,
+        community,
         reason=f"Only members of {community.name} can start discussions by email, and the address you "
         f"wrote from is not the verified address of a member.",
         advice=f"Join {community.name} on the website (or make this your primary address in your settings), "
         "then send your message again.",
-        link_url=absolute_url(community.get_absolute_url()),
-        link_label=f"How to join {community.name}",
-        community_id=community.pk,
+        label=f"How to join {community.name}",
     )
 
 
 def _membership_refusal(user, community) -> Refusal | None:
     membership = membership_of(user, community)
-    link = absolute_url(community.get_absolute_url())
+    name = community.name
     if membership is not None and membership.state == MembershipState.BANNED:
-        return Refusal(
-            reason=f"A coordinator of {community.name} removed you from the community, "
-            "so you can no longer post there.",
+        return _about(
+            community,
+            community,
+            reason=f"A coordinator of {name} removed you from the community, so you can no longer post there.",
             advice="If you think this is a mistake, write to one of its coordinators (listed on its page).",
-            link_url=link,
-            link_label=f"Open {community.name}",
-            community_id=community.pk,
+            label=f"Open {name}",
         )
     if membership is not None and membership.state == MembershipState.PENDING:
-        return Refusal(
-            reason=f"Your request to join {community.name} is still waiting for a coordinator.",
+        return _about(
+            community,
+            community,
+            reason=f"Your request to join {name} is still waiting for a coordinator.",
             advice="You can post once it is approved; send your message again then.",
-            link_url=link,
-            link_label=f"Open {community.name}",
-            community_id=community.pk,
+            label=f"Open {name}",
         )
     if membership is None or membership.state != MembershipState.ACTIVE:
-        return Refusal(
-            reason=f"You are not a member of {community.name} (you left, or were never a member), "
-            "so you cannot post there.",
-            advice=f"Join {community.name} on the website, then send your message again.",
-            link_url=link,
-            link_label=f"Join {community.name}",
-            community_id=community.pk,
+        return _about(
+            community,
+            community,
+            reason=f"You are not a member of {name} (you left, or were never a member), so you cannot post there.",
+            advice=f"Join {name} on the website, then send your message again.",
+            label=f"Join {name}",
         )
     return None
 
@@ -175,42 +184,32 @@ def cannot_start_thread(user, community) -> Refusal | None:
 def _rate_or_generic(error, place, community) -> Refusal:
     words = error_text(error)
     if "fast" in words or "only a few threads" in words:
-        return Refusal(
+        return _about(
+            place,
+            community,
             reason="You sent several messages in a short time, more than we accept at once.",
             advice="Nothing was posted. Wait a little (an hour for new members' discussions) and send it again.",
-            link_url=absolute_url(place.get_absolute_url()),
-            link_label="Open it on the website",
-            community_id=community.pk,
+            label="Open it on the website",
         )
-    return Refusal(
-        reason=words,
-        advice="Nothing was posted.",
-        link_url=absolute_url(place.get_absolute_url()),
-        link_label="Open it on the website",
-        community_id=community.pk,
-    )
+    return _about(place, community, reason=words, advice="Nothing was posted.", label="Open it on the website")
 
 
 def for_reply(*, user, thread, error) -> Refusal:
     community = thread.community
-    if refusal := _membership_refusal(user, community) if not user.is_staff else None:
+    if refusal := cannot_start_thread(user, community):
         return refusal
-    link = absolute_url(thread.get_absolute_url())
-    if thread.is_closed:
-        return Refusal(
-            reason=f"The discussion “{thread.title}” is closed to new replies.",
-            advice="Nothing was posted. You can start a new discussion on the website, or by email to the community.",
-            link_url=link,
-            link_label="Open the discussion",
-            community_id=community.pk,
+    if thread.is_closed or thread.is_locked:
+        state = (
+            "is closed to new replies"
+            if thread.is_closed
+            else "was locked by a coordinator: only coordinators can reply now"
         )
-    if thread.is_locked:
-        return Refusal(
-            reason=f"The discussion “{thread.title}” was locked by a coordinator: only coordinators can reply now.",
-            advice="Nothing was posted. You can start a new discussion instead.",
-            link_url=link,
-            link_label="Open the discussion",
-            community_id=community.pk,
+        return _about(
+            thread,
+            community,
+            reason=f"The discussion “{thread.title}” {state}.",
+            advice="Nothing was posted. You can start a new discussion on the website, or by email to the community.",
+            label="Open the discussion",
         )
     return _rate_or_generic(error, thread, community)
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ..models import HeldMessage, InboundMessage, SenderAnswer
 from .answers import answers_recover, send_inbound_answer
 
-__all__ = ["prune_inbound_email", "send_inbound_answer"]
+__all__ = ["prune_inbound_email", "recover_inbound_answers", "send_inbound_answer"]
 
 
 def inbound_prune(*, now=None) -> dict[str, int]:
@@ -34,6 +34,9 @@ def inbound_prune(*, now=None) -> dict[str, int]:
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def prune_inbound_email(self) -> dict[str, int]:
-    result = inbound_prune()
-    result["answers_requeued"] = answers_recover()
-    return result
+    return inbound_prune()
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def recover_inbound_answers(self) -> int:
+    return answers_recover()

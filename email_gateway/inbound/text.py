@@ -95,20 +95,38 @@ def _drop_trailing_quote(text: str) -> str:
     end = len(lines)
     while end and (lines[end - 1].lstrip().startswith(">") or not lines[end - 1].strip()):
         end -= 1
-    if end == len(lines) or end == 0:
+    if end == len(lines):
         return text
     return "\n".join(lines[:end])
 
 
-def latest_reply(text: str) -> str:
+def _parse(text: str) -> EmailMessage:
+    # keep_hyphen_lists: a Markdown list ("- step one") is not a signature.
+    return EmailMessage(text=text, languages=list(LANGUAGES), keep_hyphen_lists=True).read()
+
+
+def _below_the_quote(text: str, parsed: EmailMessage) -> str:
+    """For a bottom-posted reply (it starts with "On ... wrote:" and the quote): the lines
+    that are not the header and not quoted ("> ...")."""
+    header = parsed.HEADER_REGEX.search(text)
+    if header is None or text[: header.start()].strip():
+        return ""
+    rest = [line for line in text[header.end() :].split("\n") if not line.lstrip().startswith(">")]
+    return "\n".join(rest)
+
+
+def latest_reply(text: str, *, _depth: int = 0) -> str:
     """The part of a body the sender wrote now: no quoted history, no signature, no footer of
     ours. May be "" (a message that only quotes)."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     text = _cut_at_marker(text)
-    # keep_hyphen_lists: a Markdown list ("- step one") is not a signature.
-    parsed = EmailMessage(text=text, languages=list(LANGUAGES), keep_hyphen_lists=True).read()
-    if not parsed.replies or parsed.replies[0].headers:
-        return ""  # the first thing in it is an "On ... wrote:" header: nothing new was written
+    parsed = _parse(text)
+    if not parsed.replies:
+        return ""
+    if parsed.replies[0].headers:
+        # It starts with an "On ... wrote:" header: a bottom-posted reply, or only a quote.
+        below = _below_the_quote(text, parsed)
+        return latest_reply(below, _depth=_depth + 1) if below.strip() and _depth < 3 else ""
     reply = parsed.replies[0].body
     if reply:
         reply = _restore_indentation(text, reply)

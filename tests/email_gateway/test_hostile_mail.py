@@ -2,35 +2,25 @@
 double posts, no giant or broken messages, and no flood of answers to one address."""
 
 import re
+import socket
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from communities.models import Membership
+from cop_platform.celery import app as celery_app
 from discussions.models import Post, Thread
 from email_gateway.addresses import bounce_address, community_address, reply_address
+from email_gateway.inbound.answers import answers_recover
 from email_gateway.inbound.tasks import inbound_prune
 from email_gateway.message_ids import post_message_id
 from email_gateway.models import HeldMessage, InboundMessage
-from tests.discussions.factories import make_reply, make_thread
+from members.models import EmailDelivery
+from tests.discussions.factories import make_reply
 from tests.email_gateway import mail
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _inbound(settings):
-    mail.configure(settings)
-
-
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    return mail.deliverer(django_capture_on_commit_callbacks)
-
-
-@pytest.fixture
-def thread(community, active_membership, coordinator):
-    return make_thread(community=community, author=coordinator, title="Field water testing")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_settings")]
 
 
 AUTOMATIC = {
@@ -295,3 +285,64 @@ def test_a_second_held_email_within_the_hour_waits_on_the_members_list(
     client.post(path)
     assert list(Thread.objects.values_list("title", flat=True)) == ["Second idea"]
     assert "Second idea" not in client.get(reverse("email_gateway:held")).content.decode()
+
+
+GARBAGE = {
+    "empty": b"",
+    "random-bytes": bytes(range(256)) * 8,
+    "headers-only": b"From: mira@example.org\r\nTo: {to}\r\nSubject: Hi\r\n",
+    "truncated-multipart": (
+        b"From: mira@example.org\r\nTo: {to}\r\nSubject: Cut\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nhal'
+    ),
+    "bad-base64": (
+        b"From: mira@example.org\r\nTo: {to}\r\nSubject: B64\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64***\r\n"
+    ),
+    "nul-bytes": b"From: mira@example.org\r\nTo: {to}\r\nSubject: \x00\x00\r\n\r\nbody\x00with nul\r\n",
+    "bad-encoded-words": (
+        b"From: =?utf-8?q?=FF=FE?= <mira@example.org>\r\nTo: {to}\r\nSubject: =?x-unknown?b?AAAA?=\r\n\r\nhello\r\n"
+    ),
+    "forwarded-email": (
+        b"From: mira@example.org\r\nTo: {to}\r\nSubject: Fwd\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee below\r\n'
+        b"--b\r\nContent-Type: message/rfc822\r\n\r\nFrom: x@y\r\nSubject: inner\r\n\r\ninner body\r\n--b--\r\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", GARBAGE, ids=list(GARBAGE))
+def test_garbage_never_crashes_and_never_posts_something_unreadable(deliver, thread, member, case):
+    data = GARBAGE[case].replace(b"{to}", reply_address(member, thread.pk).encode())
+    outcome = deliver(data, recipients=[reply_address(member, thread.pk)])
+    assert outcome.status in {"posted", "refused", "ignored", "held_for_confirmation"}, outcome
+    assert outcome.exit_code == 0
+    for post in Post.objects.filter(author=member):
+        assert "\x00" not in post.body and "\ufffd" not in post.body
+
+
+def test_a_mail_server_that_is_down_loses_no_answer(
+    deliver, settings, thread, member, community, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The refusal is recorded before it is sent: with SMTP refusing connections the message
+    is still dealt with (exit 0), and the answer goes out once the recovery task runs."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    Membership.objects.filter(user=member, community=community).delete()
+    celery_app.conf.task_eager_propagates = False  # as in production (restored by tests/conftest.py)
+    outcome = deliver(mail.raw(to=reply_address(member, thread.pk), sender=member.email))
+    assert (outcome.status, outcome.exit_code) == ("refused", 0)
+    delivery = EmailDelivery.objects.get(recipient=member, kind="email_in")
+    assert delivery.state == "pending"
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    EmailDelivery.objects.filter(pk=delivery.pk).update(
+        state="pending", created_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert answers_recover() == 1
+    [answer] = mail.answers(mailoutbox)
+    assert "not a member" in answer.body

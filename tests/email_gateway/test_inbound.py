@@ -15,23 +15,8 @@ from tests.discussions.factories import make_reply, make_thread
 from tests.email_gateway import mail
 from tests.resources.test_image_metadata import TELLTALES, phone_jpeg
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_settings")]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture(autouse=True)
-def _inbound(settings):
-    mail.configure(settings)
-
-
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    return mail.deliverer(django_capture_on_commit_callbacks)
-
-
-@pytest.fixture
-def thread(community, active_membership, coordinator):
-    return make_thread(community=community, author=coordinator, title="Field water testing")
 
 
 def reply_to(thread, member, **kwargs) -> bytes:
@@ -228,3 +213,39 @@ def test_the_envelope_recipient_wins_over_the_headers(deliver, thread, member):
     data = mail.raw(to="someone@example.org", sender=member.email)
     outcome = deliver(data, recipients=[reply_address(member, thread.pk)])
     assert outcome.status == "posted"
+
+
+def test_the_headers_are_used_when_the_envelope_names_only_a_local_alias(deliver, thread, member):
+    data = mail.raw(to=reply_address(member, thread.pk), sender=member.email)
+    assert deliver(data, recipients=["cop@localhost"]).status == "posted"
+
+
+def test_a_bottom_posted_reply_keeps_what_was_written_below_the_quote(deliver, thread, member):
+    text = (
+        "On Mon, Dec 1, 2026 at 10:00 AM Cora <c@example.org> wrote:\n> Which kit did you use?\n> The blue one?\n\n"
+        "The blue one, yes.\n\n-- \nMira\n"
+    )
+    outcome = deliver(reply_to(thread, member, text=text))
+    assert Post.objects.get(pk=outcome.post_id).body == "The blue one, yes."
+
+
+def test_reply_to_list_at_the_community_address_answers_the_thread(deliver, thread, community, member, coordinator):
+    """A mail client's "Reply to list" writes to the community address (List-Post) with the
+    post it answers in In-Reply-To: that is a reply, not a new thread."""
+    answered = make_reply(thread=thread, author=coordinator, body="Which kit?")
+    data = mail.raw(
+        to=community_address(community),
+        sender=member.email,
+        subject="Re: [Water Security] Field water testing",
+        text="The blue one.",
+        in_reply_to=post_message_id(answered),
+        headers=mail.dmarc_pass(),
+    )
+    outcome = deliver(data)
+    assert outcome.status == "posted"
+    post = Post.objects.get(pk=outcome.post_id)
+    assert (post.thread, post.parent, post.author) == (thread, answered, member)
+    assert Thread.objects.count() == 1
+    # The same message also reached the member's reply address (reply all): posted once.
+    again = deliver(data, recipients=[reply_address(member, thread.pk)])
+    assert again.status == "duplicate" and Post.objects.filter(author=member).count() == 1

@@ -14,22 +14,7 @@ from tests.discussions.factories import make_thread
 from tests.email_gateway import mail
 from tests.members.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _inbound(settings):
-    mail.configure(settings)
-
-
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    return mail.deliverer(django_capture_on_commit_callbacks)
-
-
-@pytest.fixture
-def thread(community, active_membership, coordinator):
-    return make_thread(community=community, author=coordinator, title="Field water testing")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_settings")]
 
 
 def refused_with(outcome, mailoutbox, *, to, says):
@@ -143,3 +128,8 @@ def test_posting_too_fast_is_refused_with_a_plain_explanation(deliver, settings,
 def test_an_unknown_address_on_our_domain_is_refused(deliver, mailoutbox):
     outcome = deliver(mail.raw(to="no-such-group@mail.example.org", sender="someone@elsewhere.org"))
     refused_with(outcome, mailoutbox, to="someone@elsewhere.org", says=["There is no community at no-such-group@"])
+
+
+def test_a_message_of_quoted_lines_only_is_refused(deliver, thread, member, mailoutbox):
+    outcome = deliver(mail.raw(to=reply_address(member, thread.pk), sender=member.email, text="> old\n> older\n"))
+    refused_with(outcome, mailoutbox, to=member.email, says=["no text of its own"])

@@ -19,11 +19,7 @@ from tests.discussions.factories import make_thread
 from tests.email_gateway import mail
 
 PROJECT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def _inbound(settings):
-    mail.configure(settings)
+pytestmark = pytest.mark.usefixtures("inbound_settings")
 
 
 class SharedDatabase:
