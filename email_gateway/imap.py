@@ -219,7 +219,9 @@ def poll_mailbox(*, mailbox: Mailbox | None = None, batch: int | None = None) ->
         return PollResult(status="off")
     batch = batch or settings.INBOUND_IMAP_BATCH
     timeout = settings.INBOUND_IMAP_TIMEOUT
-    with _one_run_at_a_time(ttl=int(timeout * (batch + 4))) as acquired:
+    # A killed worker's lock expires after a few intervals; a run that outlives it may overlap
+    # the next one, which the Message-ID record makes harmless.
+    with _one_run_at_a_time(ttl=int(max(120, 4 * settings.INBOUND_IMAP_POLL_SECONDS))) as acquired:
         if not acquired:
             logger.info("IMAP: another poll of %s is running; this one does nothing", mailbox.host)
             return PollResult(status="busy")
