@@ -263,3 +263,35 @@ def test_a_server_without_starttls_is_refused_rather_than_sent_the_password_in_c
 
     assert result.status == "error" and "TLS not supported" in result.error
     assert imap_on.settled_logs().count("Login: user=") == logins  # the password was never sent
+
+
+@pytest.mark.parametrize(("url", "scheduled"), [("imaps://cop:pw@imap.example.org/INBOX", True), ("", False)])
+def test_beat_polls_every_interval_only_when_a_mailbox_is_set(url, scheduled):
+    """Settings as a fresh process reads them from the environment (beat and the workers)."""
+    script = (
+        "import json, django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from cop_platform.celery import app\n"
+        "print(json.dumps({'entry': settings.CELERY_BEAT_SCHEDULE.get('inbound-imap-poll'),"
+        " 'imported': 'email_gateway.transport_tasks' in app.conf.imports}))\n"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        cwd=PROJECT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "cop_platform.settings",
+            "INBOUND_IMAP_URL": url,
+            "INBOUND_IMAP_POLL_SECONDS": "45",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["imported"]
+    if scheduled:
+        assert seen["entry"] == {"task": "email_gateway.transport_tasks.poll_imap_mailbox", "schedule": 45.0}
+    else:
+        assert seen["entry"] is None
