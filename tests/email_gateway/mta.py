@@ -19,7 +19,6 @@ email) goes out through EMAIL_URL, the test's SMTP sink.
 
 import os
 import smtplib
-import socketserver
 import subprocess
 import sys
 import threading
@@ -33,7 +32,10 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from tests.engagement.smtp_sink import SmtpSink
+from tests.engagement.smtp_sink import _Handler as SmtpSinkHandler
+from tests.engagement.smtp_sink import _Server as SmtpSinkServer
 from tests.engagement.worker import database_url
+from tests.loopback import free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
 MASTER_CF = PROJECT / "deploy" / "postfix" / "master.cf"
@@ -74,16 +76,9 @@ class Delivery:
     output: str
 
 
-class _Handler(socketserver.StreamRequestHandler):
-    def reply(self, line: str) -> None:
-        self.wfile.write(f"{line}\r\n".encode())
-        self.wfile.flush()
-
-    def handle(self) -> None:
-        try:
-            self.converse(self.server.mta)
-        except OSError:
-            pass
+class _Handler(SmtpSinkHandler):
+    """The sink's SMTP handler (reply, DATA reading, dot-unstuffing), with a conversation that
+    delivers instead of keeping: `self.server.sink` is the PipeMta."""
 
     def converse(self, mta: "PipeMta") -> None:
         self.reply("220 mta.test ESMTP")
@@ -122,12 +117,6 @@ class _Handler(socketserver.StreamRequestHandler):
             else:
                 self.reply("502 5.5.2 Command not implemented")
 
-    def read_data(self) -> bytes:
-        lines = []
-        while (line := self.rfile.readline()) not in (b".\r\n", b".\n", b""):
-            lines.append(line[1:] if line.startswith(b"..") else line)
-        return b"".join(lines)
-
 
 def _address(command: str) -> str:
     """The address of `MAIL FROM:<a@b> SIZE=...` or `RCPT TO:<a@b>`."""
@@ -135,11 +124,6 @@ def _address(command: str) -> str:
     if value.startswith("<"):
         return value[1 : value.index(">")]
     return value.split()[0] if value else ""
-
-
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
 
 
 class PipeMta:
@@ -152,8 +136,8 @@ class PipeMta:
         self.timeout = timeout
         self.deliveries: list[Delivery] = []
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.mta = self
+        self._server = SmtpSinkServer(("127.0.0.1", 0), _Handler)
+        self._server.sink = self
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -252,3 +236,23 @@ def send_by_smtp(mta: PipeMta, message, *, sender: str) -> dict:
             return refused.recipients
         except smtplib.SMTPDataError as refused:
             return {"data": (refused.smtp_code, refused.smtp_error)}
+
+
+def unreachable_database_url() -> str:
+    """A PostgreSQL URL where nothing listens: a database that is down, for real."""
+    return f"postgres://postgres@127.0.0.1:{free_port()}/nothing"
+
+
+def run_manage_py(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
+    """`manage.py <args>` in a fresh process of the site, configured by `env` alone (with this
+    test run's SECRET_KEY, so reply addresses made here are valid there)."""
+    return subprocess.run(  # noqa: S603 - our own command line
+        [sys.executable, "manage.py", *args],
+        input=stdin,
+        cwd=PROJECT,
+        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": django_settings.SECRET_KEY, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

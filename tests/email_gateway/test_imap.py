@@ -25,7 +25,7 @@ from tests.engagement.worker import database_url
 from tests.loopback import free_port
 
 from .dovecot import PASSWORD, USER, dovecot_fixture, dovecot_tls_fixture  # noqa: F401 - the fixtures
-from .mta import PROJECT, mail_client_message
+from .mta import PROJECT, mail_client_message, run_manage_py, unreachable_database_url
 
 DOMAIN = "cop-mail.test"
 
@@ -124,25 +124,18 @@ def test_a_batch_takes_at_most_the_configured_number_oldest_first(imap_on, setti
     assert len(email_posts(thread, member)) == 3
 
 
-def test_a_message_that_failed_for_a_passing_reason_stays_unseen_for_the_next_poll(imap_on, settings, thread, member):
+def test_a_message_that_failed_for_a_passing_reason_stays_unseen_for_the_next_poll(imap_on, thread, member):
     """The database is unreachable while one poll runs (a real one: another process whose
     DATABASE_URL points at a port where nothing listens); the message stays unseen, and the
     next poll, with the database back, posts it."""
     imap_on.append(reply(member, thread))
-    down = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "poll_imap_mailbox"],
-        cwd=PROJECT,
+    down = run_manage_py(
+        "poll_imap_mailbox",
         env={
-            "PATH": "/usr/bin:/bin",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/nothing",
+            "DATABASE_URL": unreachable_database_url(),
             "INBOUND_EMAIL_DOMAIN": DOMAIN,
             "INBOUND_IMAP_URL": imap_on.url,
         },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
 
     assert '"deferred": 1' in down.stdout, down.stdout + down.stderr

@@ -12,8 +12,6 @@ import hmac
 import json
 import os
 import secrets
-import subprocess
-import sys
 import time
 
 import pytest
@@ -22,9 +20,8 @@ from django.test import Client
 from discussions.models import Post
 from email_gateway.addresses import reply_address
 from tests.discussions.factories import make_thread
-from tests.loopback import free_port
 
-from .mta import PROJECT, mail_client_message
+from .mta import mail_client_message, run_manage_py, unreachable_database_url
 
 DOMAIN = "cop-mail.test"
 SECRET = "postmark:s3cret-webhook-words"
@@ -155,7 +152,7 @@ def test_the_sites_own_forms_still_need_their_csrf_token(provider, member):
     assert response.status_code == 403
 
 
-def test_a_database_that_is_down_answers_503_so_the_provider_sends_it_again(settings, thread, member):
+def test_a_database_that_is_down_answers_503_so_the_provider_sends_it_again(thread, member):
     """A real outage, in another process: the site with a DATABASE_URL where nothing listens
     takes the provider's post; receive() cannot record it, and the answer asks for a retry."""
     script = (
@@ -165,21 +162,16 @@ def test_a_database_that_is_down_answers_503_so_the_provider_sends_it_again(sett
         f" HTTP_AUTHORIZATION={auth()['HTTP_AUTHORIZATION']!r})\n"
         "print(response.status_code, response.get('Retry-After'))\n"
     )
-    done = subprocess.run(  # noqa: S603 - our own command line
-        [sys.executable, "manage.py", "shell", "-c", script],
-        input=reply_payload(member, thread),
-        cwd=PROJECT,
+    done = run_manage_py(
+        "shell",
+        "-c",
+        script,
+        stdin=reply_payload(member, thread),
         env={
-            "PATH": "/usr/bin:/bin",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/nothing",
+            "DATABASE_URL": unreachable_database_url(),
             "INBOUND_EMAIL_DOMAIN": DOMAIN,
             "INBOUND_WEBHOOK_SECRET": SECRET,
         },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
     assert done.stdout.split()[-2:] == ["503", "120"], done.stdout + done.stderr[-2000:]
     assert email_posts(thread, member) == []
