@@ -173,12 +173,12 @@ def _receive(raw, *, envelope_sender, recipients, transport) -> Outcome:
     if duplicate := _already_received(ctx):
         return duplicate
     user = ctx.route.user if isinstance(ctx.route, ReplyRoute) else None
-    if len(raw) > settings.INBOUND_EMAIL_MAX_BYTES:
-        return _refuse(ctx, refusals.too_large(len(raw)), user=user)
+    if len(ctx.raw) > settings.INBOUND_EMAIL_MAX_BYTES:
+        return _refuse(ctx, refusals.too_large(len(ctx.raw)), user=user)
     if ctx.route is None:
         return _refuse(ctx, refusals.unknown_address(ctx.recipient))
     try:
-        parsed = parsing.read(raw)
+        parsed = parsing.read(ctx.raw)
     except parsing.Unreadable as error:
         return _refuse(ctx, refusals.unreadable(str(error)), user=user)
     if isinstance(ctx.route, ReplyRoute):
@@ -273,6 +273,9 @@ def publish(ctx: InboundContext, parsed: parsing.Parsed, *, user, community, thr
     """Post the message as `user`: a reply to `thread`, or a new thread in `community`, with
     its files, through the posting services (their permission and rate checks). Returns
     (post, notes about files left out); raises Refused."""
+    key = submission_key(ctx)
+    if (earlier := Post.objects.filter(author=user, submission_key=key).select_related("thread").first()) is not None:
+        return earlier, []  # posted before its record was written (a retry after a crash): no new uploads
     body = _attach(user=user, community=community, parsed=parsed, text=_body_text(parsed))
     try:
         if thread is not None:
@@ -281,7 +284,7 @@ def publish(ctx: InboundContext, parsed: parsing.Parsed, *, user, community, thr
                 thread=thread,
                 body=body.text,
                 parent=_parent(thread, parsed),
-                submission_key=submission_key(ctx),
+                submission_key=key,
                 attachment_ids=body.attachment_ids,
             )
         else:
@@ -290,7 +293,7 @@ def publish(ctx: InboundContext, parsed: parsing.Parsed, *, user, community, thr
                 community=community,
                 title=clean_title(parsed.subject),
                 body=body.text,
-                submission_key=submission_key(ctx),
+                submission_key=key,
                 attachment_ids=body.attachment_ids,
             )
             post = new_thread.posts.select_related("thread").get(is_opening=True)

@@ -9,6 +9,7 @@ from PIL import ExifTags, Image
 from discussions.models import Post, PostAttachment, Thread
 from discussions.services.attachments import attachment_storage
 from email_gateway.addresses import community_address, reply_address
+from email_gateway.inbound import receive
 from email_gateway.message_ids import post_message_id
 from email_gateway.models import InboundMessage
 from tests.discussions.factories import make_reply, make_thread
@@ -249,3 +250,12 @@ def test_reply_to_list_at_the_community_address_answers_the_thread(deliver, thre
     # The same message also reached the member's reply address (reply all): posted once.
     again = deliver(data, recipients=[reply_address(member, thread.pk)])
     assert again.status == "duplicate" and Post.objects.filter(author=member).count() == 1
+
+
+@pytest.mark.parametrize("files", [0, 5])
+def test_a_reply_by_email_costs_a_bounded_number_of_queries(thread, member, django_assert_max_num_queries, files):
+    """About 25 queries, plus the upload service's 3 per file (the notifications it causes run
+    after the commit, in their own tasks)."""
+    data = reply_to(thread, member, attachments=[(f"r{n}.pdf", "application/pdf", PDF) for n in range(files)])
+    with django_assert_max_num_queries(28 + 3 * files):
+        assert receive(data, transport="test").status == "posted"
