@@ -257,7 +257,7 @@ def _poll(mailbox: Mailbox, *, batch: int, timeout: float, result: PollResult) -
                 if exit_code == TEMPFAIL:
                     result.deferred += 1
                     continue  # a message that fails every time must not hold up the others
-                result.outcomes[status] = result.outcomes.get(status, 0) + 1
+                result.outcomes[str(status)] = result.outcomes.get(str(status), 0) + 1
                 result.processed += 1
                 finisher.done(uid)
         finally:
