@@ -86,7 +86,13 @@ def test_beat_and_two_workers_take_each_reply_from_the_mailbox_once(transactiona
         for worker in workers:
             worker.stop()
         client = redis.Redis.from_url(BROKER)
-        client.delete(queue, f"cop_platform:beat-lock:{queue}")
+        client.delete(
+            queue,
+            f"cop_platform:beat-lock:{queue}",
+            f"_kombu.binding.{queue}",
+            f"_kombu.binding_permanent.{queue}",
+        )
+        client.zrem("_kombu.binding_deadlines", queue, "celery.pidbox")
 
     logs = "".join((tmp_path / name).read_text()[-2000:] for name in ("beat.log", "worker0.log", "worker1.log"))
     assert all_in, logs
