@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "events",
     "email_gateway",
     "cop_platform",
+    # Provider inbound webhooks (email_gateway/webhooks.py).
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -320,6 +322,42 @@ CELERY_BEAT_SCHEDULE["recover-inbound-answers"] = {
     "task": "email_gateway.inbound.tasks.recover_inbound_answers",
     "schedule": 600.0,
 }
+
+# --- Email-in transports (email_gateway/imap.py, email_gateway/webhooks.py) -----------------
+# How mail for INBOUND_EMAIL_DOMAIN reaches the app besides an MTA pipe (`manage.py
+# receive_email`, deploy/postfix/). README "Mail".
+# (b) An IMAP mailbox polled by beat: imaps://user:password@host:993/INBOX (TLS), imap://...
+# (STARTTLS), ?tls=off only to a loopback address. Unset: no polling.
+INBOUND_IMAP_URL = env.str("INBOUND_IMAP_URL", default="")
+INBOUND_IMAP_POLL_SECONDS = env.float("INBOUND_IMAP_POLL_SECONDS", default=60.0)
+# Messages taken per poll; the rest wait for the next one.
+INBOUND_IMAP_BATCH = env.int("INBOUND_IMAP_BATCH", default=50)
+# Empty: processed messages are deleted. A folder name: they are moved there (created if missing).
+INBOUND_IMAP_MOVE_TO = env.str("INBOUND_IMAP_MOVE_TO", default="")
+INBOUND_IMAP_TIMEOUT = env.float("INBOUND_IMAP_TIMEOUT", default=30.0)
+CELERY_IMPORTS.append("email_gateway.transport_tasks")
+if INBOUND_IMAP_URL:
+    CELERY_BEAT_SCHEDULE["inbound-imap-poll"] = {
+        "task": "email_gateway.transport_tasks.poll_imap_mailbox",
+        "schedule": INBOUND_IMAP_POLL_SECONDS,
+    }
+# (c) A provider's inbound webhook through django-anymail, at /email/inbound/<esp>/inbound/
+# (e.g. /email/inbound/mailgun/inbound_mime/). INBOUND_WEBHOOK_SECRET is the "user:password"
+# the provider sends as HTTP basic auth (put it in the webhook URL you give the provider:
+# https://user:password@cop.example.org/email/inbound/postmark/inbound/). Unset: the
+# webhooks answer 404, never accepting mail from anyone on the web.
+INBOUND_WEBHOOK_SECRET = env.str("INBOUND_WEBHOOK_SECRET", default="")
+ANYMAIL = {"WEBHOOK_SECRET": INBOUND_WEBHOOK_SECRET}
+# Providers that also sign their webhooks need their key (anymail refuses their posts without
+# it): ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY, ANYMAIL_MAILERSEND_INBOUND_SECRET,
+# ANYMAIL_POSTAL_WEBHOOK_KEY, ANYMAIL_RESEND_SIGNING_SECRET.
+for _key in ("MAILGUN_WEBHOOK_SIGNING_KEY", "MAILERSEND_INBOUND_SECRET", "POSTAL_WEBHOOK_KEY", "RESEND_SIGNING_SECRET"):
+    if env.str(f"ANYMAIL_{_key}", default=""):
+        ANYMAIL[_key] = env.str(f"ANYMAIL_{_key}")
+# Requests per minute per client address to the inbound webhooks (beyond: 429, the provider
+# retries), and the largest request accepted (beyond: 413).
+INBOUND_WEBHOOK_PER_MINUTE = env.int("INBOUND_WEBHOOK_PER_MINUTE", default=300)
+INBOUND_WEBHOOK_MAX_BYTES = env.int("INBOUND_WEBHOOK_MAX_BYTES", default=40 * 1024 * 1024)
 
 # --- Member email (notifications) -----------------------------------------------------------
 # Replies and mentions wait this long before their email, so a burst becomes one message.

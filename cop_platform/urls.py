@@ -23,6 +23,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("manage/digest/send-now/", digest_send_now, name="digest_send_now"),
     path("manage/", coordinator_site.urls),
+    # Email in from a provider's inbound webhook (django-anymail; off without INBOUND_WEBHOOK_SECRET).
+    path("email/inbound/", include("email_gateway.webhooks")),
     path("c/<slug:slug>/feed/", feeds.CommunityFeed(), name="community_feed"),
     path("tags/<slug:tag>/feed/", feeds.TagFeed(), name="tag_feed"),
     path("", include("members.urls")),

@@ -11,11 +11,13 @@ class EmailGatewayConfig(AppConfig):
     verbose_name = "Email gateway"
 
     def ready(self):
+        from anymail.signals import inbound
+
         from communities.sections import CommunitySection, register_section
         from discussions.post_hooks import register_post_created
         from members.mailing import MailRouting, register_mail_routing
 
-        from . import addresses, mailing_list
+        from . import addresses, mailing_list, webhooks
         from .community_page import email_section
         from .hooks import on_post_created
 
@@ -38,3 +40,5 @@ class EmailGatewayConfig(AppConfig):
                 order=90,
             )
         )
+        # A provider's inbound webhook hands its message to receive() (webhooks.py).
+        inbound.connect(webhooks.on_inbound, dispatch_uid="email_gateway.webhooks.on_inbound")
