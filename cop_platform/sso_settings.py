@@ -1,0 +1,108 @@
+"""Single sign-on and two-factor settings read from the environment (README "Single sign-on").
+
+Imported by settings.py, so it must not import Django's settings. Each OpenID Connect identity
+provider is one entry of the JSON list in `OIDC_PROVIDERS`:
+
+    [{"id": "entra", "name": "Contoso staff", "server_url": "https://login.microsoftonline.com/<tenant>/v2.0",
+      "client_id": "...", "secret_env": "OIDC_ENTRA_SECRET", "email_verified_claim": "xms_edov"}]
+
+`id` becomes the URL (/accounts/oidc/<id>/login/) and is stored with every linked account: never
+change it once members signed in. The secret is given inline (`secret`) or, better, in another
+variable named by `secret_env`, so the JSON can sit in a config file and the secret in a vault.
+`email_verified_claim` names the claim that says the provider verified the address
+(`email_verified` by default; Entra ID sends none, its optional `xms_edov` claim says the
+address is on a domain the tenant owns). A value that is obviously wrong stops the start-up
+with a message naming it, instead of a sign-in button that fails later.
+"""
+
+import json
+import re
+from collections.abc import Mapping
+
+from django.core.exceptions import ImproperlyConfigured
+
+PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+REQUIRED = ("id", "name", "server_url", "client_id")
+# Keys of an entry that are passed to allauth's openid_connect app settings as they are.
+PASSED_ON = ("server_url", "token_auth_method", "fetch_userinfo", "uid_field", "email_verified_claim")
+KNOWN = {*REQUIRED, *PASSED_ON, "secret", "secret_env", "pkce"}
+MFA_ROLES = {"staff", "coordinators"}
+
+
+def oidc_apps(environ: Mapping[str, str]) -> list[dict]:
+    """allauth's `APPS` entries for the openid_connect provider, from OIDC_PROVIDERS."""
+    raw = environ.get("OIDC_PROVIDERS", "").strip()
+    if not raw:
+        return []
+    try:
+        entries = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"OIDC_PROVIDERS is not valid JSON ({error}); see README 'Single sign-on'.")
+    if isinstance(entries, dict):
+        entries = [entries]
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise ImproperlyConfigured("OIDC_PROVIDERS must be a JSON list of objects, one per identity provider.")
+    apps, seen = [], set()
+    for number, entry in enumerate(entries, start=1):
+        where = f"OIDC_PROVIDERS entry {number}"
+        missing = [key for key in REQUIRED if not str(entry.get(key, "")).strip()]
+        if missing:
+            raise ImproperlyConfigured(f"{where} lacks {', '.join(missing)}.")
+        unknown = sorted(set(entry) - KNOWN)
+        if unknown:
+            raise ImproperlyConfigured(f"{where} has unknown keys {', '.join(unknown)} (known: {', '.join(sorted(KNOWN))}).")
+        provider_id = entry["id"]
+        if not PROVIDER_ID.match(provider_id) or provider_id in seen:
+            raise ImproperlyConfigured(
+                f"{where}: id {provider_id!r} must be unique, lower case letters, digits, '-' or '_' (it is in URLs)."
+            )
+        seen.add(provider_id)
+        if not str(entry["server_url"]).startswith(("https://", "http://")):
+            raise ImproperlyConfigured(f"{where}: server_url must be the issuer's https:// address.")
+        secret = entry.get("secret", "")
+        if entry.get("secret_env"):
+            secret = environ.get(entry["secret_env"], "")
+            if not secret:
+                raise ImproperlyConfigured(f"{where}: the variable {entry['secret_env']} (secret_env) is empty.")
+        settings = {key: entry[key] for key in PASSED_ON if key in entry}
+        settings["oauth_pkce_enabled"] = bool(entry.get("pkce", True))
+        apps.append(
+            {
+                "provider_id": provider_id,
+                "name": entry["name"],
+                "client_id": entry["client_id"],
+                "secret": secret,
+                "settings": settings,
+            }
+        )
+    return apps
+
+
+def email_domains(value: str) -> list[str]:
+    """"example.org, @Example.com" -> ["example.org", "example.com"]."""
+    return [part.strip().lstrip("@").lower() for part in value.split(",") if part.strip()]
+
+
+def auto_join(value: str) -> dict[str, list[str]]:
+    """SSO_AUTO_JOIN, JSON {"example.org": ["water-security", "finance"]} -> the same, checked."""
+    if not value.strip():
+        return {}
+    try:
+        mapping = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"SSO_AUTO_JOIN is not valid JSON ({error}).")
+    if not isinstance(mapping, dict) or not all(
+        isinstance(slugs, list) and all(isinstance(slug, str) for slug in slugs) for slugs in mapping.values()
+    ):
+        raise ImproperlyConfigured('SSO_AUTO_JOIN must map email domains to lists of community slugs: {"example.org": ["slug"]}.')
+    return {domain.strip().lstrip("@").lower(): slugs for domain, slugs in mapping.items()}
+
+
+def mfa_roles(value: str) -> set[str]:
+    """MFA_REQUIRED_FOR, "staff,coordinators" -> {"staff", "coordinators"}."""
+    roles = {part.strip().lower() for part in value.split(",") if part.strip()}
+    if roles - MFA_ROLES:
+        raise ImproperlyConfigured(
+            f"MFA_REQUIRED_FOR knows {', '.join(sorted(MFA_ROLES))}; not {', '.join(sorted(roles - MFA_ROLES))}."
+        )
+    return roles
