@@ -50,7 +50,9 @@ def oidc_apps(environ: Mapping[str, str]) -> list[dict]:
             raise ImproperlyConfigured(f"{where} lacks {', '.join(missing)}.")
         unknown = sorted(set(entry) - KNOWN)
         if unknown:
-            raise ImproperlyConfigured(f"{where} has unknown keys {', '.join(unknown)} (known: {', '.join(sorted(KNOWN))}).")
+            raise ImproperlyConfigured(
+                f"{where} has unknown keys {', '.join(unknown)} (known: {', '.join(sorted(KNOWN))})."
+            )
         provider_id = entry["id"]
         if not PROVIDER_ID.match(provider_id) or provider_id in seen:
             raise ImproperlyConfigured(
@@ -79,7 +81,7 @@ def oidc_apps(environ: Mapping[str, str]) -> list[dict]:
 
 
 def email_domains(value: str) -> list[str]:
-    """"example.org, @Example.com" -> ["example.org", "example.com"]."""
+    """ "example.org, @Example.com" -> ["example.org", "example.com"]."""
     return [part.strip().lstrip("@").lower() for part in value.split(",") if part.strip()]
 
 
@@ -94,7 +96,9 @@ def auto_join(value: str) -> dict[str, list[str]]:
     if not isinstance(mapping, dict) or not all(
         isinstance(slugs, list) and all(isinstance(slug, str) for slug in slugs) for slugs in mapping.values()
     ):
-        raise ImproperlyConfigured('SSO_AUTO_JOIN must map email domains to lists of community slugs: {"example.org": ["slug"]}.')
+        raise ImproperlyConfigured(
+            'SSO_AUTO_JOIN must map email domains to lists of community slugs: {"example.org": ["slug"]}.'
+        )
     return {domain.strip().lstrip("@").lower(): slugs for domain, slugs in mapping.items()}
 
 

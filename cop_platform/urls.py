@@ -1,11 +1,11 @@
 from pathlib import Path
 
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from allauth.account.decorators import secure_admin_login
 from communities.digests.views import send_now as digest_send_now
 from members.sso_views import password_reset_or_sso
 

@@ -103,7 +103,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         """A failed exchange with the provider (a token issued for another client, an expired
         or badly signed one, the provider refusing): the member sees a page that says which, in
         words, with a 400; the operator finds the cause in the log."""
-        logger.warning("SSO sign-in failed via %s: %s %r (%r)", getattr(provider, "name", provider), error, exception, getattr(exception, "__cause__", None))
+        logger.warning(
+            "SSO sign-in failed via %s: %s %r (%r)",
+            getattr(provider, "name", provider),
+            error,
+            exception,
+            getattr(exception, "__cause__", None),
+        )
         if error == "cancelled":
             return  # allauth's "you cancelled" page
         context = {

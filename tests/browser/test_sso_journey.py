@@ -79,7 +79,9 @@ def test_an_unverified_address_is_refused_with_a_page_that_says_why(page, idp):
     UserFactory(username="ulla-local", email="ulla@example.org")
     sign_in_through_provider(page, "ulla")
     expect(page.get_by_role("heading", level=1)).to_have_text("We could not sign you in")
-    expect(page.get_by_text(re.compile("did not confirm that the address ulla@example.org is verified"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile("did not confirm that the address ulla@example.org is verified"))
+    ).to_be_visible()
     expect(page.get_by_role("link", name="Back to sign in")).to_be_visible()
     assert not SocialAccount.objects.exists()
 

@@ -118,7 +118,9 @@ def test_admin_sign_in_goes_through_allauth_and_asks_for_the_second_factor(clien
     assert not signed_in_user(client).is_authenticated
     assert client.get("/admin/").status_code == 302
 
-    answer = client.post("/accounts/login/?next=/admin/", {"login": staff.email, "password": PASSWORD, "next": "/admin/"})
+    answer = client.post(
+        "/accounts/login/?next=/admin/", {"login": staff.email, "password": PASSWORD, "next": "/admin/"}
+    )
     assert answer["Location"] == "/accounts/2fa/authenticate/"
     assert client.get("/admin/").status_code == 302  # password alone opens nothing
     answer = client.post("/accounts/2fa/authenticate/", {"code": fresh_totp_code(secret, period=5, used=used)})

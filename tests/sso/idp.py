@@ -97,7 +97,7 @@ def start_provider(folder: Path, *, redirect_uris: list[str]) -> LoopbackProvide
     subprocess.run([sys.executable, "-m", "tests.sso.provider.setup"], cwd=ROOT, env=env, check=True, timeout=60)
     port = free_port()
     log = folder / "provider.log"
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
         env=env,
@@ -108,7 +108,9 @@ def start_provider(folder: Path, *, redirect_uris: list[str]) -> LoopbackProvide
     deadline = time.monotonic() + 30
     while True:
         try:
-            with urllib.request.urlopen(f"{provider.issuer}/.well-known/openid-configuration", timeout=2) as answer:
+            with urllib.request.urlopen(  # noqa: S310 - our own loopback http URL
+                f"{provider.issuer}/.well-known/openid-configuration", timeout=2
+            ) as answer:
                 if answer.status == 200:
                     return provider
         except OSError:

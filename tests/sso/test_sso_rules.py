@@ -131,7 +131,12 @@ def test_sso_only_closes_local_sign_up_and_password_reset_but_not_sign_up_throug
     assert b"Sign up through your organisation" in signup.content and b"Sign in with Loopback ID" in signup.content
     client.post(
         "/accounts/signup/",
-        {"email": "x@example.org", "username": "xavier", "password1": "rivers run 42 x", "password2": "rivers run 42 x"},
+        {
+            "email": "x@example.org",
+            "username": "xavier",
+            "password1": "rivers run 42 x",
+            "password2": "rivers run 42 x",
+        },
     )
     assert not User.objects.filter(username="xavier").exists()
     reset = client.get("/accounts/password/reset/")

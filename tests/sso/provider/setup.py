@@ -10,10 +10,11 @@ import django
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.sso.provider.settings")
     django.setup()
-    from django.conf import settings
-    from django.contrib.auth.models import User
-    from django.core.management import call_command
-    from oauth2_provider.models import Application
+    # Django's settings and models exist only after setup(): imported here, on purpose.
+    from django.conf import settings  # noqa: PLC0415
+    from django.contrib.auth.models import User  # noqa: PLC0415
+    from django.core.management import call_command  # noqa: PLC0415
+    from oauth2_provider.models import Application  # noqa: PLC0415
 
     call_command("migrate", verbosity=0)
     for username, user in json.loads((settings.IDP_DIR / "users.json").read_text()).items():
