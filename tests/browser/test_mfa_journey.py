@@ -13,6 +13,8 @@ from playwright.sync_api import expect
 from tests.members.factories import UserFactory
 from tests.mfa.totp import fresh_totp_code
 
+from .axe import assert_no_axe_violations
+
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
 
@@ -61,6 +63,7 @@ def test_authenticator_app_is_set_up_from_settings_and_asked_for_at_sign_in(page
     open_two_factor_from_settings(page)
     page.get_by_role("link", name="Activate").click()
     confirm_password_if_asked(page)
+    assert_no_axe_violations(page)
     secret = page.locator("#authenticator_secret").input_value()
     expect(page.get_by_role("img", name=secret)).to_be_visible()  # the QR code (a data: image, CSP-allowed)
     page.get_by_label(re.compile("Authenticator code", re.I)).fill(fresh_totp_code(secret, period=5, used=used))
@@ -71,6 +74,7 @@ def test_authenticator_app_is_set_up_from_settings_and_asked_for_at_sign_in(page
     sign_out(page)
     sign_in_with_password(page, mira.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Two-Factor Authentication")
+    assert_no_axe_violations(page)
     page.get_by_label(re.compile("code", re.I)).first.fill(fresh_totp_code(secret, period=5, used=used))
     page.get_by_role("button", name=re.compile("^Sign in$", re.I)).click()
     expect_signed_in(page)

@@ -12,6 +12,9 @@ from playwright.sync_api import expect
 from tests.members.factories import UserFactory
 from tests.sso.idp import PASSWORD, PROVIDER_ID, start_provider
 
+from .axe import assert_no_axe_violations
+from .conftest import PHONE
+
 pytestmark = pytest.mark.browser
 User = get_user_model()
 
@@ -84,6 +87,7 @@ def test_an_unverified_address_is_refused_with_a_page_that_says_why(page, idp):
     ).to_be_visible()
     expect(page.get_by_role("link", name="Back to sign in")).to_be_visible()
     assert not SocialAccount.objects.exists()
+    assert_no_axe_violations(page)
 
 
 def test_a_token_for_another_audience_is_refused_with_a_page_that_says_why(page, settings, loopback_idp):
@@ -115,3 +119,17 @@ def test_sso_only_sign_in_page_offers_only_the_organisation_s_button(page, idp, 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in at the provider").click()
     expect_signed_in(page)
+
+
+def test_sign_in_and_refusal_pages_fit_a_phone_and_pass_axe(new_page, idp, settings, console_errors):
+    settings.SSO_ALLOWED_EMAIL_DOMAINS = ["example.org"]
+    page = new_page(viewport=PHONE)
+    page.goto("/accounts/login/")
+    assert_no_axe_violations(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    sign_in_through_provider(page, "omar")
+    expect(page.get_by_text(re.compile("omar@elsewhere.example is not one of them"))).to_be_visible()
+    assert_no_axe_violations(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # The refusal is a 403 page, which Chromium logs as a failed load: the only console entry.
+    assert [entry for entry in console_errors.entries if "status of 403" not in entry] == []
