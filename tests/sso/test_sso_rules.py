@@ -148,3 +148,20 @@ def test_sso_only_closes_local_sign_up_and_password_reset_but_not_sign_up_throug
 def test_without_sso_only_the_password_form_and_reset_stay(client, sso):
     assert b'name="password"' in client.get("/accounts/login/").content
     assert client.get("/accounts/password/reset/").status_code == 200
+
+
+def test_a_taken_user_name_gets_a_free_variant_and_the_account_is_still_made(client, sso):
+    UserFactory(username="vera", email="someone-else@example.org")
+    provider_sign_in(client, sso, "vera")
+    vera = User.objects.get(email="vera@example.org")
+    assert vera.username.startswith("vera") and vera.username != "vera"
+    assert signed_in_user(client) == vera
+
+
+def test_a_linked_member_sees_the_connection_and_two_factor_pages_in_the_site_layout(client, sso):
+    provider_sign_in(client, sso, "vera")
+    for path in ["/accounts/3rdparty/", "/accounts/2fa/", "/accounts/2fa/webauthn/add/", "/accounts/2fa/totp/activate/"]:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert b'class="site-header"' in page.content, path
+    assert b"Loopback ID" in client.get("/accounts/3rdparty/").content
