@@ -26,13 +26,19 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def identity_provider_origins() -> str:
-    """The origins of the configured OpenID Connect providers (settings.OIDC_PROVIDERS), for
+    """The origins of the configured identity providers (OIDC_PROVIDERS, SAML_PROVIDERS), for
     form-action: a sign-in button is a form whose POST is redirected to the provider's
     authorisation page, and browsers hold that redirect to the form's form-action too."""
-    apps = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
+    providers = settings.SOCIALACCOUNT_PROVIDERS
+    urls = [
+        app.get("settings", {}).get("server_url", "") for app in providers.get("openid_connect", {}).get("APPS", [])
+    ]
+    for app in providers.get("saml", {}).get("APPS", []):  # SAML: the IdP's sign-in page
+        idp = app.get("settings", {}).get("idp", {})
+        urls.append(idp.get("sso_url") or idp.get("metadata_url") or "")
     origins = []
-    for app in apps:
-        parts = urlsplit(app.get("settings", {}).get("server_url", ""))
+    for url in urls:
+        parts = urlsplit(url)
         if parts.scheme in ("http", "https") and parts.netloc:
             origins.append(f"{parts.scheme}://{parts.netloc}")
     return " ".join(dict.fromkeys(origins))

@@ -224,6 +224,14 @@ ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
 SOCIALACCOUNT_PROVIDERS = {
     "openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": sso_settings.oidc_apps(os.environ)},
 }
+# SAML 2.0 identity providers (optional: pip install -r requirements-saml.txt), a JSON list too.
+if _saml_apps := sso_settings.saml_apps(os.environ):
+    try:
+        import onelogin.saml2  # noqa: F401 - only to say what is missing
+    except ImportError:
+        raise ImproperlyConfigured("SAML_PROVIDERS is set: install requirements-saml.txt (python3-saml, xmlsec).")
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("allauth.mfa"), "allauth.socialaccount.providers.saml")
+    SOCIALACCOUNT_PROVIDERS["saml"] = {"APPS": _saml_apps}
 SOCIALACCOUNT_ADAPTER = "members.social_adapter.SocialAccountAdapter"
 # A provider's address is trusted to name an existing local account only when the provider says
 # it verified it (members/social_adapter.py refuses the rest); the account is then linked, so

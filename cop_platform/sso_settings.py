@@ -27,6 +27,9 @@ REQUIRED = ("id", "name", "server_url", "client_id")
 PASSED_ON = ("server_url", "token_auth_method", "fetch_userinfo", "uid_field", "email_verified_claim")
 KNOWN = {*REQUIRED, *PASSED_ON, "secret", "secret_env", "pkce"}
 MFA_ROLES = {"staff", "coordinators"}
+SAML_KNOWN = {"id", "name", "idp", "attribute_mapping", "verified_email", "advanced", "sp", "use_nameid_for_email"}
+# Signed assertions with current algorithms, unless an entry's "advanced" says otherwise.
+SAML_SECURE_DEFAULTS = {"want_assertion_signed": True, "reject_deprecated_algorithm": True}
 
 
 def oidc_apps(environ: Mapping[str, str]) -> list[dict]:
@@ -74,6 +77,59 @@ def oidc_apps(environ: Mapping[str, str]) -> list[dict]:
                 "name": entry["name"],
                 "client_id": entry["client_id"],
                 "secret": secret,
+                "settings": settings,
+            }
+        )
+    return apps
+
+
+def saml_apps(environ: Mapping[str, str]) -> list[dict]:
+    """allauth's `APPS` entries for its SAML provider, from SAML_PROVIDERS (a JSON list):
+
+        [{"id": "contoso", "name": "Contoso staff (SAML)",
+          "idp": {"entity_id": "https://sts.windows.net/<tenant>/",
+                  "metadata_url": "https://login.microsoftonline.com/<tenant>/federationmetadata/2007-06/federationmetadata.xml?appid=<app>"},
+          "verified_email": ["contoso.com"]}]
+
+    `id` is in the URLs (/accounts/saml/<id>/acs/, .../metadata/). `idp` gives the metadata URL,
+    or entity_id, sso_url and x509cert. SAML has no standard "verified" flag: a provider that
+    sends none is trusted for the domains listed in `verified_email` (or true: all), and for
+    no address otherwise. Needs requirements-saml.txt installed."""
+    raw = environ.get("SAML_PROVIDERS", "").strip()
+    if not raw:
+        return []
+    try:
+        entries = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"SAML_PROVIDERS is not valid JSON ({error}); see README 'SAML'.")
+    if isinstance(entries, dict):
+        entries = [entries]
+    apps, seen = [], set()
+    for number, entry in enumerate(entries, start=1):
+        where = f"SAML_PROVIDERS entry {number}"
+        if not isinstance(entry, dict):
+            raise ImproperlyConfigured(f"{where} must be a JSON object.")
+        unknown = sorted(set(entry) - SAML_KNOWN)
+        if unknown:
+            raise ImproperlyConfigured(f"{where} has unknown keys {', '.join(unknown)}.")
+        slug, idp = str(entry.get("id", "")), entry.get("idp")
+        if not PROVIDER_ID.match(slug) or slug in seen:
+            raise ImproperlyConfigured(f"{where}: id {slug!r} must be unique, lower case letters, digits, '-' or '_'.")
+        seen.add(slug)
+        if not isinstance(idp, dict) or not idp.get("entity_id"):
+            raise ImproperlyConfigured(f"{where}: idp.entity_id is required.")
+        if not idp.get("metadata_url") and not (idp.get("sso_url") and idp.get("x509cert")):
+            raise ImproperlyConfigured(f"{where}: idp needs metadata_url, or sso_url and x509cert.")
+        settings = {
+            key: entry[key] for key in ("idp", "attribute_mapping", "sp", "use_nameid_for_email") if key in entry
+        }
+        settings["advanced"] = {**SAML_SECURE_DEFAULTS, **entry.get("advanced", {})}
+        settings["verified_email"] = entry.get("verified_email", False)
+        apps.append(
+            {
+                "provider_id": idp["entity_id"],
+                "name": entry.get("name") or slug,
+                "client_id": slug,
                 "settings": settings,
             }
         )

@@ -71,6 +71,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         sign-in is built, before allauth looks for an account with the same address, so an
         address the provider did not vouch for can never find one."""
         user = super().populate_user(request, sociallogin, data)
+        if sociallogin.provider.id != "openid_connect":
+            return user  # SAML: its email_verified attribute or the entry's verified_email decide
         # The name other members see: the provider's display name (members.User.display_name).
         user.display_name = (data.get("name") or "").strip()[: user._meta.get_field("display_name").max_length]
         app = getattr(sociallogin.provider, "app", None)

@@ -160,7 +160,12 @@ def test_a_taken_user_name_gets_a_free_variant_and_the_account_is_still_made(cli
 
 def test_a_linked_member_sees_the_connection_and_two_factor_pages_in_the_site_layout(client, sso):
     provider_sign_in(client, sso, "vera")
-    for path in ["/accounts/3rdparty/", "/accounts/2fa/", "/accounts/2fa/webauthn/add/", "/accounts/2fa/totp/activate/"]:
+    for path in [
+        "/accounts/3rdparty/",
+        "/accounts/2fa/",
+        "/accounts/2fa/webauthn/add/",
+        "/accounts/2fa/totp/activate/",
+    ]:
         page = client.get(path)
         assert page.status_code == 200, path
         assert b'class="site-header"' in page.content, path
