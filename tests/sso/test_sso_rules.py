@@ -4,6 +4,8 @@
 The browser walk of the same journeys is tests/browser/test_sso_journey.py; these check the
 rules one by one, fast, with the test client."""
 
+import re
+
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
@@ -12,6 +14,7 @@ from django.contrib.auth import get_user_model
 from communities.models import Membership
 from tests.communities.factories import CommunityFactory
 from tests.members.factories import UserFactory
+from tests.mfa.totp import fresh_totp_code
 
 from .flow import provider_sign_in
 
@@ -170,3 +173,23 @@ def test_a_linked_member_sees_the_connection_and_two_factor_pages_in_the_site_la
         assert page.status_code == 200, path
         assert b'class="site-header"' in page.content, path
     assert b"Loopback ID" in client.get("/accounts/3rdparty/").content
+
+
+def test_a_member_with_a_second_factor_is_asked_for_it_after_signing_in_through_the_provider(client, sso, settings):
+    settings.MFA_TOTP_PERIOD = 5
+    used = set()
+    provider_sign_in(client, sso, "vera")
+    # No password to confirm (the account was made by SSO): the app is set up straight away.
+    page = client.get("/accounts/2fa/totp/activate/")
+    secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page.content.decode()).group(1)
+    assert (
+        client.post("/accounts/2fa/totp/activate/", {"code": fresh_totp_code(secret, period=5, used=used)}).status_code
+        == 302
+    )
+    client.post("/accounts/logout/")
+
+    answer = provider_sign_in(client, sso, "vera")
+    assert answer["Location"] == "/accounts/2fa/authenticate/"
+    assert not signed_in_user(client).is_authenticated
+    client.post("/accounts/2fa/authenticate/", {"code": fresh_totp_code(secret, period=5, used=used)})
+    assert signed_in_user(client).email == "vera@example.org"
