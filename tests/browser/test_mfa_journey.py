@@ -83,7 +83,9 @@ def test_authenticator_app_is_set_up_from_settings_and_asked_for_at_sign_in(page
     console_errors.assert_none()
 
 
-def test_security_key_is_registered_and_signs_in_as_the_second_factor(page, console_errors):
+def virtual_authenticator(page):
+    """Chromium's virtual security key (CTAP2 over USB, with a PIN/biometric that always
+    passes, touched automatically): (DevTools session, authenticator id)."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
     authenticator = cdp.send(
@@ -99,6 +101,11 @@ def test_security_key_is_registered_and_signs_in_as_the_second_factor(page, cons
             }
         },
     )["authenticatorId"]
+    return cdp, authenticator
+
+
+def test_security_key_is_registered_and_signs_in_as_the_second_factor(page, console_errors):
+    cdp, authenticator = virtual_authenticator(page)
     kim = UserFactory(username="kim")
     sign_in_with_password(page, kim.email)
     expect_signed_in(page)
@@ -119,4 +126,25 @@ def test_security_key_is_registered_and_signs_in_as_the_second_factor(page, cons
     page.get_by_role("button", name="Use a security key").click()
     expect_signed_in(page)
     assert "/accounts/2fa/" not in page.url
+    console_errors.assert_none()
+
+
+def test_a_passkey_signs_in_without_a_password(page, console_errors):
+    virtual_authenticator(page)
+    pia = UserFactory(username="pia")
+    sign_in_with_password(page, pia.email)
+    expect_signed_in(page)
+    page.goto("/accounts/2fa/webauthn/add/")
+    confirm_password_if_asked(page)
+    page.get_by_label(re.compile("^Name", re.I)).fill("Laptop passkey")
+    page.get_by_label("Passwordless").check()
+    page.get_by_role("button", name="Add").click()
+    expect(page.get_by_text(re.compile("Security key added|recovery codes", re.I)).first).to_be_visible()
+    assert Authenticator.objects.get(user=pia, type="webauthn").wrap().is_passwordless
+
+    sign_out(page)
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    expect_signed_in(page)
+    expect(page.get_by_role("link", name=pia.display_name)).to_be_attached()
     console_errors.assert_none()
