@@ -32,19 +32,25 @@ SAML_KNOWN = {"id", "name", "idp", "attribute_mapping", "verified_email", "advan
 SAML_SECURE_DEFAULTS = {"want_assertion_signed": True, "reject_deprecated_algorithm": True}
 
 
-def oidc_apps(environ: Mapping[str, str]) -> list[dict]:
-    """allauth's `APPS` entries for the openid_connect provider, from OIDC_PROVIDERS."""
-    raw = environ.get("OIDC_PROVIDERS", "").strip()
+def _provider_entries(environ: Mapping[str, str], name: str) -> list[dict]:
+    """The JSON list of objects in variable `name` ([] when unset; one object alone is a list)."""
+    raw = environ.get(name, "").strip()
     if not raw:
         return []
     try:
         entries = json.loads(raw)
     except json.JSONDecodeError as error:
-        raise ImproperlyConfigured(f"OIDC_PROVIDERS is not valid JSON ({error}); see README 'Single sign-on'.")
+        raise ImproperlyConfigured(f"{name} is not valid JSON ({error}); see README 'Single sign-on'.")
     if isinstance(entries, dict):
         entries = [entries]
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
-        raise ImproperlyConfigured("OIDC_PROVIDERS must be a JSON list of objects, one per identity provider.")
+        raise ImproperlyConfigured(f"{name} must be a JSON list of objects, one per identity provider.")
+    return entries
+
+
+def oidc_apps(environ: Mapping[str, str]) -> list[dict]:
+    """allauth's `APPS` entries for the openid_connect provider, from OIDC_PROVIDERS."""
+    entries = _provider_entries(environ, "OIDC_PROVIDERS")
     apps, seen = [], set()
     for number, entry in enumerate(entries, start=1):
         where = f"OIDC_PROVIDERS entry {number}"
@@ -95,20 +101,10 @@ def saml_apps(environ: Mapping[str, str]) -> list[dict]:
     or entity_id, sso_url and x509cert. SAML has no standard "verified" flag: a provider that
     sends none is trusted for the domains listed in `verified_email` (or true: all), and for
     no address otherwise. Needs requirements-saml.txt installed."""
-    raw = environ.get("SAML_PROVIDERS", "").strip()
-    if not raw:
-        return []
-    try:
-        entries = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise ImproperlyConfigured(f"SAML_PROVIDERS is not valid JSON ({error}); see README 'SAML'.")
-    if isinstance(entries, dict):
-        entries = [entries]
+    entries = _provider_entries(environ, "SAML_PROVIDERS")
     apps, seen = [], set()
     for number, entry in enumerate(entries, start=1):
         where = f"SAML_PROVIDERS entry {number}"
-        if not isinstance(entry, dict):
-            raise ImproperlyConfigured(f"{where} must be a JSON object.")
         unknown = sorted(set(entry) - SAML_KNOWN)
         if unknown:
             raise ImproperlyConfigured(f"{where} has unknown keys {', '.join(unknown)}.")
