@@ -170,6 +170,8 @@ def test_a_linked_member_sees_the_connection_and_two_factor_pages_in_the_site_la
         assert page.status_code == 200, path
         assert b'class="site-header"' in page.content, path
     assert b"Loopback ID" in client.get("/accounts/3rdparty/").content
+    for path in ["/accounts/3rdparty/", "/accounts/2fa/"]:
+        assert b'href="/settings/">Back to settings</a>' in client.get(path).content, path
 
 
 def test_a_member_with_a_second_factor_is_asked_for_it_after_signing_in_through_the_provider(client, sso, settings):
