@@ -55,6 +55,21 @@ def test_an_existing_account_with_the_same_verified_address_is_linked_and_keeps_
     assert lina.has_usable_password()
 
 
+def test_a_local_account_whose_address_was_never_verified_loses_its_password_when_linked(client, sso, mailoutbox):
+    """Someone who signed up with another person's address (never verified) and waits for them:
+    when the real owner signs in through the provider, the squatter's password stops working, and
+    the owner confirms the address by email before the account opens (allauth's rule)."""
+    squatter = UserFactory(username="squatter", email="lina@example.org", verified=False)
+    EmailAddress.objects.create(user=squatter, email="lina@example.org", verified=False, primary=True)
+    answer = provider_sign_in(client, sso, "lina")
+    assert answer["Location"] == "/accounts/confirm-email/"
+    squatter.refresh_from_db()
+    assert not squatter.has_usable_password()
+    assert SocialAccount.objects.get(provider="loopback").user == squatter
+    assert [message.to for message in mailoutbox] == [["lina@example.org"]]
+    assert not signed_in_user(client).is_authenticated
+
+
 def test_an_unverified_address_is_refused_and_never_linked(client, sso):
     local = UserFactory(username="ulla-local", email="ulla@example.org")
     answer = provider_sign_in(client, sso, "ulla")
