@@ -148,3 +148,35 @@ def test_a_passkey_signs_in_without_a_password(page, console_errors):
     expect_signed_in(page)
     expect(page.get_by_role("link", name=pia.display_name)).to_be_attached()
     console_errors.assert_none()
+
+
+def test_staff_are_sent_to_set_up_a_second_factor_before_the_admin_and_then_asked_for_it(page, settings):
+    settings.MFA_REQUIRED_FOR = {"staff"}
+    used = set()
+    stella = UserFactory(username="stella", is_staff=True, is_superuser=True)
+    page.goto("/admin/")
+    # The site's sign-in page, not the admin's own form.
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=%2Fadmin%2F$"))
+    page.get_by_label(re.compile(r"^Email", re.I)).fill(stella.email)
+    page.get_by_label(re.compile(r"^Password\W*$", re.I)).fill(PASSWORD)
+    page.get_by_role("button", name=re.compile(r"^Sign in$", re.I)).click()
+    expect(page.get_by_text("needs two-factor authentication")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-Factor Authentication")
+    page.get_by_role("link", name="Activate").click()
+    confirm_password_if_asked(page)
+    secret = page.locator("#authenticator_secret").input_value()
+    page.get_by_label(re.compile("Authenticator code", re.I)).fill(fresh_totp_code(secret, period=5, used=used))
+    page.get_by_role("button", name="Activate").click()
+    page.goto("/admin/")
+    expect(page.get_by_role("heading", name=re.compile("Site administration"))).to_be_visible()
+
+    page.goto("/settings/")
+    sign_out(page)
+    page.goto("/admin/")
+    page.get_by_label(re.compile(r"^Email", re.I)).fill(stella.email)
+    page.get_by_label(re.compile(r"^Password\W*$", re.I)).fill(PASSWORD)
+    page.get_by_role("button", name=re.compile(r"^Sign in$", re.I)).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-Factor Authentication")
+    page.get_by_label(re.compile("code", re.I)).first.fill(fresh_totp_code(secret, period=5, used=used))
+    page.get_by_role("button", name=re.compile("^Sign in$", re.I)).click()
+    expect(page.get_by_role("heading", name=re.compile("Site administration"))).to_be_visible()
