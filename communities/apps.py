@@ -29,6 +29,14 @@ class CommunitiesConfig(AppConfig):
         register_community_muting(MUTING)
         register_prefixed_scope(mailing_list.LIST_SCOPE_PREFIX, mailing_list.SCOPE)
         register_export_section(*data_export.SECTIONS)
+        # SSO_AUTO_JOIN: an account's first sign-in through the organisation's identity provider.
+        from allauth.account.signals import user_signed_up
+        from allauth.socialaccount.signals import social_account_added
+
+        from .sso_join import join_after_sso_link, join_after_sso_signup
+
+        user_signed_up.connect(join_after_sso_signup, dispatch_uid="communities_sso_join_signup")
+        social_account_added.connect(join_after_sso_link, dispatch_uid="communities_sso_join_link")
         register_digest_section(
             DigestSection("new_members", "New members", new_members, order=50, title_one="New member")
         )

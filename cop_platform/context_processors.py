@@ -15,4 +15,6 @@ def site(request):
         "theme": theme_from(request),
         # How often an open page asks for new replies and its badge (static/js/live.js).
         "LIVE_POLL_SECONDS": settings.LIVE_POLL_SECONDS,
+        # Sign-in through the organisation only: the sign-in page leaves out the password form.
+        "SSO_ONLY": settings.SSO_ONLY,
     }

@@ -27,6 +27,8 @@ BOOLEAN_VARIABLES = (
     "RATE_LIMITS_ENABLED",
     "CELERY_TASK_EAGER_PROPAGATES",
     "DIGEST_LOG_QUERIES",
+    "SSO_ONLY",
+    "MFA_PASSKEY_LOGIN_ENABLED",
 )
 BOOLEAN_WORDS = {"true", "false", "on", "off", "yes", "no", "1", "0", "y", "n", "t", "f", ""}
 _COMMENT = re.compile(r"\s#")

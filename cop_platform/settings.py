@@ -13,6 +13,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from cop_platform import sso_settings
 from cop_platform.env_checks import refuse_broken_values
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +53,10 @@ INSTALLED_APPS = [
     "django.forms",
     "allauth",
     "allauth.account",
+    # Single sign-on (OpenID Connect) and two-factor authentication: "Single sign-on" below.
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "taggit",
     "django_htmx",
     "django_countries",
@@ -83,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Staff/coordinators named in MFA_REQUIRED_FOR set up a second factor before /admin/, /manage/.
+    "cop_platform.mfa_required.MfaRequiredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cop_platform.middleware.ContentSecurityPolicyMiddleware",
 ]
@@ -215,6 +222,47 @@ LOGIN_DEVICE_COOKIE_DAYS = env.int("LOGIN_DEVICE_COOKIE_DAYS", default=365)
 # (TRUSTED_PROXY_COUNT, "Security" below): it must not apply the proxies a second time.
 ALLAUTH_TRUSTED_PROXY_COUNT = 0
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
+
+# --- Single sign-on and two-factor (README "Single sign-on", "Two-factor authentication") ---
+# OpenID Connect identity providers (Entra ID, Google Workspace, Keycloak...): a JSON list, one
+# object per provider (cop_platform/sso_settings.py says what each key means).
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": sso_settings.oidc_apps(os.environ)},
+}
+# SAML 2.0 identity providers (optional: pip install -r requirements-saml.txt), a JSON list too.
+if _saml_apps := sso_settings.saml_apps(os.environ):
+    try:
+        import onelogin.saml2  # noqa: F401 - only to say what is missing
+    except ImportError:
+        raise ImproperlyConfigured("SAML_PROVIDERS is set: install requirements-saml.txt (python3-saml, xmlsec).")
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("allauth.mfa"), "allauth.socialaccount.providers.saml")
+    SOCIALACCOUNT_PROVIDERS["saml"] = {"APPS": _saml_apps}
+SOCIALACCOUNT_ADAPTER = "members.social_adapter.SocialAccountAdapter"
+# A provider's address is trusted to name an existing local account only when the provider says
+# it verified it (members/social_adapter.py refuses the rest); the account is then linked, so
+# later sign-ins find it by the provider's subject id.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_QUERY_EMAIL = True
+# Sign-in only: the provider's tokens are never used afterwards, so they are not kept.
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("SOCIALACCOUNT_REQUESTS_TIMEOUT", default=10)
+# Sign in through the organisation only: no local sign-up, password sign-in or reset (staff
+# keep a password sign-in at /accounts/login/?password=staff for when the provider is down).
+SSO_ONLY = env.bool("SSO_ONLY", default=False)
+# Email domains SSO accepts ("example.org,example.com"); empty: any.
+SSO_ALLOWED_EMAIL_DOMAINS = sso_settings.email_domains(env.str("SSO_ALLOWED_EMAIL_DOMAINS", default=""))
+# {"example.org": ["community-slug", ...]}: an account's first SSO sign-in with an address on
+# the domain joins those communities (through the joining rules: open ones at once, others ask).
+SSO_AUTO_JOIN = sso_settings.auto_join(env.str("SSO_AUTO_JOIN", default=""))
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = env.bool("MFA_PASSKEY_LOGIN_ENABLED", default=True)
+MFA_TOTP_ISSUER = SITE_NAME
+# WebAuthn over plain http works only on localhost in development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+# "staff", "coordinators" or both: they must set up a second factor before /admin/ and /manage/.
+MFA_REQUIRED_FOR = sso_settings.mfa_roles(env.str("MFA_REQUIRED_FOR", default=""))
 
 # --- Email ----------------------------------------------------------------------------------
 # EMAIL_URL: smtp://user:pass@host:587 (add ?tls=True), consolemail://, filemail:///path.

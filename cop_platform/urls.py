@@ -1,11 +1,13 @@
 from pathlib import Path
 
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
 from communities.digests.views import send_now as digest_send_now
+from members.sso_views import password_reset_or_sso
 
 from . import feeds, views
 from .admin_sites import coordinator_site
@@ -13,12 +15,18 @@ from .admin_sites import coordinator_site
 # The 500 page needs neither the database nor a request context (error_pages.py).
 handler500 = "cop_platform.error_pages.server_error"
 
+# /admin/ signs in on allauth's pages, like /manage/: its own password form would skip the
+# second factor and the failed sign-in limits (members/login_limits.py).
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("privacy/", views.privacy, name="privacy"),
     path("theme/", views.theme_set, name="theme"),
     path("help/shortcuts/", views.shortcuts_help, name="help_shortcuts"),
+    # SSO_ONLY closes password reset (members/sso_views.py); otherwise it is allauth's page.
+    path("accounts/password/reset/", password_reset_or_sso),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("manage/digest/send-now/", digest_send_now, name="digest_send_now"),

@@ -6,7 +6,8 @@ from allauth.account.adapter import DefaultAccountAdapter
 from .account_mail import DurableAccountMailMixin
 from .login_limits import LoginLimitsMixin
 from .site_links import SiteLinksMixin
+from .sso_only import SsoOnlyMixin
 
 
-class AccountAdapter(DurableAccountMailMixin, LoginLimitsMixin, SiteLinksMixin, DefaultAccountAdapter):
+class AccountAdapter(SsoOnlyMixin, DurableAccountMailMixin, LoginLimitsMixin, SiteLinksMixin, DefaultAccountAdapter):
     pass
