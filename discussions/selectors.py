@@ -177,6 +177,6 @@ def threads_as_story_sources(user, ids: list[int]) -> dict[int, SourceLink]:
         Thread.objects.visible_to(user)
         .filter(pk__in=ids)
         .select_related("community")
-        .only("pk", "title", "slug", "community__slug", "community_id")
+        .only("pk", "title", "community__slug", "community_id")
     )
     return {t.pk: SourceLink(t.title, t.get_absolute_url(), t.community_id, "discussion") for t in threads}

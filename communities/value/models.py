@@ -74,7 +74,7 @@ class ValueStory(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="value_stories"
     )
     response = models.OneToOneField(
-        SurveyResponse, null=True, blank=True, on_delete=models.CASCADE, related_name="story"
+        SurveyResponse, null=True, blank=True, on_delete=models.SET_NULL, related_name="story"
     )
     happened = models.TextField("what happened in the community", max_length=2000, blank=True)
     gave_me = models.TextField("what it gave you", max_length=2000, blank=True)
