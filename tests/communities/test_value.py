@@ -6,6 +6,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -14,11 +15,13 @@ from django.utils import timezone
 from communities.health.snapshots import snapshot_take
 from communities.models import SurveyResponse, ValueStory
 from communities.reminders.coordinators import community_alerts
-from communities.tasks import value_survey_schedule
+from communities.tasks import coordinator_alerts_schedule, send_reminder_batch, value_survey_schedule
 from communities.value.cycles import Cycle
+from communities.value.panel import decorate_stories
 from communities.value.periods import parse_period, period_of
 from communities.value.services import survey_settings_save
 from communities.value.survey_mail import survey_token, value_survey_plan
+from discussions.models import Thread
 from members.mailing import preferences_save
 from members.models import EmailDelivery
 from resources.models import Resource
@@ -126,8 +129,6 @@ def test_an_answer_given_after_planning_cancels_the_email(community, coordinator
     now = timezone.now()
     ids = value_survey_plan(now)
     answer(community, keen, 5)
-    from communities.tasks import send_reminder_batch
-
     outcome = send_reminder_batch(delivery_ids=ids)
     assert outcome["skipped"] == 1 and mail.outbox == []
 
@@ -357,8 +358,6 @@ def test_health_page_with_the_value_panel_keeps_a_fixed_number_of_queries(
 
 
 def _type_id(obj):
-    from django.contrib.contenttypes.models import ContentType
-
     return ContentType.objects.get_for_model(obj).pk
 
 
@@ -410,16 +409,11 @@ def test_a_hidden_threads_title_is_not_shown_with_the_story(client, community, c
     client.force_login(member)
     url = reverse("communities:value_story_new", kwargs={"slug": community.slug})
     client.post(url, {"source": f"thread:{thread.pk}", "happened": "It helped."})
-    from discussions.models import Thread
-
     Thread.objects.filter(pk=thread.pk).update(hidden_at=timezone.now())
-    staff_free_coordinator = coordinator
-    client.force_login(staff_free_coordinator)
+    client.force_login(coordinator)
     html = client.get(reverse("communities:value_stories", kwargs={"slug": community.slug})).content.decode()
     assert "It helped." in html
     # A coordinator may see hidden threads in their community; a member who may not gets no title.
-    from communities.value.panel import decorate_stories
-
     (story,) = decorate_stories(list(ValueStory.objects.all()), member)
     assert story.source_link is None
 
@@ -502,8 +496,6 @@ def test_the_coordinator_email_names_ownerless_overdue_practices(community, coor
     community.critical_mass = 1
     community.save()
     make_reply(thread=make_thread(community=community, author=coordinator), author=coordinator)
-    from communities.tasks import coordinator_alerts_schedule
-
     coordinator_alerts_schedule()
     (alert,) = [m for m in mail.outbox if m.to == [coordinator.email]]
     assert "practice past its review date whose owner has left" in alert.body
