@@ -634,10 +634,9 @@ class Command(BaseCommand):
         )
         # A few quarters of the value survey and its stories, some told from a thread or a
         # practice that helped (communities/value/demo.py).
+        answered_threads = Thread.objects.filter(community=community, kind="question", accepted_post__isnull=False)
         helped = [
-            *Thread.objects.filter(community=community, kind="question", accepted_post__isnull=False).order_by("pk")[
-                :2
-            ],
+            *answered_threads.order_by("pk")[:2],
             *Resource.objects.filter(community=community, kind="practice").order_by("pk")[:2],
         ]
         seed_value_history(community=community, founder=users[spec.founder], sources=helped, rng=rng)
