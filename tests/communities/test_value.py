@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from communities.data_export import value_answers
 from communities.health.snapshots import snapshot_take
 from communities.models import SurveyResponse, ValueStory
 from communities.reminders.coordinators import community_alerts
@@ -499,3 +500,12 @@ def test_the_coordinator_email_names_ownerless_overdue_practices(community, coor
     coordinator_alerts_schedule()
     (alert,) = [m for m in mail.outbox if m.to == [coordinator.email]]
     assert "practice past its review date whose owner has left" in alert.body
+
+
+def test_a_members_data_export_holds_their_answers_and_stories(community, coordinator):
+    survey_on(community, coordinator)
+    (member,) = long_standing_members(community, 1)
+    answer(community, member, 4, happened="A tip.", show_name=True)
+    rows = list(value_answers(member, None))
+    assert [row["kind"] for row in rows] == ["survey_answer", "story"]
+    assert rows[0]["rating"] == 4 and rows[1]["what_happened"] == "A tip."
