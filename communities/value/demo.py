@@ -1,5 +1,5 @@
-"""Demo survey history for `manage.py seed_demo`: a quarterly value survey that has run for
-the last few quarters, with ratings, response rates and value-creation stories across the
+"""Demo survey history for `manage.py seed_demo`: a monthly value survey that has run for
+the last few months, with ratings, response rates and value-creation stories across the
 five cycles, so the Value panel of a demo community has something to show.
 
 Rows are written directly and dated in their period (the services only accept answers for
@@ -19,7 +19,7 @@ from .models import SurveyResponse, ValueStory, ValueSurvey
 from .periods import Cadence, previous_periods
 from .survey_mail import delivery_key
 
-PAST_PERIODS = 4
+PAST_PERIODS = 6
 # (happened, gave_me, did_differently, difference, reframing): stop where the story stops.
 STORIES = [
     (
@@ -51,21 +51,29 @@ STORIES = [
         "",
     ),
     (
-        "Reading the threads every week, mostly without posting.",
+        "What I read here before a site visit.",
         "",
         "",
         "",
         "",
     ),
     (
-        "The documented practice on siting, linked from the discussion it came from.",
+        "The checklist shared here, and the discussion around it.",
         "A checklist our field team now carries.",
         "We changed how we choose sites: the community's checklist first, the engineer's visit second.",
         "Fewer failed sites this season, and a report to our funder that showed why.",
         "",
     ),
 ]
-RATINGS_BY_PERIOD = [(2, 3, 3, 4, 4), (3, 3, 4, 4, 5), (3, 4, 4, 4, 5), (3, 4, 4, 5, 5)]
+# Ratings drawn from, month by month: a community slowly becoming more valuable to its members.
+RATINGS_BY_PERIOD = [
+    (2, 3, 3, 3, 4),
+    (2, 3, 3, 4, 4),
+    (3, 3, 4, 4, 5),
+    (3, 3, 4, 4, 4),
+    (3, 4, 4, 4, 5),
+    (3, 4, 4, 5, 5),
+]
 
 
 def _moment(day, rng: random.Random) -> datetime:
@@ -73,17 +81,17 @@ def _moment(day, rng: random.Random) -> datetime:
 
 
 def seed_value_history(*, community, founder, sources, rng: random.Random) -> int:
-    """A quarterly survey switched on PAST_PERIODS quarters ago: for each past quarter, emails
+    """A monthly survey switched on PAST_PERIODS months ago: for each past month, emails
     to the members who were there, answers from about half of them (ratings creeping up), and
     value-creation stories, some told from a thread or practice that helped (`sources`).
     Returns how many answers were added."""
     now = timezone.now()
     ValueSurvey.objects.update_or_create(
-        community=community, defaults={"enabled": True, "cadence": Cadence.QUARTERLY, "updated_by": founder}
+        community=community, defaults={"enabled": True, "cadence": Cadence.MONTHLY, "updated_by": founder}
     )
-    periods = previous_periods(now.date(), Cadence.QUARTERLY, PAST_PERIODS + 1)[:-1]
+    periods = previous_periods(now.date(), Cadence.MONTHLY, PAST_PERIODS + 1)[:-1]
     memberships = list(Membership.objects.active().filter(community=community).select_related("user"))
-    stories = list(STORIES)
+    told_in_survey, told_from_sources = list(STORIES[:4]), list(STORIES[4:])
     answers = 0
     for index, period in enumerate(periods):
         start = datetime.combine(period.start, time(9), tzinfo=timezone.get_current_timezone())
@@ -105,7 +113,7 @@ def seed_value_history(*, community, founder, sources, rng: random.Random) -> in
             ],
             ignore_conflicts=True,
         )
-        share = 0.45 + 0.08 * index  # more answer as the survey becomes a habit
+        share = 0.4 + 0.05 * index  # more answer as the survey becomes a habit
         for membership in rng.sample(there, round(len(there) * share)):
             moment = _moment(period.start, rng)
             response = SurveyResponse.objects.create(
@@ -117,15 +125,15 @@ def seed_value_history(*, community, founder, sources, rng: random.Random) -> in
                 updated_at=moment,
             )
             answers += 1
-            if stories and rng.random() < 0.35:
-                _story(community, membership.user, stories.pop(0), moment, rng, response=response)
+            if told_in_survey and rng.random() < 0.25:
+                _story(community, membership.user, told_in_survey.pop(0), moment, rng, response=response)
     # Stories told from what helped ("This helped me"), between surveys.
     tellers = [m.user for m in memberships if m.user_id != founder.pk]
     for source in sources:
-        if not stories or not tellers:
+        if not told_from_sources or not tellers:
             break
         moment = now - timedelta(days=rng.uniform(5, 80))
-        _story(community, rng.choice(tellers), stories.pop(0), moment, rng, source=source)
+        _story(community, rng.choice(tellers), told_from_sources.pop(), moment, rng, source=source)
     return answers
 
 
