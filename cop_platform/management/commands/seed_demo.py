@@ -639,7 +639,9 @@ class Command(BaseCommand):
             *answered_threads.order_by("pk")[:2],
             *Resource.objects.filter(community=community, kind="practice").order_by("pk")[:2],
         ]
-        seed_value_history(community=community, founder=users[spec.founder], sources=helped, rng=rng)
+        # Its own random draws: the shared ones shape the other communities' histories.
+        value_rng = random.Random(f"{RANDOM_SEED}:value:{spec.slug}")
+        seed_value_history(community=community, founder=users[spec.founder], sources=helped, rng=value_rng)
 
     # --- report -------------------------------------------------------------------------------
 
