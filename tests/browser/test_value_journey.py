@@ -16,6 +16,7 @@ from tests.communities.factories import CommunityFactory, coordinator_of
 from tests.communities.value_helpers import long_standing_members, survey_on
 from tests.members.factories import UserFactory
 
+from .axe import axe_violations, describe
 from .conftest import PHONE
 from .test_onboarding_journey import sign_in
 
@@ -40,6 +41,7 @@ def test_member_answers_from_the_email_and_the_coordinator_sees_it(new_page, con
     page.get_by_label(re.compile(r"^Password\W*$", re.I)).fill("correct horse battery staple")
     page.get_by_role("button", name=re.compile(r"^Sign in$", re.I)).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("How valuable was Dryland Water to you?")
+    assert not (violations := axe_violations(page)), describe(violations)
 
     page.get_by_label("4 · Very valuable").check()
     page.get_by_label("What happened in the community?").fill("A thread on sand dam siting.")
@@ -54,6 +56,7 @@ def test_member_answers_from_the_email_and_the_coordinator_sees_it(new_page, con
     coordinator.goto(f"/c/{community.slug}/health/")
     panel = coordinator.locator("section.value-panel")
     expect(panel.get_by_role("heading", name="Value members get")).to_be_visible()
+    assert not (violations := axe_violations(coordinator)), describe(violations)
     expect(panel.locator(".value-average")).to_have_text("4.0 of 5")
     expect(panel.locator(".value-rate")).to_contain_text("100% (1 of 1 asked)")
     story = panel.locator(".value-story").first
