@@ -22,6 +22,9 @@ urlpatterns = [
     path("c/<slug:slug>/value/survey/<str:period>/", value_views.survey, name="value_survey"),
     path("c/<slug:slug>/value/stories/", value_views.stories, name="value_stories"),
     path("c/<slug:slug>/value/stories/new/", value_views.story_new, name="value_story_new"),
+    path(
+        "c/<slug:slug>/value/stories/<int:story_id>/remove/", value_views.story_remove_view, name="value_story_remove"
+    ),
     path("c/<slug:slug>/value/matrix.csv", value_views.matrix_csv, name="value_matrix"),
     path("value/survey/<str:token>/", value_views.survey_link, name="value_survey_link"),
     path("c/<slug:slug>/join/", views.join, name="join"),

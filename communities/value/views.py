@@ -26,7 +26,14 @@ from .forms import StoryForm, SurveyAnswerForm, SurveySettingsForm
 from .models import SurveyResponse, ValueStory
 from .panel import MATRIX_HEADER, decorate_stories, matrix_rows
 from .periods import parse_period
-from .services import current_period, story_tell, survey_answer_save, survey_of, survey_settings_save
+from .services import (
+    current_period,
+    story_remove,
+    story_tell,
+    survey_answer_save,
+    survey_of,
+    survey_settings_save,
+)
 from .sources import parse_source
 from .survey_mail import read_survey_token
 
@@ -193,6 +200,17 @@ def stories(request, slug):
     ).get_page(request.GET.get("page"))
     decorate_stories(list(page_obj), request.user)
     return render(request, "communities/value/stories.html", {"community": community, "page_obj": page_obj})
+
+
+@login_required
+@require_POST
+def story_remove_view(request, slug, story_id):
+    """Coordinators take down a story that does not belong (its author may too)."""
+    community = get_object_or_404(Community.objects.visible_to(request.user), slug=slug)
+    story = get_object_or_404(ValueStory.objects.filter(community=community), pk=story_id)
+    story_remove(actor=request.user, story=story)
+    messages.success(request, "The story was removed.")
+    return redirect("communities:value_stories", slug=community.slug)
 
 
 @login_required

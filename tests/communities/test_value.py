@@ -509,3 +509,19 @@ def test_a_members_data_export_holds_their_answers_and_stories(community, coordi
     rows = list(value_answers(member, None))
     assert [row["kind"] for row in rows] == ["survey_answer", "story"]
     assert rows[0]["rating"] == 4 and rows[1]["what_happened"] == "A tip."
+
+
+def test_coordinators_remove_a_story_and_other_members_cannot(
+    client, community, coordinator, member, active_membership
+):
+    teller = long_standing_members(community, 1)[0]
+    client.force_login(teller)
+    client.post(reverse("communities:value_story_new", kwargs={"slug": community.slug}), {"happened": "Off topic."})
+    story = ValueStory.objects.get()
+    url = reverse("communities:value_story_remove", kwargs={"slug": community.slug, "story_id": story.pk})
+    client.force_login(member)
+    assert client.post(url).status_code == 403
+    client.force_login(coordinator)
+    response = client.post(url, follow=True)
+    assert "The story was removed." in response.content.decode()
+    assert not ValueStory.objects.exists()
