@@ -4,7 +4,7 @@ aggregate queries. Hidden threads and hidden or deleted posts do not count."""
 
 from datetime import timedelta
 
-from django.db.models import Count, F, Min, Q
+from django.db.models import Case, Count, F, Min, Q, When
 from django.utils import timezone
 
 from communities.health.metrics import median
@@ -84,15 +84,23 @@ def contributions(community, window: Window):
 
 def cross_organisation_connections(community, since) -> int:
     """New connections across organisations since `since`: pairs of members from different
-    organisations (both stated) who replied to each other for the first time in that period
-    (the Value panel's "potential value": relationships are knowledge capital). One query."""
+    organisations (both stated) where one replied to the other (to their post, or to their
+    thread for a top-level reply) for the first time in that period: the Value panel's
+    "potential value" (relationships are knowledge capital). One query."""
     pairs = (
         _posts(community)
-        .filter(parent__isnull=False, author__isnull=False, parent__author__isnull=False)
+        .filter(is_opening=False, author__isnull=False)
+        .annotate(
+            other_id=Case(When(parent=None, then=F("thread__author_id")), default=F("parent__author_id")),
+            other_organisation=Case(
+                When(parent=None, then=F("thread__author__organisation")), default=F("parent__author__organisation")
+            ),
+        )
+        .filter(other_id__isnull=False)
         .exclude(author__organisation="")
-        .exclude(parent__author__organisation="")
-        .exclude(author__organisation__iexact=F("parent__author__organisation"))
-        .values_list("author_id", "parent__author_id")
+        .exclude(other_organisation="")
+        .exclude(author__organisation__iexact=F("other_organisation"))
+        .values_list("author_id", "other_id")
         .annotate(first=Min("created_at"))
     )
     first_met: dict[frozenset, object] = {}

@@ -22,7 +22,8 @@ from communities.value.panel import decorate_stories
 from communities.value.periods import parse_period, period_of
 from communities.value.services import survey_settings_save
 from communities.value.survey_mail import survey_token, value_survey_plan
-from discussions.models import Thread
+from discussions.health import cross_organisation_connections
+from discussions.models import Post, Thread
 from members.mailing import preferences_save
 from members.models import EmailDelivery
 from resources.models import Resource
@@ -525,3 +526,23 @@ def test_coordinators_remove_a_story_and_other_members_cannot(
     response = client.post(url, follow=True)
     assert "The story was removed." in response.content.decode()
     assert not ValueStory.objects.exists()
+
+
+def test_new_cross_organisation_connections_count_first_replies_between_organisations(community, coordinator):
+    water, city, water_too = (
+        MembershipFactory(community=community, user=UserFactory(organisation=org)).user
+        for org in ("Water Board", "City Council", "water board")
+    )
+    old = make_thread(community=community, author=water, title="Old")
+    Post.objects.filter(pk=make_reply(thread=old, author=city).pk).update(
+        created_at=timezone.now() - timedelta(days=200)
+    )
+    thread = make_thread(community=community, author=water, title="New")
+    opening = thread.posts.get(is_opening=True)
+    make_reply(thread=thread, author=city, parent=opening)  # met long ago: not new
+    make_reply(thread=thread, author=water_too, parent=opening)  # same organisation: not across
+    make_reply(thread=thread, author=coordinator, parent=opening)  # no organisation stated: left out
+    assert cross_organisation_connections(community, timezone.now() - timedelta(days=90)) == 0
+    newcomer = MembershipFactory(community=community, user=UserFactory(organisation="NGO")).user
+    make_reply(thread=thread, author=newcomer, parent=opening)
+    assert cross_organisation_connections(community, timezone.now() - timedelta(days=90)) == 1
