@@ -13,6 +13,7 @@ runserver` on a free local port and takes full-page screenshots with Debian's ch
     search.png      search results for "water", signed in as the demo member
     health.png      the health dashboard of Water Security & WASH, as its coordinator
     activity-home.png  the coordinator's home: what is new in their communities, their to-dos
+    value-panel.png the Value panel of that health page (survey history, the five cycles, stories)
 
 It prints any console error (a Content-Security-Policy violation shows up as one) and fails
 if a page does not answer 200. Nothing in the project database is touched.
@@ -149,6 +150,18 @@ def sign_in(page, email: str) -> None:
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
+def take_value_panel(page, path: Path) -> None:
+    """Only the Value panel of the health page: the survey's history, the five cycles of value
+    and the value-creation stories (communities/value/)."""
+    response = page.goto(HEALTH_PATH)
+    if response is None or response.status != 200:
+        raise SystemExit(f"{HEALTH_PATH} answered {response.status if response else 'nothing'}")
+    panel = page.locator("section.value-panel")
+    expect(panel.get_by_role("heading", name="Value members get")).to_be_visible()
+    panel.screenshot(path=str(path))
+    print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  <- {HEALTH_PATH} (Value panel)")
+
+
 def shoot(base: str, options) -> list[str]:
     errors: list[str] = []
     with sync_playwright() as playwright:
@@ -174,6 +187,7 @@ def shoot(base: str, options) -> list[str]:
         coordinator.on("console", lambda message: message.type == "error" and errors.append(message.text))
         sign_in(coordinator, DEMO_COORDINATOR_EMAIL)
         take(coordinator, HEALTH_PATH, options.out / "health.png")
+        take_value_panel(coordinator, options.out / "value-panel.png")
         take(coordinator, "/", options.out / "activity-home.png")
         browser.close()
     return errors

@@ -15,13 +15,14 @@ class ResourcesConfig(AppConfig):
         from communities.origins import register_backlinks, register_follow_ups
         from communities.reminders.registry import register_activity
         from communities.sections import CommunitySection, register_section
+        from communities.value.sources import StorySource, register_story_source
         from members.data_export.registry import register_export_section
         from members.expertise import register_evidence
 
-        from . import activity, data_export, digest, health, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
+        from . import activity, data_export, digest, health, reviews, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
         from .expertise import PROVIDER as library_evidence
-        from .models import library_storage
-        from .selectors import community_home_section, document_this, documented_from
+        from .models import Resource, library_storage
+        from .selectors import community_home_section, document_this, documented_from, resources_as_story_sources
 
         def forget_library_storage(*, setting, **kwargs):
             if setting == "STORAGES":
@@ -31,6 +32,8 @@ class ResourcesConfig(AppConfig):
 
         register_backlinks("resources", documented_from)
         register_health_source(health.SOURCE)
+        # "This helped me" on a practice: a value-creation story names it (communities/value/).
+        register_story_source(StorySource("resource", Resource, resources_as_story_sources))
         register_evidence(library_evidence)
         register_export_section(*data_export.SECTIONS)
         register_follow_ups("resources", document_this)
@@ -43,5 +46,5 @@ class ResourcesConfig(AppConfig):
             )
         )
         register_digest_section(DigestSection("new_resources", "New in the library", digest.new_resources, order=40))
-        register_activity("resources", contributors=digest.contributors)
+        register_activity("resources", contributors=digest.contributors, needs_attention=reviews.needs_attention)
         register_activity_source(ActivitySource("new_resources", activity.new_resources))

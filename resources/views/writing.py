@@ -200,6 +200,21 @@ def curate(request, community_slug, resource_id):
     return redirect(resource)
 
 
+def mark_reviewed(request, community_slug, resource_id):
+    """The practice still holds: its next review is a year away (its owner, author, coordinators)."""
+    resource, _ = _visible_resource(request, community_slug, resource_id)
+    if refusal := _gate(request, ("POST",)):
+        return refusal
+    try:
+        services.practice_mark_reviewed(actor=request.user, resource=resource)
+    except PermissionDenied as error:
+        return _forbidden(request, resource.community, str(error))
+    except ValidationError:
+        raise Http404("Only documented practices have a review date.")
+    messages.success(request, f"Marked reviewed: the next review is due by {resource.review_by:%d %B %Y}.")
+    return redirect(resource)
+
+
 # --- Versions ------------------------------------------------------------------------------------
 
 

@@ -42,6 +42,7 @@ from communities.services import (
     membership_of,
     membership_set_role,
 )
+from communities.value.demo import seed_value_history
 from discussions.demo import seed_discussions
 from discussions.demo_history import Story, seed_history
 from discussions.models import Thread
@@ -631,6 +632,16 @@ class Command(BaseCommand):
             answered=rng.sample(answered, min(history.practices, len(answered))),
             rng=rng,
         )
+        # A few quarters of the value survey and its stories, some told from a thread or a
+        # practice that helped (communities/value/demo.py).
+        answered_threads = Thread.objects.filter(community=community, kind="question", accepted_post__isnull=False)
+        helped = [
+            *answered_threads.order_by("pk")[:2],
+            *Resource.objects.filter(community=community, kind="practice").order_by("pk")[:2],
+        ]
+        # Its own random draws: the shared ones shape the other communities' histories.
+        value_rng = random.Random(f"{RANDOM_SEED}:value:{spec.slug}")
+        seed_value_history(community=community, founder=users[spec.founder], sources=helped, rng=value_rng)
 
     # --- report -------------------------------------------------------------------------------
 
