@@ -284,6 +284,17 @@ CELERY_BEAT_SCHEDULE = {
     # Daily: forget composer drafts nobody touched for DRAFT_RETENTION_DAYS.
     "prune-drafts": {"task": "discussions.tasks.prune_drafts", "schedule": crontab(hour=3, minute=50)},
 }
+# --- Event reminders and notices (events-life, events/tasks.py) ---
+# Every few minutes: reminders a day and an hour before each occurrence (exactly once per
+# member, occurrence and window), and finishing event emails a killed worker left behind.
+EVENT_REMINDERS_EVERY_MINUTES = env.int("EVENT_REMINDERS_EVERY_MINUTES", default=5)
+CELERY_BEAT_SCHEDULE |= {
+    "event-reminders": {
+        "task": "events.tasks.event_reminders_schedule",
+        "schedule": crontab(minute=f"*/{EVENT_REMINDERS_EVERY_MINUTES}"),
+    },
+    "event-deliveries-recover": {"task": "events.tasks.event_deliveries_recover", "schedule": crontab(minute="*/10")},
+}
 
 # --- Member email (notifications) -----------------------------------------------------------
 # Replies and mentions wait this long before their email, so a burst becomes one message.

@@ -119,8 +119,24 @@ def _community_id_of(scope: str) -> int | None:
     return int(rest) if prefix == "community" and rest.isdigit() else None
 
 
+# Scopes that higher apps add (events: "event_reminders"), with how each turns off and on again;
+# "all" turns them off too. Filled in AppConfig.ready(), like the community muting above.
+@dataclass(frozen=True)
+class ExtraScope:
+    what: str  # what unsubscribing stops, in words
+    off: Callable[[object], None]  # (user) -> None
+    on: Callable[[object], None]
+
+
+_extra_scopes: dict[str, ExtraScope] = {}
+
+
+def register_scope(name: str, scope: ExtraScope) -> None:
+    _extra_scopes[name] = scope
+
+
 def is_valid_scope(scope: str) -> bool:
-    return scope in PREFERENCE_SCOPES or _community_id_of(scope) is not None
+    return scope in PREFERENCE_SCOPES or scope in _extra_scopes or _community_id_of(scope) is not None
 
 
 def unsubscribe_token(user, scope: str) -> str:
@@ -155,6 +171,8 @@ def describe_scope(user, scope: str) -> str | None:
     if (community_id := _community_id_of(scope)) is not None:
         name = _muting().name_of(user, community_id) if _muting() else None
         return f"all email about {name}" if name else None
+    if scope in _extra_scopes:
+        return _extra_scopes[scope].what
     return PREFERENCE_SCOPES.get(scope)
 
 
@@ -178,7 +196,13 @@ def unsubscribe(*, user, scope: str) -> bool:
     need not be signed in), so this takes no actor. Doing it twice changes nothing more."""
     if (community_id := _community_id_of(scope)) is not None:
         return bool(_muting() and _muting().set_muted(user, community_id, True))
+    if scope in _extra_scopes:
+        _extra_scopes[scope].off(user)
+        return True
     preferences_save(actor=user, user=user, **_OFF_BY_SCOPE[scope])
+    if scope == "all":
+        for extra in _extra_scopes.values():
+            extra.off(user)
     return True
 
 
@@ -186,7 +210,13 @@ def resubscribe(*, user, scope: str) -> bool:
     """Undo `unsubscribe` (back to the defaults for what `scope` covers)."""
     if (community_id := _community_id_of(scope)) is not None:
         return bool(_muting() and _muting().set_muted(user, community_id, False))
+    if scope in _extra_scopes:
+        _extra_scopes[scope].on(user)
+        return True
     preferences_save(actor=user, user=user, **_ON_BY_SCOPE[scope])
+    if scope == "all":
+        for extra in _extra_scopes.values():
+            extra.on(user)
     return True
 
 

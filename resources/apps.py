@@ -12,13 +12,14 @@ class ResourcesConfig(AppConfig):
         from communities.activity import ActivitySource, register_activity_source
         from communities.digests.registry import DigestSection, register_digest_section
         from communities.health.registry import register_health_source
+        from communities.linkables import register_linkable
         from communities.origins import register_backlinks, register_follow_ups
         from communities.reminders.registry import register_activity
         from communities.sections import CommunitySection, register_section
         from members.data_export.registry import register_export_section
         from members.expertise import register_evidence
 
-        from . import activity, data_export, digest, health, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
+        from . import activity, data_export, digest, health, linkables, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
         from .expertise import PROVIDER as library_evidence
         from .models import library_storage
         from .selectors import community_home_section, document_this, documented_from
@@ -30,6 +31,7 @@ class ResourcesConfig(AppConfig):
         setting_changed.connect(forget_library_storage, weak=False)
 
         register_backlinks("resources", documented_from)
+        register_linkable(linkables.KIND)  # events link notes, slides and recordings (events.harvest)
         register_health_source(health.SOURCE)
         register_evidence(library_evidence)
         register_export_section(*data_export.SECTIONS)
