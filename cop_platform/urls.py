@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("", include("discussions.urls")),
     path("", include("resources.urls")),
+    path("", include("events.urls")),  # issue 15: /c/<slug>/events/, /calendar/<token>.ics
     path("", include("events.urls_life")),  # events-life: reminders, attendance, materials
     path("", include("cop_platform.search.urls")),
 ]

@@ -53,3 +53,11 @@ def visible_occurrence_ids(user, ids) -> set[int]:
     """For members.notifications: which of these occurrence ids `user` may still see."""
     occurrence = apps.get_model("events", "Occurrence")
     return set(occurrence.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def visible_rsvp_ids(user, ids) -> set[int]:
+    """For members.notifications: which of these RSVPs are `user`'s own, on events they may see."""
+    occurrence = apps.get_model("events", "Occurrence")
+    rsvp = apps.get_model("events", "Rsvp")
+    visible = occurrence.objects.visible_to(user)
+    return set(rsvp.objects.filter(pk__in=ids, user=user, occurrence__in=visible).values_list("pk", flat=True))
