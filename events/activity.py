@@ -19,10 +19,7 @@ COMMUNITY_SHOWN = 3
 
 def community_section(community, user) -> dict:
     upcoming = list(
-        Occurrence.objects.happening()
-        .upcoming()
-        .filter(event__community=community)
-        .for_listing()[:COMMUNITY_SHOWN]
+        Occurrence.objects.happening().upcoming().filter(event__community=community).for_listing()[:COMMUNITY_SHOWN]
     )
     return {"community": community, "occurrences": upcoming}
 

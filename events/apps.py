@@ -21,3 +21,7 @@ class EventsConfig(AppConfig):
         # one's own RSVP (a place opened up) show only while the recipient may see the event.
         register_target(Occurrence, visible_occurrence_ids, community_ids=occurrence_community_ids)
         register_target(Rsvp, visible_rsvp_ids, community_ids=rsvp_community_ids)
+
+        from .wiring import connect  # events-life: notices, reminders, harvest, integrations
+
+        connect()

@@ -52,7 +52,9 @@ def members_by_username(occurrence: Occurrence, usernames: list[str]) -> list:
     )
     missing = sorted(wanted - {user.username.lower() for user in users})
     if missing:
-        raise ValidationError("Not an active member of this community: %(names)s.", params={"names": ", ".join(missing)})
+        raise ValidationError(
+            "Not an active member of this community: %(names)s.", params={"names": ", ".join(missing)}
+        )
     return users
 
 

@@ -20,7 +20,9 @@ def _detail(occurrence: Occurrence) -> str:
     event = occurrence.event
     local = occurrence.starts_at.astimezone(event.zone)
     where = occurrence.display_place if event.format != "online" else ""
-    return f"{local:%a %-d %b, %H:%M} ({event.time_zone}) · {event.get_format_display()}" + (f" · {where}" if where else "")
+    return f"{local:%a %-d %b, %H:%M} ({event.time_zone}) · {event.get_format_display()}" + (
+        f" · {where}" if where else ""
+    )
 
 
 def upcoming_events(community_ids: list[int], since: datetime, until: datetime) -> dict[int, list[DigestItem]]:

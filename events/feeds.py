@@ -27,7 +27,8 @@ def event_feed_entries(community, reader, *, limit: int) -> list[dict]:
             {
                 "title": f"Event: {event.title}",
                 "link": event.get_absolute_url(),
-                "description": heading + Truncator(event.description_html).words(EXCERPT_WORDS, html=True, truncate=" …"),
+                "description": heading
+                + Truncator(event.description_html).words(EXCERPT_WORDS, html=True, truncate=" …"),
                 "published": event.created_at,
                 "author": event.organiser.name if event.organiser else "",
                 "community": event.community.name,

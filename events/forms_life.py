@@ -1,22 +1,6 @@
-"""Forms of events-life's pages: reminder preferences, attendance, linking materials."""
+"""Forms of events-life's pages: attendance, linking materials."""
 
 from django import forms
-
-from .models import EventReminderPreference
-
-
-class ReminderPreferenceForm(forms.ModelForm):
-    class Meta:
-        model = EventReminderPreference
-        fields = ["day_before", "hour_before"]
-        labels = {
-            "day_before": "Remind me a day before",
-            "hour_before": "Remind me an hour before",
-        }
-        help_texts = {
-            "day_before": "An email about 24 hours before each event you said you are going to.",
-            "hour_before": "An email about an hour before it starts, with the meeting link or the place.",
-        }
 
 
 class AttendanceForm(forms.Form):

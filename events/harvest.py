@@ -18,8 +18,8 @@ from communities.linkables import Linked, linkable_kind, linkable_kind_for_model
 from communities.origins import Origin, backlinks_for, follow_ups_for
 from communities.services import membership_of
 
-from .models_life import EventMaterial
 from .models import Event, Occurrence
+from .models_life import EventMaterial
 from .permissions import can_edit_event
 
 
@@ -38,9 +38,7 @@ def can_link_materials(user, event, membership=None) -> bool:
 
 def materials_for(user, occurrence: Occurrence) -> list[Material]:
     """The materials of `occurrence` that `user` may see, in the order they were linked."""
-    rows = list(
-        EventMaterial.objects.filter(occurrence=occurrence).values_list("pk", "content_type_id", "object_id")
-    )
+    rows = list(EventMaterial.objects.filter(occurrence=occurrence).values_list("pk", "content_type_id", "object_id"))
     if not rows:
         return []
     shown: dict[tuple[int, int], tuple[str, Linked]] = {}
@@ -68,7 +66,9 @@ def link_choices(user, occurrence: Occurrence) -> list[tuple[str, str]]:
         model_name = kind.model._meta.model_name
         for linked in kind.choices(user, occurrence.event.community):
             if (model_name, linked.id) not in taken:
-                found.append((f"{kind.name}:{linked.id}", f"{linked.title} ({linked.label})" if linked.label else linked.title))
+                found.append(
+                    (f"{kind.name}:{linked.id}", f"{linked.title} ({linked.label})" if linked.label else linked.title)
+                )
     return found
 
 
@@ -110,7 +110,11 @@ def event_as_origin(user, event_id: int) -> Origin | None:
     if event is None:
         return None
     return Origin(
-        object=event, title=event.title, url=event.get_absolute_url(), community=event.community, excerpt=event.description
+        object=event,
+        title=event.title,
+        url=event.get_absolute_url(),
+        community=event.community,
+        excerpt=event.description,
     )
 
 

@@ -70,9 +70,7 @@ def describe(changes: Iterable[str]) -> str:
 def _plan(occurrences: list[Occurrence], *, version: str, summary: str, now: datetime) -> list[int]:
     by_id = {occurrence.pk: occurrence for occurrence in occurrences}
     told = list(
-        Rsvp.objects.filter(
-            occurrence_id__in=list(by_id), response__in=TOLD, user__is_active=True
-        )
+        Rsvp.objects.filter(occurrence_id__in=list(by_id), response__in=TOLD, user__is_active=True)
         .exclude(user__email="")
         .values_list("user_id", "occurrence_id")
     )

@@ -19,7 +19,6 @@ whose member stopped going or can no longer see the event, is skipped when its b
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from communities.models import Membership, MembershipState
@@ -67,16 +66,6 @@ def preferences_of(user_ids) -> dict[int, EventReminderPreference]:
     return {user_id: found.get(user_id) or EventReminderPreference(user_id=user_id) for user_id in user_ids}
 
 
-def reminder_preference_save(*, actor, user, day_before: bool, hour_before: bool) -> EventReminderPreference:
-    """Change `user`'s event reminders (the member themself, or staff)."""
-    if actor is None or not actor.is_authenticated or (actor.pk != user.pk and not actor.is_staff):
-        raise PermissionDenied
-    preference, _ = EventReminderPreference.objects.update_or_create(
-        user_id=user.pk, defaults={"day_before": day_before, "hour_before": hour_before}
-    )
-    return preference
-
-
 def reminders_off(user) -> None:
     """The one-click unsubscribe of the "event_reminders" scope (and of "all")."""
     EventReminderPreference.objects.update_or_create(
@@ -85,7 +74,9 @@ def reminders_off(user) -> None:
 
 
 def reminders_on(user) -> None:
-    EventReminderPreference.objects.update_or_create(user_id=user.pk, defaults={"day_before": True, "hour_before": True})
+    EventReminderPreference.objects.update_or_create(
+        user_id=user.pk, defaults={"day_before": True, "hour_before": True}
+    )
 
 
 def wants(preference: EventReminderPreference, window: str) -> bool:
@@ -156,7 +147,11 @@ def when_for(occurrence: Occurrence, user) -> dict:
     zone = zone_of(user)
     starts, ends = occurrence.starts_at.astimezone(zone), occurrence.ends_at.astimezone(zone)
     same_day = starts.date() == ends.date()
-    text = f"{starts:%A %-d %B %Y, %H:%M}–{ends:%H:%M}" if same_day else f"{starts:%A %-d %B %Y, %H:%M} – {ends:%A %-d %B %Y, %H:%M}"
+    text = (
+        f"{starts:%A %-d %B %Y, %H:%M}–{ends:%H:%M}"
+        if same_day
+        else f"{starts:%A %-d %B %Y, %H:%M} – {ends:%A %-d %B %Y, %H:%M}"
+    )
     organiser_zone = occurrence.event.zone
     organiser = ""
     if organiser_zone.key != zone.key:
@@ -177,10 +172,8 @@ def occurrence_context(occurrence: Occurrence, user) -> dict:
         "meeting_url": occurrence.display_meeting_url,
         "format": event.get_format_display(),
         "event_url": absolute_url(occurrence.get_absolute_url()),
-        "ics_url": absolute_url(
-            reverse("events:event_ics", kwargs={"slug": event.community.slug, "event_id": event.pk})
-        ),
-        "reminder_settings_url": absolute_url(reverse("events_life:reminder_settings")),
+        "ics_url": absolute_url(reverse("events:ics", kwargs={"slug": event.community.slug, "event_id": event.pk})),
+        "reminder_settings_url": absolute_url(reverse("events:calendar_settings") + "#reminders-heading"),
         **when_for(occurrence, user),
     }
 

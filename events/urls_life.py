@@ -9,7 +9,6 @@ app_name = "events_life"
 OCCURRENCE = "c/<slug:slug>/events/<int:event_id>/occurrences/<int:occurrence_id>/"
 
 urlpatterns = [
-    path("settings/event-reminders/", views_life.reminder_settings, name="reminder_settings"),
     path(f"{OCCURRENCE}attendance/", views_life.attendance, name="attendance"),
     path(f"{OCCURRENCE}materials/", views_life.material_add, name="material_add"),
     path(f"{OCCURRENCE}materials/<int:material_id>/remove/", views_life.material_remove, name="material_remove"),

@@ -1,6 +1,6 @@
-"""events-life's pages: reminder preferences (/settings/event-reminders/), recording attendance,
-and linking materials to an occurrence. Thin: the rules are in events.reminders,
-events.attendance and events.harvest."""
+"""events-life's pages: recording attendance, and linking materials to an occurrence. Thin: the
+rules are in events.attendance and events.harvest. (Reminder choices are on events-core's
+/settings/calendar/.)"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,22 +11,10 @@ from django.views.decorators.http import require_POST
 from communities.forms import add_service_error
 
 from .attendance import attendance_list, attendance_record, can_record_attendance
-from .forms_life import AttendanceForm, MaterialForm, ReminderPreferenceForm
+from .forms_life import AttendanceForm, MaterialForm
 from .harvest import link_choices, material_link, material_unlink
 from .models import Occurrence
 from .models_life import EventMaterial
-from .reminders import preferences_of, reminder_preference_save
-
-
-@login_required
-def reminder_settings(request):
-    preference = preferences_of([request.user.pk])[request.user.pk]
-    form = ReminderPreferenceForm(request.POST or None, instance=preference)
-    if request.method == "POST" and form.is_valid():
-        reminder_preference_save(actor=request.user, user=request.user, **form.cleaned_data)
-        messages.success(request, "Your event reminder preferences are saved.")
-        return redirect("events_life:reminder_settings")
-    return render(request, "events/reminder_settings.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def _occurrence(request, slug, event_id, occurrence_id) -> Occurrence:
@@ -63,7 +51,12 @@ def attendance(request, slug, event_id, occurrence_id):
         else:
             messages.success(request, "Attendance recorded.")
             return redirect(occurrence.get_absolute_url())
-    context = {"occurrence": occurrence, "event": occurrence.event, "community": occurrence.event.community, "form": form}
+    context = {
+        "occurrence": occurrence,
+        "event": occurrence.event,
+        "community": occurrence.event.community,
+        "form": form,
+    }
     return render(request, "events/attendance.html", context, status=400 if form.errors else 200)
 
 
@@ -89,7 +82,9 @@ def material_add(request, slug, event_id, occurrence_id):
 @require_POST
 def material_remove(request, slug, event_id, occurrence_id, material_id):
     occurrence = _occurrence(request, slug, event_id, occurrence_id)
-    material = get_object_or_404(EventMaterial.objects.select_related("occurrence__event"), pk=material_id, occurrence=occurrence)
+    material = get_object_or_404(
+        EventMaterial.objects.select_related("occurrence__event"), pk=material_id, occurrence=occurrence
+    )
     material_unlink(actor=request.user, material=material)
     messages.success(request, "Removed from this event (it stays in the library).")
     return redirect(f"{occurrence.get_absolute_url()}#harvest-heading")

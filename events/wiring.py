@@ -1,21 +1,22 @@
-"""events-life's registrations, called once from EventsConfig.ready(): the receivers of the
+"""events-life's registrations, called once from EventsConfig.ready() (and imported only there,
+after the app registry is ready): the receivers of the
 events services' signals (notices), the email scope of reminders, the origin for "Document
 this", and the events' place in the community page, digests, activity home, search and
 health dashboard (each through the registry communities or cop_platform already has)."""
 
+from communities.activity import ActivitySource, register_activity_source
+from communities.digests.registry import DigestSection, register_digest_section
+from communities.health.registry import register_health_source
+from communities.origins import register_origin
+from communities.sections import CommunitySection, register_section
+from members.mailing import ExtraScope, register_scope
+
+from . import activity, digest, health, notices, search_sources, signals
+from .harvest import event_as_origin
+from .reminders import SCOPE, reminders_off, reminders_on
+
 
 def connect() -> None:
-    from communities.activity import ActivitySource, register_activity_source
-    from communities.digests.registry import DigestSection, register_digest_section
-    from communities.health.registry import register_health_source
-    from communities.origins import register_origin
-    from communities.sections import CommunitySection, register_section
-    from members.mailing import ExtraScope, register_scope
-
-    from . import activity, digest, health, notices, search_sources, signals
-    from .harvest import event_as_origin
-    from .reminders import SCOPE, reminders_off, reminders_on
-
     def on_event_changed(sender, event, changed=(), **kwargs):
         if changes := notices.changes_of(changed):
             notices.event_changed(event=event, changes=changes)
@@ -43,11 +44,16 @@ def connect() -> None:
     register_origin("event", event_as_origin)
     register_section(
         CommunitySection(
-            name="events", template="events/partials/_community_upcoming.html", context=activity.community_section, order=5
+            name="events",
+            template="events/partials/_community_upcoming.html",
+            context=activity.community_section,
+            order=5,
         )
     )
     register_digest_section(
-        DigestSection("upcoming_events", "Upcoming events", digest.upcoming_events, order=3, title_one="Upcoming event", limit=5)
+        DigestSection(
+            "upcoming_events", "Upcoming events", digest.upcoming_events, order=3, title_one="Upcoming event", limit=5
+        )
     )
     register_activity_source(ActivitySource("new_events", activity.new_events))
     register_health_source(health.SOURCE)

@@ -1,7 +1,7 @@
 """The library as something events can link to (communities.linkables): notes, slides and
 recordings of a meeting, shown on the event page only to those who may read them."""
 
-from communities.linkables import Linked, LinkableKind
+from communities.linkables import LinkableKind, Linked
 
 from .models import Resource
 
@@ -9,7 +9,9 @@ CHOICES_SHOWN = 100
 
 
 def _linked(resource: Resource) -> Linked:
-    return Linked(id=resource.pk, title=resource.title, url=resource.get_absolute_url(), label=resource.get_kind_display())
+    return Linked(
+        id=resource.pk, title=resource.title, url=resource.get_absolute_url(), label=resource.get_kind_display()
+    )
 
 
 def visible(user, ids) -> dict[int, Linked]:

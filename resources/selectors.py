@@ -60,4 +60,10 @@ def document_this(obj, user) -> list[Backlink]:
     if not (user.is_authenticated and permissions.can_add_resource(user, community, membership_of(user, community))):
         return []
     url = reverse("resources:new", kwargs={"community_slug": community.slug})
-    return [Backlink(title="Document this as a practice", url=f"{url}?kind=practice&origin={obj._meta.model_name}:{obj.pk}", label="")]
+    return [
+        Backlink(
+            title="Document this as a practice",
+            url=f"{url}?kind=practice&origin={obj._meta.model_name}:{obj.pk}",
+            label="",
+        )
+    ]
