@@ -227,7 +227,7 @@ def occurrences_extend(*, event: Event, now: datetime | None = None) -> int:
             starts_at=event.starts_at,
             time_zone=event.zone,
             after=now,
-            until=recurrence.horizon(now),
+            until=recurrence.horizon(max(now, event.starts_at)),
             limit=settings.EVENTS_MAX_OCCURRENCES,
         )
         room = max(settings.EVENTS_MAX_OCCURRENCES - future, 0)
@@ -280,7 +280,7 @@ def _sync_occurrences(event: Event, *, actor, now: datetime, initial: bool = Fal
         starts_at=event.starts_at,
         time_zone=zone,
         after=None if initial else now,
-        until=max(recurrence.horizon(now), event.starts_at),
+        until=recurrence.horizon(max(now, event.starts_at)),
         limit=settings.EVENTS_MAX_OCCURRENCES if not initial else 10_000,
     )
     if initial:
