@@ -42,8 +42,8 @@ def materials_for(user, occurrence: Occurrence) -> list[Material]:
     if not rows:
         return []
     shown: dict[tuple[int, int], tuple[str, Linked]] = {}
-    types = ContentType.objects.get_for_ids(*{type_id for _, type_id, _ in rows})
-    for type_id, content_type in types.items():
+    for type_id in {type_id for _, type_id, _ in rows}:
+        content_type = ContentType.objects.get_for_id(type_id)  # cached after the first page
         kind = linkable_kind_for_model(content_type.model_class())
         if kind is None:
             continue

@@ -72,7 +72,8 @@ def test_a_private_resource_linked_to_a_public_event_is_never_shown_to_outsiders
 def test_only_the_events_own_library_can_be_linked_and_only_by_its_organisers(community, coordinator, member):
     MembershipFactory(community=community, user=member)
     occurrence = past_occurrence(community, coordinator)
-    elsewhere = make_link(community=CommunityFactory(), author=UserFactory(), title="Elsewhere")
+    other = CommunityFactory()
+    elsewhere = make_link(community=other, author=MembershipFactory(community=other).user, title="Elsewhere")
 
     with pytest.raises(ValidationError):
         material_link(actor=coordinator, occurrence=occurrence, kind_name="resource", object_id=elsewhere.pk)
@@ -94,7 +95,15 @@ def test_document_this_starts_a_practice_from_the_event_and_the_event_links_back
     assert "Practice: Non-revenue water roundtable" in form.content.decode()
     response = client.post(
         start.replace("&amp;", "&"),
-        {"title": "Finding losses with district meters", "body": "## What we learnt\n\nMeter by district.", "tags": ""},
+        {
+            "title": "Finding losses with district meters",
+            "summary": "What the roundtable learnt",
+            "tags": "water",
+            "language": "en",
+            "licence": "cc-by-4.0",
+            "body": "## What we learnt\n\nMeter by district.",
+            "owner": coordinator.pk,
+        },
     )
     assert response.status_code == 302
     practice = Resource.objects.get(title="Finding losses with district meters")
