@@ -18,7 +18,7 @@ from communities.linkables import Linked, linkable_kind, linkable_kind_for_model
 from communities.origins import Origin, backlinks_for, follow_ups_for
 from communities.services import membership_of
 
-from .models import Event, Occurrence
+from .models import Event, Occurrence, Rsvp
 from .models_life import EventMaterial
 from .permissions import can_edit_event
 
@@ -122,8 +122,12 @@ def harvest_for(user, occurrence: Occurrence) -> dict:
     """The harvest block of an event page: materials, practices documented from the event,
     "Document this" for those who may add to the library, and whether the viewer may link."""
     event = occurrence.event
+    attended = None
+    if occurrence.attendance_recorded_at:
+        attended = Rsvp.objects.filter(occurrence=occurrence, attended=True).count()
     return {
         "occurrence": occurrence,
+        "attended": attended,
         "materials": materials_for(user, occurrence),
         "documented": backlinks_for(event, user),
         "follow_ups": follow_ups_for(event, user) if occurrence.is_past else [],
