@@ -17,7 +17,7 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
 
 CHARTER_FORM_FIELDS = [
     "name", "slug", "tagline", "domain", "audience", "mandate", "norms", "tags", "stage", "visibility",
-    "join_policy", "critical_mass",
+    "join_policy", "critical_mass", "members_may_schedule_events",
 ]  # fmt: skip
 
 

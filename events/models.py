@@ -24,6 +24,7 @@ from django.utils import timezone
 from communities.models import Community
 
 from .querysets import EventQuerySet, OccurrenceQuerySet, RsvpQuerySet
+from .recurrence import describe as describe_rule
 
 
 def validate_time_zone(value: str) -> None:
@@ -107,6 +108,10 @@ class Event(models.Model):
     @property
     def is_recurring(self) -> bool:
         return bool(self.recurrence)
+
+    @property
+    def recurrence_text(self) -> str:
+        return describe_rule(self.recurrence) if self.recurrence else ""
 
     @property
     def duration(self):

@@ -88,3 +88,28 @@ def end_for(start: datetime, *, duration: timedelta, time_zone) -> datetime:
 
 def horizon(now: datetime) -> datetime:
     return now + relativedelta(months=settings.EVENTS_MATERIALISE_MONTHS)
+
+
+_EVERY = {
+    "DAILY": ("day", "days"),
+    "WEEKLY": ("week", "weeks"),
+    "MONTHLY": ("month", "months"),
+    "YEARLY": ("year", "years"),
+}
+
+
+def describe(rule: str) -> str:
+    """Common rules in words ("every 2 weeks, 6 times"); anything else as the rule itself."""
+    parts = dict(part.split("=", 1) for part in normalise_rule(rule).split(";") if "=" in part)
+    frequency = parts.get("FREQ")
+    if frequency not in _EVERY or set(parts) - {"FREQ", "INTERVAL", "COUNT", "UNTIL"}:
+        return rule
+    interval = int(parts.get("INTERVAL", "1") or 1)
+    one, many = _EVERY[frequency]
+    words = f"every {one}" if interval == 1 else f"every {interval} {many}"
+    if "COUNT" in parts:
+        words += f", {parts['COUNT']} times"
+    elif "UNTIL" in parts:
+        until = parts["UNTIL"]
+        words += f", until {until[6:8]}/{until[4:6]}/{until[:4]}"
+    return words

@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from communities.services import membership_of
 from members.models import NotificationKind
 from members.notifications import notification_create
+from members.tasks import queue_notification_emails
 
 from . import signals
 from .models import Event, Occurrence, Rsvp, RsvpResponse
@@ -129,3 +130,24 @@ def _tell_promoted(rsvp: Rsvp, occurrence: Occurrence) -> None:
         title=f"A place opened up: you are going to “{occurrence.display_title}” on {when}",
         url=occurrence.get_absolute_url(),
     )
+    # Emailed at once, in the digest or not at all, as the member's "event news" preference says.
+    queue_notification_emails([(rsvp.user_id, NotificationKind.EVENT)])
+
+
+def rsvps_release(*, user, community_id: int | None = None) -> int:
+    """Withdraw `user`'s answers to dates still to come (in one community, or everywhere), so
+    their seats go to the people waiting. Past answers stay (attendance is recorded on them).
+    Called when a member leaves or is removed or banned, and before an account is deleted."""
+    upcoming = Rsvp.objects.filter(user=user, occurrence__ends_at__gt=timezone.now())
+    if community_id is not None:
+        upcoming = upcoming.filter(occurrence__event__community_id=community_id)
+    released = 0
+    for occurrence in Occurrence.objects.filter(pk__in=upcoming.values("occurrence_id")).order_by("pk"):
+        rsvp_withdraw(actor=user, occurrence=occurrence)
+        released += 1
+    return released
+
+
+def rsvps_release_with_account(user) -> None:
+    """Account deletion step: free the member's seats before their rows go."""
+    rsvps_release(user=user)

@@ -19,7 +19,7 @@ from communities.services import membership_of
 from cop_platform.markdown import render_markdown
 
 from . import recurrence, signals
-from .models import CalendarFeedKey, Event, EventFormat, EventReminderPreference, Occurrence, new_feed_token
+from .models import CalendarFeedKey, Event, EventFormat, Occurrence, new_feed_token
 from .permissions import can_edit_event, can_schedule
 from .rsvp import waiting_list_promote_all
 
@@ -345,10 +345,3 @@ def calendar_feed_key_renew(*, actor) -> CalendarFeedKey:
         key.created_at = timezone.now()
         key.save(update_fields=["token", "created_at"])
     return key
-
-
-def reminder_preference_set(*, actor, day_before: bool, hour_before: bool) -> EventReminderPreference:
-    preference, _ = EventReminderPreference.objects.update_or_create(
-        user=actor, defaults={"day_before": day_before, "hour_before": hour_before}
-    )
-    return preference

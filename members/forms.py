@@ -171,13 +171,14 @@ class EmailPreferencesForm(forms.ModelForm):
         label="Your time zone", choices=TIME_ZONE_CHOICES, help_text="The digest hour below is in this time zone."
     )
     # Declared fields come after the model's; the help text points down to the digest hour.
-    field_order = ["replies", "mentions", "digest_frequency", "time_zone", "digest_hour"]
+    field_order = ["replies", "mentions", "events", "digest_frequency", "time_zone", "digest_hour"]
 
     class Meta:
         model = EmailPreferences
         fields = [
             "replies",
             "mentions",
+            "events",
             "digest_frequency",
             "digest_hour",
             "digest_weekday",
@@ -187,11 +188,13 @@ class EmailPreferencesForm(forms.ModelForm):
         widgets = {
             "replies": forms.RadioSelect,
             "mentions": forms.RadioSelect,
+            "events": forms.RadioSelect,
             "digest_frequency": forms.RadioSelect,
         }
         labels = {
             "replies": "Replies to your posts and threads",
             "mentions": "When someone mentions you (@name)",
+            "events": "Event news for you (a place opened up on a waiting list)",
             "digest_frequency": "Digest of what's new in your communities",
             "digest_hour": "Send my digest at",
             "digest_weekday": "Weekly digest on",
@@ -203,11 +206,16 @@ class EmailPreferencesForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].initial = user.time_zone
+        # Added with events: a form posted without it (an older page) keeps what was saved.
+        self.fields["events"].required = False
+
+    def clean_events(self):
+        return self.cleaned_data.get("events") or self.instance.events
 
     def clean(self):
         data = super().clean()
         if data.get("digest_frequency") == DigestFrequency.OFF:
-            for field in ("replies", "mentions"):
+            for field in ("replies", "mentions", "events"):
                 if data.get(field) == EmailChoice.DIGEST:
                     self.add_error(
                         field,

@@ -38,6 +38,7 @@ PREFERENCE_SCOPES = {
     "notifications": "emails about replies and mentions",
     "replies": "emails about replies to your posts and threads",
     "mentions": "emails when someone mentions you",
+    "events": "emails when a place opens up for you at an event",
     "reminders": "welcome emails and reminders when you have been away",
     "coordinator_alerts": "coordinator alerts (waiting join requests, unanswered questions, flags)",
 }
@@ -180,6 +181,7 @@ _OFF_BY_SCOPE = {
     "digest": {"digest_frequency": DigestFrequency.OFF},
     "replies": {"replies": EmailChoice.OFF},
     "mentions": {"mentions": EmailChoice.OFF},
+    "events": {"events": EmailChoice.OFF},
     "reminders": {"reminders": False},
     "coordinator_alerts": {"coordinator_alerts": False},
 }

@@ -190,6 +190,8 @@ class EmailPreferences(models.Model):
     user = models.OneToOneField(User, primary_key=True, on_delete=models.CASCADE, related_name="email_preferences")
     replies = models.CharField(max_length=10, choices=EmailChoice.choices, default=EmailChoice.IMMEDIATE)
     mentions = models.CharField(max_length=10, choices=EmailChoice.choices, default=EmailChoice.IMMEDIATE)
+    # Event news addressed to you: a place opened up on a waiting list (events.rsvp).
+    events = models.CharField("event news", max_length=10, choices=EmailChoice.choices, default=EmailChoice.IMMEDIATE)
     digest_frequency = models.CharField(max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY)
     # The hour the digest arrives, 0..23, in the member's own User.time_zone.
     digest_hour = models.PositiveSmallIntegerField(choices=HOUR_CHOICES, default=8)

@@ -84,7 +84,11 @@ def collect(*, recipient_id: int) -> EmailDelivery | None:
 
 def _summary(notifications) -> str:
     counts = Counter(n.kind for n in notifications)
-    names = {NotificationKind.REPLY: ("reply", "replies"), NotificationKind.MENTION: ("mention", "mentions")}
+    names = {
+        NotificationKind.REPLY: ("reply", "replies"),
+        NotificationKind.MENTION: ("mention", "mentions"),
+        NotificationKind.EVENT: ("event update", "event updates"),
+    }
     parts = [f"{count} {names[kind][count != 1]}" for kind, count in counts.items() if kind in names]
     return ", ".join(parts)
 

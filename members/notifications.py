@@ -28,6 +28,7 @@ _community_of: dict[type, CommunityIds] = {}
 EMAIL_PREFERENCE_OF_KIND = {
     NotificationKind.REPLY: "replies",
     NotificationKind.MENTION: "mentions",
+    NotificationKind.EVENT: "events",
 }
 
 

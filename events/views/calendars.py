@@ -14,9 +14,9 @@ from communities.models import Community
 from communities.services import membership_of
 
 from .. import calendars
-from ..models import CalendarFeedKey, Event, EventReminderPreference
+from ..models import CalendarFeedKey, Event
 from ..permissions import can_see_meeting_link
-from ..services import calendar_feed_key_renew, reminder_preference_set
+from ..services import calendar_feed_key_renew
 from ._shared import visible_event
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -61,25 +61,10 @@ def member_feed(request, token):
 
 @login_required
 def calendar_settings(request):
-    """Settings › Events: the private feed address (and a new one), and reminder choices."""
+    """Settings › Calendar: the private feed address, and a button for a new one."""
     key = CalendarFeedKey.objects.filter(user=request.user).first()
-    preference = EventReminderPreference.objects.filter(user=request.user).first() or EventReminderPreference(
-        user=request.user
-    )
-    if request.method == "POST" and "reminders" in request.POST:
-        reminder_preference_set(
-            actor=request.user,
-            day_before=bool(request.POST.get("day_before")),
-            hour_before=bool(request.POST.get("hour_before")),
-        )
-        messages.success(request, "Your reminder choices are saved.")
-        return redirect("events:calendar_settings")
     feed_url = request.build_absolute_uri(key_url(key)) if key else None
-    return render(
-        request,
-        "events/calendar_settings.html",
-        {"key": key, "feed_url": feed_url, "preference": preference},
-    )
+    return render(request, "events/calendar_settings.html", {"key": key, "feed_url": feed_url})
 
 
 @require_POST

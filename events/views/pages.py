@@ -64,40 +64,44 @@ def event_detail(request, slug, event_id, occurrence_id=None):
     for other in upcoming:
         other.event = event
     membership = membership_of(request.user, event.community)
-    user = request.user
+    zone = viewer_zone(request, event)
+    context = {
+        **_answers_context(request, occurrence, membership),
+        "upcoming": upcoming,
+        "zone": zone,
+        "organiser_zone": event.zone if event.zone.key != zone.key else None,
+        "can_edit": can_edit_event(request.user, event, membership),
+        "show_link": can_see_meeting_link(request.user, event, membership),
+    }
+    return render(request, "events/event_detail.html", context)
+
+
+def _answers_context(request, occurrence, membership, notice: str = "") -> dict:
+    """What the answers box (templates/events/partials/_rsvp.html) shows: the viewer's answer,
+    places, the buttons or why not, and who is going."""
+    event, user = occurrence.event, request.user
     my_rsvp = Rsvp.objects.filter(occurrence=occurrence, user=user).first() if user.is_authenticated else None
     counts = selectors.rsvp_counts(occurrence)
-    show_people = can_see_attendees(user, event, membership)
     waiting_position = None
     if my_rsvp and my_rsvp.response == RsvpResponse.WAITING:
-        waiting_position = (
-            occurrence.rsvps.filter(response=RsvpResponse.WAITING, waiting_since__lt=my_rsvp.waiting_since).count() + 1
-        )
-    zone = viewer_zone(request, event)
-    return render(
-        request,
-        "events/event_detail.html",
-        {
-            "community": event.community,
-            "event": event,
-            "occurrence": occurrence,
-            "upcoming": upcoming,
-            "zone": zone,
-            "organiser_zone": event.zone if event.zone.key != zone.key else None,
-            "my_rsvp": my_rsvp,
-            "waiting_position": waiting_position,
-            "counts": counts,
-            "seats_left": rsvp_service.seats_left(occurrence, going=counts[RsvpResponse.GOING]),
-            "people": selectors.people(occurrence) if show_people else None,
-            "can_edit": can_edit_event(user, event, membership),
-            "can_rsvp": can_rsvp(user, event, membership),
-            "rsvp_refusal": None
-            if can_rsvp(user, event, membership) or not user.is_authenticated
-            else why_not_active(membership, action="answer")[0],
-            "show_link": can_see_meeting_link(user, event, membership),
-            "rsvp_choices": RsvpForm().fields["response"].choices,
-        },
-    )
+        ahead = occurrence.rsvps.filter(response=RsvpResponse.WAITING, waiting_since__lt=my_rsvp.waiting_since)
+        waiting_position = ahead.count() + 1
+    allowed = can_rsvp(user, event, membership)
+    refusal = None if allowed or not user.is_authenticated else why_not_active(membership, action="answer")[0]
+    return {
+        "community": event.community,
+        "event": event,
+        "occurrence": occurrence,
+        "my_rsvp": my_rsvp,
+        "waiting_position": waiting_position,
+        "counts": counts,
+        "seats_left": rsvp_service.seats_left(occurrence, going=counts[RsvpResponse.GOING]),
+        "people": selectors.people(occurrence) if can_see_attendees(user, event, membership) else None,
+        "can_rsvp": allowed,
+        "rsvp_refusal": refusal,
+        "rsvp_choices": RsvpForm().fields["response"].choices,
+        "rsvp_notice": notice,
+    }
 
 
 @login_required
@@ -197,27 +201,32 @@ def occurrence_cancel(request, slug, event_id, occurrence_id):
 @require_POST
 @login_required
 def rsvp(request, slug, event_id, occurrence_id):
-    """Answer, change the answer, or withdraw it (response "withdraw")."""
+    """Answer, change the answer, or withdraw it (response "withdraw"). A plain form post
+    redirects back to the date; with htmx the answers box is swapped in place."""
     event = visible_event(request, slug, event_id)
     occurrence = visible_occurrence(request, event, occurrence_id)
     response = request.POST.get("response", "")
+    error = False
     if response == "withdraw":
         rsvp_service.rsvp_withdraw(actor=request.user, occurrence=occurrence)
-        messages.success(request, "Your answer is withdrawn.")
-        return redirect(occurrence.get_absolute_url())
-    form = RsvpForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose going, maybe or not going.")
-        return redirect(occurrence.get_absolute_url())
-    try:
-        answer = rsvp_service.rsvp_set(
-            actor=request.user, occurrence=occurrence, response=form.cleaned_data["response"]
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(occurrence.get_absolute_url())
-    if answer.response == RsvpResponse.WAITING:
-        messages.info(request, "It is full: you are on the waiting list. We will tell you if a place opens up.")
+        notice = "Your answer is withdrawn."
+    elif not (form := RsvpForm(request.POST)).is_valid():
+        notice, error = "Choose going, maybe or not going.", True
     else:
-        messages.success(request, f"Your answer: {answer.get_response_display().lower()}.")
+        try:
+            answer = rsvp_service.rsvp_set(
+                actor=request.user, occurrence=occurrence, response=form.cleaned_data["response"]
+            )
+        except ValidationError as refusal:
+            notice, error = " ".join(refusal.messages), True
+        else:
+            if answer.response == RsvpResponse.WAITING:
+                notice = "It is full: you are on the waiting list. We will tell you if a place opens up."
+            else:
+                notice = f"Your answer: {answer.get_response_display().lower()}."
+    if request.htmx:
+        membership = membership_of(request.user, event.community)
+        context = _answers_context(request, occurrence, membership, notice=notice)
+        return render(request, "events/partials/_rsvp.html", context, status=400 if error else 200)
+    (messages.error if error else messages.success)(request, notice)
     return redirect(occurrence.get_absolute_url())

@@ -54,6 +54,7 @@ class EventFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Event
+        skip_postgeneration_save = True
 
     community = factory.SubFactory(CommunityFactory)
     title = factory.Sequence(lambda n: f"Event {n}")

@@ -5,9 +5,11 @@ import zoneinfo
 from datetime import datetime, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from events.models import Occurrence
+from events.recurrence import describe
 from events.services import event_update, occurrence_cancel, occurrence_update, occurrences_extend
 from tests.communities.factories import MembershipFactory
 
@@ -110,3 +112,18 @@ def test_a_one_off_event_moves_with_its_rsvps(community, coordinator):
     )
     moved = event.occurrences.get()
     assert moved.pk == occurrence.pk and moved.starts_at == event.starts_at and moved.rsvps.count() == 1
+
+
+def test_rules_are_described_in_words():
+    assert describe("FREQ=WEEKLY;COUNT=6") == "every week, 6 times"
+    assert describe("FREQ=WEEKLY;INTERVAL=2") == "every 2 weeks"
+    assert describe("FREQ=MONTHLY;UNTIL=20270630T215959Z") == "every month, until 30/06/2027"
+    assert describe("FREQ=MONTHLY;BYDAY=1TU") == "FREQ=MONTHLY;BYDAY=1TU"
+
+
+def test_the_extend_command_is_idempotent(community, coordinator, settings):
+    make_event(community=community, organiser=coordinator, recurrence="FREQ=WEEKLY")
+    call_command("events_extend_occurrences")
+    count = Occurrence.objects.count()
+    call_command("events_extend_occurrences")
+    assert Occurrence.objects.count() == count
