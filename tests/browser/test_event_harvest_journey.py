@@ -40,7 +40,9 @@ def meeting(db):
     occurrence = Occurrence.objects.get(event=event)
     RsvpFactory(occurrence=occurrence, user=people["kwame"])
     RsvpFactory(occurrence=occurrence, user=people["carmen"])
-    make_link(community=community, author=coordinator, title="Handpump webinar slides", url="https://example.org/slides")
+    make_link(
+        community=community, author=coordinator, title="Handpump webinar slides", url="https://example.org/slides"
+    )
     return community, coordinator, people, occurrence
 
 

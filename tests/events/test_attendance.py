@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 def past_event(community, organiser, **fields):
     """A one-off that ended an hour ago (written directly: the services schedule what is ahead)."""
     starts = timezone.now() - timedelta(hours=2)
-    event = EventFactory(community=community, organiser=organiser, starts_at=starts, ends_at=starts + timedelta(hours=1), **fields)
+    event = EventFactory(
+        community=community, organiser=organiser, starts_at=starts, ends_at=starts + timedelta(hours=1), **fields
+    )
     return event, Occurrence.objects.get(event=event)
 
 

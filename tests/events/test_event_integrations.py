@@ -13,7 +13,7 @@ from django.utils import timezone
 from communities.tasks import send_digest_batch
 from events.attendance import attendance_record
 from events.models import Event, Occurrence
-from events.services import event_update
+from events.services import event_cancel, event_update
 from members.models import EmailDelivery
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.events.factories import EventFactory, RsvpFactory, make_event
@@ -91,8 +91,6 @@ def test_the_weekly_digest_lists_the_coming_weeks_events_but_not_cancelled_ones(
     MembershipFactory(community=community, user=member)
     make_event(community=community, organiser=coordinator, title="Sampling clinic", starts_at=_in(3))
     gone = make_event(community=community, organiser=coordinator, title="Called off", starts_at=_in(2))
-    from events.services import event_cancel
-
     event_cancel(actor=coordinator, event=gone)
 
     body = digest_body(member)
@@ -199,7 +197,9 @@ def test_a_private_event_is_in_no_feed(client, secret, private_community):
 def test_the_health_page_has_an_events_panel_with_attendance_and_who_took_part(client, community, coordinator):
     people = [MembershipFactory(community=community).user for _ in range(3)]
     starts = timezone.now() - timedelta(days=3)
-    event = EventFactory(community=community, organiser=coordinator, starts_at=starts, ends_at=starts + timedelta(hours=1))
+    event = EventFactory(
+        community=community, organiser=coordinator, starts_at=starts, ends_at=starts + timedelta(hours=1)
+    )
     occurrence = Occurrence.objects.get(event=event)
     for user in people[:2]:
         RsvpFactory(occurrence=occurrence, user=user)
@@ -207,7 +207,7 @@ def test_the_health_page_has_an_events_panel_with_attendance_and_who_took_part(c
 
     html = page(client, f"/c/{community.slug}/health/", coordinator)
 
-    assert "<h2 id=\"events-health-heading\">Events</h2>" in html
+    assert '<h2 id="events-health-heading">Events</h2>' in html
     assert "50%" in html  # one of the two going came
     assert "1 of 4" in html  # one of four members (three and the coordinator) took part
     assert "What you can do" in html

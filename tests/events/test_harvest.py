@@ -4,7 +4,10 @@ and "Document this" turning the event into a practice through the library's own 
 from datetime import timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -57,8 +60,6 @@ def test_a_private_resource_linked_to_a_public_event_is_never_shown_to_outsiders
     MembershipFactory(community=secret_room, user=coordinator)
     secret = make_link(community=secret_room, author=coordinator, title="Internal budget notes")
     occurrence = past_occurrence(community, coordinator)
-    from django.contrib.contenttypes.models import ContentType
-
     # Linked directly (the service only offers the event's own library): the display must hold anyway.
     EventMaterial.objects.create(
         occurrence=occurrence, content_type=ContentType.objects.get_for_model(Resource), object_id=secret.pk
@@ -134,9 +135,6 @@ def test_the_event_page_with_materials_costs_a_fixed_number_of_queries(
             link = make_link(community=community, author=coordinator, title=f"Notes {EventMaterial.objects.count()}")
             material_link(actor=coordinator, occurrence=occurrence, kind_name="resource", object_id=link.pk)
             RsvpFactory(occurrence=occurrence)
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         with CaptureQueriesContext(connection) as queries:
             assert client.get(occurrence.get_absolute_url()).status_code == 200
         counts.append(len(queries))

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import transaction
 
 from events.models import Occurrence
 from events.services import event_cancel, event_update, occurrence_cancel, occurrence_update
@@ -37,7 +38,9 @@ def notices_to(user):
     return [m for m in mail.outbox if m.to == [user.email] and ("Changed" in m.subject or "Cancelled" in m.subject)]
 
 
-def test_a_new_place_is_emailed_once_to_those_going_and_waiting(full_event, coordinator, django_capture_on_commit_callbacks):
+def test_a_new_place_is_emailed_once_to_those_going_and_waiting(
+    full_event, coordinator, django_capture_on_commit_callbacks
+):
     event, occurrence, people = full_event
     with django_capture_on_commit_callbacks(execute=True):
         event_update(actor=coordinator, event=event, place="Kajiado county offices, room 4")
@@ -50,7 +53,9 @@ def test_a_new_place_is_emailed_once_to_those_going_and_waiting(full_event, coor
     assert not notices_to(people["maybe"])
 
 
-def test_a_retried_send_is_still_one_email_but_two_changes_are_two(full_event, coordinator, django_capture_on_commit_callbacks):
+def test_a_retried_send_is_still_one_email_but_two_changes_are_two(
+    full_event, coordinator, django_capture_on_commit_callbacks
+):
     event, occurrence, people = full_event
     with django_capture_on_commit_callbacks(execute=True):
         event_update(actor=coordinator, event=event, place="Room 4")
@@ -80,7 +85,9 @@ def test_cancelling_tells_each_one_once(full_event, coordinator, django_capture_
 def test_one_occurrence_of_a_series_moved_or_cancelled_tells_only_its_people(
     community, coordinator, django_capture_on_commit_callbacks
 ):
-    event = make_event(community=community, organiser=coordinator, title="Weekly clinic", recurrence="FREQ=WEEKLY;COUNT=4")
+    event = make_event(
+        community=community, organiser=coordinator, title="Weekly clinic", recurrence="FREQ=WEEKLY;COUNT=4"
+    )
     first, second = Occurrence.objects.filter(event=event).order_by("starts_at")[:2]
     early, late = UserFactory(), UserFactory()
     for user, occurrence in ((early, first), (late, second)):
@@ -110,8 +117,6 @@ def test_a_new_title_alone_sends_no_notice(full_event, coordinator, django_captu
 
 def test_a_change_that_rolls_back_records_and_sends_nothing(full_event, coordinator):
     event, occurrence, people = full_event
-    from django.db import transaction
-
     with pytest.raises(RuntimeError), transaction.atomic():
         event_update(actor=coordinator, event=event, place="Room 9")
         raise RuntimeError("the request failed after the save")
@@ -123,7 +128,9 @@ def test_a_change_that_rolls_back_records_and_sends_nothing(full_event, coordina
 def test_someone_who_left_the_private_community_is_not_told(
     private_community, private_coordinator, django_capture_on_commit_callbacks
 ):
-    event = make_event(community=private_community, organiser=private_coordinator, meeting_url="https://meet.example.org/x")
+    event = make_event(
+        community=private_community, organiser=private_coordinator, meeting_url="https://meet.example.org/x"
+    )
     occurrence = Occurrence.objects.get(event=event)
     stays, leaves = UserFactory(), UserFactory()
     for user in (stays, leaves):

@@ -15,12 +15,13 @@ from django.utils import timezone
 from events.models import Occurrence
 from members.models import EmailDelivery
 from tests.communities.factories import MembershipFactory
-from tests.engagement.conftest import needs_worker  # noqa: F401 - the fixtures below use it
-from tests.engagement.conftest import queue, sink, start_worker, tasks  # noqa: F401 - fixtures
+from tests.engagement import conftest as engagement
 from tests.events.factories import make_event, make_rsvp
 from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.integration
+# The real worker, its queue and the SMTP sink, as tests/engagement has them.
+queue, sink, tasks, start_worker = engagement.queue, engagement.sink, engagement.tasks, engagement.start_worker
 FINAL = ("sent", "skipped", "failed")
 
 
