@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from communities.linkables import Linked, linkable_kind, linkable_kind_for_model, linkable_kinds
 from communities.origins import Origin, backlinks_for, follow_ups_for
@@ -79,6 +80,8 @@ def material_link(*, actor, occurrence: Occurrence, kind_name: str, object_id: i
     event = occurrence.event
     if not can_link_materials(actor, event):
         raise PermissionDenied("Only the event's organiser and the community's coordinators can add materials.")
+    if occurrence.starts_at > timezone.now():
+        raise ValidationError("Notes, slides and recordings are linked once the event has started.")
     kind = linkable_kind(kind_name)
     allowed = {linked.id for linked in kind.choices(actor, event.community)} if kind else set()
     if object_id not in allowed:
@@ -130,6 +133,6 @@ def harvest_for(user, occurrence: Occurrence) -> dict:
         "attended": attended,
         "materials": materials_for(user, occurrence),
         "documented": backlinks_for(event, user),
-        "follow_ups": follow_ups_for(event, user) if occurrence.is_past else [],
+        "follow_ups": follow_ups_for(event, user),
         "can_link": can_link_materials(user, event),
     }

@@ -81,6 +81,9 @@ def test_only_the_events_own_library_can_be_linked_and_only_by_its_organisers(co
     mine = make_link(community=community, author=member, title="My notes")
     with pytest.raises(PermissionDenied):
         material_link(actor=member, occurrence=occurrence, kind_name="resource", object_id=mine.pk)
+    ahead = Occurrence.objects.get(event=EventFactory(community=community, organiser=coordinator))
+    with pytest.raises(ValidationError, match="once the event has started"):
+        material_link(actor=coordinator, occurrence=ahead, kind_name="resource", object_id=mine.pk)
 
 
 def test_document_this_starts_a_practice_from_the_event_and_the_event_links_back(client, community, coordinator):
