@@ -117,7 +117,7 @@ def event_as_origin(user, event_id: int) -> Origin | None:
         title=event.title,
         url=event.get_absolute_url(),
         community=event.community,
-        excerpt=event.description,
+        label="Event",
     )
 
 

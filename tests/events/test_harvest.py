@@ -97,6 +97,7 @@ def test_document_this_starts_a_practice_from_the_event_and_the_event_links_back
     form = client.get(start.replace("&amp;", "&"))
     assert form.status_code == 200
     assert "Practice: Non-revenue water roundtable" in form.content.decode()
+    assert "## Sources\n\n- Event: [Non" in form.content.decode()
     response = client.post(
         start.replace("&amp;", "&"),
         {
