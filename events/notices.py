@@ -67,7 +67,9 @@ def describe(changes: Iterable[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _plan(occurrences: list[Occurrence], *, version: str, summary: str, now: datetime) -> list[int]:
+def _plan(
+    occurrences: list[Occurrence], *, version: str, summary: str, now: datetime, starts: bool = False
+) -> list[int]:
     by_id = {occurrence.pk: occurrence for occurrence in occurrences}
     told = list(
         Rsvp.objects.filter(occurrence_id__in=list(by_id), response__in=TOLD, user__is_active=True)
@@ -81,7 +83,8 @@ def _plan(occurrences: list[Occurrence], *, version: str, summary: str, now: dat
             kind=EmailKind.EVENT_NOTICE,
             key=f"event-notice:{occurrence_id}:{version}"[:100],
             community_id=by_id[occurrence_id].event.community_id,
-            summary=summary[:300],
+            # A dropped date keeps its start here: the occurrence row is about to go.
+            summary=(f"{summary} {by_id[occurrence_id].starts_at.isoformat()}" if starts else summary)[:300],
             created_at=now,
         )
         for user_id, occurrence_id in told
@@ -117,6 +120,24 @@ def occurrence_changed(*, occurrence: Occurrence, changes: Iterable[str] = (), c
     return _plan([occurrence], version=version, summary=summary, now=now)
 
 
+DROPPED = "dropped"
+
+
+def occurrences_dropped(*, event: Event, occurrences: list[Occurrence]) -> list[int]:
+    """An edited rule no longer gives these dates: they are deleted with their answers right
+    after this (events-core sends the signal first). Those going or waiting are told the date
+    is cancelled; the email is built from the event and the start kept in the record, since the
+    occurrence will be gone."""
+    now = timezone.now()
+    upcoming = [o for o in occurrences if o.ends_at > now]
+    for occurrence in upcoming:
+        occurrence.event = event
+    if not upcoming:
+        return []
+    version = f"{_version(event, now)}{DROPPED[0]}{event.pk}"
+    return _plan(upcoming, version=version, summary=DROPPED, now=now, starts=True)
+
+
 def build_notices(deliveries: list[EmailDelivery], now: datetime) -> dict[int, PreparedEmail | None]:
     """The content of a batch of notices: the occurrence as it is now, and what changed."""
     occurrences = occurrences_for(deliveries)
@@ -127,14 +148,18 @@ def build_notices(deliveries: list[EmailDelivery], now: datetime) -> dict[int, P
             if parse_key(d.key) and parse_key(d.key)[0] in occurrences
         }
     )
+    dropped = _dropped_dates(deliveries, occurrences)
+    readers |= readers_of({(d.recipient_id, o.event.community_id) for d, o in dropped.values()})
     prepared: dict[int, PreparedEmail | None] = {}
     for delivery in deliveries:
         parsed = parse_key(delivery.key)
         occurrence = occurrences.get(parsed[0]) if parsed else None
+        if occurrence is None and delivery.pk in dropped:
+            occurrence = dropped[delivery.pk][1]
         if occurrence is None or (delivery.recipient_id, occurrence.event.community_id) not in readers:
             prepared[delivery.pk] = None
             continue
-        cancelled = delivery.summary.startswith("Cancelled")
+        cancelled = delivery.summary.startswith(("Cancelled", DROPPED))
         prepared[delivery.pk] = PreparedEmail(
             template="events/email/notice",
             context={
@@ -143,6 +168,34 @@ def build_notices(deliveries: list[EmailDelivery], now: datetime) -> dict[int, P
                 "what_changed": delivery.summary.removeprefix("Changed: "),
             },
             scope=f"community:{occurrence.event.community_id}",
-            summary=f"{delivery.summary}: {occurrence.display_title}",
+            summary=f"{'Cancelled' if cancelled else delivery.summary}: {occurrence.display_title}",
         )
     return prepared
+
+
+def _dropped_dates(deliveries, found: dict[int, Occurrence]) -> dict[int, tuple[EmailDelivery, Occurrence]]:
+    """{delivery id: (delivery, an unsaved stand-in occurrence)} for notices of dates an edited
+    rule dropped: the event from the key, the start from the record (one query)."""
+    wanted = {}
+    for delivery in deliveries:
+        parsed = parse_key(delivery.key)
+        if not parsed or parsed[0] in found or not delivery.summary.startswith(DROPPED):
+            continue
+        _, _, event_id = parsed[1].rpartition(DROPPED[0])
+        if event_id.isdigit():
+            wanted[delivery.pk] = (delivery, int(event_id))
+    events = Event.objects.select_related("community").in_bulk({event_id for _, event_id in wanted.values()})
+    stand_ins = {}
+    for pk, (delivery, event_id) in wanted.items():
+        event = events.get(event_id)
+        try:
+            starts = datetime.fromisoformat(delivery.summary.split(" ", 1)[1])
+        except (IndexError, ValueError):
+            continue
+        if event is not None:
+            occurrence = Occurrence(
+                event=event, starts_at=starts, ends_at=starts + event.duration, original_starts_at=starts
+            )
+            occurrence.pk = None
+            stand_ins[pk] = (delivery, occurrence)
+    return stand_ins

@@ -171,7 +171,8 @@ def occurrence_context(occurrence: Occurrence, user) -> dict:
         "place": occurrence.display_place,
         "meeting_url": occurrence.display_meeting_url,
         "format": event.get_format_display(),
-        "event_url": absolute_url(occurrence.get_absolute_url()),
+        # A date an edited rule dropped has no page of its own any more: the event's.
+        "event_url": absolute_url(occurrence.get_absolute_url() if occurrence.pk else event.get_absolute_url()),
         "ics_url": absolute_url(reverse("events:ics", kwargs={"slug": event.community.slug, "event_id": event.pk})),
         "reminder_settings_url": absolute_url(reverse("events:calendar_settings") + "#reminders-heading"),
         **when_for(occurrence, user),

@@ -31,9 +31,13 @@ def connect() -> None:
     def on_occurrence_cancelled(sender, occurrence, **kwargs):
         notices.occurrence_changed(occurrence=occurrence, cancelled=True)
 
+    def on_occurrences_dropped(sender, event, occurrences=(), **kwargs):
+        notices.occurrences_dropped(event=event, occurrences=list(occurrences))
+
     signals.event_changed.connect(on_event_changed, weak=False, dispatch_uid="events-life-notice-event")
     signals.event_cancelled.connect(on_event_cancelled, weak=False, dispatch_uid="events-life-notice-event-cancel")
     signals.occurrence_changed.connect(on_occurrence_changed, weak=False, dispatch_uid="events-life-notice-occ")
+    signals.occurrences_dropped.connect(on_occurrences_dropped, weak=False, dispatch_uid="events-life-notice-dropped")
     signals.occurrence_cancelled.connect(
         on_occurrence_cancelled, weak=False, dispatch_uid="events-life-notice-occ-cancel"
     )

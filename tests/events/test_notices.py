@@ -1,6 +1,7 @@
 """Update and cancellation notices: one email per member and change, to those going and waiting."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -144,3 +145,25 @@ def test_someone_who_left_the_private_community_is_not_told(
     assert len(notices_to(stays)) == 1
     assert not notices_to(leaves)
     assert all("secret-new-room" not in m.body for m in mail.outbox if m.to != [stays.email])
+
+
+def test_a_date_dropped_by_an_edited_rule_is_a_cancellation_for_those_going(
+    community, coordinator, django_capture_on_commit_callbacks
+):
+    event = make_event(
+        community=community, organiser=coordinator, title="Weekly clinic", recurrence="FREQ=WEEKLY;COUNT=4"
+    )
+    last = Occurrence.objects.filter(event=event).order_by("starts_at").last()
+    user = UserFactory(time_zone="Europe/Paris")
+    MembershipFactory(community=community, user=user)
+    make_rsvp(user=user, occurrence=last)
+    starts = last.starts_at
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event_update(actor=coordinator, event=event, recurrence="FREQ=WEEKLY;COUNT=2")
+
+    assert not Occurrence.objects.filter(pk=last.pk).exists()
+    (notice,) = notices_to(user)
+    assert "Cancelled: Weekly clinic" in notice.subject
+    assert f"{starts.astimezone(ZoneInfo('Europe/Paris')):%-d %B %Y}" in notice.body
+    assert event.get_absolute_url() in notice.body
