@@ -1,10 +1,12 @@
 """Events on the community page and the signed-in home (registered in events.wiring).
 
-- The community page's "Upcoming events": the next three occurrences, for viewers who may
-  read the community's content (communities.sections only asks for those).
+- The community page's "Upcoming events": the next three events (a series at its next date),
+  for viewers who may read the community's content (communities.sections only asks for those).
 - The activity home: "New event" items for events scheduled in the member's communities,
   while they are still ahead (communities.activity; one query).
 """
+
+from zoneinfo import ZoneInfo
 
 from django.db.models import Min, Q
 from django.urls import reverse
@@ -13,15 +15,24 @@ from django.utils import timezone
 from communities.activity import ActivityItem
 
 from .models import Event, Occurrence
+from .reminders import zone_of
 
 COMMUNITY_SHOWN = 3
+SCANNED = 30  # dates read to find the next three events, a weekly series taking several
 
 
 def community_section(community, user) -> dict:
-    upcoming = list(
-        Occurrence.objects.happening().upcoming().filter(event__community=community).for_listing()[:COMMUNITY_SHOWN]
-    )
-    return {"community": community, "occurrences": upcoming}
+    """The next COMMUNITY_SHOWN events (a series once, at its next date), in the viewer's zone."""
+    upcoming: list[Occurrence] = []
+    for occurrence in (
+        Occurrence.objects.happening().upcoming().filter(event__community=community).for_listing()[:SCANNED]
+    ):
+        if all(occurrence.event_id != shown.event_id for shown in upcoming):
+            upcoming.append(occurrence)
+        if len(upcoming) == COMMUNITY_SHOWN:
+            break
+    zone = zone_of(user) if user.is_authenticated else ZoneInfo("UTC")
+    return {"community": community, "occurrences": upcoming, "zone": zone}
 
 
 def new_events(user, community_ids, since, before, limit):

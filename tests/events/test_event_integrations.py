@@ -49,12 +49,20 @@ def test_the_community_page_shows_the_next_three_events(client, community, coord
     for day in (5, 1, 3, 9):
         make_event(community=community, organiser=coordinator, title=f"Meeting on day {day}", starts_at=_in(day))
     make_event(community=community, organiser=coordinator, title="Long past", starts_at=_in(-30))
+    make_event(
+        community=community,
+        organiser=coordinator,
+        title="Daily stand-up",
+        starts_at=_in(0.5),
+        recurrence="FREQ=DAILY;COUNT=9",
+    )
 
     html = page(client, community.get_absolute_url())
 
     assert "Upcoming events" in html
-    assert html.index("Meeting on day 1") < html.index("Meeting on day 3") < html.index("Meeting on day 5")
-    assert "Meeting on day 9" not in html and "Long past" not in html
+    assert html.count("Daily stand-up") == 1  # a series once, at its next date
+    assert html.index("Daily stand-up") < html.index("Meeting on day 1") < html.index("Meeting on day 3")
+    assert "Meeting on day 5" not in html and "Long past" not in html
 
 
 def test_a_private_communitys_events_are_not_on_its_page_for_outsiders(client, secret, outsider, private_community):
