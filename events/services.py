@@ -284,8 +284,10 @@ def _sync_occurrences(event: Event, *, actor, now: datetime, initial: bool = Fal
         limit=settings.EVENTS_MAX_OCCURRENCES if not initial else 10_000,
     )
     if initial:
-        # Past starts of a series scheduled after the fact are kept; the cap counts the future.
-        past = [start for start in wanted if start <= now]
+        # A series scheduled after the fact keeps its latest past dates (to record attendance
+        # on); the cap applies to those and to the future separately.
+        cap = settings.EVENTS_MAX_OCCURRENCES
+        past = [start for start in wanted if start <= now][-cap:]
         wanted = past + [start for start in wanted if start > now][: settings.EVENTS_MAX_OCCURRENCES]
     all_originals = {occurrence.original_starts_at for occurrence in existing}
     future = [occurrence for occurrence in existing if occurrence.original_starts_at > now]

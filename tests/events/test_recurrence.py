@@ -127,3 +127,19 @@ def test_the_extend_command_is_idempotent(community, coordinator, settings):
     count = Occurrence.objects.count()
     call_command("events_extend_occurrences")
     assert Occurrence.objects.count() == count
+
+
+def test_a_series_started_long_ago_keeps_only_its_latest_past_dates(community, coordinator, settings):
+    settings.EVENTS_MAX_OCCURRENCES = 20
+    settings.EVENTS_MATERIALISE_MONTHS = 1
+    start = timezone.now() - timedelta(days=400)
+    event = make_event(
+        community=community,
+        organiser=coordinator,
+        recurrence="FREQ=DAILY",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
+    now = timezone.now()
+    assert event.occurrences.filter(starts_at__lte=now).count() == 20
+    assert event.occurrences.filter(starts_at__gt=now).count() == 20
