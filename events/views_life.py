@@ -15,6 +15,7 @@ from .forms_life import AttendanceForm, MaterialForm
 from .harvest import link_choices, material_link, material_unlink
 from .models import Occurrence
 from .models_life import EventMaterial
+from .reminders import zone_of
 
 
 def _occurrence(request, slug, event_id, occurrence_id) -> Occurrence:
@@ -56,6 +57,7 @@ def attendance(request, slug, event_id, occurrence_id):
         "event": occurrence.event,
         "community": occurrence.event.community,
         "form": form,
+        "zone": zone_of(request.user),
     }
     return render(request, "events/attendance.html", context, status=400 if form.errors else 200)
 
