@@ -1,6 +1,7 @@
 """After a meeting, in a real browser: the coordinator records who attended (unticking someone
 who did not come, adding someone who came without answering), links the slides from the
-library to the event, and a member then finds them on the event page; on a phone too."""
+library to the event, and a member then finds them on the event page; on a phone too. axe-core
+finds no violations on the attendance page and the event page with its harvest."""
 
 import re
 from datetime import timedelta
@@ -15,6 +16,7 @@ from tests.events.factories import EventFactory, RsvpFactory
 from tests.members.factories import UserFactory
 from tests.resources.factories import make_link
 
+from .axe import assert_no_axe_violations
 from .conftest import PHONE
 from .test_onboarding_journey import sign_in
 
@@ -57,6 +59,7 @@ def test_coordinator_records_attendance_links_the_slides_and_a_member_finds_them
     expect(page.get_by_role("heading", level=1)).to_have_text("Who attended?")
     expect(page).to_have_title(re.compile(r"^Attendance · Webinar"))
     expect(page.get_by_label(re.compile("Kwame Mensah"))).to_be_checked()
+    assert_no_axe_violations(page)
     page.get_by_label(re.compile("Carmen Lopez")).uncheck()  # said yes, did not come
     page.get_by_label("Add members who came without answering").fill("dewi")
     page.get_by_role("button", name="Save attendance").click()
@@ -71,6 +74,7 @@ def test_coordinator_records_attendance_links_the_slides_and_a_member_finds_them
     harvest = page.locator("#harvest")
     expect(harvest.get_by_role("link", name="Handpump webinar slides")).to_be_visible()
     expect(page.get_by_role("link", name="Document this as a practice")).to_be_visible()
+    assert_no_axe_violations(page)
 
     member_page = new_page(viewport=PHONE)
     sign_in(member_page, email=people["kwame"].email)
@@ -78,6 +82,7 @@ def test_coordinator_records_attendance_links_the_slides_and_a_member_finds_them
     slides = member_page.locator("#harvest").get_by_role("link", name="Handpump webinar slides")
     expect(slides).to_be_visible()
     expect(member_page.get_by_role("button", name="Link to this event")).to_have_count(0)
+    assert_no_axe_violations(member_page)
     slides.click()
     expect(member_page.get_by_role("heading", level=1)).to_contain_text("Handpump webinar slides")
     console_errors.assert_none()
