@@ -217,12 +217,22 @@ def build_reminders(deliveries: list[EmailDelivery], now: datetime) -> dict[int,
             context={
                 **occurrence_context(occurrence, delivery.recipient),
                 "window": window,
-                "soon": "in an hour" if window == HOUR else "tomorrow",
+                **_soon(occurrence, delivery.recipient, window, now),
             },
             scope=SCOPE,
             summary=f"Reminder ({window}): {occurrence.display_title}",
         )
     return prepared
+
+
+def _soon(occurrence: Occurrence, user, window: str, now: datetime) -> dict:
+    """How soon, in the member's own calendar: "in an hour", "today", "tomorrow"."""
+    if window == HOUR:
+        return {"soon": "in an hour", "soon_title": "Starting in an hour"}
+    zone = zone_of(user)
+    days = (occurrence.starts_at.astimezone(zone).date() - now.astimezone(zone).date()).days
+    word = {0: "today", 1: "tomorrow"}.get(days, "soon")
+    return {"soon": word, "soon_title": word.capitalize()}
 
 
 def _occurrence_id(delivery: EmailDelivery) -> int | None:

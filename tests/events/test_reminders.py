@@ -54,7 +54,8 @@ def test_member_going_gets_the_day_reminder_once_even_when_the_beat_fires_twice(
     event_reminders_schedule.delay()
 
     (message,) = sent_to(user)
-    assert message.subject.endswith("Tomorrow: Sampling design clinic")
+    local_day = (occurrence.starts_at.date() - timezone.now().date()).days  # the member is on UTC
+    assert message.subject.endswith(f"{'Today' if local_day == 0 else 'Tomorrow'}: Sampling design clinic")
     assert EmailDelivery.objects.get(recipient=user).key == f"event-reminder:{occurrence.pk}:day"
 
 
