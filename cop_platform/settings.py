@@ -348,6 +348,17 @@ CELERY_BEAT_SCHEDULE = {
     # Daily: the value survey of communities that switched it on (once per member and period).
     "value-survey": {"task": "communities.tasks.value_survey_schedule", "schedule": crontab(hour=9, minute=5)},
 }
+# --- Event reminders and notices (events-life, events/tasks.py) ---
+# Every few minutes: reminders a day and an hour before each occurrence (exactly once per
+# member, occurrence and window), and finishing event emails a killed worker left behind.
+EVENT_REMINDERS_EVERY_MINUTES = env.int("EVENT_REMINDERS_EVERY_MINUTES", default=5)
+CELERY_BEAT_SCHEDULE |= {
+    "event-reminders": {
+        "task": "events.tasks.event_reminders_schedule",
+        "schedule": crontab(minute=f"*/{EVENT_REMINDERS_EVERY_MINUTES}"),
+    },
+    "event-deliveries-recover": {"task": "events.tasks.event_deliveries_recover", "schedule": crontab(minute="*/10")},
+}
 
 # --- Email in (email_gateway.inbound: `manage.py receive_email`, IMAP, webhooks) --------------
 # Bigger messages are refused with an answer (the record is all we keep of them).

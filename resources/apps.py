@@ -12,6 +12,7 @@ class ResourcesConfig(AppConfig):
         from communities.activity import ActivitySource, register_activity_source
         from communities.digests.registry import DigestSection, register_digest_section
         from communities.health.registry import register_health_source
+        from communities.linkables import register_linkable
         from communities.origins import register_backlinks, register_follow_ups
         from communities.reminders.registry import register_activity
         from communities.sections import CommunitySection, register_section
@@ -19,7 +20,7 @@ class ResourcesConfig(AppConfig):
         from members.data_export.registry import register_export_section
         from members.expertise import register_evidence
 
-        from . import activity, data_export, digest, health, reviews, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
+        from . import activity, data_export, digest, health, linkables, reviews, search_sources  # noqa: F401 - search_sources registers this app's search source(s)
         from .expertise import PROVIDER as library_evidence
         from .models import Resource, library_storage
         from .selectors import community_home_section, document_this, documented_from, resources_as_story_sources
@@ -31,6 +32,7 @@ class ResourcesConfig(AppConfig):
         setting_changed.connect(forget_library_storage, weak=False)
 
         register_backlinks("resources", documented_from)
+        register_linkable(linkables.KIND)  # events link notes, slides and recordings (events.harvest)
         register_health_source(health.SOURCE)
         # "This helped me" on a practice: a value-creation story names it (communities/value/).
         register_story_source(StorySource("resource", Resource, resources_as_story_sources))

@@ -56,12 +56,18 @@ def community_home_section(community, user) -> dict:
 
 
 def document_this(obj, user) -> list[Backlink]:
-    """On a thread: "Document this as a practice", for members who may add to the library."""
+    """On a thread or an event: "Document this as a practice", for members who may add to the library."""
     community = obj.community
     if not (user.is_authenticated and permissions.can_add_resource(user, community, membership_of(user, community))):
         return []
     url = reverse("resources:new", kwargs={"community_slug": community.slug})
-    return [Backlink(title="Document this as a practice", url=f"{url}?kind=practice&origin=thread:{obj.pk}", label="")]
+    return [
+        Backlink(
+            title="Document this as a practice",
+            url=f"{url}?kind=practice&origin={obj._meta.model_name}:{obj.pk}",
+            label="",
+        )
+    ]
 
 
 def resources_as_story_sources(user, ids: list[int]) -> dict[int, SourceLink]:

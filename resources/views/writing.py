@@ -69,7 +69,7 @@ def _new_initial(request, kind, origin) -> dict:
         return {}
     initial = {"body": PRACTICE_TEMPLATE, "owner": request.user.pk, "review_by": timezone.localdate() + REVIEW_AFTER}
     if origin is not None:
-        source = f"\n- Discussion: [{_markdown_text(origin.title)}]({request.build_absolute_uri(origin.url)})\n"
+        source = f"\n- {origin.label}: [{_markdown_text(origin.title)}]({request.build_absolute_uri(origin.url)})\n"
         body = PRACTICE_TEMPLATE + source
         if origin.excerpt:
             # A question's accepted answer is where "what worked" usually starts.

@@ -46,6 +46,7 @@ from communities.value.demo import seed_value_history
 from discussions.demo import seed_discussions
 from discussions.demo_history import Story, seed_history
 from discussions.models import Thread
+from events.demo import seed_events
 from members.services import profile_update
 from resources.demo import seed_resources
 from resources.demo_history import seed_library_history
@@ -511,6 +512,7 @@ class Command(BaseCommand):
                 created = [spec for spec in COMMUNITIES if self._community(spec, users, rng)]
                 threads = seed_discussions()
                 resources = seed_resources(find_thread_id=_demo_thread_id)
+                events = seed_events()  # events-life: past meetings with attendance, and a weekly series
                 if not no_history:
                     for spec in created:
                         self._history(spec, users, rng)
@@ -521,6 +523,7 @@ class Command(BaseCommand):
         self._report(new_users, created)
         self.stdout.write(f"Discussions: {threads} demo threads added, {Thread.objects.count()} in all.")
         self.stdout.write(f"Library: {resources} demo resources added, {Resource.objects.count()} in all.")
+        self.stdout.write(f"Events: {events} demo events added.")
 
     # --- members ------------------------------------------------------------------------------
 
