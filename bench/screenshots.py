@@ -13,6 +13,10 @@ runserver` on a free local port and takes full-page screenshots with Debian's ch
     search.png      search results for "water", signed in as the demo member
     health.png      the health dashboard of Water Security & WASH, as its coordinator
     activity-home.png  the coordinator's home: what is new in their communities, their to-dos
+    value-panel.png the Value panel of that health page (survey history, the five cycles, stories)
+    event.png       a past demo event (who went, its notes and slides), as the demo member
+
+`--only event` takes event.png alone.
 
 It prints any console error (a Content-Security-Policy violation shows up as one) and fails
 if a page does not answer 200. Nothing in the project database is touched.
@@ -89,11 +93,13 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=900)
+    parser.add_argument("--only", choices=["event"], help="take only this screenshot")
     options = parser.parse_args()
     options.out.mkdir(parents=True, exist_ok=True)
 
-    with demo_site() as (base, _env):
-        errors = shoot(base, options)
+    with demo_site() as (base, env):
+        errors = [] if options.only else shoot(base, options)
+        errors += shoot_event(base, env, options)
     for error in errors:
         print(f"console error: {error}", file=sys.stderr)
     return 1 if errors else 0
@@ -149,6 +155,18 @@ def sign_in(page, email: str) -> None:
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
+def take_value_panel(page, path: Path) -> None:
+    """Only the Value panel of the health page: the survey's history, the five cycles of value
+    and the value-creation stories (communities/value/)."""
+    response = page.goto(HEALTH_PATH)
+    if response is None or response.status != 200:
+        raise SystemExit(f"{HEALTH_PATH} answered {response.status if response else 'nothing'}")
+    panel = page.locator("section.value-panel")
+    expect(panel.get_by_role("heading", name="Value members get")).to_be_visible()
+    panel.screenshot(path=str(path))
+    print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  <- {HEALTH_PATH} (Value panel)")
+
+
 def shoot(base: str, options) -> list[str]:
     errors: list[str] = []
     with sync_playwright() as playwright:
@@ -174,7 +192,33 @@ def shoot(base: str, options) -> list[str]:
         coordinator.on("console", lambda message: message.type == "error" and errors.append(message.text))
         sign_in(coordinator, DEMO_COORDINATOR_EMAIL)
         take(coordinator, HEALTH_PATH, options.out / "health.png")
+        take_value_panel(coordinator, options.out / "value-panel.png")
         take(coordinator, "/", options.out / "activity-home.png")
+        browser.close()
+    return errors
+
+
+EVENT_TITLE = "Webinar: keeping handpumps working"  # a past demo event (events/demo.py)
+
+
+def shoot_event(base: str, env: dict, options) -> list[str]:
+    """event.png: a past demo event's page, with who was going and its notes and slides,
+    as the demo member. Its address is read from the demo database."""
+    import sqlite3  # noqa: PLC0415 - only this screenshot reads the database
+
+    database = env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        event_id = db.execute("SELECT id FROM events_event WHERE title = ?", (EVENT_TITLE,)).fetchone()[0]
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            base_url=base, viewport={"width": options.width, "height": options.height}, locale="en-GB"
+        )
+        page = context.new_page()
+        page.on("console", lambda message: message.type == "error" and errors.append(f"{page.url}: {message.text}"))
+        sign_in(page, DEMO_MEMBER_EMAIL)
+        take(page, f"/c/water-security/events/{event_id}/", options.out / "event.png")
         browser.close()
     return errors
 

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from members.data_export.registry import ExportSection
 
-from .models import AuditEntry, Invitation, Membership, MembershipState
+from .models import AuditEntry, Invitation, Membership, MembershipState, SurveyResponse, ValueStory
 
 CHUNK = 500
 # What coordinators (or the member) did about the member's standing in a community.
@@ -99,6 +99,35 @@ def community_decisions(user, archive):
         }
 
 
+def value_answers(user, archive):
+    """The member's value-survey answers and value-creation stories (communities/value/)."""
+    for response in (
+        SurveyResponse.objects.filter(user=user).select_related("community").order_by("created_at", "pk")
+    ).iterator(chunk_size=CHUNK):
+        yield {
+            "kind": "survey_answer",
+            "community": community_record(response.community),
+            "period": response.period,
+            "rating": response.rating,
+            "answered_at": response.created_at,
+            "changed_at": response.updated_at,
+        }
+    stories = ValueStory.objects.filter(author=user).select_related("community", "response")
+    for story in stories.order_by("created_at", "pk").iterator(chunk_size=CHUNK):
+        yield {
+            "kind": "story",
+            "community": community_record(story.community),
+            "period": story.response.period if story.response else None,
+            "what_happened": story.happened,
+            "what_it_gave_you": story.gave_me,
+            "what_you_did_differently": story.did_differently,
+            "what_difference_it_made": story.difference,
+            "how_it_changed_success": story.reframing,
+            "show_name": story.show_name,
+            "told_at": story.created_at,
+        }
+
+
 SECTIONS = (
     ExportSection(
         "memberships", "the communities you belong to, asked to join or were invited to", memberships, order=10
@@ -108,4 +137,7 @@ SECTIONS = (
         "join_requests", "your requests to join communities, and how they were answered", join_requests, order=12
     ),
     ExportSection("community_decisions", "changes coordinators made to your membership", community_decisions, order=13),
+    ExportSection(
+        "value", "your value-survey answers and the stories you told about what helped", value_answers, order=14
+    ),
 )

@@ -257,3 +257,7 @@ class HealthSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.community} on {self.day}"
+
+
+# The value survey and stories (communities/value/): imported here so Django finds them.
+from .value.models import Rating, SurveyResponse, ValueStory, ValueSurvey  # noqa: E402, F401

@@ -24,6 +24,8 @@ class Origin:
     tags: list[str] = field(default_factory=list)
     # Markdown worth carrying over (a question's accepted answer), already checked as visible.
     excerpt: str = ""
+    # What it is, for the practice's list of sources ("Discussion", "Event").
+    label: str = "Discussion"
 
 
 @dataclass(frozen=True)

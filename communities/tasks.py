@@ -23,6 +23,7 @@ from .outgoing import send_planned
 from .reminders.build import BUILDERS, build_reminders
 from .reminders.coordinators import coordinator_alerts_plan
 from .reminders.members import nudge_plan, welcome_plan
+from .value.survey_mail import value_survey_plan
 
 RETRY = {"bind": True, "acks_late": True, "autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 
@@ -129,6 +130,13 @@ def member_reminders_schedule(self, now: str | None = None) -> int:
 def coordinator_alerts_schedule(self, now: str | None = None) -> int:
     """Daily: one alert per community whose coordinators have something to look at."""
     return _queue_in_batches(send_reminder_batch, coordinator_alerts_plan(_moment(now)))
+
+
+@shared_task(**SEND)
+def value_survey_schedule(self, now: str | None = None) -> int:
+    """Daily: the value survey to members of communities that switched it on, once per member
+    and period (communities/value/services.py says who is asked)."""
+    return _queue_in_batches(send_reminder_batch, value_survey_plan(_moment(now)))
 
 
 @shared_task(**SEND)

@@ -25,6 +25,7 @@ from taggit.models import Tag
 
 from communities.models import Community
 from discussions.models import Post, Thread
+from events.feeds import event_feed_entries
 from resources.models import Resource, ResourceKind
 
 from .email import absolute_url
@@ -90,10 +91,12 @@ def _resource_items(resources) -> list[FeedItem]:
     ]
 
 
-def _newest(threads, resources) -> list[FeedItem]:
+def _newest(threads, resources, community=None) -> list[FeedItem]:
     visitor = AnonymousUser()
     items = _thread_items(threads(Thread.objects.visible_to(visitor)).order_by("-created_at", "-pk"))
     items += _resource_items(resources(Resource.objects.visible_to(visitor)).order_by("-created_at", "-pk"))
+    if community is not None:  # new events (events.feeds), as an anonymous reader sees them
+        items += [FeedItem(**entry) for entry in event_feed_entries(community, visitor, limit=FEED_ITEMS)]
     return sorted(items, key=lambda item: item.published, reverse=True)[:FEED_ITEMS]
 
 
@@ -134,7 +137,7 @@ class CommunityFeed(_ActivityFeed):
         return f"{community.name} · {settings.SITE_NAME}"
 
     def subtitle(self, community):
-        return f"New threads and resources in {community.name}."
+        return f"New threads, resources and events in {community.name}."
 
     def link(self, community):
         return absolute_url(community.get_absolute_url())
@@ -146,6 +149,7 @@ class CommunityFeed(_ActivityFeed):
         return _newest(
             lambda threads: threads.filter(community=community),
             lambda resources: resources.filter(community=community),
+            community,
         )
 
 

@@ -345,6 +345,19 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Mailing-list mode: list emails a lost task or a killed worker left unsent.
     "list-mail-recover": {"task": "email_gateway.tasks.list_mail_recover", "schedule": 300.0},
+    # Daily: the value survey of communities that switched it on (once per member and period).
+    "value-survey": {"task": "communities.tasks.value_survey_schedule", "schedule": crontab(hour=9, minute=5)},
+}
+# --- Event reminders and notices (events-life, events/tasks.py) ---
+# Every few minutes: reminders a day and an hour before each occurrence (exactly once per
+# member, occurrence and window), and finishing event emails a killed worker left behind.
+EVENT_REMINDERS_EVERY_MINUTES = env.int("EVENT_REMINDERS_EVERY_MINUTES", default=5)
+CELERY_BEAT_SCHEDULE |= {
+    "event-reminders": {
+        "task": "events.tasks.event_reminders_schedule",
+        "schedule": crontab(minute=f"*/{EVENT_REMINDERS_EVERY_MINUTES}"),
+    },
+    "event-deliveries-recover": {"task": "events.tasks.event_deliveries_recover", "schedule": crontab(minute="*/10")},
 }
 
 # --- Email in (email_gateway.inbound: `manage.py receive_email`, IMAP, webhooks) --------------
@@ -457,6 +470,13 @@ INACTIVITY_NUDGE_DAYS = env.int("INACTIVITY_NUDGE_DAYS", default=30)
 COORDINATOR_ALERT_AFTER_HOURS = env.int("COORDINATOR_ALERT_AFTER_HOURS", default=48)
 # "Active member" for critical mass: contributed (post, reply, reaction, resource) this recently.
 ACTIVE_MEMBER_DAYS = env.int("ACTIVE_MEMBER_DAYS", default=30)
+# --- Value survey (communities/value/) --------------------------------------------------------
+# Members are asked once they have been members this many days (newcomers had no time to get
+# value yet), and only while the period has at least VALUE_SURVEY_MIN_DAYS_LEFT days to run.
+VALUE_SURVEY_MIN_MEMBERSHIP_DAYS = env.int("VALUE_SURVEY_MIN_MEMBERSHIP_DAYS", default=14)
+VALUE_SURVEY_MIN_DAYS_LEFT = env.int("VALUE_SURVEY_MIN_DAYS_LEFT", default=7)
+# A practice marked reviewed is due again this many days later.
+PRACTICE_REVIEW_INTERVAL_DAYS = env.int("PRACTICE_REVIEW_INTERVAL_DAYS", default=365)
 # Log the number of database queries of each digest batch (for bench/digest_run.py).
 DIGEST_LOG_QUERIES = env.bool("DIGEST_LOG_QUERIES", default=False)
 

@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("discussions.urls")),
     path("", include("resources.urls")),
     path("", include("events.urls")),  # issue 15: /c/<slug>/events/, /calendar/<token>.ics
+    path("", include("events.urls_life")),  # events-life: reminders, attendance, materials
     path("", include("cop_platform.search.urls")),
     # Email participation: reply-by-email settings, and mail held until its sender confirms it.
     path("", include("email_gateway.urls")),

@@ -15,6 +15,7 @@ class DiscussionsConfig(AppConfig):
         from communities.reminders.registry import register_activity
         from communities.sections import CommunitySection, register_section
         from communities.todos import register_to_dos
+        from communities.value.sources import StorySource, register_story_source
         from members.account_deletion import register_deletion_step
         from members.data_export.registry import register_export_section
         from members.expertise import register_evidence
@@ -29,8 +30,8 @@ class DiscussionsConfig(AppConfig):
             search_sources,
         )
         from .expertise import PROVIDER as discussion_evidence
-        from .models import Post, PostAttachment
-        from .selectors import community_home_section, thread_as_origin
+        from .models import Post, PostAttachment, Thread
+        from .selectors import community_home_section, thread_as_origin, threads_as_story_sources
         from .services.attachments import attachments_remove_pending_of_account, remove_file_after_commit
         from .services.posting import mentions_unlink_account
         from .services.reacting import reactions_remove_with_account
@@ -47,6 +48,8 @@ class DiscussionsConfig(AppConfig):
         register_deletion_step(mentions_unlink_account)
         register_deletion_step(attachments_remove_pending_of_account)
         register_origin("thread", thread_as_origin)
+        # "This helped me" on a thread: a value-creation story names it (communities/value/).
+        register_story_source(StorySource("thread", Thread, threads_as_story_sources))
         register_health_source(health.SOURCE)
         register_evidence(discussion_evidence)
         register_export_section(*data_export.SECTIONS)

@@ -4,7 +4,8 @@ aggregate queries. Hidden threads and hidden or deleted posts do not count."""
 
 from datetime import timedelta
 
-from django.db.models import Count, F, Min, Q
+from django.db.models import Case, Count, F, Min, Q, When
+from django.utils import timezone
 
 from communities.health.metrics import median
 from communities.health.registry import AUTHORED, REACTED, HealthSource, Window
@@ -81,12 +82,43 @@ def contributions(community, window: Window):
     return [(AUTHORED, *row) for row in authored] + [(REACTED, *row) for row in reacted]
 
 
+def cross_organisation_connections(community, since) -> int:
+    """New connections across organisations since `since`: pairs of members from different
+    organisations (both stated) where one replied to the other (to their post, or to their
+    thread for a top-level reply) for the first time in that period: the Value panel's
+    "potential value" (relationships are knowledge capital). One query."""
+    pairs = (
+        _posts(community)
+        .filter(is_opening=False, author__isnull=False)
+        .annotate(
+            other_id=Case(When(parent=None, then=F("thread__author_id")), default=F("parent__author_id")),
+            other_organisation=Case(
+                When(parent=None, then=F("thread__author__organisation")), default=F("parent__author__organisation")
+            ),
+        )
+        .filter(other_id__isnull=False)
+        .exclude(author__organisation="")
+        .exclude(other_organisation="")
+        .exclude(author__organisation__iexact=F("other_organisation"))
+        .values_list("author_id", "other_id")
+        .annotate(first=Min("created_at"))
+    )
+    first_met: dict[frozenset, object] = {}
+    for author_id, other_id, first in pairs:
+        pair = frozenset((author_id, other_id))
+        if pair not in first_met or first < first_met[pair]:
+            first_met[pair] = first
+    return sum(1 for first in first_met.values() if first >= since)
+
+
 def live(community) -> dict:
-    """Questions nobody has replied to yet, oldest first: the list a coordinator acts on."""
+    """Questions nobody has replied to yet, oldest first: the list a coordinator acts on; and
+    the new cross-organisation connections of the last 90 days (the Value panel)."""
     waiting = Thread.objects.filter(community=community, kind="question", hidden_at=None, reply_count=0)
     return {
         "unanswered_count": waiting.count(),
         "unanswered": list(waiting.select_related("community").order_by("created_at")[:UNANSWERED_SHOWN]),
+        "cross_org_connections_90d": cross_organisation_connections(community, timezone.now() - timedelta(days=90)),
     }
 
 

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Subquery, prefetch_related_object
 
 from communities.origins import Origin
 from communities.services import membership_of
+from communities.value.sources import SourceLink
 
 from . import permissions
 from .models import PATH_STEP, Post, PostAttachment, Reaction, Thread, ThreadReadState
@@ -167,3 +168,15 @@ def thread_as_origin(user, thread_id: int) -> Origin | None:
         tags=list(thread.tags.names()),
         excerpt=answer.body if usable_answer else "",
     )
+
+
+def threads_as_story_sources(user, ids: list[int]) -> dict[int, SourceLink]:
+    """Threads a value-creation story can name ("This helped me"), for those of `ids` that
+    `user` may see now (one query)."""
+    threads = (
+        Thread.objects.visible_to(user)
+        .filter(pk__in=ids)
+        .select_related("community")
+        .only("pk", "title", "community__slug", "community_id")
+    )
+    return {t.pk: SourceLink(t.title, t.get_absolute_url(), t.community_id, "discussion") for t in threads}

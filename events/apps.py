@@ -39,3 +39,7 @@ class EventsConfig(AppConfig):
         post_save.connect(membership_ended, sender=Membership, dispatch_uid="events_release_on_ban")
         register_deletion_step(rsvps_release_with_account)
         register_export_section(*data_export.SECTIONS)
+
+        from .wiring import connect  # events-life: notices, reminders, harvest, integrations
+
+        connect()

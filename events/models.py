@@ -248,3 +248,7 @@ class CalendarFeedKey(models.Model):
 
     def __str__(self):
         return f"Calendar feed of {self.user}"
+
+
+# events-life: materials linked to an occurrence, and the search document of an event.
+from .models_life import EventMaterial, EventSearchDocument  # noqa: E402, F401

@@ -208,8 +208,29 @@ def _community_id_of(scope: str) -> int | None:
     return int(rest) if prefix == "community" and rest.isdigit() else None
 
 
+# Scopes that higher apps add (events: "event_reminders"), with how each turns off and on again;
+# "all" turns them off too. Filled in AppConfig.ready(), like the community muting above.
+@dataclass(frozen=True)
+class ExtraScope:
+    what: str  # what unsubscribing stops, in words
+    off: Callable[[object], None]  # (user) -> None
+    on: Callable[[object], None]
+
+
+_extra_scopes: dict[str, ExtraScope] = {}
+
+
+def register_scope(name: str, scope: ExtraScope) -> None:
+    _extra_scopes[name] = scope
+
+
 def is_valid_scope(scope: str) -> bool:
-    return scope in PREFERENCE_SCOPES or _community_id_of(scope) is not None or _prefixed(scope) is not None
+    return (
+        scope in PREFERENCE_SCOPES
+        or scope in _extra_scopes
+        or _community_id_of(scope) is not None
+        or _prefixed(scope) is not None
+    )
 
 
 def unsubscribe_token(user, scope: str) -> str:
@@ -246,6 +267,8 @@ def describe_scope(user, scope: str) -> str | None:
         return f"all email about {name}" if name else None
     if (prefixed := _prefixed(scope)) is not None:
         return prefixed[0].describe(user, prefixed[1])
+    if scope in _extra_scopes:
+        return _extra_scopes[scope].what
     return PREFERENCE_SCOPES.get(scope)
 
 
@@ -272,11 +295,16 @@ def unsubscribe(*, user, scope: str) -> bool:
         return bool(_muting() and _muting().set_muted(user, community_id, True))
     if (prefixed := _prefixed(scope)) is not None:
         return prefixed[0].set_off(user, prefixed[1], True)
+    if scope in _extra_scopes:
+        _extra_scopes[scope].off(user)
+        return True
     preferences_save(actor=user, user=user, **_OFF_BY_SCOPE[scope])
     if scope == "all":
         for handler in _prefixed_scopes.values():
             if handler.all_off is not None:
                 handler.all_off(user)
+        for extra in _extra_scopes.values():
+            extra.off(user)
     return True
 
 
@@ -286,7 +314,13 @@ def resubscribe(*, user, scope: str) -> bool:
         return bool(_muting() and _muting().set_muted(user, community_id, False))
     if (prefixed := _prefixed(scope)) is not None:
         return prefixed[0].set_off(user, prefixed[1], False)
+    if scope in _extra_scopes:
+        _extra_scopes[scope].on(user)
+        return True
     preferences_save(actor=user, user=user, **_ON_BY_SCOPE[scope])
+    if scope == "all":
+        for extra in _extra_scopes.values():
+            extra.on(user)
     return True
 
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from communities.origins import Backlink
 from communities.services import membership_of
+from communities.value.sources import SourceLink
 
 from . import permissions
 from .models import Resource, ResourceVersion
@@ -55,9 +56,32 @@ def community_home_section(community, user) -> dict:
 
 
 def document_this(obj, user) -> list[Backlink]:
-    """On a thread: "Document this as a practice", for members who may add to the library."""
+    """On a thread or an event: "Document this as a practice", for members who may add to the library."""
     community = obj.community
     if not (user.is_authenticated and permissions.can_add_resource(user, community, membership_of(user, community))):
         return []
     url = reverse("resources:new", kwargs={"community_slug": community.slug})
-    return [Backlink(title="Document this as a practice", url=f"{url}?kind=practice&origin=thread:{obj.pk}", label="")]
+    return [
+        Backlink(
+            title="Document this as a practice",
+            url=f"{url}?kind=practice&origin={obj._meta.model_name}:{obj.pk}",
+            label="",
+        )
+    ]
+
+
+def resources_as_story_sources(user, ids: list[int]) -> dict[int, SourceLink]:
+    """Library resources (practices, mostly) a value-creation story can name ("This helped
+    me"), for those of `ids` that `user` may see now (one query)."""
+    found = (
+        Resource.objects.visible_to(user)
+        .filter(pk__in=ids)
+        .select_related("community")
+        .only("pk", "title", "kind", "community__slug", "community_id")
+    )
+    return {
+        r.pk: SourceLink(
+            r.title, r.get_absolute_url(), r.community_id, "practice" if r.kind == "practice" else "resource"
+        )
+        for r in found
+    }

@@ -9,7 +9,9 @@ files after the deletion commits.
 
 import secrets
 from contextlib import contextmanager
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -249,6 +251,21 @@ def resource_set_archived(*, actor, resource: Resource, archived: bool) -> Resou
         resource.archived_at = timezone.now() if archived else None
         Resource.objects.filter(pk=resource.pk).update(archived_at=resource.archived_at)
         _audit(resource=resource, actor=actor, action="resource_archived" if archived else "resource_unarchived")
+    return resource
+
+
+def practice_mark_reviewed(*, actor, resource: Resource) -> Resource:
+    """The owner (or anyone who may edit it) checked the practice and it still holds: its
+    next review is due PRACTICE_REVIEW_INTERVAL_DAYS from today."""
+    if resource.kind != ResourceKind.PRACTICE:
+        raise ValidationError("Only documented practices have a review date.")
+    if not permissions.can_edit_resource(actor, resource, membership_of(actor, resource.community)):
+        raise PermissionDenied("Only the practice's owner, its author or a coordinator can mark it reviewed.")
+    review_by = timezone.localdate() + timedelta(days=settings.PRACTICE_REVIEW_INTERVAL_DAYS)
+    with transaction.atomic():
+        Resource.objects.filter(pk=resource.pk).update(review_by=review_by)
+        resource.review_by = review_by
+        _audit(resource=resource, actor=actor, action="practice_reviewed", detail=f"next review by {review_by}")
     return resource
 
 

@@ -18,4 +18,5 @@ urlpatterns = [
     path(f"{resource}/versions/<int:version_number>/download/", downloads.download, name="download_version"),
     path(f"{resource}/versions/<int:version_number>/delete/", writing.version_delete, name="version_delete"),
     path(f"{resource}/curate/", writing.curate, name="curate"),
+    path(f"{resource}/reviewed/", writing.mark_reviewed, name="mark_reviewed"),
 ]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from ..models import AuditEntry, HealthSnapshot
+from ..value.panel import value_panel
 from . import charts
 from .charts import Series
 from .lifecycle import TIMELINE_ACTIONS, checklist
@@ -158,12 +159,23 @@ def _live(community) -> dict:
     return live
 
 
-def dashboard(community, *, full: bool) -> dict:
-    """Everything the health page shows; the summary for members leaves the rest out."""
+def _snapshots(community) -> list[HealthSnapshot]:
     today = timezone.now().date()
-    snapshots = list(
+    return list(
         HealthSnapshot.objects.filter(community=community, day__gt=today - timedelta(days=7 * WEEKS)).order_by("day")
     )
+
+
+def value_inputs(community) -> dict:
+    """What the value-creation matrix reads besides its own tables (the CSV export)."""
+    snapshots = _snapshots(community)
+    return {"snapshots": snapshots, "figures": snapshots[-1].figures if snapshots else {}, "live": _live(community)}
+
+
+def dashboard(community, *, full: bool, viewer=None) -> dict:
+    """Everything the health page shows; the summary for members leaves the rest out."""
+    today = timezone.now().date()
+    snapshots = _snapshots(community)
     latest = snapshots[-1] if snapshots else None
     figures = latest.figures if latest else {}
     weeks = _weeks(snapshots, today)
@@ -194,5 +206,7 @@ def dashboard(community, *, full: bool) -> dict:
             .order_by("-created_at")[:20]
         ),
         glossary=FIGURES,
+        # The value members get, by the five cycles (communities/value/panel.py).
+        value=value_panel(community, viewer=viewer, snapshots=snapshots, figures=figures, live=live),
     )
     return context

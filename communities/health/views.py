@@ -20,6 +20,7 @@ from .. import permissions
 from ..forms import StageForm, add_service_error
 from ..models import Community, HealthSnapshot
 from ..services import membership_of
+from ..value.forms import SurveySettingsForm
 from .dashboard import dashboard
 from .lifecycle import community_change_stage
 from .metrics import FIGURES
@@ -40,9 +41,13 @@ def _community_for(request, slug, *, coordinators_only: bool):
 @login_required
 def health(request, slug, *, stage_form=None):
     community, full = _community_for(request, slug, coordinators_only=False)
-    context = {"community": community, "full": full, **dashboard(community, full=full)}
+    context = {"community": community, "full": full, **dashboard(community, full=full, viewer=request.user)}
     if full:
         context["stage_form"] = stage_form or StageForm(initial={"stage": community.stage})
+        survey = context["value"]["survey"]
+        context["survey_form"] = SurveySettingsForm(
+            initial={"enabled": survey.enabled, "cadence": survey.cadence} if survey else None
+        )
     return render(request, "communities/health/page.html", context, status=400 if stage_form else 200)
 
 

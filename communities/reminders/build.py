@@ -5,6 +5,7 @@ from django.utils import timezone
 from members.models import EmailDelivery, EmailKind
 
 from ..outgoing import PreparedEmail
+from ..value.survey_mail import build_value_surveys
 from .coordinators import build_coordinator_alerts
 from .members import build_nudges, build_welcomes
 
@@ -12,6 +13,7 @@ BUILDERS = {
     EmailKind.WELCOME: build_welcomes,
     EmailKind.NUDGE: build_nudges,
     EmailKind.COORDINATOR: build_coordinator_alerts,
+    EmailKind.VALUE_SURVEY: build_value_surveys,
 }
 
 

@@ -105,5 +105,7 @@ def detail(request, community_slug, resource_id):
         "can_delete": signed_in and permissions.can_delete_resource(user, resource, membership),
         "can_curate": signed_in and permissions.can_curate(user, resource.community, membership),
         "can_delete_versions": can_edit and len(versions) > 1,
+        # "Due for review since ...": to the owner (and whoever may edit it), with "mark reviewed".
+        "is_owner": signed_in and user.pk == resource.owner_id,
     }
     return render(request, "resources/detail.html", context)

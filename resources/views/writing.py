@@ -69,7 +69,7 @@ def _new_initial(request, kind, origin) -> dict:
         return {}
     initial = {"body": PRACTICE_TEMPLATE, "owner": request.user.pk, "review_by": timezone.localdate() + REVIEW_AFTER}
     if origin is not None:
-        source = f"\n- Discussion: [{_markdown_text(origin.title)}]({request.build_absolute_uri(origin.url)})\n"
+        source = f"\n- {origin.label}: [{_markdown_text(origin.title)}]({request.build_absolute_uri(origin.url)})\n"
         body = PRACTICE_TEMPLATE + source
         if origin.excerpt:
             # A question's accepted answer is where "what worked" usually starts.
@@ -197,6 +197,21 @@ def curate(request, community_slug, resource_id):
     except PermissionDenied as error:
         return _forbidden(request, resource.community, str(error))
     messages.success(request, notice)
+    return redirect(resource)
+
+
+def mark_reviewed(request, community_slug, resource_id):
+    """The practice still holds: its next review is a year away (its owner, author, coordinators)."""
+    resource, _ = _visible_resource(request, community_slug, resource_id)
+    if refusal := _gate(request, ("POST",)):
+        return refusal
+    try:
+        services.practice_mark_reviewed(actor=request.user, resource=resource)
+    except PermissionDenied as error:
+        return _forbidden(request, resource.community, str(error))
+    except ValidationError:
+        raise Http404("Only documented practices have a review date.")
+    messages.success(request, f"Marked reviewed: the next review is due by {resource.review_by:%d %B %Y}.")
     return redirect(resource)
 
 

@@ -42,9 +42,11 @@ from communities.services import (
     membership_of,
     membership_set_role,
 )
+from communities.value.demo import seed_value_history
 from discussions.demo import seed_discussions
 from discussions.demo_history import Story, seed_history
 from discussions.models import Thread
+from events.demo import seed_events
 from members.services import profile_update
 from resources.demo import seed_resources
 from resources.demo_history import seed_library_history
@@ -510,6 +512,7 @@ class Command(BaseCommand):
                 created = [spec for spec in COMMUNITIES if self._community(spec, users, rng)]
                 threads = seed_discussions()
                 resources = seed_resources(find_thread_id=_demo_thread_id)
+                events = seed_events()  # events-life: past meetings with attendance, and a weekly series
                 if not no_history:
                     for spec in created:
                         self._history(spec, users, rng)
@@ -520,6 +523,7 @@ class Command(BaseCommand):
         self._report(new_users, created)
         self.stdout.write(f"Discussions: {threads} demo threads added, {Thread.objects.count()} in all.")
         self.stdout.write(f"Library: {resources} demo resources added, {Resource.objects.count()} in all.")
+        self.stdout.write(f"Events: {events} demo events added.")
 
     # --- members ------------------------------------------------------------------------------
 
@@ -631,6 +635,16 @@ class Command(BaseCommand):
             answered=rng.sample(answered, min(history.practices, len(answered))),
             rng=rng,
         )
+        # A few quarters of the value survey and its stories, some told from a thread or a
+        # practice that helped (communities/value/demo.py).
+        answered_threads = Thread.objects.filter(community=community, kind="question", accepted_post__isnull=False)
+        helped = [
+            *answered_threads.order_by("pk")[:2],
+            *Resource.objects.filter(community=community, kind="practice").order_by("pk")[:2],
+        ]
+        # Its own random draws: the shared ones shape the other communities' histories.
+        value_rng = random.Random(f"{RANDOM_SEED}:value:{spec.slug}")
+        seed_value_history(community=community, founder=users[spec.founder], sources=helped, rng=value_rng)
 
     # --- report -------------------------------------------------------------------------------
 
