@@ -358,6 +358,8 @@ CELERY_BEAT_SCHEDULE |= {
         "schedule": crontab(minute=f"*/{EVENT_REMINDERS_EVERY_MINUTES}"),
     },
     "event-deliveries-recover": {"task": "events.tasks.event_deliveries_recover", "schedule": crontab(minute="*/10")},
+    # Daily: recurring events' dates up to EVENTS_MATERIALISE_MONTHS ahead.
+    "events-extend-occurrences": {"task": "events.tasks.extend_occurrences", "schedule": crontab(hour=2, minute=25)},
 }
 
 # --- Email in (email_gateway.inbound: `manage.py receive_email`, IMAP, webhooks) --------------

@@ -17,6 +17,7 @@ from members.models import DeliveryState, EmailDelivery, EmailKind
 
 from .notices import build_notices
 from .reminders import build_reminders, reminders_plan
+from .services import occurrences_extend_all
 
 SEND = {
     "bind": True,
@@ -72,3 +73,10 @@ def event_deliveries_recover(self) -> int:
         kind__in=list(BUILDERS),
     ).values_list("pk", flat=True)[:20_000]
     return queue_in_batches(send_event_email_batch, list(stuck))
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError, InterfaceError), retry_backoff=True)
+def extend_occurrences(self):
+    """Daily: recurring events get their dates up to EVENTS_MATERIALISE_MONTHS ahead, so an
+    open-ended weekly meeting never runs out of dates (adding twice adds nothing more)."""
+    return occurrences_extend_all()

@@ -1,6 +1,7 @@
 """Fixtures for the usual roles. Each test gets its own fresh objects from the factories."""
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.core.cache import cache
 
 from cop_platform.celery import app as celery_app
@@ -28,6 +29,11 @@ def _fast_and_quiet(settings, tmp_path):
     settings.DISCUSSION_RATE_LIMITS = {"posts_per_minute": 10_000, "new_member_threads_per_hour": 10_000}
     saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}
     celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    # Celery marks "inside a task" in one process-wide flag, set and restored around each eager
+    # run. Threads running eager tasks at once (the concurrency tests) can restore it in the
+    # wrong order and leave it set, and every later `.delay().get()` in this process then
+    # raises "Never call result.get() within a task!". Each test starts outside any task.
+    _set_task_join_will_block(False)
     yield
     celery_app.conf.update(saved)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from events.models import Occurrence
 from events.recurrence import describe
 from events.services import event_update, occurrence_cancel, occurrence_update, occurrences_extend
+from events.tasks import extend_occurrences
 from tests.communities.factories import MembershipFactory
 
 from .factories import make_event, make_rsvp
@@ -143,3 +144,17 @@ def test_a_series_started_long_ago_keeps_only_its_latest_past_dates(community, c
     now = timezone.now()
     assert event.occurrences.filter(starts_at__lte=now).count() == 20
     assert event.occurrences.filter(starts_at__gt=now).count() == 20
+
+
+def test_beat_extends_open_ended_series_daily(community, coordinator, settings):
+    settings.EVENTS_MATERIALISE_MONTHS = 1
+    event = make_event(community=community, organiser=coordinator, recurrence="FREQ=WEEKLY")
+    full = event.occurrences.count()
+    # As if the series was created weeks ago: its last dates are not there yet.
+    last_two = event.occurrences.order_by("-starts_at").values_list("pk", flat=True)[:2]
+    Occurrence.objects.filter(pk__in=list(last_two)).delete()
+
+    assert extend_occurrences.delay().get() == 2
+    assert event.occurrences.count() == full
+    assert extend_occurrences.delay().get() == 0
+    assert settings.CELERY_BEAT_SCHEDULE["events-extend-occurrences"]["task"] == extend_occurrences.name
