@@ -1,9 +1,10 @@
 """Helpers the events views share: fetching through the visibility policy (a 404 for what the
-viewer may not see), the viewer's time zone, and running a service with a form."""
+viewer may not see), who may change an event, the viewer's time zone, and running a service
+with a form."""
 
 import zoneinfo
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -12,7 +13,7 @@ from communities.models import Community
 from communities.services import membership_of
 
 from ..models import Event, Occurrence
-from ..permissions import can_see_event
+from ..permissions import can_edit_event, can_see_event
 
 
 def community_for_events(request, slug):
@@ -30,6 +31,12 @@ def visible_event(request, slug, event_id) -> Event:
         pk=event_id,
         community__slug=slug,
     )
+
+
+def require_event_editor(request, event, *, refused: str) -> None:
+    """PermissionDenied (with `refused` as its reason) unless the viewer may change `event`."""
+    if not can_edit_event(request.user, event, membership_of(request.user, event.community)):
+        raise PermissionDenied(refused)
 
 
 def visible_occurrence(request, event, occurrence_id) -> Occurrence:

@@ -19,7 +19,14 @@ from .. import selectors, services
 from ..forms import EventForm, OccurrenceForm, RsvpForm
 from ..models import Rsvp, RsvpResponse
 from ..permissions import can_edit_event, can_rsvp, can_schedule, can_see_attendees, can_see_meeting_link
-from ._shared import community_for_events, submit, viewer_zone, visible_event, visible_occurrence
+from ._shared import (
+    community_for_events,
+    require_event_editor,
+    submit,
+    viewer_zone,
+    visible_event,
+    visible_occurrence,
+)
 
 
 def event_list(request, slug):
@@ -126,8 +133,7 @@ def event_new(request, slug):
 @login_required
 def event_edit(request, slug, event_id):
     event = visible_event(request, slug, event_id)
-    if not can_edit_event(request.user, event, membership_of(request.user, event.community)):
-        raise PermissionDenied("You cannot edit this event.")
+    require_event_editor(request, event, refused="You cannot edit this event.")
     if request.method == "POST":
         form = EventForm(request.POST)
         if submit(form, lambda form: services.event_update(actor=request.user, event=event, **form.service_fields())):
@@ -142,8 +148,7 @@ def event_edit(request, slug, event_id):
 def event_cancel(request, slug, event_id):
     """GET asks for confirmation; POST cancels (or, with restore, undoes it)."""
     event = visible_event(request, slug, event_id)
-    if not can_edit_event(request.user, event, membership_of(request.user, event.community)):
-        raise PermissionDenied("You cannot cancel this event.")
+    require_event_editor(request, event, refused="You cannot cancel this event.")
     if request.method == "POST":
         if request.POST.get("restore"):
             services.event_restore(actor=request.user, event=event)
@@ -159,8 +164,7 @@ def event_cancel(request, slug, event_id):
 def occurrence_edit(request, slug, event_id, occurrence_id):
     event = visible_event(request, slug, event_id)
     occurrence = visible_occurrence(request, event, occurrence_id)
-    if not can_edit_event(request.user, event, membership_of(request.user, event.community)):
-        raise PermissionDenied("You cannot edit this event.")
+    require_event_editor(request, event, refused="You cannot edit this event.")
     if request.method == "POST":
         form = OccurrenceForm(request.POST, zone=event.zone)
         call = lambda form: services.occurrence_update(  # noqa: E731
@@ -179,8 +183,7 @@ def occurrence_edit(request, slug, event_id, occurrence_id):
 def occurrence_cancel(request, slug, event_id, occurrence_id):
     event = visible_event(request, slug, event_id)
     occurrence = visible_occurrence(request, event, occurrence_id)
-    if not can_edit_event(request.user, event, membership_of(request.user, event.community)):
-        raise PermissionDenied("You cannot cancel this event.")
+    require_event_editor(request, event, refused="You cannot cancel this event.")
     if request.method == "POST":
         if request.POST.get("restore"):
             services.occurrence_restore(actor=request.user, occurrence=occurrence)
