@@ -24,6 +24,7 @@ if a page does not answer 200. Nothing in the project database is touched.
 
 import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -149,9 +150,11 @@ def demo_site(prefix: str = "cop-screenshots-"):
 
 def sign_in(page, email: str) -> None:
     page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=False).first.fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    # Anchored names: since SSO the page also has a region "With your email and password"
+    # and other "Sign in ..." buttons.
+    page.get_by_label(re.compile(r"^Email", re.I)).fill(email)
+    page.get_by_label(re.compile(r"^Password\W*$", re.I)).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=re.compile(r"^Sign in$", re.I)).click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
