@@ -24,6 +24,7 @@ if a page does not answer 200. Nothing in the project database is touched.
 
 import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -149,9 +150,11 @@ def demo_site(prefix: str = "cop-screenshots-"):
 
 def sign_in(page, email: str) -> None:
     page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=False).first.fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    # Anchored names: since SSO the page also has a region "With your email and password"
+    # and other "Sign in ..." buttons.
+    page.get_by_label(re.compile(r"^Email", re.I)).fill(email)
+    page.get_by_label(re.compile(r"^Password\W*$", re.I)).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=re.compile(r"^Sign in$", re.I)).click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -167,17 +170,23 @@ def take_value_panel(page, path: Path) -> None:
     print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  <- {HEALTH_PATH} (Value panel)")
 
 
+def new_page(browser, base: str, options, errors: list[str]):
+    """A page in a browser context of its own (its own sign-in) at the screenshot size; its
+    console errors and uncaught exceptions go to `errors`, named by the page they came from."""
+    context = browser.new_context(
+        base_url=base, viewport={"width": options.width, "height": options.height}, locale="en-GB"
+    )
+    page = context.new_page()
+    page.on("console", lambda message: message.type == "error" and errors.append(f"{page.url}: {message.text}"))
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: uncaught {error}"))
+    return page
+
+
 def shoot(base: str, options) -> list[str]:
     errors: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            base_url=base, viewport={"width": options.width, "height": options.height}, locale="en-GB"
-        )
-        page = context.new_page()
-        page.on("console", lambda message: message.type == "error" and errors.append(f"{page.url}: {message.text}"))
-        page.on("pageerror", lambda error: errors.append(f"{page.url}: uncaught {error}"))
-
+        page = new_page(browser, base, options, errors)
         take(page, "/", options.out / "home.png")
         take(page, "/communities/", options.out / "directory.png")
 
@@ -186,10 +195,7 @@ def shoot(base: str, options) -> list[str]:
         take(page, PROFILE_PATH, options.out / "profile.png")
         take(page, SEARCH_PATH, options.out / "search.png")
 
-        coordinator = browser.new_context(
-            base_url=base, viewport={"width": options.width, "height": options.height}, locale="en-GB"
-        ).new_page()
-        coordinator.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        coordinator = new_page(browser, base, options, errors)
         sign_in(coordinator, DEMO_COORDINATOR_EMAIL)
         take(coordinator, HEALTH_PATH, options.out / "health.png")
         take_value_panel(coordinator, options.out / "value-panel.png")
@@ -212,11 +218,7 @@ def shoot_event(base: str, env: dict, options) -> list[str]:
     errors: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            base_url=base, viewport={"width": options.width, "height": options.height}, locale="en-GB"
-        )
-        page = context.new_page()
-        page.on("console", lambda message: message.type == "error" and errors.append(f"{page.url}: {message.text}"))
+        page = new_page(browser, base, options, errors)
         sign_in(page, DEMO_MEMBER_EMAIL)
         take(page, f"/c/water-security/events/{event_id}/", options.out / "event.png")
         browser.close()

@@ -15,6 +15,19 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
+def submit_form(form: forms.Form, write):
+    """Run a service with a valid form's data, `write(form.cleaned_data)`. Its ValidationError
+    lands on the form (next to the fields it names); returns what the service returned, or
+    None if the form or the service refused. Every app's views submit their forms this way."""
+    if not form.is_valid():
+        return None
+    try:
+        return write(form.cleaned_data)
+    except ValidationError as error:
+        add_service_error(form, error)
+        return None
+
+
 CHARTER_FORM_FIELDS = [
     "name", "slug", "tagline", "domain", "audience", "mandate", "norms", "tags", "stage", "visibility",
     "join_policy", "critical_mass", "members_may_schedule_events",

@@ -26,34 +26,47 @@ def email_mutes(request):
 @require_POST
 def email_mute(request, slug):
     """Mute (muted=1) or unmute (muted=0) the community's emails; back to where the member was."""
-    community = get_object_or_404(Community.objects.visible_to(request.user), slug=slug)
-    muted = request.POST.get("muted") == "1"
-    if membership_set_email_muted(actor=request.user, community_id=community.pk, muted=muted):
-        if muted:
-            messages.success(request, f"You'll get no more emails about {community.name}. You can still read it here.")
-        else:
-            messages.success(request, f"Emails about {community.name} are on again.")
-    else:
-        messages.error(request, f"Only members of {community.name} can mute its emails.")
-    return redirect(_back(request, community))
+    return _membership_toggle(
+        request,
+        slug,
+        field="muted",
+        change=lambda community, muted: membership_set_email_muted(
+            actor=request.user, community_id=community.pk, muted=muted
+        ),
+        on="You'll get no more emails about {name}. You can still read it here.",
+        off="Emails about {name} are on again.",
+        refused="Only members of {name} can mute its emails.",
+    )
 
 
 @login_required
 @require_POST
 def mailing_list_mode(request, slug):
     """Turn mailing-list mode on (on=1) or off (on=0); back to where the member was."""
+    return _membership_toggle(
+        request,
+        slug,
+        field="on",
+        change=lambda community, on: membership_set_mailing_list_mode(
+            actor=request.user, community_id=community.pk, on=on
+        ),
+        on="Mailing-list mode is on: every new post in {name} will reach you by email as it happens.",
+        off="Mailing-list mode is off for {name}.",
+        refused="Only members of {name} can get its posts by email.",
+    )
+
+
+def _membership_toggle(request, slug, *, field: str, change, on: str, off: str, refused: str):
+    """A member switching one setting of their membership: the community through the
+    visibility policy (404 for one they may not see), the form's `field` "1" for on,
+    `change(community, value)` (the service; falsy when they are not a member), the message
+    `on`, `off` or `refused` with the community's {name}, and back to where they were."""
     community = get_object_or_404(Community.objects.visible_to(request.user), slug=slug)
-    on = request.POST.get("on") == "1"
-    if membership_set_mailing_list_mode(actor=request.user, community_id=community.pk, on=on):
-        if on:
-            messages.success(
-                request,
-                f"Mailing-list mode is on: every new post in {community.name} will reach you by email as it happens.",
-            )
-        else:
-            messages.success(request, f"Mailing-list mode is off for {community.name}.")
+    value = request.POST.get(field) == "1"
+    if change(community, value):
+        messages.success(request, (on if value else off).format(name=community.name))
     else:
-        messages.error(request, f"Only members of {community.name} can get its posts by email.")
+        messages.error(request, refused.format(name=community.name))
     return redirect(_back(request, community))
 
 

@@ -34,16 +34,18 @@ Faults of the servers around the loop (tests/faults/):
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from smtplib import SMTPException
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
-from django.db.models import F
+from django.db.models import F, Q
+from django.utils import timezone
 
 from members.mailing import (
     DATABASE_DOWN,
@@ -93,6 +95,60 @@ def communities_emailed_about(user_ids) -> dict[int, list[int]]:
 
 # prepare(deliveries) -> {delivery id: PreparedEmail, or None when there is nothing to send}
 Prepare = Callable[[list[EmailDelivery]], dict[int, PreparedEmail | None]]
+# build(deliveries of one kind, now) -> the same
+Build = Callable[[list[EmailDelivery], datetime], dict[int, PreparedEmail | None]]
+
+# The options of every task that plans or sends this email (digests, reminders, event email,
+# mailing-list mail). A mail server or database that is down is retried with backoff (1, 2,
+# 4 ... s, at most 5 min apart, jittered): mail goes out within minutes of its return, for an
+# outage of up to about 40 minutes; past that the recovery tasks queue what is still pending.
+SEND_TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "autoretry_for": (OSError, SMTPException, OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 14,
+}
+
+
+def prepare_by_kind(builders: dict[str, Build], deliveries: list[EmailDelivery]) -> dict[int, PreparedEmail | None]:
+    """Content of a batch, whatever its kinds (a recovered batch may mix them): each kind's
+    deliveries go to `builders[kind]`, all with the same `now`."""
+    now = timezone.now()
+    prepared: dict[int, PreparedEmail | None] = {}
+    for kind, builder in builders.items():
+        of_kind = [delivery for delivery in deliveries if delivery.kind == kind]
+        if of_kind:
+            prepared.update(builder(of_kind, now))
+    return prepared
+
+
+def batches(delivery_ids: list[int]) -> Iterator[list[int]]:
+    """`delivery_ids` in slices of DIGEST_BATCH_SIZE, one send task each."""
+    size = settings.DIGEST_BATCH_SIZE
+    for start in range(0, len(delivery_ids), size):
+        yield delivery_ids[start : start + size]
+
+
+def queue_in_batches(task, delivery_ids: list[int]) -> int:
+    """Queue `task` once per batch of `delivery_ids`; returns how many ids were queued."""
+    for batch in batches(delivery_ids):
+        task.delay(delivery_ids=batch)
+    return len(delivery_ids)
+
+
+def stuck_deliveries(*, kinds, pending_after: int):
+    """Deliveries of `kinds` a crash left behind: still pending `pending_after` seconds after
+    they were planned (their task was lost), or claimed longer than EMAIL_CLAIM_TIMEOUT ago
+    (their worker died mid-send). Queuing one that is in fact still on its way is harmless:
+    only one claim succeeds."""
+    now = timezone.now()
+    return EmailDelivery.objects.filter(
+        Q(state=DeliveryState.PENDING, created_at__lt=now - timedelta(seconds=pending_after))
+        | Q(state=DeliveryState.SENDING, claimed_at__lt=now - timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)),
+        kind__in=list(kinds),
+    )
 
 
 def send_planned(delivery_ids: list[int], prepare: Prepare) -> dict[str, int]:

@@ -2,24 +2,22 @@
 retry: each looks the rows up again and does nothing if they are gone."""
 
 from datetime import datetime, timedelta
-from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import InterfaceError, OperationalError
-from django.db.models import Q
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
 from cop_platform.email import absolute_url, send_templated_email
-from members.models import DeliveryState, EmailDelivery, EmailKind
+from members.models import EmailKind
 
 from .digests.build import build_digests
 from .digests.schedule import digests_plan
 from .health.snapshots import snapshots_take_all
 from .models import Community, Invitation, Membership
-from .outgoing import send_planned
+from .outgoing import SEND_TASK_OPTIONS, queue_in_batches, send_planned, stuck_deliveries
 from .reminders.build import BUILDERS, build_reminders
 from .reminders.coordinators import coordinator_alerts_plan
 from .reminders.members import nudge_plan, welcome_plan
@@ -83,17 +81,8 @@ def send_invitation(self, *, invitation_id: int):
 # Planning tasks record EmailDelivery rows (unique per recipient and key) and queue send tasks
 # of DIGEST_BATCH_SIZE ids; send tasks claim, send and finish each row (communities.outgoing).
 # Running any of them twice sends nothing twice; a retry resumes where the last try stopped.
-# A mail server or database that is down is retried with backoff (1, 2, 4 ... s, at most 5 min
-# apart, jittered): mail goes out within minutes of its return, for an outage of up to about
-# 40 minutes; past that the recovery task queues what is still pending.
-SEND = {
-    "bind": True,
-    "acks_late": True,
-    "autoretry_for": (OSError, SMTPException, OperationalError, InterfaceError),
-    "retry_backoff": True,
-    "retry_backoff_max": 300,
-    "max_retries": 14,
-}
+# SEND_TASK_OPTIONS (communities.outgoing) says how an outage of the mail server or database
+# is retried.
 
 
 def _moment(now: str | None) -> datetime:
@@ -101,64 +90,54 @@ def _moment(now: str | None) -> datetime:
     return datetime.fromisoformat(now) if now else timezone.now()
 
 
-def _queue_in_batches(task, delivery_ids: list[int]) -> int:
-    size = settings.DIGEST_BATCH_SIZE
-    for start in range(0, len(delivery_ids), size):
-        task.delay(delivery_ids=delivery_ids[start : start + size])
-    return len(delivery_ids)
-
-
-@shared_task(**SEND)
+@shared_task(**SEND_TASK_OPTIONS)
 def digests_schedule(self, now: str | None = None) -> int:
     """Hourly: plan the digests due now (in each member's time zone) and queue their sending."""
-    return _queue_in_batches(send_digest_batch, digests_plan(_moment(now)))
+    return queue_in_batches(send_digest_batch, digests_plan(_moment(now)))
 
 
-@shared_task(**SEND)
+@shared_task(**SEND_TASK_OPTIONS)
 def send_digest_batch(self, *, delivery_ids: list[int]) -> dict:
     return send_planned(delivery_ids, build_digests)
 
 
-@shared_task(**SEND)
+@shared_task(**SEND_TASK_OPTIONS)
 def member_reminders_schedule(self, now: str | None = None) -> int:
     """Hourly: welcomes a few days after joining, nudges to members gone quiet."""
     moment = _moment(now)
-    return _queue_in_batches(send_reminder_batch, welcome_plan(moment) + nudge_plan(moment))
+    return queue_in_batches(send_reminder_batch, welcome_plan(moment) + nudge_plan(moment))
 
 
-@shared_task(**SEND)
+@shared_task(**SEND_TASK_OPTIONS)
 def coordinator_alerts_schedule(self, now: str | None = None) -> int:
     """Daily: one alert per community whose coordinators have something to look at."""
-    return _queue_in_batches(send_reminder_batch, coordinator_alerts_plan(_moment(now)))
+    return queue_in_batches(send_reminder_batch, coordinator_alerts_plan(_moment(now)))
 
 
-@shared_task(**SEND)
+@shared_task(**SEND_TASK_OPTIONS)
 def value_survey_schedule(self, now: str | None = None) -> int:
     """Daily: the value survey to members of communities that switched it on, once per member
     and period (communities/value/services.py says who is asked)."""
-    return _queue_in_batches(send_reminder_batch, value_survey_plan(_moment(now)))
+    return queue_in_batches(send_reminder_batch, value_survey_plan(_moment(now)))
 
 
-@shared_task(**SEND)
+@shared_task(**SEND_TASK_OPTIONS)
 def send_reminder_batch(self, *, delivery_ids: list[int]) -> dict:
     return send_planned(delivery_ids, build_reminders)
 
 
-@shared_task(**SEND)
+@shared_task(**SEND_TASK_OPTIONS)
 def deliveries_recover(self) -> int:
     """Queue again what a crash left behind: deliveries still pending DELIVERY_RECOVERY_AFTER
     seconds after they were planned (their task was lost), and deliveries claimed longer than
     EMAIL_CLAIM_TIMEOUT ago (their worker died mid-send). Queuing one that is in fact still
     on its way is harmless: only one claim succeeds."""
-    now = timezone.now()
-    stuck = EmailDelivery.objects.filter(
-        Q(state=DeliveryState.PENDING, created_at__lt=now - timedelta(seconds=settings.DELIVERY_RECOVERY_AFTER))
-        | Q(state=DeliveryState.SENDING, claimed_at__lt=now - timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)),
-        kind__in=[EmailKind.DIGEST, *BUILDERS],
+    stuck = stuck_deliveries(
+        kinds=[EmailKind.DIGEST, *BUILDERS], pending_after=settings.DELIVERY_RECOVERY_AFTER
     ).values_list("pk", "kind")[:20_000]
     digests = [pk for pk, kind in stuck if kind == EmailKind.DIGEST]
     reminders = [pk for pk, kind in stuck if kind != EmailKind.DIGEST]
-    return _queue_in_batches(send_digest_batch, digests) + _queue_in_batches(send_reminder_batch, reminders)
+    return queue_in_batches(send_digest_batch, digests) + queue_in_batches(send_reminder_batch, reminders)
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)

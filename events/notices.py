@@ -16,7 +16,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from communities.outgoing import PreparedEmail
+from communities.outgoing import PreparedEmail, queue_in_batches
 from communities.reminders.planning import plan_deliveries
 from members.models import EmailDelivery, EmailKind
 
@@ -92,7 +92,7 @@ def _plan(
     ]
     ids = plan_deliveries(rows, kind=EmailKind.EVENT_NOTICE, now=now)
     if ids:
-        from .tasks import queue_in_batches, send_event_email_batch  # noqa: PLC0415 - tasks import this module
+        from .tasks import send_event_email_batch  # noqa: PLC0415 - tasks import this module
 
         transaction.on_commit(lambda: queue_in_batches(send_event_email_batch, ids))
     return ids

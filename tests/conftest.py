@@ -39,6 +39,13 @@ def _fast_and_quiet(settings, tmp_path):
 
 
 @pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run what the block queues for after commit (emails, notifications, and what those queue
+    in turn), as a real commit would: `with committed(): make_reply(...)`."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def member(db):
     return UserFactory(username="mira")
 

@@ -5,12 +5,11 @@ and the small page about one post. Nothing here is a view."""
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from communities.forms import add_service_error
 from communities.models import Community
 from communities.permissions import can_view_content, why_not_active
 from communities.services import membership_of
@@ -101,18 +100,6 @@ def _preview_html(request) -> str | None:
 def _typed(request) -> dict:
     """What the member typed, to re-show an unbound form (a preview shows no errors yet)."""
     return {key: value for key, value in request.POST.items() if key not in ("csrfmiddlewaretoken", "preview")}
-
-
-def _submit(form, write):
-    """Run a service with a valid form's data. Its ValidationError lands on the form (next to
-    the fields it names); returns what the service returned, or None if anything refused."""
-    if not form.is_valid():
-        return None
-    try:
-        return write(form.cleaned_data)
-    except ValidationError as error:
-        add_service_error(form, error)
-        return None
 
 
 def _post_page(request, template: str, post: Post, *, form=None, **extra):

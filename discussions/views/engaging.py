@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.forms import submit_form
 from communities.services import membership_of
 
 from .. import permissions
@@ -18,7 +19,6 @@ from ._shared import (
     _post_location,
     _post_page,
     _show_text,
-    _submit,
     _visible_post,
     _visible_thread,
     _with_reaction_buttons,
@@ -54,7 +54,7 @@ def post_flag(request, post_id):
     if not permissions.can_flag(request.user, post, membership):
         raise PermissionDenied("You cannot flag this post.")
     form = FlagForm(request.POST or None)
-    if request.method == "POST" and _submit(
+    if request.method == "POST" and submit_form(
         form, lambda data: moderating.flag_create(actor=request.user, post=post, **data)
     ):
         messages.success(request, "Thanks, the coordinators will review it.")

@@ -7,12 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.forms import submit_form
 from communities.services import membership_of
 
 from .. import permissions
 from ..forms import HideForm, ThreadModerationForm
 from ..services import moderating
-from ._shared import _post_location, _post_page, _submit, _visible_post, _visible_thread
+from ._shared import _post_location, _post_page, _visible_post, _visible_thread
 
 
 @login_required
@@ -28,7 +29,7 @@ def post_hide(request, post_id):
         messages.success(request, "The post is visible again.")
         return redirect(_post_location(post))
     form = HideForm(request.POST or None)
-    if request.method == "POST" and _submit(
+    if request.method == "POST" and submit_form(
         form, lambda data: moderating.post_hide(actor=request.user, post=post, reason=data["reason"])
     ):
         messages.success(request, "The post is hidden. Its author sees your reason.")

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.forms import submit_form
 from communities.permissions import why_not_active
 from communities.services import membership_of
 
@@ -23,7 +24,7 @@ from .. import permissions
 from ..models import Poll, PollOption, PollVote
 from ..poll_forms import PollForm, member_zone
 from ..services import polls
-from ._shared import _forbidden, _submit, _visible_thread
+from ._shared import _forbidden, _visible_thread
 
 POLL_PARTIAL = "discussions/partials/_poll.html"
 
@@ -186,7 +187,7 @@ def poll_add(request, community_slug, thread_id):
         messages.info(request, "This thread already has a poll.")
         return redirect(f"{thread.get_absolute_url()}#poll")
     form = PollForm(request.POST or None, user=request.user, optional=False)
-    if request.method == "POST" and _submit(
+    if request.method == "POST" and submit_form(
         form, lambda data: polls.poll_create(actor=request.user, thread=thread, spec=form.spec())
     ):
         messages.success(request, "The poll is added.")

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.forms import submit_form
 from communities.models import Membership
 from communities.permissions import is_active_member
 from communities.services import membership_of
@@ -37,7 +38,6 @@ from ._shared import (
     _refuse_posting,
     _require_edit,
     _show_text,
-    _submit,
     _typed,
     _visible_post,
     _visible_thread,
@@ -78,7 +78,7 @@ def thread_new(request, community_slug):
         poll_valid = poll_form.is_valid()  # checked first, so every mistake shows at once
         try:
             # The poll is made with the thread, in one transaction, or not at all.
-            thread = _submit(
+            thread = submit_form(
                 form,
                 lambda data: (
                     polls.thread_create_with_poll(
@@ -165,7 +165,7 @@ def post_reply(request, community_slug, thread_id):
     else:
         form = ReplyForm(request.POST)
         try:
-            post = _submit(
+            post = submit_form(
                 form,
                 lambda data: posting.post_reply(
                     actor=request.user, thread=thread, parent=parent, body=data["body"],
@@ -209,7 +209,7 @@ def post_edit(request, post_id):
         form = PostEditForm(initial=_typed(request))
     else:
         form = PostEditForm(request.POST)
-        if _submit(
+        if submit_form(
             form,
             lambda data: posting.post_edit(
                 actor=request.user, post=post, body=data["body"], attachment_ids=attached.ids
@@ -234,7 +234,7 @@ def thread_edit(request, community_slug, thread_id):
         raise PermissionDenied("Only the thread's author, while a member, and the coordinators can change it.")
     if request.method == "POST":
         form = ThreadEditForm(request.POST)
-        if _submit(form, lambda data: posting.thread_edit(actor=request.user, thread=thread, **data)):
+        if submit_form(form, lambda data: posting.thread_edit(actor=request.user, thread=thread, **data)):
             messages.success(request, "The thread is updated.")
             return redirect(thread)
     else:

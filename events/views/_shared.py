@@ -1,18 +1,17 @@
 """Helpers the events views share: fetching through the visibility policy (a 404 for what the
-viewer may not see), the viewer's time zone, and running a service with a form."""
+viewer may not see), who may change an event and the viewer's time zone."""
 
 import zoneinfo
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from communities.forms import add_service_error
 from communities.models import Community
 from communities.services import membership_of
 
 from ..models import Event, Occurrence
-from ..permissions import can_see_event
+from ..permissions import can_edit_event, can_see_event
 
 
 def community_for_events(request, slug):
@@ -32,6 +31,12 @@ def visible_event(request, slug, event_id) -> Event:
     )
 
 
+def require_event_editor(request, event, *, refused: str) -> None:
+    """PermissionDenied (with `refused` as its reason) unless the viewer may change `event`."""
+    if not can_edit_event(request.user, event, membership_of(request.user, event.community)):
+        raise PermissionDenied(refused)
+
+
 def visible_occurrence(request, event, occurrence_id) -> Occurrence:
     occurrence = get_object_or_404(Occurrence.objects.filter(event=event), pk=occurrence_id)
     occurrence.event = event  # the event already fetched, with its community
@@ -43,15 +48,3 @@ def viewer_zone(request, event=None):
     if request.user.is_authenticated and request.user.time_zone:
         return zoneinfo.ZoneInfo(request.user.time_zone)
     return event.zone if event is not None else zoneinfo.ZoneInfo("UTC")
-
-
-def submit(form, call) -> bool:
-    """Run a service with a valid form's data; show its ValidationError next to the fields."""
-    if not form.is_valid():
-        return False
-    try:
-        call(form)
-    except ValidationError as error:
-        add_service_error(form, error)
-        return False
-    return True

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from communities.forms import submit_form
 from communities.permissions import why_not_active
 from communities.services import membership_of
 
@@ -19,7 +20,13 @@ from .. import selectors, services
 from ..forms import EventForm, OccurrenceForm, RsvpForm
 from ..models import Rsvp, RsvpResponse
 from ..permissions import can_edit_event, can_rsvp, can_schedule, can_see_attendees, can_see_meeting_link
-from ._shared import community_for_events, submit, viewer_zone, visible_event, visible_occurrence
+from ._shared import (
+    community_for_events,
+    require_event_editor,
+    viewer_zone,
+    visible_event,
+    visible_occurrence,
+)
 
 
 def event_list(request, slug):
@@ -109,15 +116,14 @@ def event_new(request, slug):
     community, membership = community_for_events(request, slug)
     if not can_schedule(request.user, community, membership):
         raise PermissionDenied("You cannot schedule events in this community.")
-    created = {}
     if request.method == "POST":
         form = EventForm(request.POST)
-        call = lambda form: created.setdefault(  # noqa: E731
-            "event", services.event_create(actor=request.user, community=community, **form.service_fields())
+        event = submit_form(
+            form, lambda _: services.event_create(actor=request.user, community=community, **form.service_fields())
         )
-        if submit(form, call):
+        if event:
             messages.success(request, "Event scheduled.")
-            return redirect(created["event"].get_absolute_url())
+            return redirect(event.get_absolute_url())
     else:
         form = EventForm(initial={"time_zone": request.user.time_zone or "UTC"})
     return render(request, "events/event_form.html", {"community": community, "form": form, "event": None})
@@ -126,11 +132,10 @@ def event_new(request, slug):
 @login_required
 def event_edit(request, slug, event_id):
     event = visible_event(request, slug, event_id)
-    if not can_edit_event(request.user, event, membership_of(request.user, event.community)):
-        raise PermissionDenied("You cannot edit this event.")
+    require_event_editor(request, event, refused="You cannot edit this event.")
     if request.method == "POST":
         form = EventForm(request.POST)
-        if submit(form, lambda form: services.event_update(actor=request.user, event=event, **form.service_fields())):
+        if submit_form(form, lambda _: services.event_update(actor=request.user, event=event, **form.service_fields())):
             messages.success(request, "Event updated.")
             return redirect(event.get_absolute_url())
     else:
@@ -142,8 +147,7 @@ def event_edit(request, slug, event_id):
 def event_cancel(request, slug, event_id):
     """GET asks for confirmation; POST cancels (or, with restore, undoes it)."""
     event = visible_event(request, slug, event_id)
-    if not can_edit_event(request.user, event, membership_of(request.user, event.community)):
-        raise PermissionDenied("You cannot cancel this event.")
+    require_event_editor(request, event, refused="You cannot cancel this event.")
     if request.method == "POST":
         if request.POST.get("restore"):
             services.event_restore(actor=request.user, event=event)
@@ -159,14 +163,12 @@ def event_cancel(request, slug, event_id):
 def occurrence_edit(request, slug, event_id, occurrence_id):
     event = visible_event(request, slug, event_id)
     occurrence = visible_occurrence(request, event, occurrence_id)
-    if not can_edit_event(request.user, event, membership_of(request.user, event.community)):
-        raise PermissionDenied("You cannot edit this event.")
+    require_event_editor(request, event, refused="You cannot edit this event.")
     if request.method == "POST":
         form = OccurrenceForm(request.POST, zone=event.zone)
-        call = lambda form: services.occurrence_update(  # noqa: E731
-            actor=request.user, occurrence=occurrence, **form.cleaned_data
-        )
-        if submit(form, call):
+        if submit_form(
+            form, lambda data: services.occurrence_update(actor=request.user, occurrence=occurrence, **data)
+        ):
             messages.success(request, "This date is updated.")
             return redirect(occurrence.get_absolute_url())
     else:
@@ -179,8 +181,7 @@ def occurrence_edit(request, slug, event_id, occurrence_id):
 def occurrence_cancel(request, slug, event_id, occurrence_id):
     event = visible_event(request, slug, event_id)
     occurrence = visible_occurrence(request, event, occurrence_id)
-    if not can_edit_event(request.user, event, membership_of(request.user, event.community)):
-        raise PermissionDenied("You cannot cancel this event.")
+    require_event_editor(request, event, refused="You cannot cancel this event.")
     if request.method == "POST":
         if request.POST.get("restore"):
             services.occurrence_restore(actor=request.user, occurrence=occurrence)

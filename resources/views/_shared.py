@@ -5,11 +5,10 @@ the refusal pages, and running a service with a form's data. Nothing here is a v
 from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, render
 
-from communities.forms import add_service_error
+from communities.forms import submit_form
 from communities.models import Community
 from communities.permissions import can_view_content, why_not_active
 from communities.services import membership_of
@@ -82,14 +81,8 @@ def _typed(request) -> dict:
 
 
 def _submit(form, write):
-    """Run a service with a valid form's data; its ValidationError lands next to the fields it
-    names. Returns what the service returned, or None if anything refused."""
-    result = None
-    if form.is_valid():
-        try:
-            result = write(form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
+    """`submit_form`, and a word beside the file input when it refused."""
+    result = submit_form(form, write)
     if result is None and "upload" in form.fields:
         # Browsers never refill a file input: say so beside it.
         field = form["upload"]  # the cached bound field the page renders

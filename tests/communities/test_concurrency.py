@@ -2,8 +2,6 @@
 coordinators stepping down together. Real threads on real connections; Postgres only, since
 SQLite has no row locks to test."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -11,6 +9,7 @@ from django.db import connection
 from communities import services
 from communities.models import Community, Membership
 from tests.communities.factories import CommunityFactory, MembershipFactory
+from tests.concurrency import run_together
 from tests.members.factories import UserFactory
 
 pytestmark = [
@@ -19,35 +18,13 @@ pytestmark = [
 ]
 
 
-def _run_together(*calls):
-    """Start every call at the same instant in its own thread; return what each raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
 def test_two_coordinators_approving_one_request_at_once_give_one_membership():
     community = CommunityFactory(join_policy="approval")
     first = MembershipFactory(community=community, role="coordinator").user
     second = MembershipFactory(community=community, role="coordinator").user
     request = services.membership_join(actor=UserFactory(), community=community)
 
-    outcomes = _run_together(
+    outcomes = run_together(
         lambda: services.membership_approve(actor=first, membership=request),
         lambda: services.membership_approve(actor=second, membership=request),
     )
@@ -62,7 +39,7 @@ def test_last_two_coordinators_stepping_down_together_leave_one_coordinator():
     community = CommunityFactory()
     memberships = [MembershipFactory(community=community, role="coordinator") for _ in range(2)]
 
-    outcomes = _run_together(
+    outcomes = run_together(
         *[(lambda m=m: services.membership_set_role(actor=m.user, membership=m, role="member")) for m in memberships]
     )
 
@@ -75,7 +52,7 @@ def test_many_people_joining_at_once_are_each_counted():
     community = CommunityFactory()
     people = [UserFactory() for _ in range(6)]
 
-    outcomes = _run_together(*[(lambda p=p: services.membership_join(actor=p, community=community)) for p in people])
+    outcomes = run_together(*[(lambda p=p: services.membership_join(actor=p, community=community)) for p in people])
 
     assert outcomes == [None] * 6
     assert Community.objects.get(pk=community.pk).member_count == 6

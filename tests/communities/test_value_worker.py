@@ -15,7 +15,8 @@ from members.models import EmailDelivery
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.communities.value_helpers import long_standing_members, survey_on, this_period
 from tests.engagement.conftest import queue, sink, start_worker, tasks  # noqa: F401 - fixtures
-from tests.engagement.test_with_worker import parts, wait_until_all_final
+from tests.engagement.test_with_worker import parts
+from tests.engagement.worker import wait_until_all_final
 
 pytestmark = pytest.mark.integration
 LINK = re.compile(r"https?://\S+/value/survey/[^/\s]+/")

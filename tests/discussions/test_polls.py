@@ -27,7 +27,7 @@ from discussions.services.polls import (
 )
 from discussions.views.polls import poll_for_page
 from tests.communities.factories import CommunityFactory, MembershipFactory, coordinator_of
-from tests.communities.test_concurrency import _run_together  # each call in its own thread, started together
+from tests.concurrency import run_together
 from tests.discussions.factories import make_thread
 
 OPTIONS = ["Caretaker retainer", "Pay per use", "Annual levy"]
@@ -435,7 +435,7 @@ def test_two_tabs_voting_different_options_at_once_leave_one_vote(attempt):
     poll = add_poll(thread, voter)
     first, second = option_ids(poll, "Caretaker retainer"), option_ids(poll, "Annual levy")
 
-    outcomes = _run_together(
+    outcomes = run_together(
         lambda: poll_vote(actor=voter, poll=poll, option_ids=first),
         lambda: poll_vote(actor=voter, poll=poll, option_ids=second),
     )
@@ -455,7 +455,7 @@ def test_many_members_voting_at_once_are_each_counted():
     voters = [MembershipFactory(community=community).user for _ in range(8)]
     choice = option_ids(poll, "Pay per use")
 
-    outcomes = _run_together(*[(lambda v=v: poll_vote(actor=v, poll=poll, option_ids=choice)) for v in voters])
+    outcomes = run_together(*[(lambda v=v: poll_vote(actor=v, poll=poll, option_ids=choice)) for v in voters])
 
     print(f"voters=8 errors={sum(o is not None for o in outcomes)} counted={counts(poll)['Pay per use']}")
     assert outcomes == [None] * 8

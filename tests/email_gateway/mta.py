@@ -31,9 +31,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
-from tests.engagement.smtp_sink import SmtpSink
-from tests.engagement.smtp_sink import _Handler as SmtpSinkHandler
-from tests.engagement.smtp_sink import _Server as SmtpSinkServer
+from tests.engagement.smtp_sink import LoopbackSmtpServer, SmtpHandler, SmtpSink
 from tests.engagement.worker import database_url
 from tests.loopback import free_port
 
@@ -76,7 +74,7 @@ class Delivery:
     output: str
 
 
-class _Handler(SmtpSinkHandler):
+class _Handler(SmtpHandler):
     """The sink's SMTP handler (reply, DATA reading, dot-unstuffing), with a conversation that
     delivers instead of keeping: `self.server.sink` is the PipeMta."""
 
@@ -126,9 +124,11 @@ def _address(command: str) -> str:
     return value.split()[0] if value else ""
 
 
-class PipeMta:
+class PipeMta(LoopbackSmtpServer):
     """`with PipeMta(env={...}) as mta:` then send to 127.0.0.1:mta.port. `env` is added to
     this process's environment for the command (DATABASE_URL, EMAIL_URL, ...)."""
+
+    handler = _Handler
 
     def __init__(self, *, env: dict[str, str], timeout: float = 60):
         self.env = {**os.environ, "COP_PYTHON": sys.executable, "PYTHONUNBUFFERED": "1", **env}
@@ -136,18 +136,7 @@ class PipeMta:
         self.timeout = timeout
         self.deliveries: list[Delivery] = []
         self._lock = threading.Lock()
-        self._server = SmtpSinkServer(("127.0.0.1", 0), _Handler)
-        self._server.sink = self
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__()
 
     def deliver(self, data: bytes, *, sender: str, recipient: str) -> Delivery:
         entry = pipe_entry()

@@ -21,22 +21,13 @@ from discussions.models import Post
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_thread
 from tests.engagement.conftest import needs_worker
-from tests.engagement.worker import PROJECT, Worker, database_url, fresh_queue
+from tests.engagement.worker import PROJECT, Worker, database_url, fresh_queue, wait_for
 
 from .dovecot import dovecot_fixture  # noqa: F401 - the fixture
 from .test_imap import DOMAIN, reply
 
 pytestmark = pytest.mark.integration
 BROKER = os.environ.get("MAIL_TRANSPORTS_REDIS_URL", "redis://127.0.0.1:6379/14")
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
 
 
 def test_beat_and_two_workers_take_each_reply_from_the_mailbox_once(transactional_db, settings, dovecot, tmp_path):
@@ -76,7 +67,7 @@ def test_beat_and_two_workers_take_each_reply_from_the_mailbox_once(transactiona
         return sorted(Post.objects.filter(thread=thread, author=member).values_list("body", flat=True))
 
     try:
-        all_in = wait_until(lambda: len(replies()) >= 5, timeout=60)
+        all_in = wait_for(lambda: len(replies()) >= 5, timeout=60, every=0.2)
         time.sleep(3)  # three more polls: a double post would show now
         posted = replies()
     finally:

@@ -27,11 +27,6 @@ def _email_in(settings):
     settings.INBOUND_EMAIL_DOMAIN = DOMAIN
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def _emails_to(user):
     return [message for message in mail.outbox if message.to == [user.email]]
 

@@ -14,7 +14,10 @@ import threading
 import time
 
 
-class _Handler(socketserver.StreamRequestHandler):
+class SmtpHandler(socketserver.StreamRequestHandler):
+    """One SMTP conversation with the sink (`self.server.sink`); a subclass may hold another
+    conversation by overriding `converse` and keep `reply` and `read_data`."""
+
     def reply(self, line: str) -> None:
         self.wfile.write(f"{line}\r\n".encode())
         self.wfile.flush()
@@ -64,13 +67,14 @@ class _Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
 
 
-class SmtpSink:
-    def __init__(self, *, delay: float = 0.0):
-        self.delay = delay
-        self.raw: list[bytes] = []  # parsed only when asked: a benchmark receives thousands
-        self._lock = threading.Lock()
-        self._holding = 0
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+class LoopbackSmtpServer:
+    """A threaded server on 127.0.0.1 (`port`, or a free one when 0) that serves `handler`
+    inside a `with` block; the handler reaches this object as `self.server.sink`."""
+
+    handler: type[SmtpHandler] = SmtpHandler
+
+    def __init__(self, *, port: int = 0):
+        self._server = _Server(("127.0.0.1", port), self.handler)
         self._server.sink = self
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -82,6 +86,15 @@ class SmtpSink:
     def __exit__(self, *exc):
         self._server.shutdown()
         self._server.server_close()
+
+
+class SmtpSink(LoopbackSmtpServer):
+    def __init__(self, *, delay: float = 0.0, port: int = 0):
+        self.delay = delay
+        self.raw: list[bytes] = []  # parsed only when asked: a benchmark receives thousands
+        self._lock = threading.Lock()
+        self._holding = 0
+        super().__init__(port=port)
 
     @property
     def url(self) -> str:

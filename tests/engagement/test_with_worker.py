@@ -19,18 +19,9 @@ from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_thread
 from tests.members.factories import UserFactory
 
+from .worker import wait_until_all_final
+
 pytestmark = pytest.mark.integration
-FINAL = ("sent", "skipped", "failed")
-
-
-def wait_until_all_final(timeout: float = 30) -> list[EmailDelivery]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        deliveries = list(EmailDelivery.objects.all())
-        if deliveries and all(d.state in FINAL for d in deliveries):
-            return deliveries
-        time.sleep(0.1)
-    raise AssertionError(f"Deliveries still unfinished: {list(EmailDelivery.objects.values_list('key', 'state'))}")
 
 
 def daily_at_this_hour(user, now):

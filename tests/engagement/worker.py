@@ -18,6 +18,8 @@ import redis
 from celery import Celery
 from django.conf import settings
 
+from members.models import EmailDelivery
+
 PROJECT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("ENGAGEMENT_REDIS_URL", "redis://127.0.0.1:6379/3")
 
@@ -34,6 +36,32 @@ def redis_answers() -> bool:
         return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
     except redis.RedisError:
         return False
+
+
+def wait_for(condition, timeout: float, *, every: float = 0.1) -> bool:
+    """Poll `condition` until it holds or `timeout` seconds pass; its last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return condition()
+
+
+FINAL = ("sent", "skipped", "failed")
+
+
+def wait_until_all_final(*, kind: str | None = None, timeout: float = 30) -> list[EmailDelivery]:
+    """The email deliveries (of `kind`, or all), once there are some and the worker has finished
+    every one; fails the test with their states when it has not within `timeout` seconds."""
+    deliveries = EmailDelivery.objects.filter(kind=kind) if kind else EmailDelivery.objects.all()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = list(deliveries.all())  # a fresh query each time (a queryset caches its rows)
+        if found and all(d.state in FINAL for d in found):
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"Deliveries still unfinished: {list(deliveries.values_list('key', 'state'))}")
 
 
 def fresh_queue() -> str:

@@ -1,14 +1,13 @@
 """The last seat under real concurrency: threads on their own connections, started together.
 Postgres only (SQLite has no row locks to test; it serialises writers anyway)."""
 
-import threading
-
 import pytest
 from django.db import connection
 
 from events.models import RsvpResponse
 from events.rsvp import rsvp_set, rsvp_withdraw
 from tests.communities.factories import CommunityFactory, MembershipFactory
+from tests.concurrency import run_together
 
 from .factories import make_event
 
@@ -18,33 +17,12 @@ pytestmark = [
 ]
 
 
-def _run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
 def test_two_people_taking_the_last_seat_at_once_give_one_going_and_one_waiting():
     community = CommunityFactory()
     occurrence = make_event(community=community, capacity=1).occurrences.get()
     ann, ben = (MembershipFactory(community=community).user for _ in range(2))
 
-    outcomes = _run_together(
+    outcomes = run_together(
         lambda: rsvp_set(actor=ann, occurrence=occurrence, response="going"),
         lambda: rsvp_set(actor=ben, occurrence=occurrence, response="going"),
     )
@@ -59,12 +37,12 @@ def test_a_crowd_for_two_seats_and_leavers_racing_the_waiting_list():
     crowd = [MembershipFactory(community=community).user for _ in range(8)]
 
     assert (
-        _run_together(*[(lambda p=p: rsvp_set(actor=p, occurrence=occurrence, response="going")) for p in crowd])
+        run_together(*[(lambda p=p: rsvp_set(actor=p, occurrence=occurrence, response="going")) for p in crowd])
         == [None] * 8
     )
     assert occurrence.rsvps.going().count() == 2 and occurrence.rsvps.waiting().count() == 6
 
     going = list(occurrence.rsvps.going().values_list("user", flat=True))
     leavers = [p for p in crowd if p.pk in going]
-    assert _run_together(*[(lambda p=p: rsvp_withdraw(actor=p, occurrence=occurrence)) for p in leavers]) == [None] * 2
+    assert run_together(*[(lambda p=p: rsvp_withdraw(actor=p, occurrence=occurrence)) for p in leavers]) == [None] * 2
     assert occurrence.rsvps.going().count() == 2 and occurrence.rsvps.waiting().count() == 4

@@ -17,13 +17,13 @@ from events.models import Occurrence
 from members.models import EmailDelivery
 from tests.communities.factories import MembershipFactory
 from tests.engagement import conftest as engagement
+from tests.engagement.worker import wait_until_all_final
 from tests.events.factories import make_event, make_rsvp
 from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.integration
 # The real worker, its queue and the SMTP sink, as tests/engagement has them.
 queue, sink, tasks, start_worker = engagement.queue, engagement.sink, engagement.tasks, engagement.start_worker
-FINAL = ("sent", "skipped", "failed")
 
 
 def going_members(community, occurrence, count: int) -> list:
@@ -42,16 +42,6 @@ def meeting_in(community, delta):
     return Occurrence.objects.get(event=event)
 
 
-def wait_until_all_final(timeout: float = 30) -> list[EmailDelivery]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        deliveries = list(EmailDelivery.objects.filter(kind="event_reminder"))
-        if deliveries and all(d.state in FINAL for d in deliveries):
-            return deliveries
-        time.sleep(0.1)
-    raise AssertionError(f"Unfinished: {list(EmailDelivery.objects.values_list('key', 'state'))}")
-
-
 def test_a_beat_firing_twice_at_once_sends_each_member_one_reminder(start_worker, sink, tasks, community):
     occurrence = meeting_in(community, timedelta(hours=20))
     members = going_members(community, occurrence, 8)
@@ -60,7 +50,7 @@ def test_a_beat_firing_twice_at_once_sends_each_member_one_reminder(start_worker
 
     for _ in range(2):  # two beats (or a beat and a retry) at the same moment, on parallel threads
         tasks.send("events.tasks.event_reminders_schedule", now=now)
-    wait_until_all_final()
+    wait_until_all_final(kind="event_reminder")
     time.sleep(0.5)  # a duplicate would arrive now
 
     received = Counter(message["To"] for message in sink.messages)
@@ -91,7 +81,7 @@ def test_killing_the_worker_mid_batch_then_recovering_sends_every_member_exactly
     tasks.send("events.tasks.event_reminders_schedule")  # the next beat: plans nothing new
     tasks.send("events.tasks.event_deliveries_recover")
     assert sink.wait_for(len(members), timeout=20)
-    wait_until_all_final()
+    wait_until_all_final(kind="event_reminder")
     time.sleep(0.5)
 
     assert sorted(message["To"] for message in sink.messages) == sorted(user.email for user in members)

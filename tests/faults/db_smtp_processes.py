@@ -17,7 +17,7 @@ from discussions.models import Thread
 from members.mailing import preferences_save
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_thread
-from tests.engagement.smtp_sink import SmtpSink, _Handler, _Server
+from tests.engagement.smtp_sink import SmtpSink
 from tests.engagement.worker import REDIS_URL, redis_answers
 from tests.loopback import free_port
 
@@ -49,12 +49,7 @@ class SmtpSinkOnPort(SmtpSink):
     """The engagement sink, on a given port: started late, it is the mail server coming back."""
 
     def __init__(self, port: int, *, delay: float = 0.0):
-        super().__init__(delay=delay)
-        self._server.server_close()  # give up the random port the parent took
-        self._server = _Server(("127.0.0.1", port), _Handler)
-        self._server.sink = self
-        self.port = port
-        self._thread.__init__(target=self._server.serve_forever, daemon=True)
+        super().__init__(delay=delay, port=port)
 
 
 class WebProcess:

@@ -12,9 +12,9 @@ from celery import Celery
 
 from cop_platform.models import TaskOutbox
 from members.models import Notification
-from tests.engagement.worker import Worker
+from tests.engagement.worker import Worker, wait_for
 
-from .conftest import needs_postgres, redis_processes, thread_with_author_and_replier, wait_for
+from .conftest import needs_postgres, redis_processes, thread_with_author_and_replier
 from .web_server import Browser, WebServer
 
 REDELIVER_AFTER = 2  # TASK_OUTBOX_REDELIVER_AFTER of the processes

@@ -15,9 +15,9 @@ from members import notification_emails
 from members.mailing import preferences_save
 from members.models import EmailDelivery, Notification, NotificationKind
 from tests.discussions.factories import make_reply, make_thread
-from tests.engagement.worker import Worker
+from tests.engagement.worker import Worker, wait_for
 
-from .conftest import needs_postgres, redis_processes, thread_with_author_and_replier, wait_for
+from .conftest import needs_postgres, redis_processes, thread_with_author_and_replier
 from .web_server import Browser, WebServer
 
 DELAY = 3  # NOTIFICATION_EMAIL_DELAY_SECONDS of the processes

@@ -11,9 +11,9 @@ import time
 import pytest
 from celery import Celery
 
-from tests.engagement.worker import Worker
+from tests.engagement.worker import Worker, wait_for
 
-from .conftest import needs_postgres, wait_for
+from .conftest import needs_postgres
 
 DOWNTIME = 10
 FREEZE = 8  # longer than BROKER_WORKER_SOCKET_TIMEOUT (5 s)

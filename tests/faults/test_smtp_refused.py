@@ -13,11 +13,9 @@ from django.utils import timezone
 
 from members.models import EmailDelivery
 from tests.engagement.conftest import needs_worker
-from tests.engagement.worker import TaskSender, Worker, drop_queue, fresh_queue
+from tests.engagement.worker import TaskSender, Worker, drop_queue, fresh_queue, wait_for
 from tests.faults.db_smtp_processes import SmtpSinkOnPort, members_due_a_digest
 from tests.loopback import free_port
-
-from .conftest import wait_for
 
 pytestmark = pytest.mark.integration
 MEMBERS = 8

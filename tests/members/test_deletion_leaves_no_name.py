@@ -50,12 +50,6 @@ def _library_files_in_tmp(settings, tmp_path):
     }
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run what a block queues for after commit (emails, notifications), as a real commit would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def text_columns(model):
     return [
         field

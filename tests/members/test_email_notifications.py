@@ -29,13 +29,6 @@ def _emails_to(user):
     return [message for message in mail.outbox if message.to == [user.email]]
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run what the block queues for after commit (and what that queues in turn), as a real
-    commit would: `with committed(): make_reply(...)`."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def _forget_emails(member):
     """As if the email tasks had not run yet (they wait NOTIFICATION_EMAIL_DELAY_SECONDS)."""
     mail.outbox.clear()
