@@ -15,13 +15,16 @@ class EmailGatewayConfig(AppConfig):
 
         from communities.sections import CommunitySection, register_section
         from discussions.post_hooks import register_post_created
+        from members.account_deletion import register_deletion_step
         from members.mailing import MailRouting, register_mail_routing
 
         from . import addresses, mailing_list, webhooks
+        from .account_deletion import inbound_mail_forget_sender
         from .community_page import email_section
         from .hooks import on_post_created
 
         register_post_created("mailing_list", on_post_created)
+        register_deletion_step(inbound_mail_forget_sender)
         register_mail_routing(
             MailRouting(
                 email_in=addresses.email_in_enabled,

@@ -12,6 +12,7 @@ from email_gateway.addresses import community_address, reply_address
 from email_gateway.inbound import receive
 from email_gateway.message_ids import post_message_id
 from email_gateway.models import InboundMessage
+from members.account_deletion import account_delete
 from tests.discussions.factories import make_reply, make_thread
 from tests.email_gateway import mail
 from tests.resources.test_image_metadata import TELLTALES, phone_jpeg
@@ -259,3 +260,14 @@ def test_a_reply_by_email_costs_a_bounded_number_of_queries(thread, member, djan
     data = reply_to(thread, member, attachments=[(f"r{n}.pdf", "application/pdf", PDF) for n in range(files)])
     with django_assert_max_num_queries(28 + 3 * files):
         assert receive(data, transport="test").status == "posted"
+
+
+def test_deleting_the_account_leaves_no_address_or_subject_in_the_inbound_log(deliver, thread, member):
+    deliver(reply_to(thread, member, text="Thanks, that works for us.", subject="Re: my sister's well"))
+    assert InboundMessage.objects.filter(sender__iexact=member.email).exists()
+
+    account_delete(actor=member, user=member, password="correct horse battery staple")
+
+    record = InboundMessage.objects.get()
+    assert (record.sender, record.envelope_sender, record.subject, record.user) == ("", "", "", None)
+    assert record.status == "posted"  # the outcome and the Message-ID stay, for duplicate detection
