@@ -43,6 +43,8 @@ def privacy_facts() -> dict:
         "export_days": getattr(settings, "DATA_EXPORT_VALID_DAYS", None),
         "invitation_days": settings.INVITATION_VALID_DAYS,
         "draft_days": settings.DRAFT_RETENTION_DAYS,
+        "inbound_email_days": settings.INBOUND_EMAIL_RETENTION_DAYS,
+        "held_email_hours": settings.INBOUND_EMAIL_CONFIRM_HOURS,
         "session_cookie": settings.SESSION_COOKIE_NAME,
         "session_days": settings.SESSION_COOKIE_AGE // day,
         "csrf_cookie": settings.CSRF_COOKIE_NAME,

@@ -14,6 +14,7 @@ def test_visitors_read_it_with_the_real_retention_figures(client, settings, db):
     settings.ACCOUNT_EMAIL_RETENTION_DAYS = 31
     settings.BACKUP_KEEP_DAYS = 21
     settings.LOGIN_DEVICE_COOKIE_DAYS = 200
+    settings.INBOUND_EMAIL_RETENTION_DAYS = 17
     response = client.get(URL)
     assert response.status_code == 200
     page = response.content.decode()
@@ -22,6 +23,7 @@ def test_visitors_read_it_with_the_real_retention_figures(client, settings, db):
     assert "deleted after 31 days" in page  # account emails
     assert "kept 21 days" in page and "gone from the backups 21 days later" in page
     assert "cop_known_device" in page and "Kept 200 days" in page
+    assert "a message delivered twice is posted once. Kept 17 days" in page  # email sent to us
     assert settings.SESSION_COOKIE_NAME in page and settings.CSRF_COOKIE_NAME in page
     assert reverse("members:account_delete") in page
     assert "/settings/export/" in page
