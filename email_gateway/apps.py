@@ -11,7 +11,7 @@ class EmailGatewayConfig(AppConfig):
     verbose_name = "Email gateway"
 
     def ready(self):
-        from anymail.signals import inbound
+        from anymail.signals import inbound, tracking
 
         from communities.sections import CommunitySection, register_section
         from discussions.post_hooks import register_post_created
@@ -22,6 +22,7 @@ class EmailGatewayConfig(AppConfig):
         from .account_deletion import inbound_mail_forget_sender
         from .community_page import email_section
         from .hooks import on_post_created
+        from .tracking import on_tracking
 
         register_post_created("mailing_list", on_post_created)
         register_deletion_step(inbound_mail_forget_sender)
@@ -43,5 +44,7 @@ class EmailGatewayConfig(AppConfig):
                 order=90,
             )
         )
-        # A provider's inbound webhook hands its message to receive() (webhooks.py).
+        # A provider's inbound webhook hands its message to receive() (webhooks.py); its tracking
+        # webhook reports bounces of our mail (tracking.py).
         inbound.connect(webhooks.on_inbound, dispatch_uid="email_gateway.webhooks.on_inbound")
+        tracking.connect(on_tracking, dispatch_uid="email_gateway.tracking.on_tracking")

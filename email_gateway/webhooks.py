@@ -100,10 +100,11 @@ def guarded(view):
     return guarded_view
 
 
-# anymail's inbound webhook routes (its tracking webhooks are not exposed here), each guarded.
+# anymail's inbound and tracking webhook routes (tracking: bounces reported by the provider,
+# email_gateway/tracking.py), each guarded.
 urlpatterns = [
     URLPattern(pattern.pattern, guarded(pattern.callback), name=pattern.name)
     for pattern in anymail_urls.urlpatterns
-    if pattern.name and pattern.name.endswith("_inbound_webhook")
+    if pattern.name and pattern.name.endswith(("_inbound_webhook", "_tracking_webhook"))
 ]
 app_name = "email_inbound"

@@ -39,6 +39,7 @@ from .models import BounceKind, BounceOutcome, DeliveryState, EmailBounce, Email
 
 logger = logging.getLogger(__name__)
 SKIPPED_SUMMARY = "Not sent: email to the member's address bounces (they were told on the site)"
+SPAM_STATUS = "spam"  # the status of a spam complaint reported by a provider (email_gateway.tracking)
 
 
 def soft_limit() -> int:
@@ -289,6 +290,8 @@ def mask(address: str) -> str:
 
 def reason_of(status: str, detail: str) -> str:
     """The reason shown to the member, in words first, with the mail server's own code."""
+    if status == SPAM_STATUS:
+        return "you marked our email as spam"
     words = {
         "5.1.1": "the mailbox does not exist",
         "5.1.2": "the mail domain does not exist",

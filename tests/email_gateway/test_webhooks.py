@@ -107,8 +107,10 @@ def test_without_a_secret_configured_the_webhooks_do_not_exist(provider, setting
     assert email_posts(thread, member) == []
 
 
-def test_only_inbound_webhooks_are_exposed(provider):
-    response = provider.post("/email/inbound/postmark/tracking/", "{}", content_type="application/json", **auth())
+def test_only_inbound_and_tracking_webhooks_are_exposed(provider):
+    """Tracking webhooks (bounces reported by the provider) are tested in test_tracking_webhooks.py;
+    anymail's other route (Mandrill's combined webhook) is not exposed."""
+    response = provider.post("/email/inbound/mandrill/", "{}", content_type="application/json", **auth())
     assert response.status_code == 404
 
 
