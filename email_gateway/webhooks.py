@@ -5,6 +5,8 @@ The provider receives the mail for INBOUND_EMAIL_DOMAIN (its MX) and POSTs it to
 `/email/inbound/<esp>/inbound/`; anymail's view checks and parses the request and sends its
 `inbound` signal with an AnymailInboundMessage; `on_inbound` below hands the message's bytes to
 `email_gateway.inbound.receive(..., transport="anymail:<esp>")`, like the MTA pipe and IMAP do.
+Its tracking webhook, `/email/inbound/<esp>/tracking/`, reports bounces of our own mail
+(email_gateway/tracking.py); it is guarded the same way.
 
 What `guarded` adds around anymail's views, before anything is parsed:
 - off unless INBOUND_WEBHOOK_SECRET is set (404): anymail alone would accept unauthenticated
