@@ -28,6 +28,7 @@ import hashlib
 import json
 import logging
 import re
+from email.utils import parseaddr
 
 from allauth.account.models import EmailAddress
 from django.db import DatabaseError
@@ -100,7 +101,7 @@ def record_tracking_event(event, esp_name: str) -> str:
     classified = classify(event)
     if classified is None:
         return f"ignored: {event.event_type}"
-    address = (event.recipient or "").strip()
+    address = parseaddr(str(event.recipient or ""))[1].strip()  # "Mira <mira@...>" -> the address
     user = _member(address) if address else None
     if user is None:
         return "ignored: no member has this address"

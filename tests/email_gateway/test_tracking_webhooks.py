@@ -9,9 +9,11 @@ import json
 
 import pytest
 from allauth.account.models import EmailAddress
+from anymail.signals import AnymailTrackingEvent
 from django.test import Client
 from django.urls import reverse
 
+from email_gateway.tracking import record_tracking_event
 from members.bouncing import is_bouncing
 from members.models import EmailBounce, EmailBounceState
 
@@ -302,3 +304,17 @@ def test_a_database_that_is_down_answers_503_so_the_provider_posts_again(member)
         env={"DATABASE_URL": unreachable_database_url(), "INBOUND_WEBHOOK_SECRET": SECRET},
     )
     assert done.stdout.split()[-2:] == ["503", "120"], done.stdout + done.stderr[-2000:]
+
+
+def test_an_event_without_an_id_counts_once_by_its_content(member):
+    """A provider that gives no event id (and names the recipient with a display name)."""
+    event = AnymailTrackingEvent(
+        event_type="bounced",
+        recipient=f"Mira <{member.email}>",
+        mta_response="550 5.1.2 Host unknown",
+        esp_event={"event": "bounce", "email": member.email, "reason": "550 5.1.2 Host unknown"},
+    )
+
+    assert record_tracking_event(event, "Some ESP") == "marked"
+    assert record_tracking_event(event, "Some ESP") == "duplicate"
+    assert EmailBounce.objects.get(user=member).status == "5.1.2"
