@@ -30,7 +30,7 @@ DEV_HASH := $(shell cat requirements.txt requirements-dev.txt requirements-saml.
 RUN_STAMP := $(VENV)/.installed-run-$(RUN_HASH)
 DEV_STAMP := $(VENV)/.installed-dev-$(DEV_HASH)
 
-.PHONY: help run upgrade test lint format migrations-check venv venv-dev clean-venv
+.PHONY: help run upgrade test lint format migrations-check messages i18n-check venv venv-dev clean-venv
 
 help:
 	@echo "make run               start a demo on http://$(ADDR)/ (SQLite, demo data, email on the console)"
@@ -39,6 +39,8 @@ help:
 	@echo "make lint              ruff check, ruff format --check and the import-layer contract"
 	@echo "make format            apply ruff's fixes and formatting"
 	@echo "make migrations-check  fail if a model change has no migration"
+	@echo "make messages          update the translation catalogues (locale/) and compile them (needs gettext)"
+	@echo "make i18n-check        fail on unmarked template text or an out-of-date or incomplete catalogue"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +95,17 @@ lint: $(DEV_STAMP)
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The translation catalogues (locale/): extract every marked string, then compile the .mo files
+# that are committed beside the .po (a machine without gettext serves them). Needs gettext.
+messages: $(DEV_STAMP)
+	$(PY) manage.py makemessages $(foreach lang,fr es ar,-l $(lang)) --no-obsolete --add-location file \
+		$(foreach dir,.venv tests bench var docs deploy node_modules staticfiles,--ignore $(dir))
+	$(PY) manage.py compilemessages --ignore .venv
+
+# Fails on a template string not marked for translation, or a catalogue out of date or incomplete.
+i18n-check: $(DEV_STAMP)
+	$(PY) manage.py i18n_check
 
 migrations-check: $(DEV_STAMP)
 	$(PY) manage.py makemigrations --check --dry-run

@@ -78,6 +78,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cop_platform.db_unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The visitor's language: the language cookie (the switcher), else Accept-Language, else
+    # LANGUAGE_CODE. A signed-in member's own setting wins over both (members/language.py).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check reads the form: shortens over-long upload file names (cop_platform/upload_names.py).
     "cop_platform.upload_names.LongUploadNameMiddleware",
@@ -609,7 +612,18 @@ SERVER_LOG_KEEP_DAYS = env.int("SERVER_LOG_KEEP_DAYS", default=14)
 PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="")
 
 # --- Internationalisation -------------------------------------------------------------------
-LANGUAGE_CODE = "en"
+# The site's default language: what a visitor gets whose browser asks for none we offer.
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
+# Each language by its own name, as the switcher shows it. Arabic is laid out right to left.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("ar", "العربية"),
+]
+# The catalogues (locale/<lang>/LC_MESSAGES/django.po, compiled .mo committed beside them so that
+# a machine without gettext serves them): `make messages` updates them, `make i18n-check` checks.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
