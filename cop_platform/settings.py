@@ -66,6 +66,12 @@ INSTALLED_APPS = [
     "resources",
     "events",
     "email_gateway",
+    # The REST API (/api/v1/) and outgoing webhooks: on the top floor, beside the urls.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
+    "webhooks",
     "cop_platform",
     # Provider inbound webhooks (email_gateway/webhooks.py).
     "anymail",

@@ -33,6 +33,10 @@ urlpatterns = [
     path("manage/", coordinator_site.urls),
     # Email in from a provider's inbound webhook (django-anymail; off without INBOUND_WEBHOOK_SECRET).
     path("email/inbound/", include("email_gateway.webhooks")),
+    # The REST API: /api/v1/..., its OpenAPI schema at /api/schema/, the docs at /api/docs/.
+    path("api/", include("api.urls")),
+    # Webhook endpoints that coordinators and staff register (webhooks/).
+    path("", include("webhooks.urls")),
     path("c/<slug:slug>/feed/", feeds.CommunityFeed(), name="community_feed"),
     path("tags/<slug:tag>/feed/", feeds.TagFeed(), name="tag_feed"),
     path("", include("members.urls")),

@@ -1,0 +1,3 @@
+"""/api/: the versioned API (v1/), its OpenAPI schema and its docs."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Pages where coordinators and staff register and watch their webhook endpoints."""
+
+urlpatterns = []
