@@ -25,6 +25,7 @@ from django.core.signals import got_request_exception
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from .error_pages import stylesheet_url
 from .middleware import CONTENT_SECURITY_POLICY
@@ -35,10 +36,13 @@ _MARK = "_cop_database_unavailable"
 
 
 def database_unavailable_response(request) -> HttpResponse:
-    """The 503 page, built from nothing but settings and a template."""
-    html = render_to_string(
-        "503.html", {"SITE_NAME": settings.SITE_NAME, "stylesheet": stylesheet_url(), "path": request.path}
-    )
+    """The 503 page, built from nothing but settings and a template, in the visitor's language
+    as the language cookie or Accept-Language give it (this middleware runs before
+    LocaleMiddleware, and a member's own setting would need the database)."""
+    with translation.override(translation.get_language_from_request(request)):
+        html = render_to_string(
+            "503.html", {"SITE_NAME": settings.SITE_NAME, "stylesheet": stylesheet_url(), "path": request.path}
+        )
     response = HttpResponse(html, status=503)
     response["Retry-After"] = str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)
     response["Cache-Control"] = "no-store"

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape, linebreaks
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 from taggit.models import Tag
 
 from communities.models import Community
@@ -59,7 +60,8 @@ def _thread_items(threads) -> list[FeedItem]:
     bodies = dict(openings)
     return [
         FeedItem(
-            title=f"{'Question' if thread.is_question else 'Discussion'}: {thread.title}",
+            title=(_("Question: %(title)s") if thread.is_question else _("Discussion: %(title)s"))
+            % {"title": thread.title},
             link=thread.get_absolute_url(),
             description=_excerpt(bodies.get(thread.pk, "")),
             published=thread.created_at,
@@ -137,7 +139,7 @@ class CommunityFeed(_ActivityFeed):
         return f"{community.name} · {settings.SITE_NAME}"
 
     def subtitle(self, community):
-        return f"New threads, resources and events in {community.name}."
+        return _("New threads, resources and events in %(name)s.") % {"name": community.name}
 
     def link(self, community):
         return absolute_url(community.get_absolute_url())
@@ -172,7 +174,7 @@ class TagFeed(_ActivityFeed):
         return f"#{tag.name} · {settings.SITE_NAME}"
 
     def subtitle(self, tag):
-        return f"New threads and resources tagged {tag.name} in public communities."
+        return _("New threads and resources tagged %(tag)s in public communities.") % {"tag": tag.name}
 
     def link(self, tag):
         return absolute_url(f"{reverse('communities:directory')}?tag={tag.slug}")

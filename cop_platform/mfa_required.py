@@ -12,6 +12,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from communities.models import Community
 
@@ -41,8 +42,10 @@ class MfaRequiredMiddleware:
         ):
             messages.warning(
                 request,
-                "Your account can change what other members see, so it needs two-factor authentication: "
-                "add an authenticator app or a security key before you open the admin panels.",
+                _(
+                    "Your account can change what other members see, so it needs two-factor authentication: "
+                    "add an authenticator app or a security key before you open the admin panels."
+                ),
             )
             return redirect("mfa_index")
         return self.get_response(request)

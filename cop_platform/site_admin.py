@@ -13,6 +13,8 @@ from django.core.mail import send_mail
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import __version__
 
@@ -20,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 
 class TestEmailForm(forms.Form):
-    to = forms.EmailField(label="Send to")
+    to = forms.EmailField(label=_("Send to"))
 
 
 def test_email_send(*, to: str) -> None:
@@ -53,13 +55,19 @@ class SiteAdmin(DjangoSiteAdmin):
                 test_email_send(to=to)
             except Exception as error:  # noqa: BLE001 - any failure is what the page must show
                 logger.warning("Test email to %s failed: %r", to, error)
-                messages.error(request, f"The mail server did not accept it: {error.__class__.__name__}: {error}")
+                messages.error(
+                    request,
+                    gettext("The mail server did not accept it: %(error)s")
+                    % {"error": f"{error.__class__.__name__}: {error}"},
+                )
             else:
-                messages.success(request, f"Test email sent to {to}: the mail server accepted it.")
+                messages.success(
+                    request, gettext("Test email sent to %(to)s: the mail server accepted it.") % {"to": to}
+                )
                 return redirect("admin:send_test_email")
         context = {
             **self.admin_site.each_context(request),
-            "title": "Send a test email",
+            "title": gettext("Send a test email"),
             "form": form,
             "from_email": settings.DEFAULT_FROM_EMAIL,
             "backend": settings.EMAIL_BACKEND,

@@ -23,6 +23,8 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
 from cop_platform import images
@@ -46,7 +48,9 @@ LEGACY_OFFICE = {
 }
 OLE2_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")
 ACCEPTED_EXTENSIONS = sorted({".pdf", ".zip", *TEXT_EXTENSIONS, *IMAGE_FORMATS, *OOXML, *OPEN_DOCUMENT, *LEGACY_OFFICE})
-ACCEPTED_DESCRIPTION = (
+# Lazy: read in the language of whoever sees it (use it in format_lazy or at run time, not in
+# a string built at import).
+ACCEPTED_DESCRIPTION = gettext_lazy(
     "PDF, Word/Excel/PowerPoint or OpenDocument files, images (PNG, JPEG, GIF, WebP), CSV, plain text and ZIP"
 )
 # Markers of content a browser would interpret, looked for in text files.
@@ -90,23 +94,31 @@ def check_upload(upload, *, max_bytes: int) -> CheckedUpload:
     limit = max_bytes
     if upload.size > limit:
         raise ValidationError(
-            f"This file is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)}.", code="too_large"
+            _("This file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            code="too_large",
         )
     if upload.size == 0:
-        raise ValidationError("This file is empty.", code="empty")
+        raise ValidationError(_("This file is empty."), code="empty")
     name = display_name_of(upload.name or "")
     extension = os.path.splitext(name)[1]
     if extension not in ACCEPTED_EXTENSIONS:
-        what = f"Files of type {extension}" if extension else "Files without an extension"
-        raise ValidationError(f"{what} are not accepted. Accepted: {ACCEPTED_DESCRIPTION}.", code="type")
+        if extension:
+            message = _("Files of type %(extension)s are not accepted. Accepted: %(accepted)s.")
+        else:
+            message = _("Files without an extension are not accepted. Accepted: %(accepted)s.")
+        raise ValidationError(message % {"extension": extension, "accepted": ACCEPTED_DESCRIPTION}, code="type")
     upload.seek(0)
     head = upload.read(SNIFF_BYTES)
     upload.seek(0)
     content_type = _content_type_if_genuine(extension, head, upload)
     if content_type is None:
         raise ValidationError(
-            f"This file's content does not match its name ({extension}). It may be damaged, or another kind "
-            "of file renamed; it was not accepted.",
+            _(
+                "This file's content does not match its name (%(extension)s). It may be damaged, or another kind "
+                "of file renamed; it was not accepted."
+            )
+            % {"extension": extension},
             code="mismatch",
         )
     if extension not in IMAGE_FORMATS:
@@ -175,15 +187,29 @@ def _without_metadata(upload, *, only_if_any: bool = False) -> ContentFile | Non
                 return None
             return ContentFile(images.without_metadata(image, source=upload), name="upload")
     except images.TooManyPixels as error:
-        frames = f" in {error.frames} frames" if error.frames > 1 else ""
+        if error.frames > 1:
+            message = _(
+                "This image is %(width)s × %(height)s pixels in %(frames)s frames, too large to process. "
+                "Upload one under %(megapixels)s megapixels."
+            )
+        else:
+            message = _(
+                "This image is %(width)s × %(height)s pixels, too large to process. "
+                "Upload one under %(megapixels)s megapixels."
+            )
         raise ValidationError(
-            f"This image is {error.width} × {error.height} pixels{frames}, too large to process. "
-            f"Upload one under {MAX_IMAGE_PIXELS // 1_000_000} megapixels.",
+            message
+            % {
+                "width": error.width,
+                "height": error.height,
+                "frames": error.frames,
+                "megapixels": MAX_IMAGE_PIXELS // 1_000_000,
+            },
             code="too_many_pixels",
         ) from error
     except images.NotAnImage as error:
         raise ValidationError(
-            "This image is damaged and could not be read; it was not accepted.", code="damaged"
+            _("This image is damaged and could not be read; it was not accepted."), code="damaged"
         ) from error
 
 

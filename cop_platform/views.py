@@ -7,6 +7,7 @@ from django.db import connection
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -72,7 +73,7 @@ def theme_set(request):
     switches the colours at once and sends the same form in the background (answered 204)."""
     theme = request.POST.get("theme", "")
     if theme not in THEMES:
-        return HttpResponseBadRequest("Choose system, light or dark.")
+        return HttpResponseBadRequest(_("Choose system, light or dark."))
     if request.headers.get("X-Requested-With") == "fetch":
         response = HttpResponse(status=204)
     else:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EmailGatewayConfig(AppConfig):
@@ -8,7 +9,7 @@ class EmailGatewayConfig(AppConfig):
     apps, never the reverse (the lower apps reach it through registries filled in ready())."""
 
     name = "email_gateway"
-    verbose_name = "Email gateway"
+    verbose_name = _("Email gateway")
 
     def ready(self):
         from anymail.signals import inbound, tracking

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .addresses import email_in_enabled, gateway_domain, revoke_reply_addresses
@@ -17,8 +18,10 @@ def reply_addresses(request):
         revoke_reply_addresses(actor=request.user, user=request.user)
         messages.success(
             request,
-            "Your old reply addresses are stopped: mail sent to them is refused. "
-            "Emails we send you from now on carry new ones.",
+            _(
+                "Your old reply addresses are stopped: mail sent to them is refused. "
+                "Emails we send you from now on carry new ones."
+            ),
         )
         return redirect("email_gateway:reply_addresses")
     return render(

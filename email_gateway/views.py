@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .inbound.confirmation import confirm_token, read_confirm_token
@@ -45,7 +46,7 @@ def confirm(request, token):
         except (ValidationError, PermissionDenied) as refused:
             error = error_text(refused)
         else:
-            messages.success(request, "Your email is posted.")
+            messages.success(request, _("Your email is posted."))
             return redirect(post.thread if post.is_opening else post)
     preview = held_preview(held)
     return render(

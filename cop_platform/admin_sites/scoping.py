@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Membership
 
@@ -22,7 +23,7 @@ class CoordinatedCommunityFilter(admin.SimpleListFilter):
     """Filter by community, offering only the communities the user coordinates (the default
     related-field filter would list every community on the platform)."""
 
-    title = "community"
+    title = _("community")
     parameter_name = "community"
 
     def __init__(self, request, params, model, model_admin):

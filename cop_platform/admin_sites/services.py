@@ -6,6 +6,8 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 ROWS_LISTED = 20  # rows named on an action's second page; the rest are counted
 CONFIRM_ACTION_TEMPLATE = "admin/confirm_action.html"
@@ -14,7 +16,7 @@ CONFIRM_ACTION_TEMPLATE = "admin/confirm_action.html"
 def site_link(url: str):
     """A link to the page on the site itself. The text is fixed and the address comes from
     `reverse` (ids and slugs), both escaped by format_html."""
-    return format_html('<a href="{}">View on the site</a>', url)
+    return format_html('<a href="{}">{}</a>', url, _("View on the site"))
 
 
 def per_row_action(name: str, description: str, change, *, done: str, keep=None, skipped: str = ""):
@@ -40,7 +42,7 @@ def _message_of(error: Exception) -> str:
     """The reason a service gave, as one sentence a coordinator can read."""
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
-    return str(error) or "You are not allowed to do that."
+    return str(error) or _("You are not allowed to do that.")
 
 
 class _ServiceRefused(Exception):
@@ -123,11 +125,13 @@ class ServiceAdmin:
             try:
                 service(row)
             except (ValidationError, PermissionDenied) as error:
-                self.message_user(request, f"{row}: {_message_of(error)}", messages.ERROR)
+                self.message_user(
+                    request, _("%(row)s: %(reason)s") % {"row": row, "reason": _message_of(error)}, messages.ERROR
+                )
             else:
                 succeeded += 1
         if succeeded:
-            self.message_user(request, f"{done}: {succeeded}.", messages.SUCCESS)
+            self.message_user(request, _("%(done)s: %(count)s.") % {"done": done, "count": succeeded}, messages.SUCCESS)
         return succeeded
 
     def keep_rows(self, request, rows, keep, *, skipped: str) -> list:
@@ -136,7 +140,9 @@ class ServiceAdmin:
         rows = list(rows)
         kept = [row for row in rows if keep(row)]
         if len(kept) < len(rows):
-            self.message_user(request, f"Skipped {len(rows) - len(kept)} {skipped}.", messages.WARNING)
+            count = len(rows) - len(kept)
+            message = ngettext("Skipped %(count)s %(skipped)s.", "Skipped %(count)s %(skipped)s.", count)
+            self.message_user(request, message % {"count": count, "skipped": skipped}, messages.WARNING)
         return kept
 
     def describe(self, row) -> str:
@@ -178,7 +184,7 @@ class ServiceAdmin:
             action=action,
             rows=rows,
             count=count,
-            title=f"Delete {count} {self._name_for(count)}?",
+            title=_("Delete %(count)s %(name)s?") % {"count": count, "name": self._name_for(count)},
             deleting=True,
             note=self.deletion_note(queryset),
         )
@@ -197,11 +203,14 @@ class ServiceAdmin:
         """The page an action answers before it changes anything (admin/confirm_action.html):
         `form` to fill in, or with `deleting` the admin's own delete-confirmation look."""
         request.current_app = self.admin_site.name
+        look = "delete-confirmation delete-selected-confirmation" if context.get("deleting") else "change-form"
         context = {
             **self.admin_site.each_context(request),
             **context,
             "title": title,
             "opts": self.opts,
+            # The <body> classes of the admin's own pages of that kind (their styles apply).
+            "body_class": f"app-{self.opts.app_label} model-{self.opts.model_name} {look}",
             "rows": rows,
             "count": count,
             "more": count - min(count, ROWS_LISTED),

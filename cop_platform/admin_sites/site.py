@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 from communities.todos import to_dos_for
@@ -25,9 +27,9 @@ class CoordinatorAdminSite(admin.AdminSite):
     second password form here; password changes go there too.
     """
 
-    site_header = "Coordinator panel"
-    site_title = "Coordinator panel"
-    index_title = "Your communities"
+    site_header = _("Coordinator panel")
+    site_title = _("Coordinator panel")
+    index_title = _("Your communities")
     index_template = "admin/manage_index.html"  # adds "Send me my digest now"
 
     def __init__(self, name="manage"):
@@ -45,7 +47,7 @@ class CoordinatorAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         if request.user.is_authenticated:
             # Signed in but coordinating nothing: sending them to sign in again would loop.
-            raise PermissionDenied("The coordinator panel is for the coordinators of a community.")
+            raise PermissionDenied(gettext("The coordinator panel is for the coordinators of a community."))
         next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index", current_app=self.name)
         return redirect_to_login(next_url, reverse("account_login"))
 

@@ -6,6 +6,7 @@ requires that member to be signed in) and expires after INBOUND_EMAIL_CONFIRM_HO
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from cop_platform.email import absolute_url
 
@@ -31,11 +32,14 @@ def confirm_url(held) -> str:
 
 def confirmation_answer(held) -> dict:
     if held.reply_to_id:
-        place = f"the discussion “{held.reply_to.title}” in {held.community.name}"
-        why = "It came from an address that is not the one in your account, so we have not posted it yet."
+        place = _("the discussion “%(title)s” in %(community)s") % {
+            "title": held.reply_to.title,
+            "community": held.community.name,
+        }
+        why = _("It came from an address that is not the one in your account, so we have not posted it yet.")
     else:
         place = held.community.name
-        why = (
+        why = _(
             "Anyone can put someone else's address on an email, and your mail server did not prove this "
             "one came from you, so we have not posted it yet."
         )

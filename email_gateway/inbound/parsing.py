@@ -17,6 +17,8 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses
 
+from django.utils.translation import gettext as _
+
 # Defects after which the parts we would read are not the parts the sender wrote.
 FATAL_DEFECTS = (
     email_errors.NoBoundaryInMultipartDefect,
@@ -89,7 +91,7 @@ def addresses(message: EmailMessage, *names: str) -> list[str]:
     """Lower-cased addresses from the given headers, in order, unreadable ones left out."""
     found = []
     for name in names:
-        for _, address in getaddresses(all_headers(message, name)):
+        for _name, address in getaddresses(all_headers(message, name)):
             if address and "@" in address:
                 found.append(address.strip().lower())
     return found
@@ -114,7 +116,9 @@ def _decode_text(part: EmailMessage) -> str:
     try:
         codecs.lookup(charset)
     except LookupError:
-        raise Unreadable(f"Your message is written in a character set we do not know ({charset[:40]}).") from None
+        raise Unreadable(
+            _("Your message is written in a character set we do not know (%(charset)s).") % {"charset": charset[:40]}
+        ) from None
     payload = part.get_payload(decode=True) or b""
     try:
         return clean(payload.decode(charset))
@@ -126,8 +130,11 @@ def _decode_text(part: EmailMessage) -> str:
         except UnicodeDecodeError:
             pass
     raise Unreadable(
-        f"Your message says it is written in {charset[:40]} but contains characters that are not. "
-        "Your mail program may have damaged it; try sending it again, or as plain text."
+        _(
+            "Your message says it is written in %(charset)s but contains characters that are not. "
+            "Your mail program may have damaged it; try sending it again, or as plain text."
+        )
+        % {"charset": charset[:40]}
     )
 
 
@@ -155,7 +162,7 @@ def read(raw: bytes) -> Parsed:
     for part in message.walk():
         defects.extend(part.defects)
     if any(isinstance(defect, FATAL_DEFECTS) for defect in defects):
-        raise Unreadable("Your message's structure (its MIME parts) is broken, so we could not read it.")
+        raise Unreadable(_("Your message's structure (its MIME parts) is broken, so we could not read it."))
     senders = addresses(message, "From")
     message_ids = _message_ids(header(message, "Message-ID"))
     references = _message_ids(header(message, "In-Reply-To")) + list(
@@ -183,7 +190,7 @@ def read(raw: bytes) -> Parsed:
         if maintype == "text" and disposition != "attachment" and not part.get_filename():
             continue  # the other alternative of the body (its HTML or plain twin)
         if maintype == "message":
-            parsed.skipped.append("an attached email (forward its text instead)")
+            parsed.skipped.append(_("an attached email (forward its text instead)"))
             continue
         try:
             content = part.get_payload(decode=True)

@@ -29,6 +29,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from communities.models import Community
 from discussions.models import Post, PostAttachment, Thread
@@ -224,17 +225,22 @@ def _body_text(parsed: parsing.Parsed) -> str:
 def _attach(*, user, community, parsed: parsing.Parsed, text: str) -> Body:
     """Upload the message's files through the same checks as web uploads. A refused file is
     named in a note; the post still goes in. Inline images (cid:) take their place in the text."""
-    body = Body(text=text, notes=[f"We left out {skipped}." for skipped in parsed.skipped])
+    body = Body(text=text, notes=[_("We left out %(what)s.") % {"what": skipped} for skipped in parsed.skipped])
     limit = settings.POST_ATTACHMENTS_PER_POST
     for part in parsed.parts:
         if len(body.attachment_ids) >= limit:
-            body.notes.append(f"{part.filename}: a post can have at most {limit} attachments.")
+            body.notes.append(
+                _("%(filename)s: a post can have at most %(limit)s attachments.")
+                % {"filename": part.filename, "limit": limit}
+            )
             continue
         upload = SimpleUploadedFile(part.filename, part.content, content_type=part.content_type)
         try:
             attachment = attachment_upload(actor=user, community=community, upload=upload)
         except (ValidationError, PermissionDenied) as error:
-            body.notes.append(f"{part.filename}: {refusals.error_text(error)}")
+            body.notes.append(
+                _("%(filename)s: %(reason)s") % {"filename": part.filename, "reason": refusals.error_text(error)}
+            )
             continue
         body.attachment_ids.append(attachment.pk)
         if part.content_id and f"cid:{part.content_id}" in body.text:
@@ -242,7 +248,7 @@ def _attach(*, user, community, parsed: parsing.Parsed, text: str) -> Body:
     # Inline images whose part was refused or missing: drop the broken image, keep its words.
     body.text = re.sub(r"!\[([^\]]*)\]\(cid:[^)]*\)", r"\1", body.text).strip()
     if not body.text and body.attachment_ids:
-        body.text = "(Sent by email with attachments.)"
+        body.text = _("(Sent by email with attachments.)")
     return body
 
 

@@ -4,6 +4,9 @@ Each function returns a Refusal; `as_answer()` is what the answer email renders 
 on the InboundMessage, so a retried task says the same thing). The services decide; this only
 explains their decision in mail terms (the web's "your text is kept below" means nothing in a
 mail client).
+
+The words are translated into the language active when the refusal is built (it is stored
+already worded), so build it inside the recipient's language.
 """
 
 from dataclasses import dataclass, field
@@ -12,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from communities.models import MembershipState
 from communities.services import membership_of
@@ -45,7 +49,7 @@ def error_text(error) -> str:
     if isinstance(error, ValidationError):
         words = " ".join(str(message) for message in error.messages)
     else:
-        words = str(error) or "You are not allowed to do that."
+        words = str(error) or _("You are not allowed to do that.")
     for web_only in ("; your text is kept below", " your text is kept below.", "; your text is kept"):
         words = words.replace(web_only, "")
     return words.strip()
@@ -74,50 +78,53 @@ def is_member(user, community) -> bool:
 def too_large(size: int) -> Refusal:
     limit = settings.INBOUND_EMAIL_MAX_BYTES
     return Refusal(
-        reason=f"Your message is {filesizeformat(size)}, more than the {filesizeformat(limit)} we accept by email.",
-        advice="Send a shorter message, or share large files from the website instead.",
+        reason=_("Your message is %(size)s, more than the %(limit)s we accept by email.")
+        % {"size": filesizeformat(size), "limit": filesizeformat(limit)},
+        advice=_("Send a shorter message, or share large files from the website instead."),
         link_url=_site(),
-        link_label="Open the website",
+        link_label=_("Open the website"),
     )
 
 
 def unknown_address(address: str) -> Refusal:
     if "+" in address.partition("@")[0]:
         return Refusal(
-            reason="The reply address you wrote to no longer works: it was mistyped, or its owner "
-            "stopped their reply addresses.",
-            advice="Reply from the website, or to a newer notification email.",
+            reason=_(
+                "The reply address you wrote to no longer works: it was mistyped, or its owner "
+                "stopped their reply addresses."
+            ),
+            advice=_("Reply from the website, or to a newer notification email."),
             link_url=_site(),
-            link_label="Open the website",
+            link_label=_("Open the website"),
         )
     return Refusal(
-        reason=f"There is no community at {address}.",
-        advice="Check the address on the community's page on the website.",
+        reason=_("There is no community at %(address)s.") % {"address": address},
+        advice=_("Check the address on the community's page on the website."),
         link_url=absolute_url(reverse("communities:directory")),
-        link_label="See the communities",
+        link_label=_("See the communities"),
     )
 
 
 def unreadable(reason: str) -> Refusal:
-    return Refusal(reason=reason, advice="Nothing was posted. Try sending it again as plain text.")
+    return Refusal(reason=reason, advice=_("Nothing was posted. Try sending it again as plain text."))
 
 
 def thread_gone() -> Refusal:
     return Refusal(
-        reason="The discussion you replied to is no longer there, or you can no longer see it.",
-        advice="Nothing was posted. You can start a new discussion on the website.",
+        reason=_("The discussion you replied to is no longer there, or you can no longer see it."),
+        advice=_("Nothing was posted. You can start a new discussion on the website."),
         link_url=_site(),
-        link_label="Open the website",
+        link_label=_("Open the website"),
     )
 
 
 def empty_body(*, thread=None, community=None) -> Refusal:
     place = thread or community
     return Refusal(
-        reason="Your message had no text of its own (only quoted text, or nothing at all).",
-        advice="Write your reply above the quoted message and send it again.",
+        reason=_("Your message had no text of its own (only quoted text, or nothing at all)."),
+        advice=_("Write your reply above the quoted message and send it again."),
         link_url=absolute_url(place.get_absolute_url()) if place is not None else _site(),
-        link_label="Open it on the website",
+        link_label=_("Open it on the website"),
         community_id=community.pk if community else (thread.community_id if thread else None),
     )
 
@@ -126,9 +133,9 @@ def empty_subject(community) -> Refusal:
     return _about(
         community,
         community,
-        reason="Your message had no subject, and the subject becomes the title of the new discussion.",
-        advice="Send it again with a subject that says what it is about.",
-        label=f"Open {community.name}",
+        reason=_("Your message had no subject, and the subject becomes the title of the new discussion."),
+        advice=_("Send it again with a subject that says what it is about."),
+        label=_("Open %(name)s") % {"name": community.name},
     )
 
 
@@ -136,11 +143,17 @@ def unknown_sender(community) -> Refusal:
     return _about(
         community,
         community,
-        reason=f"Only members of {community.name} can start discussions by email, and the address you "
-        f"wrote from is not the verified address of a member.",
-        advice=f"Join {community.name} on the website (or make this your primary address in your settings), "
-        "then send your message again.",
-        label=f"How to join {community.name}",
+        reason=_(
+            "Only members of %(name)s can start discussions by email, and the address you "
+            "wrote from is not the verified address of a member."
+        )
+        % {"name": community.name},
+        advice=_(
+            "Join %(name)s on the website (or make this your primary address in your settings), "
+            "then send your message again."
+        )
+        % {"name": community.name},
+        label=_("How to join %(name)s") % {"name": community.name},
     )
 
 
@@ -151,25 +164,27 @@ def _membership_refusal(user, community) -> Refusal | None:
         return _about(
             community,
             community,
-            reason=f"A coordinator of {name} removed you from the community, so you can no longer post there.",
-            advice="If you think this is a mistake, write to one of its coordinators (listed on its page).",
-            label=f"Open {name}",
+            reason=_("A coordinator of %(name)s removed you from the community, so you can no longer post there.")
+            % {"name": name},
+            advice=_("If you think this is a mistake, write to one of its coordinators (listed on its page)."),
+            label=_("Open %(name)s") % {"name": name},
         )
     if membership is not None and membership.state == MembershipState.PENDING:
         return _about(
             community,
             community,
-            reason=f"Your request to join {name} is still waiting for a coordinator.",
-            advice="You can post once it is approved; send your message again then.",
-            label=f"Open {name}",
+            reason=_("Your request to join %(name)s is still waiting for a coordinator.") % {"name": name},
+            advice=_("You can post once it is approved; send your message again then."),
+            label=_("Open %(name)s") % {"name": name},
         )
     if membership is None or membership.state != MembershipState.ACTIVE:
         return _about(
             community,
             community,
-            reason=f"You are not a member of {name} (you left, or were never a member), so you cannot post there.",
-            advice=f"Join {name} on the website, then send your message again.",
-            label=f"Join {name}",
+            reason=_("You are not a member of %(name)s (you left, or were never a member), so you cannot post there.")
+            % {"name": name},
+            advice=_("Join %(name)s on the website, then send your message again.") % {"name": name},
+            label=_("Join %(name)s") % {"name": name},
         )
     return None
 
@@ -183,15 +198,16 @@ def cannot_start_thread(user, community) -> Refusal | None:
 
 def _rate_or_generic(error, place, community) -> Refusal:
     words = error_text(error)
-    if "fast" in words or "only a few threads" in words:
+    # The services' rate-limit refusals, known by their code or (uncoded) by their English words.
+    if getattr(error, "code", None) == "rate_limited" or "fast" in words or "only a few threads" in words:
         return _about(
             place,
             community,
-            reason="You sent several messages in a short time, more than we accept at once.",
-            advice="Nothing was posted. Wait a little (an hour for new members' discussions) and send it again.",
-            label="Open it on the website",
+            reason=_("You sent several messages in a short time, more than we accept at once."),
+            advice=_("Nothing was posted. Wait a little (an hour for new members' discussions) and send it again."),
+            label=_("Open it on the website"),
         )
-    return _about(place, community, reason=words, advice="Nothing was posted.", label="Open it on the website")
+    return _about(place, community, reason=words, advice=_("Nothing was posted."), label=_("Open it on the website"))
 
 
 def for_reply(*, user, thread, error) -> Refusal:
@@ -199,17 +215,18 @@ def for_reply(*, user, thread, error) -> Refusal:
     if refusal := cannot_start_thread(user, community):
         return refusal
     if thread.is_closed or thread.is_locked:
-        state = (
-            "is closed to new replies"
-            if thread.is_closed
-            else "was locked by a coordinator: only coordinators can reply now"
-        )
+        if thread.is_closed:
+            reason = _("The discussion “%(title)s” is closed to new replies.")
+        else:
+            reason = _("The discussion “%(title)s” was locked by a coordinator: only coordinators can reply now.")
         return _about(
             thread,
             community,
-            reason=f"The discussion “{thread.title}” {state}.",
-            advice="Nothing was posted. You can start a new discussion on the website, or by email to the community.",
-            label="Open the discussion",
+            reason=reason % {"title": thread.title},
+            advice=_(
+                "Nothing was posted. You can start a new discussion on the website, or by email to the community."
+            ),
+            label=_("Open the discussion"),
         )
     return _rate_or_generic(error, thread, community)
 
@@ -223,9 +240,9 @@ def for_thread(*, user, community, error) -> Refusal:
 def posted_with_notes(notes: list[str], *, url: str) -> dict:
     """The answer for a message that was posted, but without some of its files."""
     return Refusal(
-        reason="Your message was posted, but some of what it carried could not be attached:",
-        advice="You can add files from the website by editing your post.",
+        reason=_("Your message was posted, but some of what it carried could not be attached:"),
+        advice=_("You can add files from the website by editing your post."),
         link_url=absolute_url(url),
-        link_label="See your post",
+        link_label=_("See your post"),
         notes=notes,
     ).as_answer(posted=True)
