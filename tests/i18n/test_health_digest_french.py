@@ -18,6 +18,7 @@ from members.mailing import render_member_email
 from members.models import EmailDelivery
 from tests.communities.factories import MembershipFactory
 from tests.discussions.factories import make_thread
+from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +44,7 @@ def test_the_health_page_explains_its_panels_in_french(client, community, coordi
 def test_a_digest_built_in_english_is_rendered_in_french(member, community, coordinator):
     MembershipFactory(community=community, user=member)
     make_thread(community=community, author=coordinator, title="Forage en zone de socle")
+    MembershipFactory(community=community, user=UserFactory(display_name="Nadia Nouvelle"))  # with the coordinator: 2
     delivery = EmailDelivery.objects.create(
         recipient=member,
         kind="digest",
@@ -60,7 +62,9 @@ def test_a_digest_built_in_english_is_rendered_in_french(member, community, coor
         ).send()
 
     (message,) = mail.outbox
-    assert "Votre résumé hebdomadaire : 1 " in message.subject
+    assert "Votre résumé hebdomadaire : " in message.subject
+    assert "2 nouveaux membres" in message.subject  # counted with the batch, read in French
+    assert "NOUVEAUX MEMBRES" in message.body and "Nadia Nouvelle" in message.body
     assert "Voici ce qui s'est passé dans vos communautés cette semaine." in message.body
     assert "Forage en zone de socle" in message.body
     assert "Vous recevez ce résumé chaque semaine parce que vous êtes membre de ces communautés." in message.body
