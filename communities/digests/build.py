@@ -12,7 +12,8 @@ from itertools import chain, zip_longest
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.utils.translation import ngettext
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy, ngettext
 from taggit.models import TaggedItem
 
 from cop_platform.email import absolute_url
@@ -25,7 +26,11 @@ from ..outgoing import PreparedEmail, communities_emailed_about
 from .registry import DigestItem, DigestSection, digest_sections, item_for_email
 
 PERIODS = {DigestFrequency.DAILY: timedelta(days=1), DigestFrequency.WEEKLY: timedelta(days=7)}
-PERIOD_WORDS = {DigestFrequency.DAILY: "since yesterday", DigestFrequency.WEEKLY: "this past week"}
+# Lazy: a batch is built once and each email rendered in its recipient's language.
+PERIOD_WORDS = {
+    DigestFrequency.DAILY: gettext_lazy("since yesterday"),
+    DigestFrequency.WEEKLY: gettext_lazy("this past week"),
+}
 MANUAL = "manual"
 SECTION_CACHE_SECONDS = 600
 
@@ -157,12 +162,22 @@ def _prepared(user, period: str, sections: list[dict], notifications: list) -> P
             "period": PERIOD_WORDS[period],
             "frequency": period,
             "sections": sections,
+            "subject_counts": _subject_counts([s["count_label"] for s in sections[:2]]),
             "notifications": [{"title": n.text, "url": absolute_url(n.url)} for n in notifications],
         },
         scope="digest",
-        summary=", ".join(counts),
+        summary=", ".join(str(count) for count in counts),
         notification_ids=[n.pk for n in notifications],
     )
+
+
+def _subject_text(counts: list) -> str:
+    """The subject's "2 new discussions, 1 new member", or "replies and mentions" when the
+    digest has only those."""
+    return ", ".join(str(count) for count in counts) or str(gettext_lazy("replies and mentions"))
+
+
+_subject_counts = lazy(_subject_text, str)
 
 
 def _expertise(users: dict[int, User]) -> dict[int, set[str]]:

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
+from django.utils.functional import lazy
 
 from cop_platform.email import absolute_url
 
@@ -51,9 +52,16 @@ class DigestSection:
     title_one: str = ""
 
     def count_label(self, count: int) -> str:
-        title = self.title_one if count == 1 and self.title_one else self.title
-        return f"{count} {title.lower()}"
+        """ "3 new discussions": lazy, so a digest built for a batch reads in each recipient's
+        language when it is rendered (titles are registered with gettext_lazy)."""
+        return _count_label(count, self.title_one if count == 1 and self.title_one else self.title)
 
+
+def _count_text(count: int, title) -> str:
+    return f"{count} {str(title).lower()}"
+
+
+_count_label = lazy(_count_text, str)
 
 _sections: dict[str, DigestSection] = {}
 

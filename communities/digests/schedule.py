@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from members.models import DigestFrequency, EmailDelivery, EmailKind, EmailPreferences, User
 
@@ -43,7 +44,7 @@ class LocalSlot:
     def key(self, frequency: str) -> str:
         if frequency == DigestFrequency.DAILY:
             return f"digest:daily:{self.date.isoformat()}"
-        year, week, _ = self.date.isocalendar()
+        year, week, _weekday = self.date.isocalendar()
         return f"digest:weekly:{year}-W{week:02d}"
 
 
@@ -121,7 +122,7 @@ def digest_plan_for_now(*, actor) -> EmailDelivery | None:
     """Record a digest for `actor` themself, to send at once ("Send me my digest now"); None
     when they asked for one a moment ago. Only ever for the signed-in member's own address."""
     if actor is None or not actor.is_authenticated:
-        raise PermissionDenied("Sign in to get your digest.")
+        raise PermissionDenied(_("Sign in to get your digest."))
     try:
         with transaction.atomic():
             return EmailDelivery.objects.create(

@@ -5,6 +5,7 @@ demo), and open to any signed-in member since it only ever emails themself."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cop_platform.tasks import enqueue
@@ -19,15 +20,22 @@ from .schedule import digest_plan_for_now
 def send_now(request):
     delivery = digest_plan_for_now(actor=request.user)
     if delivery is None:
-        messages.info(request, "Your digest is already on its way: you asked for one a moment ago.")
+        messages.info(request, _("Your digest is already on its way: you asked for one a moment ago."))
         return redirect("manage:index")
     # Through the outbox wrapper: a dead broker must not hang the page (recovery sends it later).
     enqueue(send_digest_batch, delivery_ids=[delivery.pk])
     delivery.refresh_from_db()
     if delivery.state == DeliveryState.SENT:
-        messages.success(request, f"Your digest was sent to {request.user.email}: {delivery.summary}.")
+        messages.success(
+            request,
+            _("Your digest was sent to %(email)s: %(summary)s.")
+            % {"email": request.user.email, "summary": delivery.summary},
+        )
     elif delivery.state == DeliveryState.SKIPPED:
-        messages.info(request, "Nothing new in your communities for your digest period, so no email was sent.")
+        messages.info(request, _("Nothing new in your communities for your digest period, so no email was sent."))
     else:
-        messages.success(request, f"Your digest is being prepared and will reach {request.user.email} shortly.")
+        messages.success(
+            request,
+            _("Your digest is being prepared and will reach %(email)s shortly.") % {"email": request.user.email},
+        )
     return redirect("manage:index")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 26, 48
@@ -100,13 +101,22 @@ def _svg(title: str, desc: str, parts: list[str], legend: list[Series]) -> SafeS
 def _describe(labels: list[str], series: list[Series]) -> str:
     """The chart's <desc>: its figures in words, first and last points of each series."""
     if not labels:
-        return "No figures yet."
+        return _("No figures yet.")
     bits = []
     for s in series:
         known = [(label, v) for label, v in zip(labels, s.values, strict=True) if v is not None]
         if known:
-            bits.append(f"{s.name}: {_number(known[0][1])} ({known[0][0]}) to {_number(known[-1][1])} ({known[-1][0]})")
-    return "; ".join(bits) + "." if bits else "No figures yet."
+            bits.append(
+                _("%(series)s: %(first)s (%(first_label)s) to %(last)s (%(last_label)s)")
+                % {
+                    "series": s.name,
+                    "first": _number(known[0][1]),
+                    "first_label": known[0][0],
+                    "last": _number(known[-1][1]),
+                    "last_label": known[-1][0],
+                }
+            )
+    return "; ".join(bits) + "." if bits else _("No figures yet.")
 
 
 def column_chart(*, title: str, labels: list[str], series: list[Series], x_label: str, y_label: str) -> SafeString:
@@ -153,7 +163,7 @@ def line_chart(
     desc = _describe(labels, series)
     if threshold is not None:
         y = frame.y(threshold)
-        label = threshold_label or "Threshold"
+        label = threshold_label or _("Threshold")
         parts.append(f'<line class="threshold" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>')
         parts.append(
             f'<text class="threshold-label" x="{WIDTH - RIGHT}" y="{y - 4:.1f}" text-anchor="end">'
@@ -174,7 +184,7 @@ def bar_list(*, title: str, items: list[tuple[str, float]], unit: str = "") -> S
         parts.append(f'<text class="tick" x="196" y="{y + 15}" text-anchor="end">{escape(_short(label))}</text>')
         parts.append(f'<rect class="series-1" x="204" y="{y + 3}" width="{width:.1f}" height="16"/>')
         parts.append(f'<text class="tick" x="{208 + width:.1f}" y="{y + 15}">{_number(value)}{escape(unit)}</text>')
-    desc = "; ".join(f"{label}: {_number(value)}{unit}" for label, value in items) or "No figures yet."
+    desc = "; ".join(f"{label}: {_number(value)}{unit}" for label, value in items) or _("No figures yet.")
     return mark_safe(  # noqa: S308 - escaped above
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>{''.join(parts)}</svg>"

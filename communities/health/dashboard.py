@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from ..models import AuditEntry, HealthSnapshot
@@ -12,7 +14,7 @@ from ..value.panel import value_panel
 from . import charts
 from .charts import Series
 from .lifecycle import TIMELINE_ACTIONS, checklist
-from .metrics import FIGURES
+from .metrics import FIGURES, NOT_STATED
 from .registry import health_sources
 
 WEEKS = 26
@@ -26,7 +28,7 @@ class Week:
 
     @property
     def label(self) -> str:
-        return self.start.strftime("%d %b")
+        return format_date(self.start, "d M")  # month names in the current language
 
     def total(self, name: str) -> int:
         return sum(s.figures.get(name) or 0 for s in self.snapshots)
@@ -59,9 +61,9 @@ def _chart(svg, headers: list[str], rows: list[list]) -> dict:
 
 def _weekly(draw, *, title: str, labels: list[str], series: list[Series], y_label: str, **options) -> dict:
     """A per-week chart (`draw` is charts.line_chart or charts.column_chart) and its table."""
-    svg = draw(title=title, labels=labels, series=series, x_label="Week starting", y_label=y_label, **options)
+    svg = draw(title=title, labels=labels, series=series, x_label=_("Week starting"), y_label=y_label, **options)
     rows = [[label, *(s.values[index] for s in series)] for index, label in enumerate(labels)]
-    return _chart(svg, ["Week starting", *(s.name for s in series)], rows)
+    return _chart(svg, [_("Week starting"), *(s.name for s in series)], rows)
 
 
 def _series_charts(community, weeks: list[Week]) -> dict:
@@ -73,69 +75,76 @@ def _series_charts(community, weeks: list[Week]) -> dict:
     return {
         "membership": _weekly(
             charts.line_chart,
-            title="Members and active members per week",
+            title=_("Members and active members per week"),
             labels=labels,
             series=[
-                Series("Members", weekly("members_total", running=True)),
-                Series("Active in 30 days", weekly("active_30d", running=True), "series-2"),
+                Series(_("Members"), weekly("members_total", running=True)),
+                Series(_("Active in 30 days"), weekly("active_30d", running=True), "series-2"),
             ],
-            y_label="People",
+            y_label=_("People"),
             threshold=community.critical_mass,
-            threshold_label="Critical mass",
+            threshold_label=_("Critical mass"),
         ),
         "flow": _weekly(
             charts.column_chart,
-            title="Threads, replies and resources per week",
+            title=_("Threads, replies and resources per week"),
             labels=labels,
             series=[
-                Series("Threads", weekly("threads")),
-                Series("Replies", weekly("posts"), "series-2"),
-                Series("Resources", weekly("resources"), "series-3"),
+                Series(_("Threads"), weekly("threads")),
+                Series(_("Replies"), weekly("posts"), "series-2"),
+                Series(_("Resources"), weekly("resources"), "series-3"),
             ],
-            y_label="Added",
+            y_label=_("Added"),
         ),
         "waits": _weekly(
             charts.line_chart,
-            title="Median hours to a first reply (questions of the previous 30 days)",
+            title=_("Median hours to a first reply (questions of the previous 30 days)"),
             labels=labels,
-            series=[Series("Median first reply (hours)", weekly("first_reply_median_hours_30d", running=True))],
-            y_label="Hours",
+            series=[Series(_("Median first reply (hours)"), weekly("first_reply_median_hours_30d", running=True))],
+            y_label=_("Hours"),
             threshold=48,
-            threshold_label="48 hours",
+            threshold_label=_("48 hours"),
         ),
         "results": _weekly(
             charts.column_chart,
-            title="Resources added and practices documented from discussions per week",
+            title=_("Resources added and practices documented from discussions per week"),
             labels=labels,
             series=[
-                Series("Resources added", weekly("resources")),
-                Series("Practices from discussions", weekly("practices_from_discussions"), "series-3"),
+                Series(_("Resources added"), weekly("resources")),
+                Series(_("Practices from discussions"), weekly("practices_from_discussions"), "series-3"),
             ],
-            y_label="Added",
+            y_label=_("Added"),
         ),
     }
 
 
 def _mix_charts(latest: dict) -> dict:
     mix = [
-        ("Only read", latest.get("only_read_90d") or 0),
-        ("Occasionally post", latest.get("occasional_90d") or 0),
-        ("Regularly post", latest.get("regular_90d") or 0),
+        (_("Only read"), latest.get("only_read_90d") or 0),
+        (_("Occasionally post"), latest.get("occasional_90d") or 0),
+        (_("Regularly post"), latest.get("regular_90d") or 0),
     ]
     result = {
         "participation": _chart(
-            charts.bar_list(title="Members by how much they posted in 90 days", items=mix),
-            ["Participation", "Members"],
+            charts.bar_list(title=_("Members by how much they posted in 90 days"), items=mix),
+            [_("Participation"), _("Members")],
             [list(item) for item in mix],
         )
     }
-    for field, title in (("country", "Countries"), ("discipline", "Disciplines"), ("organisation", "Organisations")):
+    reach = (
+        ("country", _("Countries of members active in 90 days"), _("Country")),
+        ("discipline", _("Disciplines of members active in 90 days"), _("Discipline")),
+        ("organisation", _("Organisations of members active in 90 days"), _("Organisation")),
+    )
+    for field, title, header in reach:
         counts = list((latest.get("reach") or {}).get(field, {}).items())[:REACH_SHOWN]
         if field == "country":  # stored as codes, shown as names
             counts = [(countries.name(code) or code, n) for code, n in counts]
+        # The snapshot stores "Not stated" as a key (metrics.py): shown in the reader's language.
+        counts = [(_("Not stated") if label == NOT_STATED else label, n) for label, n in counts]
         result[f"reach_{field}"] = _chart(
-            charts.bar_list(title=f"{title} of members active in 90 days", items=counts),
-            [title[:-1], "Active members"],
+            charts.bar_list(title=title, items=counts),
+            [header, _("Active members")],
             [list(item) for item in counts],
         )
     return result

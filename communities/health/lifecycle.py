@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .. import permissions
 from ..models import Community, Stage
@@ -31,33 +32,36 @@ def checklist(community: Community, *, coordinators: int, active_30d: int, pract
     public_summary = community.visibility == "public" and bool(community.tagline.strip() and community.domain.strip())
     return {
         Stage.DISCOVER: [
-            ChecklistItem("Domain written", bool(community.domain.strip()), "Say what the community is about."),
-            ChecklistItem("Audience written", bool(community.audience.strip()), "Say who it is for."),
+            ChecklistItem(_("Domain written"), bool(community.domain.strip()), _("Say what the community is about.")),
+            ChecklistItem(_("Audience written"), bool(community.audience.strip()), _("Say who it is for.")),
         ],
         Stage.DREAM: [
-            ChecklistItem("Mandate written", bool(community.mandate.strip()), "Write its purpose and aims."),
-            ChecklistItem("Norms written", bool(community.norms.strip()), "Write how members work together."),
+            ChecklistItem(_("Mandate written"), bool(community.mandate.strip()), _("Write its purpose and aims.")),
+            ChecklistItem(_("Norms written"), bool(community.norms.strip()), _("Write how members work together.")),
         ],
         Stage.DESIGN: [
-            ChecklistItem("At least two coordinators", coordinators >= 2, "Ask an active member to co-coordinate."),
             ChecklistItem(
-                f"Critical mass reached ({active_30d} of {community.critical_mass} active in 30 days)",
+                _("At least two coordinators"), coordinators >= 2, _("Ask an active member to co-coordinate.")
+            ),
+            ChecklistItem(
+                _("Critical mass reached (%(active)d of %(critical_mass)d active in 30 days)")
+                % {"active": active_30d, "critical_mass": community.critical_mass},
                 active_30d >= community.critical_mass,
-                "Invite practitioners and ask quiet members a direct question.",
+                _("Invite practitioners and ask quiet members a direct question."),
             ),
         ],
         Stage.DOCUMENT: [
             ChecklistItem(
-                f"Practices documented ({practices})",
+                _("Practices documented (%(count)d)") % {"count": practices},
                 practices > 0,
-                "Turn an answered question into a documented practice.",
+                _("Turn an answered question into a documented practice."),
             ),
         ],
         Stage.DISSEMINATE: [
             ChecklistItem(
-                "Public summary shared",
+                _("Public summary shared"),
                 public_summary,
-                "Make the community public with a tagline, so others can find what it learned.",
+                _("Make the community public with a tagline, so others can find what it learned."),
             ),
         ],
     }
@@ -67,9 +71,9 @@ def community_change_stage(*, actor, community: Community, stage: str, note: str
     """Move a community to another lifecycle stage: its coordinators and staff. The change is
     logged (it shows on the health page's timeline); choosing the current stage is a no-op."""
     if not permissions.can_coordinate(actor, community, membership_of(actor, community)):
-        raise PermissionDenied("Only this community's coordinators can change its stage.")
+        raise PermissionDenied(_("Only this community's coordinators can change its stage."))
     if stage not in Stage.values:
-        raise ValidationError({"stage": "Choose one of the five stages."})
+        raise ValidationError({"stage": _("Choose one of the five stages.")})
     with transaction.atomic():
         community = Community.objects.select_for_update().get(pk=community.pk)
         if community.stage == stage:

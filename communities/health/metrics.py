@@ -25,6 +25,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ..models import AuditEntry, Membership
 from .registry import AUTHORED, REACTED, Window, health_sources
@@ -32,35 +35,58 @@ from .registry import AUTHORED, REACTED, Window, health_sources
 REGULAR_POSTS = 5
 DEPARTURES = ("member_left", "member_removed", "member_banned")
 REACH_FIELDS = ("discipline", "country", "organisation")
+NOT_STATED = "Not stated"  # the key of profiles without the field (stored: never translated)
+
+
+def _lazy(text) -> str:
+    """A text built when it is shown, in the language of that moment (FIGURES is built at import)."""
+    return lazy(text, str)()
+
 
 # (name, label, what it means): the CSV columns, in this order, and the glossary.
 FIGURES = [
-    ("members_total", "Members", "Active members at the end of the day."),
-    ("members_joined", "Joined", "Members who joined that day."),
-    ("members_left", "Left", "Members who left, were removed or banned that day."),
-    ("members_pending", "Pending requests", "Join requests waiting for a coordinator."),
-    ("active_30d", "Active (30 days)", "Members who contributed in the last 30 days."),
-    ("active_90d", "Active (90 days)", "Members who contributed in the last 90 days."),
-    ("threads", "Threads", "Threads started that day."),
-    ("posts", "Replies", "Replies posted that day."),
-    ("reactions", "Reactions", "Reactions given that day."),
-    ("resources", "Resources", "Resources added to the library that day."),
-    ("practices_from_discussions", "Practices documented", "Practices documented from a discussion that day."),
-    ("practices_total", "Practices in library", "Documented practices in the library."),
-    ("resource_views", "Resource views", "Resource views so far (recorded from the first snapshot on)."),
-    ("resource_downloads", "Downloads", "File downloads so far (recorded from the first snapshot on)."),
-    ("questions_30d", "Questions (30 days)", "Questions asked in the last 30 days."),
-    ("answered_48h_30d", "Answered within 48 h", "Of those, questions with a reply from someone else within 48 hours."),
-    ("accepted_30d", "Accepted answers", "Of those, questions whose asker accepted an answer."),
-    ("first_reply_median_hours_30d", "Median first reply (h)", "Median hours to the first reply from someone else."),
-    ("only_read_90d", "Only read", "Members with no contribution in 90 days."),
-    ("occasional_90d", "Occasionally post", f"Members who authored 1 to {REGULAR_POSTS - 1} things in 90 days."),
-    ("regular_90d", "Regularly post", f"Members who authored {REGULAR_POSTS} or more things in 90 days."),
-    ("top_share_90d", "Top 10% share (%)", "Share of what was authored in 90 days that came from the top tenth."),
-    ("diversity_discipline", "Discipline diversity", "Gini-Simpson index of disciplines among active members."),
-    ("diversity_country", "Country diversity", "Gini-Simpson index of countries among active members."),
-    ("diversity_organisation", "Organisation diversity", "Gini-Simpson index of organisations among them."),
-    ("cross_community_90d", "Also active elsewhere", "Active members who are members of another community too."),
+    ("members_total", _("Members"), _("Active members at the end of the day.")),
+    ("members_joined", _("Joined"), _("Members who joined that day.")),
+    ("members_left", _("Left"), _("Members who left, were removed or banned that day.")),
+    ("members_pending", _("Pending requests"), _("Join requests waiting for a coordinator.")),
+    ("active_30d", _("Active (30 days)"), _("Members who contributed in the last 30 days.")),
+    ("active_90d", _("Active (90 days)"), _("Members who contributed in the last 90 days.")),
+    ("threads", _("Threads"), _("Threads started that day.")),
+    ("posts", _("Replies"), _("Replies posted that day.")),
+    ("reactions", _("Reactions"), _("Reactions given that day.")),
+    ("resources", _("Resources"), _("Resources added to the library that day.")),
+    ("practices_from_discussions", _("Practices documented"), _("Practices documented from a discussion that day.")),
+    ("practices_total", _("Practices in library"), _("Documented practices in the library.")),
+    ("resource_views", _("Resource views"), _("Resource views so far (recorded from the first snapshot on).")),
+    ("resource_downloads", _("Downloads"), _("File downloads so far (recorded from the first snapshot on).")),
+    ("questions_30d", _("Questions (30 days)"), _("Questions asked in the last 30 days.")),
+    (
+        "answered_48h_30d",
+        _("Answered within 48 h"),
+        _("Of those, questions with a reply from someone else within 48 hours."),
+    ),
+    ("accepted_30d", _("Accepted answers"), _("Of those, questions whose asker accepted an answer.")),
+    (
+        "first_reply_median_hours_30d",
+        _("Median first reply (h)"),
+        _("Median hours to the first reply from someone else."),
+    ),
+    ("only_read_90d", _("Only read"), _("Members with no contribution in 90 days.")),
+    (
+        "occasional_90d",
+        _("Occasionally post"),
+        _lazy(lambda: gettext("Members who authored 1 to %(most)d things in 90 days.") % {"most": REGULAR_POSTS - 1}),
+    ),
+    (
+        "regular_90d",
+        _("Regularly post"),
+        _lazy(lambda: gettext("Members who authored %(least)d or more things in 90 days.") % {"least": REGULAR_POSTS}),
+    ),
+    ("top_share_90d", _("Top 10% share (%)"), _("Share of what was authored in 90 days that came from the top tenth.")),
+    ("diversity_discipline", _("Discipline diversity"), _("Gini-Simpson index of disciplines among active members.")),
+    ("diversity_country", _("Country diversity"), _("Gini-Simpson index of countries among active members.")),
+    ("diversity_organisation", _("Organisation diversity"), _("Gini-Simpson index of organisations among them.")),
+    ("cross_community_90d", _("Also active elsewhere"), _("Active members who are members of another community too.")),
 ]
 FIGURE_LABELS = {name: label for name, label, _ in FIGURES}
 
@@ -155,9 +181,9 @@ def _reach(community, active: set[int]) -> dict:
     mix = {field: Counter() for field in REACH_FIELDS}
     for row in rows:
         for field, value in zip(REACH_FIELDS, row, strict=True):
-            mix[field][str(value).strip() or "Not stated"] += 1
+            mix[field][str(value).strip() or NOT_STATED] += 1
     figures = {
-        f"diversity_{field}": gini_simpson([n for key, n in mix[field].items() if key != "Not stated"])
+        f"diversity_{field}": gini_simpson([n for key, n in mix[field].items() if key != NOT_STATED])
         for field in REACH_FIELDS
     }
     figures["cross_community_90d"] = (

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import permissions
@@ -34,7 +35,7 @@ def _community_for(request, slug, *, coordinators_only: bool):
     membership = membership_of(request.user, community)
     full = permissions.can_coordinate(request.user, community, membership)
     if not full and (coordinators_only or not permissions.is_active_member(membership)):
-        raise PermissionDenied("The health page is for this community's members; its details for coordinators.")
+        raise PermissionDenied(_("The health page is for this community's members; its details for coordinators."))
     return community, full
 
 
@@ -54,7 +55,7 @@ def health(request, slug, *, stage_form=None):
 @login_required
 @require_POST
 def change_stage(request, slug):
-    community, _ = _community_for(request, slug, coordinators_only=True)
+    community, _full = _community_for(request, slug, coordinators_only=True)
     form = StageForm(request.POST)
     if form.is_valid():
         try:
@@ -63,7 +64,11 @@ def change_stage(request, slug):
             add_service_error(form, error)
         else:
             community.refresh_from_db()
-            messages.success(request, f"{community.name} is now in the {community.get_stage_display()} stage.")
+            messages.success(
+                request,
+                _("%(name)s is now in the %(stage)s stage.")
+                % {"name": community.name, "stage": community.get_stage_display()},
+            )
             return redirect("communities:health", slug=community.slug)
     return health(request, slug, stage_form=form)
 
@@ -72,20 +77,20 @@ def change_stage(request, slug):
 @require_POST
 def refresh(request, slug):
     """Recompute today's figures now rather than wait for the night (coordinators)."""
-    community, _ = _community_for(request, slug, coordinators_only=True)
+    community, _full = _community_for(request, slug, coordinators_only=True)
     snapshot_take(community=community, day=timezone.now().date())
-    messages.success(request, "Today's figures are up to date.")
+    messages.success(request, _("Today's figures are up to date."))
     return redirect("communities:health", slug=community.slug)
 
 
 @login_required
 def export_csv(request, slug):
     """Every daily snapshot of the community, one row per day, for a spreadsheet."""
-    community, _ = _community_for(request, slug, coordinators_only=True)
+    community, _full = _community_for(request, slug, coordinators_only=True)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{community.slug}-health.csv"'
     writer = csv.writer(response)
-    names = [name for name, _, _ in FIGURES]
+    names = [figure[0] for figure in FIGURES]
     writer.writerow(["day", *names])
     for day, figures in (
         HealthSnapshot.objects.filter(community=community).order_by("day").values_list("day", "figures")
@@ -98,7 +103,7 @@ def export_csv(request, slug):
 def overview(request):
     """Staff: every community's latest figures side by side (snapshots of the last week)."""
     if not request.user.is_staff:
-        raise PermissionDenied("The health overview of all communities is for platform staff.")
+        raise PermissionDenied(_("The health overview of all communities is for platform staff."))
     recent = timezone.now().date() - timedelta(days=7)
     page_obj = Paginator(Community.objects.order_by("name"), settings.PAGE_SIZE).get_page(request.GET.get("page"))
     latest = {}

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
 
 from cop_platform.email import absolute_url
 from members.mailing import preferences_for_many
@@ -20,6 +22,35 @@ from ..models import Community, Membership, MembershipState, Role
 from ..outgoing import PreparedEmail
 from .planning import plan_deliveries
 from .registry import Attention, contributors, needs_attention
+
+
+def _waiting_text(hours: int, many: bool) -> str:
+    if many:
+        text = ngettext(
+            "join requests waiting for more than %(hours)d hour",
+            "join requests waiting for more than %(hours)d hours",
+            hours,
+        )
+    else:
+        text = ngettext(
+            "join request waiting for more than %(hours)d hour",
+            "join request waiting for more than %(hours)d hours",
+            hours,
+        )
+    return text % {"hours": hours}
+
+
+def _below_text(days: int, critical_mass: int, many: bool) -> str:
+    if many:
+        text = gettext("active members in the last %(days)d days, below the critical mass of %(critical_mass)d")
+    else:
+        text = gettext("active member in the last %(days)d days, below the critical mass of %(critical_mass)d")
+    return text % {"days": days, "critical_mass": critical_mass}
+
+
+# Lazy: alerts are built for a batch and each email rendered in its coordinator's language.
+_waiting_label = lazy(_waiting_text, str)
+_below_label = lazy(_below_text, str)
 
 
 def community_alerts(community_ids: list[int], now: datetime) -> dict[int, list[Attention]]:
@@ -39,10 +70,10 @@ def community_alerts(community_ids: list[int], now: datetime) -> dict[int, list[
         found[row["community_id"]].insert(
             0,
             Attention(
-                f"join requests waiting for more than {hours} hours",
+                _waiting_label(hours, many=True),
                 row["count"],
                 reverse("manage:communities_membership_changelist") + "?state__exact=pending",
-                label_one=f"join request waiting for more than {hours} hours",
+                label_one=_waiting_label(hours, many=False),
             ),
         )
     active_contributors = contributors(community_ids, now - timedelta(days=settings.ACTIVE_MEMBER_DAYS))
@@ -58,11 +89,9 @@ def community_alerts(community_ids: list[int], now: datetime) -> dict[int, list[
         if active_members[community_id] < critical_mass:
             found[community_id].append(
                 Attention(
-                    f"active members in the last {settings.ACTIVE_MEMBER_DAYS} days, below the critical mass "
-                    f"of {critical_mass}",
+                    _below_label(settings.ACTIVE_MEMBER_DAYS, critical_mass, many=True),
                     active_members[community_id],
-                    label_one=f"active member in the last {settings.ACTIVE_MEMBER_DAYS} days, below the critical mass "
-                    f"of {critical_mass}",
+                    label_one=_below_label(settings.ACTIVE_MEMBER_DAYS, critical_mass, many=False),
                 )
             )
     return {community_id: items for community_id, items in found.items() if items}
@@ -127,6 +156,6 @@ def build_coordinator_alerts(deliveries: list[EmailDelivery], now: datetime) -> 
                 ],
             },
             scope="coordinator_alerts",
-            summary="; ".join(item.text for item in items),
+            summary="; ".join(str(item.text) for item in items),
         )
     return prepared

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 from cop_platform.email import absolute_url
 from members.mailing import preferences_for_many
@@ -132,7 +133,7 @@ def build_welcomes(deliveries: list[EmailDelivery], now: datetime) -> dict[int, 
                 "new_thread_url": absolute_url(reverse("discussions:new", kwargs={"community_slug": community.slug})),
             },
             scope="reminders",
-            summary=f"Welcome to {community.name}",
+            summary=gettext("Welcome to %(name)s") % {"name": community.name},
         )
     return prepared
 
@@ -155,7 +156,8 @@ def build_nudges(deliveries: list[EmailDelivery], now: datetime) -> dict[int, Pr
                     "days": settings.INACTIVITY_NUDGE_DAYS,
                 },
                 scope="reminders",
-                summary=f"{len(items)} things to catch up on",
+                summary=ngettext("%(count)d thing to catch up on", "%(count)d things to catch up on", len(items))
+                % {"count": len(items)},
             )
             if items
             else None

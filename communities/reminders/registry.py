@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.functional import lazy
+
 from communities.digests.registry import DigestItem
 
 
@@ -23,7 +25,16 @@ class Attention:
 
     @property
     def text(self) -> str:
-        return f"{self.count} {self.label_one if self.count == 1 and self.label_one else self.label}"
+        """ "3 questions unanswered for more than 48 hours": lazy, so the alert reads in each
+        coordinator's language when it is rendered (labels are gettext_lazy or lazy texts)."""
+        return _attention_text(self.count, self.label_one if self.count == 1 and self.label_one else self.label)
+
+
+def _text(count: int, label) -> str:
+    return f"{count} {label}"
+
+
+_attention_text = lazy(_text, str)
 
 
 # contributors(community_ids, since) -> {community_id: {user ids who contributed since}}

@@ -1,6 +1,7 @@
 """Forms for the value survey and stories. They parse and validate; the services write."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .cycles import STEPS
 from .models import Rating
@@ -9,13 +10,15 @@ from .periods import Cadence
 
 class SurveySettingsForm(forms.Form):
     enabled = forms.BooleanField(
-        label="Send the value survey to this community's members",
+        label=_("Send the value survey to this community's members"),
         required=False,
-        help_text="Active members who have been members for two weeks or more get one email per period, "
-        "whether they post or only read (reading is value too). Members who muted this community "
-        "or turned reminders off are not emailed; nobody is asked twice in a period.",
+        help_text=_(
+            "Active members who have been members for two weeks or more get one email per period, "
+            "whether they post or only read (reading is value too). Members who muted this community "
+            "or turned reminders off are not emailed; nobody is asked twice in a period."
+        ),
     )
-    cadence = forms.ChoiceField(label="How often", choices=Cadence.choices, initial=Cadence.QUARTERLY)
+    cadence = forms.ChoiceField(label=_("How often"), choices=Cadence.choices, initial=Cadence.QUARTERLY)
 
 
 def _step_fields() -> dict:
@@ -32,9 +35,9 @@ def _step_fields() -> dict:
 
 
 SHOW_NAME = forms.BooleanField(
-    label="Show my name with my story",
+    label=_("Show my name with my story"),
     required=False,
-    help_text="Unticked, coordinators and the community's sponsors see it as told by “a member”.",
+    help_text=_("Unticked, coordinators and the community's sponsors see it as told by “a member”."),
 )
 
 
@@ -58,11 +61,11 @@ class StoryForm(forms.Form):
 
 class SurveyAnswerForm(StoryForm):
     rating = forms.TypedChoiceField(
-        label="How valuable was the community to you in this period?",
+        label=_("How valuable was the community to you in this period?"),
         choices=Rating.choices,
         coerce=int,
         widget=forms.RadioSelect,
-        help_text="1: not valuable · 5: extremely valuable.",
+        help_text=_("1: not valuable · 5: extremely valuable."),
     )
 
     def __init__(self, *args, **kwargs):

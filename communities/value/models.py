@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .cycles import Cycle, furthest_cycle
 from .periods import Cadence
@@ -18,7 +19,7 @@ class ValueSurvey(models.Model):
     """A community's pulse survey, switched on by its coordinators. No row: off."""
 
     community = models.OneToOneField("communities.Community", on_delete=models.CASCADE, related_name="value_survey")
-    enabled = models.BooleanField("send the value survey", default=False)
+    enabled = models.BooleanField(_("send the value survey"), default=False)
     cadence = models.CharField(max_length=12, choices=Cadence.choices, default=Cadence.QUARTERLY)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -30,11 +31,11 @@ class ValueSurvey(models.Model):
 
 
 class Rating(models.IntegerChoices):
-    NOT = 1, "1 · Not valuable"
-    SLIGHTLY = 2, "2 · Slightly valuable"
-    MODERATELY = 3, "3 · Moderately valuable"
-    VERY = 4, "4 · Very valuable"
-    EXTREMELY = 5, "5 · Extremely valuable"
+    NOT = 1, _("1 · Not valuable")
+    SLIGHTLY = 2, _("2 · Slightly valuable")
+    MODERATELY = 3, _("3 · Moderately valuable")
+    VERY = 4, _("4 · Very valuable")
+    EXTREMELY = 5, _("5 · Extremely valuable")
 
 
 class SurveyResponse(models.Model):
@@ -44,7 +45,7 @@ class SurveyResponse(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="survey_responses")
     period = models.CharField(max_length=10)
     rating = models.PositiveSmallIntegerField(
-        "how valuable was the community to you?",
+        _("how valuable was the community to you?"),
         choices=Rating.choices,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
@@ -76,12 +77,12 @@ class ValueStory(models.Model):
     response = models.OneToOneField(
         SurveyResponse, null=True, blank=True, on_delete=models.SET_NULL, related_name="story"
     )
-    happened = models.TextField("what happened in the community", max_length=2000, blank=True)
-    gave_me = models.TextField("what it gave you", max_length=2000, blank=True)
-    did_differently = models.TextField("what you did differently", max_length=2000, blank=True)
-    difference = models.TextField("what difference it made", max_length=2000, blank=True)
-    reframing = models.TextField("how it changed what success means", max_length=2000, blank=True)
-    show_name = models.BooleanField("show my name with this story", default=False)
+    happened = models.TextField(_("what happened in the community"), max_length=2000, blank=True)
+    gave_me = models.TextField(_("what it gave you"), max_length=2000, blank=True)
+    did_differently = models.TextField(_("what you did differently"), max_length=2000, blank=True)
+    difference = models.TextField(_("what difference it made"), max_length=2000, blank=True)
+    reframing = models.TextField(_("how it changed what success means"), max_length=2000, blank=True)
+    show_name = models.BooleanField(_("show my name with this story"), default=False)
     furthest_cycle = models.PositiveSmallIntegerField(choices=Cycle.choices, default=Cycle.NONE, editable=False)
     source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     source_id = models.PositiveBigIntegerField(null=True, blank=True)
@@ -91,7 +92,7 @@ class ValueStory(models.Model):
 
     class Meta:
         ordering = ["-furthest_cycle", "-created_at"]
-        verbose_name_plural = "value stories"
+        verbose_name_plural = _("value stories")
         indexes = [models.Index(fields=["community", "-furthest_cycle", "-created_at"], name="value_story_furthest")]
 
     def __str__(self):

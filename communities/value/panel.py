@@ -15,6 +15,8 @@ from datetime import timedelta
 
 from django.db.models import Avg, Count
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from members.models import DeliveryState, EmailDelivery, EmailKind
 
@@ -28,19 +30,28 @@ from .sources import links_for
 
 STORIES_SHOWN = 8
 PERIODS_SHOWN = 8
-A_MEMBER = "a member"
+A_MEMBER = _("a member")
 
 WHAT_TO_DO = {
-    Cycle.IMMEDIATE: "When activity is low, give members a reason to come: a question of the week, a short online "
-    "session with notes posted after, a welcome for each newcomer.",
-    Cycle.POTENTIAL: "Turn good answers into documented practices, and introduce members across organisations who "
-    "work on the same problem.",
-    Cycle.APPLIED: "Ask members who said a thread or practice helped what they changed; invite them to tell it as a "
-    "story, and share it.",
-    Cycle.REALISED: "Follow up applied stories after a few months: what difference did the change make? Sponsors "
-    "look for these.",
-    Cycle.REFRAMING: "Bring reframing stories to the community and its sponsors: they may change what the community "
-    "should aim for (revisit the mandate).",
+    Cycle.IMMEDIATE: _(
+        "When activity is low, give members a reason to come: a question of the week, a short online "
+        "session with notes posted after, a welcome for each newcomer."
+    ),
+    Cycle.POTENTIAL: _(
+        "Turn good answers into documented practices, and introduce members across organisations who "
+        "work on the same problem."
+    ),
+    Cycle.APPLIED: _(
+        "Ask members who said a thread or practice helped what they changed; invite them to tell it as a "
+        "story, and share it."
+    ),
+    Cycle.REALISED: _(
+        "Follow up applied stories after a few months: what difference did the change make? Sponsors look for these."
+    ),
+    Cycle.REFRAMING: _(
+        "Bring reframing stories to the community and its sponsors: they may change what the community "
+        "should aim for (revisit the mandate)."
+    ),
 }
 
 
@@ -73,40 +84,43 @@ def indicators_by_cycle(community, *, snapshots, figures: dict, live: dict, reac
     }
     rows[Cycle.IMMEDIATE].indicators = [
         Indicator(
-            "Active members (30 days)",
-            f"{figures.get('active_30d') or 0} of {figures.get('members_total') or 0}",
-            "Members who posted, replied, reacted or added a resource: they took part and got something back.",
+            gettext("Active members (30 days)"),
+            gettext("%(active)s of %(total)s")
+            % {"active": figures.get("active_30d") or 0, "total": figures.get("members_total") or 0},
+            gettext("Members who posted, replied, reacted or added a resource: they took part and got something back."),
         ),
         Indicator(
-            "Threads, replies and reactions (90 days)",
+            gettext("Threads, replies and reactions (90 days)"),
             _window_sum(snapshots, ("threads", "posts", "reactions"), 90),
-            "The interactions themselves: tips, answers, thanks.",
+            gettext("The interactions themselves: tips, answers, thanks."),
         ),
     ]
     rows[Cycle.POTENTIAL].indicators = [
         Indicator(
-            "Resources added (90 days)",
+            gettext("Resources added (90 days)"),
             _window_sum(snapshots, ("resources",), 90),
-            "Files, links and practices others can use later.",
+            gettext("Files, links and practices others can use later."),
         ),
         Indicator(
-            "Documented practices in the library",
+            gettext("Documented practices in the library"),
             figures.get("practices_total") or 0,
-            "Knowledge the community has turned into something actionable.",
+            gettext("Knowledge the community has turned into something actionable."),
         ),
         Indicator(
-            "New cross-organisation connections (90 days)",
+            gettext("New cross-organisation connections (90 days)"),
             live.get("cross_org_connections_90d", 0),
-            "Pairs of members from different organisations who replied to each other for the first time: "
-            "relationships are knowledge capital too.",
+            gettext(
+                "Pairs of members from different organisations who replied to each other for the first time: "
+                "relationships are knowledge capital too."
+            ),
         ),
     ]
     for cycle in (Cycle.APPLIED, Cycle.REALISED, Cycle.REFRAMING):
         rows[cycle].indicators = [
             Indicator(
-                f"Stories reaching {SHORT[cycle].lower()} value",
+                gettext("Stories reaching %(cycle)s") % {"cycle": Cycle(cycle).label.lower()},
                 reached.get(cycle, 0),
-                "Only members can say what changed in their work: this cycle is seen through their stories.",
+                gettext("Only members can say what changed in their work: this cycle is seen through their stories."),
             )
         ]
     return [rows[cycle] for cycle in CYCLES]
@@ -178,16 +192,22 @@ def survey_history(community) -> list[PeriodFigures]:
 def _history_chart(history: list[PeriodFigures]) -> dict:
     labels = [p.label for p in history]
     svg = charts.line_chart(
-        title="Average value rating (1 to 5) and response rate per survey period",
+        title=gettext("Average value rating (1 to 5) and response rate per survey period"),
         labels=labels,
-        series=[Series("Average rating", [p.average for p in history])],
-        x_label="Period",
-        y_label="Rating",
+        series=[Series(gettext("Average rating"), [p.average for p in history])],
+        x_label=gettext("Period"),
+        y_label=gettext("Rating"),
         threshold=3,
-        threshold_label="Moderately valuable",
+        threshold_label=gettext("Moderately valuable"),
     )
     rows = [[p.label, p.average, p.responses, p.asked, f"{p.rate}%" if p.rate is not None else None] for p in history]
-    headers = ["Period", "Average (1-5)", "Answers", "Asked by email", "Response rate"]
+    headers = [
+        gettext("Period"),
+        gettext("Average (1-5)"),
+        gettext("Answers"),
+        gettext("Asked by email"),
+        gettext("Response rate"),
+    ]
     return {"svg": svg, "headers": headers, "rows": rows}
 
 
@@ -251,15 +271,22 @@ def matrix_rows(community, *, viewer, snapshots, figures: dict, live: dict) -> l
             rows.append(["indicator", indicator.label, "", *cells, indicator.meaning])
     for period in survey_history(community):
         rate = f"{period.rate}%" if period.rate is not None else "–"
-        note = (
-            f"average {period.average} of 5 from {period.responses} answers; {period.asked} asked by email; "
-            f"response rate {rate}"
-        )
-        rows.append(["survey", f"Value rating, {period.label}", "", *[""] * len(CYCLES), note])
+        note = gettext(
+            "average %(average)s of 5 from %(responses)s answers; %(asked)s asked by email; response rate %(rate)s"
+        ) % {"average": period.average, "responses": period.responses, "asked": period.asked, "rate": rate}
+        label = gettext("Value rating, %(period)s") % {"period": period.label}
+        rows.append(["survey", label, "", *[""] * len(CYCLES), note])
     stories = decorate_stories(list(ValueStory.objects.filter(community=community).select_related("author")), viewer)
     for story in stories:
         cells = [getattr(story, name) for _, name, _, _ in STEPS]
-        source = f"helped by: {story.source_link.title} ({story.source_link.url})" if story.source_link else ""
-        label = f"Story of {story.created_at:%Y-%m-%d}, reaches {SHORT[Cycle(story.furthest_cycle)].lower()} value"
-        rows.append(["story", label, story.shown_author, *cells, source])
+        source = (
+            gettext("helped by: %(title)s (%(url)s)") % {"title": story.source_link.title, "url": story.source_link.url}
+            if story.source_link
+            else ""
+        )
+        label = gettext("Story of %(date)s, reaches %(cycle)s") % {
+            "date": f"{story.created_at:%Y-%m-%d}",
+            "cycle": Cycle(story.furthest_cycle).label.lower(),
+        }
+        rows.append(["story", label, str(story.shown_author), *cells, source])
     return rows

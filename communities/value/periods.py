@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import models
+from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Cadence(models.TextChoices):
-    MONTHLY = "monthly", "Every month"
-    QUARTERLY = "quarterly", "Every quarter"
-    HALF_YEARLY = "half_yearly", "Every six months"
+    MONTHLY = "monthly", _("Every month")
+    QUARTERLY = "quarterly", _("Every quarter")
+    HALF_YEARLY = "half_yearly", _("Every six months")
 
 
 MONTHS = {Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3, Cadence.HALF_YEARLY: 6}
@@ -27,10 +30,13 @@ class Period:
 
     @property
     def label(self) -> str:
-        if "-Q" in self.name or "-H" in self.name:
-            year, part = self.name.split("-")
-            return f"{part} {year}"
-        return self.start.strftime("%B %Y")
+        """ "Q4 2026", "H2 2026", "November 2026": in the current language (read when shown)."""
+        year, part = self.name.split("-")
+        if part.startswith("Q"):
+            return gettext("Q%(quarter)s %(year)s") % {"quarter": part[1:], "year": year}
+        if part.startswith("H"):
+            return gettext("H%(half)s %(year)s") % {"half": part[1:], "year": year}
+        return format_date(self.start, "F Y")
 
     @property
     def last_day(self) -> date:

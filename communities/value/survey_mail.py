@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core import signing
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from cop_platform.email import absolute_url
 from members.mailing import preferences_for_many
@@ -159,6 +160,6 @@ def build_value_surveys(deliveries: list[EmailDelivery], now: datetime) -> dict[
                 "ratings": range(1, 6),
             },
             scope="reminders",
-            summary=f"Value survey for {period.label}",
+            summary=_("Value survey for %(period)s") % {"period": period.label},
         )
     return prepared

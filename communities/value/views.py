@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import permissions
@@ -43,7 +44,7 @@ def _member_community(request, slug, *, action: str):
     community = get_object_or_404(Community.objects.visible_to(request.user), slug=slug)
     membership = membership_of(request.user, community)
     if not permissions.is_active_member(membership):
-        reason, _ = permissions.why_not_active(membership, action=action)
+        reason, _joinable = permissions.why_not_active(membership, action=action)
         raise PermissionDenied(reason)
     return community
 
@@ -51,7 +52,7 @@ def _member_community(request, slug, *, action: str):
 @login_required
 @require_POST
 def survey_settings(request, slug):
-    community, _ = _community_for(request, slug, coordinators_only=True)
+    community, _full = _community_for(request, slug, coordinators_only=True)
     form = SurveySettingsForm(request.POST)
     if form.is_valid():
         try:
@@ -60,12 +61,17 @@ def survey_settings(request, slug):
             add_service_error(form, error)
         else:
             if survey.enabled:
-                messages.success(request, f"The value survey is on: {survey.get_cadence_display().lower()}.")
+                messages.success(
+                    request,
+                    _("The value survey is on: %(cadence)s.") % {"cadence": survey.get_cadence_display().lower()},
+                )
             else:
-                messages.success(request, "The value survey is off: nobody will be asked.")
+                messages.success(request, _("The value survey is off: nobody will be asked."))
             return redirect(reverse("communities:health", kwargs={"slug": community.slug}) + "#value-heading")
     messages.error(
-        request, "The survey settings were not saved: " + " ".join(e for es in form.errors.values() for e in es)
+        request,
+        _("The survey settings were not saved: %(errors)s")
+        % {"errors": " ".join(e for es in form.errors.values() for e in es)},
     )
     return redirect(reverse("communities:health", kwargs={"slug": community.slug}) + "#value-heading")
 
@@ -80,7 +86,7 @@ def survey_link(request, token):
     user_id, community_id, period = found
     community = get_object_or_404(Community.objects.visible_to(request.user), pk=community_id)
     if user_id != request.user.pk:
-        messages.warning(request, "That survey link was sent to another member: this is your own answer.")
+        messages.warning(request, _("That survey link was sent to another member: this is your own answer."))
     url = reverse("communities:value_survey", kwargs={"slug": community.slug, "period": period})
     rating = request.GET.get("rating", "")
     return redirect(f"{url}?rating={rating}" if rating.isdigit() else url)
@@ -91,7 +97,7 @@ def survey_current(request, slug):
     community = _member_community(request, slug, action="answer its value survey")
     period = current_period(survey_of(community))
     if period is None:
-        messages.info(request, f"{community.name} has no value survey running at the moment.")
+        messages.info(request, _("%(name)s has no value survey running at the moment.") % {"name": community.name})
         return redirect(community.get_absolute_url())
     return redirect("communities:value_survey", slug=community.slug, period=period.name)
 
@@ -113,7 +119,7 @@ def survey(request, slug, period):
     is_open = found.is_open(timezone.now().date())
     running = survey_of(community)
     if not answer and not (running and running.enabled):
-        messages.info(request, f"{community.name} has no value survey running at the moment.")
+        messages.info(request, _("%(name)s has no value survey running at the moment.") % {"name": community.name})
         return redirect(community.get_absolute_url())
     form = None
     if is_open:
@@ -134,7 +140,8 @@ def survey(request, slug, period):
                 else:
                     messages.success(
                         request,
-                        f"Thank you: your answer is saved. You can change it here until the end of {found.label}.",
+                        _("Thank you: your answer is saved. You can change it here until the end of %(period)s.")
+                        % {"period": found.label},
                     )
                     return redirect("communities:value_survey", slug=community.slug, period=found.name)
         else:
@@ -179,7 +186,7 @@ def story_new(request, slug):
             add_service_error(form, error)
         else:
             messages.success(
-                request, "Thank you for your story: it helps the coordinators see what the community is worth."
+                request, _("Thank you for your story: it helps the coordinators see what the community is worth.")
             )
             return redirect(source[2].url if source else community.get_absolute_url())
     context = {
@@ -194,7 +201,7 @@ def story_new(request, slug):
 @login_required
 def stories(request, slug):
     """Every story of the community, furthest-reaching first (coordinators)."""
-    community, _ = _community_for(request, slug, coordinators_only=True)
+    community, _full = _community_for(request, slug, coordinators_only=True)
     page_obj = Paginator(
         ValueStory.objects.filter(community=community).select_related("author"), settings.PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -209,14 +216,14 @@ def story_remove_view(request, slug, story_id):
     community = get_object_or_404(Community.objects.visible_to(request.user), slug=slug)
     story = get_object_or_404(ValueStory.objects.filter(community=community), pk=story_id)
     story_remove(actor=request.user, story=story)
-    messages.success(request, "The story was removed.")
+    messages.success(request, _("The story was removed."))
     return redirect("communities:value_stories", slug=community.slug)
 
 
 @login_required
 def matrix_csv(request, slug):
     """The value-creation matrix for the community's sponsors (coordinators only)."""
-    community, _ = _community_for(request, slug, coordinators_only=True)
+    community, _full = _community_for(request, slug, coordinators_only=True)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{community.slug}-value-matrix.csv"'
     patch_cache_control(response, private=True, no_store=True)
