@@ -85,3 +85,10 @@ def test_the_data_export_email_subject_follows_the_active_language(member):
     with translation.override("fr"):
         subject = render_to_string("members/email/data_export_ready_subject.txt", {"export": export})
     assert subject.strip() == "La copie de vos données est prête"
+
+
+def test_the_privacy_page_is_in_french_with_its_figures(client, db, settings):
+    html = page(client, reverse("privacy"))
+    assert "Qui conserve vos données" in html
+    assert f"conservée {settings.BACKUP_KEEP_DAYS} jours" in html  # the figure inside the sentence
+    assert "Who keeps your data" not in html
