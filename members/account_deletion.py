@@ -31,6 +31,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from .models import FORMER_MEMBER, AccountEmail, Notification, User
 
@@ -115,7 +116,7 @@ def account_delete(*, actor, user: User, password: str) -> None:
     if actor is None or not actor.is_authenticated or actor.pk != user.pk:
         raise PermissionDenied("You can only delete your own account.")
     if not user.has_usable_password() or not user.check_password(password):
-        raise ValidationError({"password": "That is not your password."})
+        raise ValidationError({"password": _("That is not your password.")})
     reasons = reasons_account_cannot_be_deleted(user)
     if reasons:
         raise ValidationError(reasons)

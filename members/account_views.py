@@ -7,20 +7,22 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .account_deletion import account_delete, reasons_account_cannot_be_deleted
 
 
 class AccountDeleteForm(forms.Form):
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="To make sure it is really you.",
+        help_text=_("To make sure it is really you."),
     )
     confirm = forms.BooleanField(
-        label="I understand that this cannot be undone.",
-        error_messages={"required": "Tick this box to confirm that you want to delete your account."},
+        label=_("I understand that this cannot be undone."),
+        error_messages={"required": _("Tick this box to confirm that you want to delete your account.")},
     )
 
 
@@ -36,7 +38,7 @@ def account_delete_view(request):
             form.add_error(None, error)
         else:
             logout(request)
-            messages.success(request, "Your account has been deleted. Thank you for taking part.")
+            messages.success(request, gettext("Your account has been deleted. Thank you for taking part."))
             return redirect("home")
     return render(
         request,

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from cop_platform import images
@@ -28,8 +29,10 @@ def process_avatar(upload) -> ContentFile:
     settings.AVATAR_SIZE_PX. Raises ValidationError with a message a member can act on."""
     if upload.size > settings.AVATAR_MAX_BYTES:
         raise ValidationError(
-            "This image is %(size)s; the largest photo you can upload is %(limit)s. "
-            "Try a smaller or more compressed image.",
+            _(
+                "This image is %(size)s; the largest photo you can upload is %(limit)s. "
+                "Try a smaller or more compressed image."
+            ),
             code="too_large",
             params={"size": filesizeformat(upload.size), "limit": filesizeformat(settings.AVATAR_MAX_BYTES)},
         )
@@ -40,13 +43,13 @@ def process_avatar(upload) -> ContentFile:
             square = _square(image, settings.AVATAR_SIZE_PX)
     except images.TooManyPixels as error:
         raise ValidationError(
-            "This image is %(width)s × %(height)s pixels, too large to process. Upload one under 40 megapixels.",
+            _("This image is %(width)s × %(height)s pixels, too large to process. Upload one under 40 megapixels."),
             code="too_many_pixels",
             params={"width": error.width, "height": error.height},
         ) from error
     except images.NotAnImage as error:
         raise ValidationError(
-            "This file is not a photo we can use. Upload a JPEG, PNG, GIF or WebP image.", code="invalid_image"
+            _("This file is not a photo we can use. Upload a JPEG, PNG, GIF or WebP image."), code="invalid_image"
         ) from error
     output = io.BytesIO()
     square.save(output, format="PNG", optimize=True)

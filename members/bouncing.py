@@ -33,6 +33,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext, gettext_noop
 
 from .data_export.registry import ExportSection
 from .models import BounceKind, BounceOutcome, DeliveryState, EmailBounce, EmailBounceState, EmailDelivery, User
@@ -265,7 +266,7 @@ def export_bounces(user, archive):
 
 
 EXPORT_SECTION = ExportSection(
-    "email_bounces", "bounces of our emails to you, and what they changed", export_bounces, order=85
+    "email_bounces", gettext_noop("bounces of our emails to you, and what they changed"), export_bounces, order=85
 )
 
 
@@ -291,21 +292,26 @@ def mask(address: str) -> str:
 def reason_of(status: str, detail: str) -> str:
     """The reason shown to the member, in words first, with the mail server's own code."""
     if status == SPAM_STATUS:
-        return "you marked our email as spam"
+        return gettext("you marked our email as spam")
     words = {
-        "5.1.1": "the mailbox does not exist",
-        "5.1.2": "the mail domain does not exist",
-        "5.1.10": "the mailbox does not exist",
-        "5.2.1": "the mailbox is disabled",
-        "5.2.2": "the mailbox is full",
-        "4.2.2": "the mailbox is full",
-        "5.4.1": "the receiving server refused it",
-        "5.7.1": "the receiving server refused it",
-        "4.4.1": "the receiving server could not be reached",
-        "4.4.7": "it could not be delivered in time",
+        "5.1.1": gettext_noop("the mailbox does not exist"),
+        "5.1.2": gettext_noop("the mail domain does not exist"),
+        "5.1.10": gettext_noop("the mailbox does not exist"),
+        "5.2.1": gettext_noop("the mailbox is disabled"),
+        "5.2.2": gettext_noop("the mailbox is full"),
+        "4.2.2": gettext_noop("the mailbox is full"),
+        "5.4.1": gettext_noop("the receiving server refused it"),
+        "5.7.1": gettext_noop("the receiving server refused it"),
+        "4.4.1": gettext_noop("the receiving server could not be reached"),
+        "4.4.7": gettext_noop("it could not be delivered in time"),
     }.get(status)
     if words is None:
-        words = "it could not be delivered" if status.startswith("5") else "it was delayed repeatedly"
+        words = (
+            gettext_noop("it could not be delivered")
+            if status.startswith("5")
+            else gettext_noop("it was delayed repeatedly")
+        )
+    words = gettext(words)
     return f"{words}: {status}" if status else words
 
 

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from cop_platform.file_delivery import StoredFile, attachment_response
 
@@ -38,7 +39,7 @@ def data_export_page(request):
         except ValidationError as refused:
             error = " ".join(refused.messages)
         else:
-            messages.success(request, "We are preparing a copy of your data. We will email you when it is ready.")
+            messages.success(request, _("We are preparing a copy of your data. We will email you when it is ready."))
             return redirect("members:data_export")
     return render(
         request,

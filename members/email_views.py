@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -25,7 +26,7 @@ def notification_settings(request):
             mailing.preferences_save(actor=request.user, user=request.user, **form.preference_fields())
             if form.cleaned_data["time_zone"] != request.user.time_zone:
                 profile_update(actor=request.user, user=request.user, time_zone=form.cleaned_data["time_zone"])
-        messages.success(request, "Your email preferences have been saved.")
+        messages.success(request, _("Your email preferences have been saved."))
         return redirect("members:settings_notifications")
     status = 400 if form.errors else 200
     # email_in: the email gateway's settings (reply addresses) are linked when it is on.

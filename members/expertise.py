@@ -15,6 +15,7 @@ from functools import cached_property
 
 from django.db.models import Q
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_noop
 
 from .models import User
 
@@ -69,11 +70,15 @@ class Evidence:
     weight: int
     singular: str
     plural: str
-    template: str = "{count} {noun} on {topic}"
+    template: str = gettext_noop("{count} {noun} on {topic}")
 
     def reason(self, count: int, topic: Topic) -> str:
+        """Translated when shown: the template and nouns are catalogue msgids (marked where the
+        Evidence is defined), looked up in the language active for the page."""
         noun = self.singular if count == 1 else self.plural
-        return self.template.format(count=count, noun=noun, topic=topic.label)
+        return gettext(str(self.template)).format(
+            count=count, noun=gettext(str(noun)) if noun else "", topic=topic.label
+        )
 
 
 # counts(viewer=..., topic=..., users=<User queryset>) -> iterable of (user_id, evidence key, count)
@@ -89,7 +94,7 @@ class EvidenceProvider:
 # What someone showed weighs more than what they declared: an accepted answer (5) or a
 # documented practice (4) outranks an expertise tag (3), a shared file or link (2) and each
 # reaction received (1).
-DECLARED = Evidence(key="declared", weight=3, singular="", plural="", template="declares {topic}")
+DECLARED = Evidence(key="declared", weight=3, singular="", plural="", template=gettext_noop("declares {topic}"))
 _providers: list[EvidenceProvider] = []
 
 

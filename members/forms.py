@@ -3,6 +3,8 @@ in members.services, which also checks the photo (see members.avatars)."""
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from .avatars import ACCEPTED_FORMATS
@@ -19,12 +21,12 @@ class ProfileForm(forms.ModelForm):
     # A plain file field: the one check of what an acceptable photo is lives in the service,
     # so the admin, this page and the tests refuse the same files with the same message.
     avatar = forms.FileField(
-        label="Photo",
+        label=_("Photo"),
         required=False,
         widget=forms.FileInput(attrs={"accept": AVATAR_ACCEPT}),
-        help_text="A JPEG, PNG, GIF or WebP image. It is cropped to a square.",
+        help_text=_("A JPEG, PNG, GIF or WebP image. It is cropped to a square."),
     )
-    remove_avatar = forms.BooleanField(label="Remove my current photo", required=False)
+    remove_avatar = forms.BooleanField(label=_("Remove my current photo"), required=False)
 
     class Meta:
         model = User
@@ -34,12 +36,18 @@ class ProfileForm(forms.ModelForm):
             "profile_visibility": forms.RadioSelect,
         }
         labels = {
-            "display_name": "Name",
-            "bio": "About you",
-            "time_zone": "Time zone",
-            "profile_visibility": "Who can see your profile",
+            "display_name": _("Name"),
+            "headline": _("Headline"),
+            "organisation": _("Organisation"),
+            "discipline": _("Discipline"),
+            "country": _("Country"),
+            "languages": _("Languages"),
+            "expertise": _("Expertise"),
+            "bio": _("About you"),
+            "time_zone": _("Time zone"),
+            "profile_visibility": _("Who can see your profile"),
         }
-        help_texts = {"expertise": "Topics you know well, separated by commas. Members find experts by these."}
+        help_texts = {"expertise": _("Topics you know well, separated by commas. Members find experts by these.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,10 +69,10 @@ class SignupDetailsForm(forms.Form):
     the name other members see, so a newcomer is not known only by a username."""
 
     display_name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=User._meta.get_field("display_name").max_length,
         required=False,
-        help_text="How other members see you, e.g. 'Amara Okafor'. Leave blank to use your username.",
+        help_text=_("How other members see you, e.g. 'Amara Okafor'. Leave blank to use your username."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     field_order = ["email", "display_name", "username", "password1", "password2"]
@@ -81,21 +89,23 @@ class DirectoryFilterForm(forms.Form):
     filters registered by other apps (members.directory_filters) come last."""
 
     topic = forms.CharField(
-        label="Who knows about",
+        label=_("Who knows about"),
         required=False,
         max_length=100,
-        help_text="A topic tag or a few words, e.g. groundwater. Members are ranked by what they declared and shared.",
+        help_text=_(
+            "A topic tag or a few words, e.g. groundwater. Members are ranked by what they declared and shared."
+        ),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     q = forms.CharField(
-        label="Name or headline", required=False, max_length=100, widget=forms.TextInput(attrs={"type": "search"})
+        label=_("Name or headline"), required=False, max_length=100, widget=forms.TextInput(attrs={"type": "search"})
     )
-    discipline = forms.ChoiceField(label="Discipline", required=False)
-    country = forms.ChoiceField(label="Country", required=False)
-    region = forms.ChoiceField(label="Region", required=False)
-    organisation = forms.CharField(label="Organisation", required=False, max_length=120)
-    language = forms.ChoiceField(label="Language", required=False)
-    expertise = forms.CharField(label="Expertise tag", required=False, max_length=100)
+    discipline = forms.ChoiceField(label=_("Discipline"), required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    organisation = forms.CharField(label=_("Organisation"), required=False, max_length=120)
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    expertise = forms.CharField(label=_("Expertise tag"), required=False, max_length=100)
 
     def __init__(self, *args, profiles, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,16 +113,19 @@ class DirectoryFilterForm(forms.Form):
         disciplines = (
             profiles.exclude(discipline="").order_by("discipline").values_list("discipline", flat=True).distinct()
         )
-        self.fields["discipline"].choices = [("", "Any discipline"), *((value, value) for value in disciplines)]
+        self.fields["discipline"].choices = [
+            ("", gettext("Any discipline")),
+            *((value, value) for value in disciplines),
+        ]
         codes = set(profiles.exclude(country="").order_by().values_list("country", flat=True).distinct())
         self.fields["country"].choices = [
-            ("", "Any country"),
+            ("", gettext("Any country")),
             *((code, name) for code, name in countries if code in codes),
         ]
-        self.fields["region"].choices = [("", "Any region"), *region_choices(codes)]
+        self.fields["region"].choices = [("", gettext("Any region")), *region_choices(codes)]
         spoken = profiles.exclude(languages="").order_by().values_list("languages", flat=True).distinct()
         languages = sorted({part.strip().title() for value in spoken for part in value.split(",") if part.strip()})
-        self.fields["language"].choices = [("", "Any language"), *((name, name) for name in languages)]
+        self.fields["language"].choices = [("", gettext("Any language")), *((name, name) for name in languages)]
         self.extra_filters = directory_filters()
         for extra in self.extra_filters:
             self.fields[extra.name] = extra.field(viewer)
@@ -168,7 +181,7 @@ class EmailPreferencesForm(forms.ModelForm):
     """What a member wants by email, plus their time zone (the digest hour is in it)."""
 
     time_zone = forms.ChoiceField(
-        label="Your time zone", choices=TIME_ZONE_CHOICES, help_text="The digest hour below is in this time zone."
+        label=_("Your time zone"), choices=TIME_ZONE_CHOICES, help_text=_("The digest hour below is in this time zone.")
     )
     # Declared fields come after the model's; the help text points down to the digest hour.
     field_order = ["replies", "mentions", "events", "digest_frequency", "time_zone", "digest_hour"]
@@ -192,16 +205,16 @@ class EmailPreferencesForm(forms.ModelForm):
             "digest_frequency": forms.RadioSelect,
         }
         labels = {
-            "replies": "Replies to your posts and threads",
-            "mentions": "When someone mentions you (@name)",
-            "events": "Event news for you (a place opened up on a waiting list)",
-            "digest_frequency": "Digest of what's new in your communities",
-            "digest_hour": "Send my digest at",
-            "digest_weekday": "Weekly digest on",
-            "reminders": "Welcome emails and a reminder when I've been away and missed something",
-            "coordinator_alerts": "Coordinator alerts (waiting join requests, unanswered questions, flags)",
+            "replies": _("Replies to your posts and threads"),
+            "mentions": _("When someone mentions you (@name)"),
+            "events": _("Event news for you (a place opened up on a waiting list)"),
+            "digest_frequency": _("Digest of what's new in your communities"),
+            "digest_hour": _("Send my digest at"),
+            "digest_weekday": _("Weekly digest on"),
+            "reminders": _("Welcome emails and a reminder when I've been away and missed something"),
+            "coordinator_alerts": _("Coordinator alerts (waiting join requests, unanswered questions, flags)"),
         }
-        help_texts = {"digest_weekday": "Only used for the weekly digest."}
+        help_texts = {"digest_weekday": _("Only used for the weekly digest.")}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -219,8 +232,10 @@ class EmailPreferencesForm(forms.ModelForm):
                 if data.get(field) == EmailChoice.DIGEST:
                     self.add_error(
                         field,
-                        "Your digest is switched off, so nothing would reach you. Choose a daily or weekly "
-                        "digest below, or another option here.",
+                        gettext(
+                            "Your digest is switched off, so nothing would reach you. Choose a daily or weekly "
+                            "digest below, or another option here."
+                        ),
                     )
         return data
 

@@ -27,6 +27,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import pgettext, pgettext_lazy
 
 from cop_platform.email import absolute_url, render_templated_email
 
@@ -40,14 +41,18 @@ DATABASE_DOWN = (OperationalError, InterfaceError)
 # Scopes an unsubscribe link can carry, and what each one turns off. "community:<id>" mutes
 # one community (a registry filled by communities, which sits above members).
 PREFERENCE_SCOPES = {
-    "all": "all email from us except account emails (password resets, address confirmation)",
-    "digest": "your digest",
-    "notifications": "emails about replies and mentions",
-    "replies": "emails about replies to your posts and threads",
-    "mentions": "emails when someone mentions you",
-    "events": "emails when a place opens up for you at an event",
-    "reminders": "welcome emails and reminders when you have been away",
-    "coordinator_alerts": "coordinator alerts (waiting join requests, unanswered questions, flags)",
+    "all": pgettext_lazy(
+        "unsubscribe from", "all email from us except account emails (password resets, address confirmation)"
+    ),
+    "digest": pgettext_lazy("unsubscribe from", "your digest"),
+    "notifications": pgettext_lazy("unsubscribe from", "emails about replies and mentions"),
+    "replies": pgettext_lazy("unsubscribe from", "emails about replies to your posts and threads"),
+    "mentions": pgettext_lazy("unsubscribe from", "emails when someone mentions you"),
+    "events": pgettext_lazy("unsubscribe from", "emails when a place opens up for you at an event"),
+    "reminders": pgettext_lazy("unsubscribe from", "welcome emails and reminders when you have been away"),
+    "coordinator_alerts": pgettext_lazy(
+        "unsubscribe from", "coordinator alerts (waiting join requests, unanswered questions, flags)"
+    ),
 }
 
 
@@ -264,7 +269,7 @@ def describe_scope(user, scope: str) -> str | None:
     member left the community)."""
     if (community_id := _community_id_of(scope)) is not None:
         name = _muting().name_of(user, community_id) if _muting() else None
-        return f"all email about {name}" if name else None
+        return pgettext("unsubscribe from", "all email about %(community)s") % {"community": name} if name else None
     if (prefixed := _prefixed(scope)) is not None:
         return prefixed[0].describe(user, prefixed[1])
     if scope in _extra_scopes:

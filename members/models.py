@@ -4,7 +4,6 @@ Profile fields live on the user row itself (as Zulip's UserProfile does): every 
 a member needs them, so a second table would only add a join or a query.
 """
 
-import calendar
 import secrets
 import zoneinfo
 
@@ -15,7 +14,10 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from taggit.managers import TaggableManager
 
@@ -25,8 +27,8 @@ TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.
 
 
 class ProfileVisibility(models.TextChoices):
-    MEMBERS = "members", "Signed-in members only"
-    PUBLIC = "public", "Anyone, including visitors"
+    MEMBERS = "members", _("Signed-in members only")
+    PUBLIC = "public", _("Anyone, including visitors")
 
 
 class MemberManager(UserManager.from_queryset(UserQuerySet)):
@@ -40,20 +42,20 @@ def avatar_upload_to(instance, filename):
 
 class User(AbstractUser):
     display_name = models.CharField(
-        max_length=80, blank=True, help_text="How your name is shown. Leave blank to use your username."
+        max_length=80, blank=True, help_text=_("How your name is shown. Leave blank to use your username.")
     )
     headline = models.CharField(
-        max_length=140, blank=True, help_text="One line on what you do, e.g. 'Hydrologist, rural water supply'."
+        max_length=140, blank=True, help_text=_("One line on what you do, e.g. 'Hydrologist, rural water supply'.")
     )
-    bio = models.TextField(blank=True, max_length=5000, help_text="Markdown. Your experience and interests.")
+    bio = models.TextField(blank=True, max_length=5000, help_text=_("Markdown. Your experience and interests."))
     bio_html = models.TextField(blank=True, editable=False)
     organisation = models.CharField(max_length=120, blank=True)
     discipline = models.CharField(
-        max_length=80, blank=True, help_text="Your field of practice, e.g. 'Public finance' or 'Civil engineering'."
+        max_length=80, blank=True, help_text=_("Your field of practice, e.g. 'Public finance' or 'Civil engineering'.")
     )
     country = CountryField(blank=True)
     languages = models.CharField(
-        max_length=200, blank=True, help_text="Languages you work in, separated by commas: 'English, French'."
+        max_length=200, blank=True, help_text=_("Languages you work in, separated by commas: 'English, French'.")
     )
     avatar = models.ImageField(upload_to=avatar_upload_to, blank=True)
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
@@ -61,7 +63,7 @@ class User(AbstractUser):
         max_length=10, choices=ProfileVisibility.choices, default=ProfileVisibility.MEMBERS
     )
     expertise = TaggableManager(
-        blank=True, verbose_name="expertise", help_text="Topics you know well, separated by commas."
+        blank=True, verbose_name=_("expertise"), help_text=_("Topics you know well, separated by commas.")
     )
 
     # Name, headline, discipline and expertise for search (Postgres; see cop_platform.search).
@@ -108,11 +110,11 @@ def shown_name(user) -> str:
 
 
 class NotificationKind(models.TextChoices):
-    REPLY = "reply", "Reply to your post"
-    MENTION = "mention", "Mention"
-    FOLLOWED_POST = "followed_post", "New post in a followed thread"
-    POST_HIDDEN = "post_hidden", "Your post was hidden"
-    EVENT = "event", "Event news (a place opened up, a change, a cancellation)"
+    REPLY = "reply", _("Reply to your post")
+    MENTION = "mention", _("Mention")
+    FOLLOWED_POST = "followed_post", _("New post in a followed thread")
+    POST_HIDDEN = "post_hidden", _("Your post was hidden")
+    EVENT = "event", _("Event news (a place opened up, a change, a cancellation)")
 
 
 # Kinds whose title says what the actor did ("replied to your thread “Pipes”"): the actor's
@@ -165,26 +167,29 @@ class Notification(models.Model):
         actor with the notification (select_related("actor")) when listing many."""
         if self.kind not in ACTOR_KINDS:
             return self.title
-        who = shown_name(self.actor) if self.actor_id is not None else FORMER_MEMBER
-        return f"{who if who != FORMER_MEMBER else FORMER_MEMBER.capitalize()} {self.title}"
+        if self.actor_id is not None and self.actor.is_active:
+            who = self.actor.name
+        else:
+            who = gettext("A former member")
+        return f"{who} {self.title}"
 
 
 # --- Email preferences and the record of every member email -------------------------------------
 
 
 class EmailChoice(models.TextChoices):
-    IMMEDIATE = "immediate", "Email me at once"
-    DIGEST = "digest", "Put it in my digest"
-    OFF = "off", "Don't email me"
+    IMMEDIATE = "immediate", _("Email me at once")
+    DIGEST = "digest", _("Put it in my digest")
+    OFF = "off", _("Don't email me")
 
 
 class DigestFrequency(models.TextChoices):
-    DAILY = "daily", "Daily"
-    WEEKLY = "weekly", "Weekly"
-    OFF = "off", "Never"
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+    OFF = "off", _("Never")
 
 
-WEEKDAY_CHOICES = list(enumerate(calendar.day_name))  # 0 = Monday, as date.weekday()
+WEEKDAY_CHOICES = list(WEEKDAYS.items())  # 0 = Monday, as date.weekday(); names translated
 HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
 
@@ -196,7 +201,9 @@ class EmailPreferences(models.Model):
     replies = models.CharField(max_length=10, choices=EmailChoice.choices, default=EmailChoice.IMMEDIATE)
     mentions = models.CharField(max_length=10, choices=EmailChoice.choices, default=EmailChoice.IMMEDIATE)
     # Event news addressed to you: a place opened up on a waiting list (events.rsvp).
-    events = models.CharField("event news", max_length=10, choices=EmailChoice.choices, default=EmailChoice.IMMEDIATE)
+    events = models.CharField(
+        _("event news"), max_length=10, choices=EmailChoice.choices, default=EmailChoice.IMMEDIATE
+    )
     digest_frequency = models.CharField(max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY)
     # The hour the digest arrives, 0..23, in the member's own User.time_zone.
     digest_hour = models.PositiveSmallIntegerField(choices=HOUR_CHOICES, default=8)
@@ -209,8 +216,8 @@ class EmailPreferences(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "email preferences"
-        verbose_name_plural = "email preferences"
+        verbose_name = _("email preferences")
+        verbose_name_plural = _("email preferences")
         constraints = [
             models.CheckConstraint(condition=models.Q(digest_hour__lte=23), name="digest_hour_in_day"),
             models.CheckConstraint(condition=models.Q(digest_weekday__lte=6), name="digest_weekday_in_week"),
@@ -221,25 +228,25 @@ class EmailPreferences(models.Model):
 
 
 class EmailKind(models.TextChoices):
-    NOTIFICATIONS = "notifications", "Replies and mentions"
-    DIGEST = "digest", "Digest"
-    WELCOME = "welcome", "Welcome"
-    NUDGE = "nudge", "Inactivity nudge"
-    COORDINATOR = "coordinator", "Coordinator alert"
-    DATA_EXPORT = "data_export", "Your data export is ready"
-    MAILING_LIST = "mailing_list", "Mailing-list mode: a new post"
-    EMAIL_IN = "email_in", "About mail you sent us (refused, or waiting for your confirmation)"
-    EVENT_REMINDER = "event_reminder", "Event reminder"
-    EVENT_NOTICE = "event_notice", "Event changed or cancelled"
-    VALUE_SURVEY = "value_survey", "Value survey"
+    NOTIFICATIONS = "notifications", _("Replies and mentions")
+    DIGEST = "digest", _("Digest")
+    WELCOME = "welcome", _("Welcome")
+    NUDGE = "nudge", _("Inactivity nudge")
+    COORDINATOR = "coordinator", _("Coordinator alert")
+    DATA_EXPORT = "data_export", _("Your data export is ready")
+    MAILING_LIST = "mailing_list", _("Mailing-list mode: a new post")
+    EMAIL_IN = "email_in", _("About mail you sent us (refused, or waiting for your confirmation)")
+    EVENT_REMINDER = "event_reminder", _("Event reminder")
+    EVENT_NOTICE = "event_notice", _("Event changed or cancelled")
+    VALUE_SURVEY = "value_survey", _("Value survey")
 
 
 class DeliveryState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    SKIPPED = "skipped", "Skipped"  # nothing to say, or the member opted out meanwhile
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Skipped")  # nothing to say, or the member opted out meanwhile
+    FAILED = "failed", _("Failed")
 
 
 class EmailDelivery(models.Model):
@@ -256,7 +263,7 @@ class EmailDelivery(models.Model):
     community_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
     subject = models.CharField(max_length=300, blank=True)
-    summary = models.CharField(max_length=300, blank=True, help_text="What it said, for the coordinator log.")
+    summary = models.CharField(max_length=300, blank=True, help_text=_("What it said, for the coordinator log."))
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -264,7 +271,7 @@ class EmailDelivery(models.Model):
     error = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        verbose_name_plural = "email deliveries"
+        verbose_name_plural = _("email deliveries")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="one_email_per_recipient_and_key")]
         indexes = [models.Index(fields=["state", "claimed_at"], name="email_delivery_state_claimed")]
@@ -280,7 +287,7 @@ class AccountEmail(models.Model):
     one-time links: they are erased once sent, or when the email is given up."""
 
     to = models.EmailField(max_length=254)
-    template = models.CharField(max_length=100, help_text="Which account email (allauth's template name).")
+    template = models.CharField(max_length=100, help_text=_("Which account email (allauth's template name)."))
     from_email = models.CharField(max_length=300)
     subject = models.CharField(max_length=300)
     body_text = models.TextField(blank=True)
@@ -306,17 +313,17 @@ class AccountEmail(models.Model):
 
 
 class BounceKind(models.TextChoices):
-    PERMANENT = "permanent", "Permanent failure (5.x.x)"
-    TRANSIENT = "transient", "Transient failure or delay (4.x.x)"
-    UNRECOGNISED = "unrecognised", "A bounce we could not read"
+    PERMANENT = "permanent", _("Permanent failure (5.x.x)")
+    TRANSIENT = "transient", _("Transient failure or delay (4.x.x)")
+    UNRECOGNISED = "unrecognised", _("A bounce we could not read")
 
 
 class BounceOutcome(models.TextChoices):
-    MARKED = "marked", "Marked the address bouncing"
-    COUNTED = "counted", "Counted (transient, below the limit)"
-    ALREADY = "already", "Address was bouncing already"
-    OLD_ADDRESS = "old_address", "For an address the member no longer uses: nothing changed"
-    UNRECOGNISED = "unrecognised", "Not understood: nothing changed"
+    MARKED = "marked", _("Marked the address bouncing")
+    COUNTED = "counted", _("Counted (transient, below the limit)")
+    ALREADY = "already", _("Address was bouncing already")
+    OLD_ADDRESS = "old_address", _("For an address the member no longer uses: nothing changed")
+    UNRECOGNISED = "unrecognised", _("Not understood: nothing changed")
 
 
 class EmailBounceState(models.Model):
@@ -324,13 +331,13 @@ class EmailBounceState(models.Model):
     changes their email starts clean, and a bounce for an old address changes nothing."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_bounce_states")
-    address = models.CharField(max_length=254, help_text="In lower case.")
+    address = models.CharField(max_length=254, help_text=_("In lower case."))
     bouncing_since = models.DateTimeField(
-        null=True, blank=True, db_index=True, help_text="Set while we do not email this address."
+        null=True, blank=True, db_index=True, help_text=_("Set while we do not email this address.")
     )
-    bounce_count = models.PositiveIntegerField(default=0, help_text="Bounces counted for this address, ever.")
+    bounce_count = models.PositiveIntegerField(default=0, help_text=_("Bounces counted for this address, ever."))
     soft_bounces = models.PositiveSmallIntegerField(
-        default=0, help_text="Transient failures in the current window (EMAIL_BOUNCE_SOFT_WINDOW_DAYS)."
+        default=0, help_text=_("Transient failures in the current window (EMAIL_BOUNCE_SOFT_WINDOW_DAYS).")
     )
     last_bounce_status = models.CharField(max_length=12, blank=True)
     last_bounce_detail = models.CharField(max_length=300, blank=True)
@@ -340,7 +347,7 @@ class EmailBounceState(models.Model):
     cleared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "email bounce state"
+        verbose_name = _("email bounce state")
         ordering = ["-last_bounce_at"]
         constraints = [models.UniqueConstraint(fields=["user", "address"], name="one_bounce_state_per_address")]
 
@@ -354,13 +361,13 @@ class EmailBounce(models.Model):
     bounce delivered twice counts once."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_bounces")
-    address = models.CharField(max_length=254, blank=True, help_text="The address that bounced, in lower case.")
+    address = models.CharField(max_length=254, blank=True, help_text=_("The address that bounced, in lower case."))
     key = models.CharField(max_length=255)
     # Our message that came back (its Message-ID or envelope id): delay warnings about one
     # message count as one transient failure.
     original_id = models.CharField(max_length=255, blank=True)
     kind = models.CharField(max_length=12, choices=BounceKind.choices)
-    status = models.CharField(max_length=12, blank=True, help_text="RFC 3463 status, e.g. 5.1.1")
+    status = models.CharField(max_length=12, blank=True, help_text=_("RFC 3463 status, e.g. 5.1.1"))
     detail = models.CharField(max_length=300, blank=True)
     outcome = models.CharField(max_length=12, choices=BounceOutcome.choices)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -378,11 +385,11 @@ class EmailBounce(models.Model):
 
 
 class DataExportState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    BUILDING = "building", "Being prepared"
-    READY = "ready", "Ready"
-    EXPIRED = "expired", "Expired"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    BUILDING = "building", _("Being prepared")
+    READY = "ready", _("Ready")
+    EXPIRED = "expired", _("Expired")
+    FAILED = "failed", _("Failed")
 
 
 class DataExport(models.Model):
@@ -404,7 +411,7 @@ class DataExport(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ready_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
-    downloaded_at = models.DateTimeField(null=True, blank=True, help_text="Last download by whoever asked.")
+    downloaded_at = models.DateTimeField(null=True, blank=True, help_text=_("Last download by whoever asked."))
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=300, blank=True)
 

@@ -3,6 +3,7 @@ expertise, among the profiles the searcher may open."""
 
 from django.contrib.postgres.search import SearchVector
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_lazy
 
 from cop_platform.search.registry import SearchHit, SearchSource, joined_text, register_source, search_config
 
@@ -21,7 +22,7 @@ def _vector():
 def _describe(user) -> SearchHit:
     return SearchHit(
         kind="profile",
-        kind_label="Member",
+        kind_label=gettext("Member"),
         title=user.name,
         url=user.get_absolute_url(),
         context=" · ".join(part for part in (user.discipline, user.organisation) if part),
@@ -31,8 +32,8 @@ def _describe(user) -> SearchHit:
 register_source(
     SearchSource(
         kind="profile",
-        label="Member",
-        plural="Members",
+        label=gettext_lazy("Member"),
+        plural=gettext_lazy("Members"),
         model=User,
         visible=User.objects.profiles_visible_to,
         vector=_vector,

@@ -4,6 +4,7 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from cop_platform.markdown import render_markdown
 
@@ -125,7 +126,7 @@ def _clean_expertise(names) -> list[str]:
             continue
         if len(name) > MAX_TAG_LENGTH:
             raise ValidationError(
-                "Each expertise tag can be at most %(limit)d characters; “%(tag)s…” is longer.",
+                _("Each expertise tag can be at most %(limit)d characters; “%(tag)s…” is longer."),
                 code="tag_too_long",
                 params={"limit": MAX_TAG_LENGTH, "tag": name[:30]},
             )
@@ -133,7 +134,7 @@ def _clean_expertise(names) -> list[str]:
         tags.append(name)
     if len(tags) > MAX_EXPERTISE_TAGS:
         raise ValidationError(
-            "List at most %(limit)d areas of expertise (you gave %(count)d).",
+            _("List at most %(limit)d areas of expertise (you gave %(count)d)."),
             code="too_many_tags",
             params={"limit": MAX_EXPERTISE_TAGS, "count": len(tags)},
         )

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from .expertise import rank_members
 from .forms import DirectoryFilterForm, ProfileForm
@@ -84,7 +85,7 @@ def settings_profile(request):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, "Your profile has been saved.")
+                messages.success(request, _("Your profile has been saved."))
                 return redirect("members:settings")
     else:
         form = ProfileForm(instance=member)

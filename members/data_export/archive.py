@@ -20,6 +20,7 @@ from django.core.files.storage import storages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext
 
 from .registry import export_sections
 
@@ -98,16 +99,27 @@ class ArchiveWriter:
 
 
 def _readme(user, *, requested_by, generated_at, contents: dict[str, str]) -> str:
+    made = f"{generated_at:%Y-%m-%d %H:%M}"
+    if requested_by and requested_by != user:
+        made_line = gettext("Made %(when)s UTC at the request of %(staff)s (staff).") % {
+            "when": made,
+            "staff": requested_by.username,
+        }
+    else:
+        made_line = gettext("Made %(when)s UTC.") % {"when": made}
     lines = [
-        f"A copy of the data {settings.SITE_NAME} holds about {user.username}.",
-        f"Made {generated_at:%Y-%m-%d %H:%M} UTC"
-        + (f" at the request of {requested_by.username} (staff)." if requested_by and requested_by != user else "."),
+        gettext("A copy of the data %(site)s holds about %(username)s.")
+        % {"site": settings.SITE_NAME, "username": user.username},
+        made_line,
         "",
-        "Each .json file is UTF-8 JSON; dates are ISO 8601 in UTC. Files you uploaded (and your",
-        "profile photo) are under files/, and the JSON records name their path.",
+        gettext(
+            "Each .json file is UTF-8 JSON; dates are ISO 8601 in UTC. Files you uploaded (and your "
+            "profile photo) are under files/, and the JSON records name their path."
+        ),
         "",
-        "export.json: what this archive holds, and any file that could not be found",
-        *[f"{name}.json: {description}" for name, description in contents.items()],
+        "export.json: " + gettext("what this archive holds, and any file that could not be found"),
+        # Descriptions are catalogue msgids (marked where each section is registered).
+        *[f"{name}.json: {gettext(str(description))}" for name, description in contents.items()],
         "",
     ]
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from cop_platform.tasks import enqueue_on_commit
 
@@ -41,11 +42,11 @@ def data_export_request(*, actor, user: User) -> DataExport:
         raise PermissionDenied("You can only ask for a copy of your own data.")
     mine = DataExport.objects.filter(user=user, requested_by=actor)
     if mine.filter(state__in=DataExport.OPEN_STATES).exists():
-        raise ValidationError("A copy is already being prepared. We will email you when it is ready.")
+        raise ValidationError(_("A copy is already being prepared. We will email you when it is ready."))
     if actor.pk == user.pk and (last := _last_counted_request(user)) is not None:
         raise ValidationError(
-            f"You asked for a copy on {_when(last.created_at)}. "
-            f"You can ask for a new one after {_when(last.created_at + _min_interval())}."
+            _("You asked for a copy on %(asked)s. You can ask for a new one after %(next)s.")
+            % {"asked": _when(last.created_at), "next": _when(last.created_at + _min_interval())}
         )
     try:
         with transaction.atomic():
@@ -54,7 +55,7 @@ def data_export_request(*, actor, user: User) -> DataExport:
             enqueue_on_commit(tasks.build_data_export, export_id=export.pk)
     except IntegrityError:
         # Two requests at once (a double click): the constraint let one through.
-        raise ValidationError("A copy is already being prepared. We will email you when it is ready.") from None
+        raise ValidationError(_("A copy is already being prepared. We will email you when it is ready.")) from None
     return export
 
 

@@ -2,6 +2,7 @@
 preferences and the log of emails sent. Registered from members' AppConfig.ready()."""
 
 from allauth.account.models import EmailAddress
+from django.utils.translation import gettext_noop
 
 from ..mailing import preferences_for
 from ..models import EmailDelivery, Notification
@@ -100,8 +101,8 @@ def email_log(user, archive):
 
 
 SECTIONS = (
-    ExportSection("profile", "your profile, email addresses and expertise", profile, order=0),
-    ExportSection("notifications", "your notifications", notifications, order=60),
-    ExportSection("email_preferences", "what you asked us to email you", email_preferences, order=70),
-    ExportSection("email_log", "the emails we sent you (kept for a limited time)", email_log, order=80),
+    ExportSection("profile", gettext_noop("your profile, email addresses and expertise"), profile, order=0),
+    ExportSection("notifications", gettext_noop("your notifications"), notifications, order=60),
+    ExportSection("email_preferences", gettext_noop("what you asked us to email you"), email_preferences, order=70),
+    ExportSection("email_log", gettext_noop("the emails we sent you (kept for a limited time)"), email_log, order=80),
 )
