@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 from communities.activity import ActivityItem
 from communities.todos import ToDo
@@ -16,11 +17,15 @@ from .models import Flag, FlagStatus, Post, Thread, ThreadReadState
 
 
 def _author(user) -> str:
-    return user.name if user else "a former member"
+    return user.name if user else gettext("a former member")
 
 
-def _replies(count: int, adjective: str = "") -> str:
-    return f"{count} {adjective}{'reply' if count == 1 else 'replies'}"
+def _replies(count: int) -> str:
+    return ngettext("%(count)s reply", "%(count)s replies", count) % {"count": count}
+
+
+def _new_replies(count: int) -> str:
+    return ngettext("%(count)s new reply", "%(count)s new replies", count) % {"count": count}
 
 
 def new_threads(user, community_ids: list[int], since: datetime, before: datetime, limit: int) -> list[ActivityItem]:
@@ -40,10 +45,11 @@ def new_threads(user, community_ids: list[int], since: datetime, before: datetim
         ActivityItem(
             community_id=thread.community_id,
             at=thread.created_at,
-            label=f"New {thread.get_kind_display().lower()}",
+            label=gettext("New question") if thread.is_question else gettext("New discussion"),
             title=thread.title,
             url=thread.get_absolute_url(),
-            detail=f"by {_author(thread.author)} · {_replies(thread.reply_count)}",
+            detail=gettext("by %(author)s · %(replies)s")
+            % {"author": _author(thread.author), "replies": _replies(thread.reply_count)},
             key=f"thread:{thread.pk}",
         )
         for thread in threads
@@ -85,10 +91,10 @@ def followed_replies(user, community_ids: list[int], since: datetime, before: da
         ActivityItem(
             community_id=state.thread.community_id,
             at=state.thread.last_activity_at,
-            label="New replies in a thread you follow",
+            label=gettext("New replies in a thread you follow"),
             title=state.thread.title,
             url=state.thread.get_absolute_url(),
-            detail=_replies(state.unread, "new "),
+            detail=_new_replies(state.unread),
             key=f"replies:{state.thread_id}",
         )
         for state in states
@@ -110,7 +116,7 @@ def to_dos(communities) -> dict[int, list[ToDo]]:
         found.setdefault(row["community_id"], []).append(
             ToDo(
                 "open_flags",
-                "open flag" if row["count"] == 1 else "open flags",
+                ngettext("open flag", "open flags", row["count"]),
                 row["count"],
                 f"{flag_queue}?status=open&community={row['community_id']}",
             )
@@ -125,7 +131,7 @@ def to_dos(communities) -> dict[int, list[ToDo]]:
         found.setdefault(row["community_id"], []).append(
             ToDo(
                 "unanswered_questions",
-                "question nobody has replied to" if row["count"] == 1 else "questions nobody has replied to",
+                ngettext("question nobody has replied to", "questions nobody has replied to", row["count"]),
                 row["count"],
                 reverse("communities:health", kwargs={"slug": community.slug}) + "#responsiveness-heading",
             )

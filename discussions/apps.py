@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DiscussionsConfig(AppConfig):
     name = "discussions"
-    verbose_name = "Discussions"
+    verbose_name = _("Discussions")
 
     def ready(self):
         from django.db.models.signals import post_delete
@@ -62,21 +63,27 @@ class DiscussionsConfig(AppConfig):
             )
         )
         register_digest_section(
-            DigestSection("new_threads", "New discussions", digest.new_threads, order=10, title_one="New discussion")
+            DigestSection(
+                "new_threads", _("New discussions"), digest.new_threads, order=10, title_one=_("New discussion")
+            )
         )
         register_digest_section(
             DigestSection(
-                "popular_threads", "Busy conversations", digest.popular_threads, order=20, title_one="Busy conversation"
+                "popular_threads",
+                _("Busy conversations"),
+                digest.popular_threads,
+                order=20,
+                title_one=_("Busy conversation"),
             )
         )
         register_digest_section(
             DigestSection(
                 "unanswered",
-                "Questions you could answer",
+                _("Questions you could answer"),
                 digest.unanswered_questions,
                 order=5,
                 expertise_only=True,
-                title_one="Question you could answer",
+                title_one=_("Question you could answer"),
             )
         )
         register_activity(

@@ -9,6 +9,7 @@ your own profile.
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from communities.models import Community, Membership
 from members.profile_sections import ProfileLink, ProfileSection, register_profile_section
@@ -30,11 +31,17 @@ def ask_member(*, viewer, member) -> ProfileSection | None:
         "name"
     )
     return ProfileSection(
-        title=f"Ask {member.name} a question",
-        links=[ProfileLink(label=f"In {community.name}", url=ask_url(community, member)) for community in shared],
-        empty_text=(
-            f"You share no community with {member.name}, so you cannot ask them here. "
+        title=gettext("Ask %(name)s a question") % {"name": member.name},
+        links=[
+            ProfileLink(
+                label=gettext("In %(community)s") % {"community": community.name}, url=ask_url(community, member)
+            )
+            for community in shared
+        ],
+        empty_text=gettext(
+            "You share no community with %(name)s, so you cannot ask them here. "
             "Join one of their communities to ask a question that mentions them."
-        ),
+        )
+        % {"name": member.name},
         order=5,
     )

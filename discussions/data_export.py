@@ -10,6 +10,7 @@ its id alone.
 """
 
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from communities.data_export import community_record
 from members.data_export.registry import ExportSection
@@ -171,12 +172,12 @@ def drafts(user, archive):
 
 
 SECTIONS = (
-    ExportSection("posts", "everything you posted: Markdown as you wrote it and the HTML shown", posts, order=20),
-    ExportSection("reactions", "the reactions you gave to posts", reactions, order=21),
-    ExportSection("followed_threads", "threads you follow or muted", followed_threads, order=22),
-    ExportSection("poll_votes", "your votes in polls, with the option you chose", poll_votes, order=23),
+    ExportSection("posts", _("everything you posted: Markdown as you wrote it and the HTML shown"), posts, order=20),
+    ExportSection("reactions", _("the reactions you gave to posts"), reactions, order=21),
+    ExportSection("followed_threads", _("threads you follow or muted"), followed_threads, order=22),
+    ExportSection("poll_votes", _("your votes in polls, with the option you chose"), poll_votes, order=23),
     ExportSection(
-        "unposted_attachments", "files you uploaded for a post you have not posted", unposted_attachments, order=24
+        "unposted_attachments", _("files you uploaded for a post you have not posted"), unposted_attachments, order=24
     ),
-    ExportSection("drafts", "what you were writing and have not posted yet", drafts, order=25),
+    ExportSection("drafts", _("what you were writing and have not posted yet"), drafts, order=25),
 )

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from communities.digests.registry import DigestItem, group_by_community, top_per_community
 from communities.reminders.registry import Attention
@@ -37,7 +37,7 @@ def _readable_threads(community_ids: list[int]):
 
 
 def _author(thread: Thread) -> str:
-    return thread.author.name if thread.author else "a former member"
+    return thread.author.name if thread.author else gettext("a former member")
 
 
 def _replies(count: int) -> str:
@@ -51,7 +51,14 @@ def new_threads(community_ids: list[int], since: datetime, until: datetime) -> d
         limit=PER_COMMUNITY,
     )
     return group_by_community(
-        [_thread_item(t, f"{t.get_kind_display()} by {_author(t)} · {_replies(t.reply_count)}") for t in threads]
+        [
+            _thread_item(
+                t,
+                gettext("%(kind)s by %(author)s · %(replies)s")
+                % {"kind": t.get_kind_display(), "author": _author(t), "replies": _replies(t.reply_count)},
+            )
+            for t in threads
+        ]
     )
 
 
@@ -93,7 +100,15 @@ def unanswered_questions(community_ids: list[int], since: datetime, until: datet
         limit=20,
     ).prefetch_related("tags")
     return group_by_community(
-        [_thread_item(t, f"asked by {_author(t)} · {_replies(t.reply_count)}", with_tags=True) for t in threads]
+        [
+            _thread_item(
+                t,
+                gettext("asked by %(author)s · %(replies)s")
+                % {"author": _author(t), "replies": _replies(t.reply_count)},
+                with_tags=True,
+            )
+            for t in threads
+        ]
     )
 
 
@@ -136,10 +151,15 @@ def needs_attention(community_ids: list[int], older_than: datetime) -> dict[int,
     for row in questions:
         found.setdefault(row["community_id"], []).append(
             Attention(
-                f"questions without a reply for more than {hours} hours",
+                label := ngettext(
+                    "question without a reply for more than %(hours)s hours",
+                    "questions without a reply for more than %(hours)s hours",
+                    row["count"],
+                )
+                % {"hours": hours},
                 row["count"],
                 reverse("manage:discussions_thread_changelist"),
-                label_one=f"question without a reply for more than {hours} hours",
+                label_one=label,
             )
         )
     flags = (
@@ -150,10 +170,10 @@ def needs_attention(community_ids: list[int], older_than: datetime) -> dict[int,
     for row in flags:
         found.setdefault(row["community_id"], []).append(
             Attention(
-                "open flags on posts",
+                label := ngettext("open flag on a post", "open flags on posts", row["count"]),
                 row["count"],
                 reverse("manage:discussions_flag_changelist"),
-                label_one="open flag on a post",
+                label_one=label,
             )
         )
     return found
@@ -181,7 +201,7 @@ def unread(user_ids: list[int], community_ids_by_user: dict[int, set[int]], sinc
                     state.thread.community_id,
                     state.thread.title,
                     state.thread.get_absolute_url(),
-                    "new replies",
+                    gettext("new replies"),
                     thread_id=state.thread_id,
                 )
             )

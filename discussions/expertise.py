@@ -7,13 +7,16 @@ members.
 """
 
 from django.db.models import Count, F, Q, Sum
+from django.utils.translation import gettext_lazy as _
 
 from members.expertise import Evidence, EvidenceProvider
 
 from .models import Post, Thread
 
-ACCEPTED_ANSWERS = Evidence(key="accepted_answer", weight=5, singular="accepted answer", plural="accepted answers")
-REACTIONS = Evidence(key="reactions", weight=1, singular="reaction received", plural="reactions received")
+ACCEPTED_ANSWERS = Evidence(
+    key="accepted_answer", weight=5, singular=_("accepted answer"), plural=_("accepted answers")
+)
+REACTIONS = Evidence(key="reactions", weight=1, singular=_("reaction received"), plural=_("reactions received"))
 
 
 def _topic_threads(*, viewer, topic):

@@ -10,6 +10,8 @@ from uuid import uuid4
 from django import forms
 from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagField
 
 from communities.models import Community
@@ -18,7 +20,7 @@ from .models import FlagReason, Post, Thread, ThreadKind
 
 BODY_MAX_LENGTH = Post._meta.get_field("body").max_length
 TITLE_MAX_LENGTH = Thread._meta.get_field("title").max_length
-BODY_HELP = (
+BODY_HELP = _(
     "Markdown: **bold**, _italic_, lists, links, tables and fenced code. "
     "Mention people with @username: type @ and a few letters of their name to pick them."
 )
@@ -29,7 +31,7 @@ def new_submission_key() -> str:
     return uuid4().hex
 
 
-def body_field(*, label: str, preview_target: str, rows: int = 8) -> forms.CharField:
+def body_field(*, label, preview_target: str, rows: int = 8) -> forms.CharField:
     """A Markdown body textarea that asks for a live preview into `#preview_target`."""
     return forms.CharField(
         label=label,
@@ -37,7 +39,7 @@ def body_field(*, label: str, preview_target: str, rows: int = 8) -> forms.CharF
         help_text=BODY_HELP,
         # The services strip and refuse an empty body with their own message.
         strip=False,
-        error_messages={"required": "Write something before posting."},
+        error_messages={"required": _("Write something before posting.")},
         widget=forms.Textarea(
             attrs={
                 "rows": rows,
@@ -65,9 +67,9 @@ def ask_for_similar_threads(form: forms.Form, community: Community) -> None:
 
 
 class ThreadFilterForm(forms.Form):
-    kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "All threads"), *ThreadKind.choices])
-    unanswered = forms.BooleanField(label="Unanswered questions only", required=False)
-    tag = forms.SlugField(label="Tag", required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All threads")), *ThreadKind.choices])
+    unanswered = forms.BooleanField(label=_("Unanswered questions only"), required=False)
+    tag = forms.SlugField(label=_("Tag"), required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")  # a filter bar reads better without colons
@@ -85,38 +87,38 @@ class ThreadFilterForm(forms.Form):
 
 
 class ThreadForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=TITLE_MAX_LENGTH)
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
     kind = forms.ChoiceField(
-        label="Kind",
+        label=_("Kind"),
         choices=ThreadKind.choices,
         initial=ThreadKind.DISCUSSION,
         widget=forms.RadioSelect,
-        help_text="A question can get an accepted answer.",
+        help_text=_("A question can get an accepted answer."),
     )
-    tags = TagField(label="Tags", required=False, help_text="Topic tags, separated by commas.")
-    body = body_field(label="Your post", preview_target="body-preview", rows=10)
+    tags = TagField(label=_("Tags"), required=False, help_text=_("Topic tags, separated by commas."))
+    body = body_field(label=_("Your post"), preview_target="body-preview", rows=10)
     submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
 
 class ThreadEditForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=TITLE_MAX_LENGTH)
-    tags = TagField(label="Tags", required=False, help_text="Topic tags, separated by commas.")
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    tags = TagField(label=_("Tags"), required=False, help_text=_("Topic tags, separated by commas."))
 
 
 class ReplyForm(forms.Form):
-    body = body_field(label="Your reply", preview_target="body-preview", rows=6)
+    body = body_field(label=_("Your reply"), preview_target="body-preview", rows=6)
     parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
     submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
 
 class PostEditForm(forms.Form):
-    body = body_field(label="Text", preview_target="body-preview", rows=10)
+    body = body_field(label=_("Text"), preview_target="body-preview", rows=10)
 
 
 class FlagForm(forms.Form):
-    reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason"), *FlagReason.choices])
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", _("Choose a reason")), *FlagReason.choices])
     detail = forms.CharField(
-        label="Anything the coordinators should know (optional)",
+        label=_("Anything the coordinators should know (optional)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -125,9 +127,9 @@ class FlagForm(forms.Form):
 
 class HideForm(forms.Form):
     reason = forms.CharField(
-        label="Reason shown to the author",
+        label=_("Reason shown to the author"),
         max_length=300,
-        help_text="Say why, so the author understands.",
+        help_text=_("Say why, so the author understands."),
     )
 
 
@@ -138,8 +140,8 @@ class ThreadModerationForm(forms.Form):
     ACTIONS = ["pin", "unpin", "lock", "unlock", "close", "reopen", "hide", "restore", "move"]
 
     action = forms.ChoiceField(choices=[(action, action) for action in ACTIONS])
-    reason = forms.CharField(label="Reason", required=False, max_length=300)
-    community = forms.ModelChoiceField(label="Move to", queryset=Community.objects.none(), required=False)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
+    community = forms.ModelChoiceField(label=_("Move to"), queryset=Community.objects.none(), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,5 +150,5 @@ class ThreadModerationForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("action") == "move" and not cleaned.get("community"):
-            self.add_error("community", "Choose the community to move the thread to.")
+            self.add_error("community", gettext("Choose the community to move the thread to."))
         return cleaned

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from communities.models import Community
@@ -25,8 +26,8 @@ MAX_PATH_DEPTH = 40  # 240 characters of path; deeper replies attach to the deep
 
 
 class ThreadKind(models.TextChoices):
-    DISCUSSION = "discussion", "Discussion"
-    QUESTION = "question", "Question"
+    DISCUSSION = "discussion", _("Discussion")
+    QUESTION = "question", _("Question")
 
 
 class Thread(models.Model):
@@ -34,12 +35,12 @@ class Thread(models.Model):
     title = models.CharField(max_length=200)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="threads")
     kind = models.CharField(max_length=12, choices=ThreadKind.choices, default=ThreadKind.DISCUSSION)
-    tags = TaggableManager("topic tags", blank=True, help_text="Topic tags, separated by commas.")
-    is_pinned = models.BooleanField("pinned", default=False)
+    tags = TaggableManager(_("topic tags"), blank=True, help_text=_("Topic tags, separated by commas."))
+    is_pinned = models.BooleanField(_("pinned"), default=False)
     is_locked = models.BooleanField(
-        "locked", default=False, help_text="Only coordinators can reply to a locked thread."
+        _("locked"), default=False, help_text=_("Only coordinators can reply to a locked thread.")
     )
-    is_closed = models.BooleanField("closed", default=False, help_text="Nobody can reply to a closed thread.")
+    is_closed = models.BooleanField(_("closed"), default=False, help_text=_("Nobody can reply to a closed thread."))
     accepted_post = models.ForeignKey(
         "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -142,9 +143,9 @@ class Post(models.Model):
 
 
 class ReactionKind(models.TextChoices):
-    HELPFUL = "helpful", "Helpful"
-    THANKS = "thanks", "Thanks"
-    AGREE = "agree", "Agree"
+    HELPFUL = "helpful", _("Helpful")
+    THANKS = "thanks", _("Thanks")
+    AGREE = "agree", _("Agree")
 
 
 class Reaction(models.Model):
@@ -161,8 +162,8 @@ class Reaction(models.Model):
 
 
 class FollowLevel(models.TextChoices):
-    FOLLOWING = "following", "Following"
-    MUTED = "muted", "Muted"
+    FOLLOWING = "following", _("Following")
+    MUTED = "muted", _("Muted")
 
 
 class ThreadReadState(models.Model):
@@ -197,16 +198,16 @@ class PostRevision(models.Model):
 
 
 class FlagStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    HIDDEN = "hidden", "Post hidden"
-    DISMISSED = "dismissed", "Dismissed"
+    OPEN = "open", _("Open")
+    HIDDEN = "hidden", _("Post hidden")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 class FlagReason(models.TextChoices):
-    SPAM = "spam", "Spam or advertising"
-    OFF_TOPIC = "off_topic", "Off topic"
-    ABUSE = "abuse", "Rude or abusive"
-    OTHER = "other", "Something else"
+    SPAM = "spam", _("Spam or advertising")
+    OFF_TOPIC = "off_topic", _("Off topic")
+    ABUSE = "abuse", _("Rude or abusive")
+    OTHER = "other", _("Something else")
 
 
 class Flag(models.Model):
@@ -234,8 +235,8 @@ class Flag(models.Model):
 
 
 class PollResults(models.TextChoices):
-    ON_VOTE = "on_vote", "After voting"
-    ON_CLOSE = "on_close", "Only after the poll closes"
+    ON_VOTE = "on_vote", _("After voting")
+    ON_CLOSE = "on_close", _("Only after the poll closes")
 
 
 POLL_MIN_OPTIONS, POLL_MAX_OPTIONS = 2, 20
@@ -249,7 +250,7 @@ class Poll(models.Model):
 
     thread = models.OneToOneField(Thread, on_delete=models.CASCADE, related_name="poll")
     question = models.CharField(max_length=300)
-    multiple = models.BooleanField("multiple choice", default=False)
+    multiple = models.BooleanField(_("multiple choice"), default=False)
     # With multiple choice: at most this many options per member (None: any number).
     max_choices = models.PositiveSmallIntegerField(null=True, blank=True)
     results = models.CharField(max_length=10, choices=PollResults.choices, default=PollResults.ON_VOTE)

@@ -10,6 +10,9 @@ import zoneinfo
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import POLL_MAX_OPTIONS, POLL_MIN_OPTIONS, PollResults
 from .services.polls import PollSpec, poll_spec_clean
@@ -26,16 +29,16 @@ def member_zone(user) -> zoneinfo.ZoneInfo:
 
 
 class PollForm(forms.Form):
-    question = forms.CharField(label="Poll question", max_length=300, required=False)
+    question = forms.CharField(label=_("Poll question"), max_length=300, required=False)
     options = forms.CharField(
-        label="Poll options",
+        label=_("Poll options"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=f"One option per line, {POLL_MIN_OPTIONS} to {POLL_MAX_OPTIONS}.",
+        help_text=format_lazy(_("One option per line, {min} to {max}."), min=POLL_MIN_OPTIONS, max=POLL_MAX_OPTIONS),
     )
     multiple = forms.TypedChoiceField(
-        label="Members can choose",
-        choices=[("0", "One option"), ("1", "Several options")],
+        label=_("Members can choose"),
+        choices=[("0", _("One option")), ("1", _("Several options"))],
         coerce=lambda value: value == "1",
         empty_value=False,
         required=False,  # forms sent without the poll fields (older pages, the API) add no poll
@@ -43,19 +46,19 @@ class PollForm(forms.Form):
         widget=forms.RadioSelect,
     )
     max_choices = forms.IntegerField(
-        label="At most (optional)",
+        label=_("At most (optional)"),
         required=False,
         min_value=1,
         max_value=POLL_MAX_OPTIONS,
-        help_text="With several options: how many each member may pick. Empty: any number.",
+        help_text=_("With several options: how many each member may pick. Empty: any number."),
     )
     closes_at = forms.DateTimeField(
-        label="Closes (optional)",
+        label=_("Closes (optional)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     results = forms.ChoiceField(
-        label="Show the results",
+        label=_("Show the results"),
         choices=PollResults.choices,
         required=False,
         initial=PollResults.ON_VOTE,
@@ -70,7 +73,9 @@ class PollForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.zone = member_zone(user)
         self.optional = optional
-        self.fields["closes_at"].help_text = f"In your time zone, {self.zone.key}. Empty: open until closed by hand."
+        self.fields["closes_at"].help_text = gettext(
+            "In your time zone, %(zone)s. Empty: open until closed by hand."
+        ) % {"zone": self.zone.key}
         if not optional:
             self.fields["question"].required = self.fields["options"].required = True
 

@@ -8,6 +8,8 @@ answers, and questions that have one, rank higher.
 
 from django.contrib.postgres.search import SearchVector
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from cop_platform.search.registry import (
     SearchHit,
@@ -46,11 +48,14 @@ def _describe_thread(thread) -> SearchHit:
         kind_label=thread.get_kind_display(),
         title=thread.title,
         url=thread.get_absolute_url(),
-        context=f"Started by {author} · {thread.reply_count} repl{'y' if thread.reply_count == 1 else 'ies'}",
+        context=ngettext(
+            "Started by %(author)s · %(count)s reply", "Started by %(author)s · %(count)s replies", thread.reply_count
+        )
+        % {"author": author, "count": thread.reply_count},
         community_name=thread.community.name,
         community_url=thread.community.get_absolute_url(),
         date=thread.last_activity_at,
-        badge="Answered" if thread.accepted_post_id else "",
+        badge=gettext("Answered") if thread.accepted_post_id else "",
     )
 
 
@@ -59,22 +64,22 @@ def _describe_post(post) -> SearchHit:
     thread = post.thread
     return SearchHit(
         kind="post",
-        kind_label="Reply",
+        kind_label=pgettext("noun", "Reply"),
         title=thread.title,
         url=post.get_absolute_url(),
-        context=f"Reply by {author}",
+        context=gettext("Reply by %(author)s") % {"author": author},
         community_name=thread.community.name,
         community_url=thread.community.get_absolute_url(),
         date=post.created_at,
-        badge="Accepted answer" if thread.accepted_post_id == post.pk else "",
+        badge=gettext("Accepted answer") if thread.accepted_post_id == post.pk else "",
     )
 
 
 register_source(
     SearchSource(
         kind="thread",
-        label="Thread",
-        plural="Threads",
+        label=_("Thread"),
+        plural=_("Threads"),
         model=Thread,
         visible=Thread.objects.visible_to,
         vector=_thread_vector,
@@ -101,8 +106,8 @@ register_source(
 register_source(
     SearchSource(
         kind="post",
-        label="Reply",
-        plural="Replies",
+        label=pgettext_lazy("noun", "Reply"),
+        plural=_("Replies"),
         model=Post,
         visible=lambda user: Post.objects.visible_to(user).filter(is_opening=False, deleted_at=None, hidden_at=None),
         vector=lambda: SearchVector("body", weight="B", config=search_config()),

@@ -5,6 +5,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Q
 from django.utils.text import Truncator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 from cop_platform.admin_sites import (
@@ -21,9 +23,9 @@ def post_excerpt(post: Post) -> str:
     """A post's text on one line, shortened, with its state in front. Plain text: the admin
     escapes it like any other value."""
     if post.is_deleted:
-        return "(deleted by its author)"
+        return gettext("(deleted by its author)")
     text = Truncator(" ".join(post.body.split())).chars(EXCERPT_LENGTH)
-    return f"(hidden) {text}" if post.is_hidden else text
+    return gettext("(hidden) %(text)s") % {"text": text} if post.is_hidden else text
 
 
 class ModerationAdmin(ReadOnlyAdmin):
@@ -33,7 +35,7 @@ class ModerationAdmin(ReadOnlyAdmin):
         """Communities a thread may be moved to from this site."""
         return Community.objects.coordinated_by(request.user).order_by("name")
 
-    @admin.display(description="on the site")
+    @admin.display(description=_("on the site"))
     def on_site(self, row):
         return site_link(row.get_absolute_url())
 
@@ -55,28 +57,28 @@ def reason_form(*, label: str, required: bool, help_text: str) -> type[forms.For
         label=label, required=required, max_length=300, help_text=help_text, widget=forms.Textarea(attrs={"rows": 3})
     )
     if required:
-        field.error_messages["required"] = "Say why, so the author understands."
+        field.error_messages["required"] = _("Say why, so the author understands.")
     return type("ReasonForm", (forms.Form,), {"reason": field})
 
 
 PostHideForm = reason_form(
-    label="Reason shown to the author", required=True, help_text="Say why, so the author understands."
+    label=_("Reason shown to the author"), required=True, help_text=_("Say why, so the author understands.")
 )
 FlagHideForm = reason_form(
-    label="Reason shown to the authors",
+    label=_("Reason shown to the authors"),
     required=False,
-    help_text="Leave it empty to give each author the reason the post was flagged for (e.g. “Off topic”).",
+    help_text=_("Leave it empty to give each author the reason the post was flagged for (e.g. “Off topic”)."),
 )
 ThreadHideForm = reason_form(
-    label="Reason",
+    label=_("Reason"),
     required=False,
-    help_text="Shown to the coordinators on the hidden thread's page.",
+    help_text=_("Shown to the coordinators on the hidden thread's page."),
 )
 
 
 class MoveForm(forms.Form):
     community = forms.ModelChoiceField(
-        label="Move to", queryset=Community.objects.none(), empty_label="Choose a community"
+        label=_("Move to"), queryset=Community.objects.none(), empty_label=_("Choose a community")
     )
 
     def __init__(self, *args, communities, **kwargs):
@@ -87,7 +89,7 @@ class MoveForm(forms.Form):
 class VisibilityFilter(admin.SimpleListFilter):
     """Filter by whether a coordinator hid the row (and, for posts, its author deleted it)."""
 
-    title = "visibility"
+    title = _("visibility")
     parameter_name = "visibility"
     conditions: dict[str, tuple[str, Q]] = {}
 
@@ -101,14 +103,14 @@ class VisibilityFilter(admin.SimpleListFilter):
 
 class ThreadVisibilityFilter(VisibilityFilter):
     conditions = {
-        "visible": ("Visible", Q(hidden_at=None)),
-        "hidden": ("Hidden by a coordinator", Q(hidden_at__isnull=False)),
+        "visible": (_("Visible"), Q(hidden_at=None)),
+        "hidden": (_("Hidden by a coordinator"), Q(hidden_at__isnull=False)),
     }
 
 
 class PostVisibilityFilter(VisibilityFilter):
     conditions = {
-        "visible": ("Visible", Q(hidden_at=None, deleted_at=None)),
-        "hidden": ("Hidden by a coordinator", Q(hidden_at__isnull=False)),
-        "deleted": ("Deleted by the author", Q(deleted_at__isnull=False)),
+        "visible": (_("Visible"), Q(hidden_at=None, deleted_at=None)),
+        "hidden": (_("Hidden by a coordinator"), Q(hidden_at__isnull=False)),
+        "deleted": (_("Deleted by the author"), Q(deleted_at__isnull=False)),
     }

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 from django.utils.text import Truncator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cop_platform.admin_sites import (
     CoordinatedCommunityFilter,
@@ -18,12 +20,12 @@ from ._shared import EXCERPT_LENGTH, FlagHideForm, ModerationAdmin, post_excerpt
 class FlagStatusFilter(admin.SimpleListFilter):
     """Flag status, open by default: the queue is what still waits for a decision."""
 
-    title = "status"
+    title = _("status")
     parameter_name = "status"
     ALL = "all"
 
     def lookups(self, request, model_admin):
-        return [*FlagStatus.choices, (self.ALL, "All")]
+        return [*FlagStatus.choices, (self.ALL, _("All"))]
 
     def queryset(self, request, queryset):
         value = self.value() or FlagStatus.OPEN
@@ -82,34 +84,37 @@ class FlagAdminBase(ModerationAdmin):
         return flag.post.get_absolute_url()
 
     def describe(self, flag):
-        return f"{post_excerpt(flag.post)} (flagged as {flag.get_reason_display()})"
+        return gettext("%(post)s (flagged as %(reason)s)") % {
+            "post": post_excerpt(flag.post),
+            "reason": flag.get_reason_display(),
+        }
 
-    @admin.display(description="post")
+    @admin.display(description=_("post"))
     def flagged_post(self, flag):
         return post_excerpt(flag.post)
 
-    @admin.display(description="post")
+    @admin.display(description=_("post"))
     def post_text(self, flag):
         post = flag.post
         return post_excerpt(post) if post.is_deleted else post.body
 
-    @admin.display(description="thread", ordering="post__thread__title")
+    @admin.display(description=_("thread"), ordering="post__thread__title")
     def thread_title(self, flag):
         return flag.post.thread.title
 
-    @admin.display(description="community", ordering="post__thread__community__name")
+    @admin.display(description=_("community"), ordering="post__thread__community__name")
     def community(self, flag):
         return flag.post.thread.community.name
 
-    @admin.display(description="detail")
+    @admin.display(description=_("detail"))
     def detail_excerpt(self, flag):
         return Truncator(flag.detail).chars(EXCERPT_LENGTH)
 
-    @admin.display(description="on the site")
+    @admin.display(description=_("on the site"))
     def on_site(self, flag):
         return site_link(flag.post.get_absolute_url())
 
-    @admin.action(description="Hide the flagged posts…")
+    @admin.action(description=_("Hide the flagged posts…"))
     def hide_posts(self, request, queryset):
         return self.hide_with_reason(
             request,
@@ -118,29 +123,32 @@ class FlagAdminBase(ModerationAdmin):
             hide=lambda flag, reason: moderating.flag_hide_post(actor=request.user, flag=flag, reason=reason),
             action="hide_posts",
             form_class=FlagHideForm,
-            title="Hide the flagged posts",
-            submit="Hide the posts",
-            done="Posts hidden",
+            title=_("Hide the flagged posts"),
+            submit=_("Hide the posts"),
+            done=_("Posts hidden"),
         )
 
-    @admin.action(description="Restore the posts")
+    @admin.action(description=_("Restore the posts"))
     def restore_posts(self, request, queryset):
         posts = {flag.post_id: flag.post for flag in queryset}.values()
-        hidden = self.keep_rows(request, posts, lambda post: post.is_hidden, skipped="posts that are not hidden")
+        hidden = self.keep_rows(request, posts, lambda post: post.is_hidden, skipped=_("posts that are not hidden"))
         self.apply_per_row(
-            request, hidden, lambda post: moderating.post_restore(actor=request.user, post=post), done="Posts restored"
+            request,
+            hidden,
+            lambda post: moderating.post_restore(actor=request.user, post=post),
+            done=_("Posts restored"),
         )
 
-    @admin.action(description="Dismiss the flags (the posts stay)")
+    @admin.action(description=_("Dismiss the flags (the posts stay)"))
     def dismiss_flags(self, request, queryset):
         open_flags = self.keep_rows(
-            request, queryset, lambda flag: flag.status == FlagStatus.OPEN, skipped="flags already decided"
+            request, queryset, lambda flag: flag.status == FlagStatus.OPEN, skipped=_("flags already decided")
         )
         self.apply_per_row(
             request,
             _one_flag_per_post(open_flags),
             lambda flag: moderating.flag_dismiss(actor=request.user, flag=flag),
-            done="Flags dismissed (per post)",
+            done=_("Flags dismissed (per post)"),
         )
 
 
@@ -157,4 +165,4 @@ class FlagAdmin(FlagAdminBase, admin.ModelAdmin):
     list_filter = (FlagStatusFilter, "reason", ("post__thread__community", admin.RelatedOnlyFieldListFilter))
 
 
-coordinator_site.add_shortcut(Flag, name="Open flags", query={"status": FlagStatus.OPEN})
+coordinator_site.add_shortcut(Flag, name=_("Open flags"), query={"status": FlagStatus.OPEN})

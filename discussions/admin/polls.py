@@ -4,6 +4,7 @@ through the same services; nothing is edited here."""
 
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from cop_platform.admin_sites import CoordinatedCommunityFilter, CoordinatorScopedAdmin, coordinator_site, site_link
 
@@ -33,19 +34,19 @@ class PollAdminBase(ModerationAdmin):
         # The voter count in the same query as the rows: one query however many polls.
         return super().get_queryset(request).annotate(voter_count=Count("options__votes__user", distinct=True))
 
-    @admin.display(description="community", ordering="thread__community__name")
+    @admin.display(description=_("community"), ordering="thread__community__name")
     def community(self, poll):
         return poll.thread.community.name
 
-    @admin.display(description="open", boolean=True)
+    @admin.display(description=_("open"), boolean=True)
     def is_open(self, poll):
         return not poll.is_closed()
 
-    @admin.display(description="voters", ordering="voter_count")
+    @admin.display(description=_("voters"), ordering="voter_count")
     def voters(self, poll):
         return poll.voter_count
 
-    @admin.display(description="on the site")
+    @admin.display(description=_("on the site"))
     def on_site(self, poll):
         return site_link(poll.thread.get_absolute_url())
 

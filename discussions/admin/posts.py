@@ -1,6 +1,7 @@
 """Posts: hide with a reason, restore."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from cop_platform.admin_sites import (
     CoordinatedCommunityFilter,
@@ -33,19 +34,19 @@ class PostAdminBase(ModerationAdmin):
     def describe(self, post):
         return f"{post_excerpt(post)} (in {post.thread.title})"
 
-    @admin.display(description="post")
+    @admin.display(description=_("post"))
     def excerpt(self, post):
         return post_excerpt(post)
 
-    @admin.display(description="text")
+    @admin.display(description=_("text"))
     def text(self, post):
         return post_excerpt(post) if post.is_deleted else post.body
 
-    @admin.display(description="community", ordering="thread__community__name")
+    @admin.display(description=_("community"), ordering="thread__community__name")
     def community(self, post):
         return post.thread.community.name
 
-    @admin.action(description="Hide from members…")
+    @admin.action(description=_("Hide from members…"))
     def hide_posts(self, request, queryset):
         return self.hide_with_reason(
             request,
@@ -53,16 +54,19 @@ class PostAdminBase(ModerationAdmin):
             hide=lambda post, reason: moderating.post_hide(actor=request.user, post=post, reason=reason),
             action="hide_posts",
             form_class=PostHideForm,
-            title="Hide posts from members",
-            submit="Hide the posts",
-            done="Posts hidden",
+            title=_("Hide posts from members"),
+            submit=_("Hide the posts"),
+            done=_("Posts hidden"),
         )
 
-    @admin.action(description="Show to members again")
+    @admin.action(description=_("Show to members again"))
     def restore_posts(self, request, queryset):
-        hidden = self.keep_rows(request, queryset, lambda post: post.is_hidden, skipped="posts that are not hidden")
+        hidden = self.keep_rows(request, queryset, lambda post: post.is_hidden, skipped=_("posts that are not hidden"))
         self.apply_per_row(
-            request, hidden, lambda post: moderating.post_restore(actor=request.user, post=post), done="Posts restored"
+            request,
+            hidden,
+            lambda post: moderating.post_restore(actor=request.user, post=post),
+            done=_("Posts restored"),
         )
 
 

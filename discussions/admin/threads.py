@@ -1,6 +1,8 @@
 """Threads: pin, lock, close, move, hide."""
 
 from django.contrib import admin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 from cop_platform.admin_sites import (
@@ -26,12 +28,12 @@ def _thread_switch(action: str, description: str, *, done: str):
 
 
 THREAD_SWITCHES = (
-    _thread_switch("pin", "Pin to the top of the list", done="Pinned"),
-    _thread_switch("unpin", "Unpin", done="Unpinned"),
-    _thread_switch("lock", "Lock (only coordinators can reply)", done="Locked"),
-    _thread_switch("unlock", "Unlock", done="Unlocked"),
-    _thread_switch("close", "Close to new replies", done="Closed"),
-    _thread_switch("reopen", "Reopen for replies", done="Reopened"),
+    _thread_switch("pin", _("Pin to the top of the list"), done=_("Pinned")),
+    _thread_switch("unpin", _("Unpin"), done=_("Unpinned")),
+    _thread_switch("lock", _("Lock (only coordinators can reply)"), done=_("Locked")),
+    _thread_switch("unlock", _("Unlock"), done=_("Unlocked")),
+    _thread_switch("close", _("Close to new replies"), done=_("Closed")),
+    _thread_switch("reopen", _("Reopen for replies"), done=_("Reopened")),
 )
 
 
@@ -71,15 +73,15 @@ class ThreadAdminBase(ModerationAdmin):
     def describe(self, thread):
         return f"{thread.title} ({thread.community.name})"
 
-    @admin.display(description="hidden", boolean=True, ordering="hidden_at")
+    @admin.display(description=_("hidden"), boolean=True, ordering="hidden_at")
     def is_hidden(self, thread):
         return thread.hidden_at is not None
 
-    @admin.display(description="topic tags")
+    @admin.display(description=_("topic tags"))
     def topic_tags(self, thread):
         return ", ".join(thread.tags.names())
 
-    @admin.action(description="Hide from members…")
+    @admin.action(description=_("Hide from members…"))
     def hide_threads(self, request, queryset):
         return self.hide_with_reason(
             request,
@@ -87,24 +89,24 @@ class ThreadAdminBase(ModerationAdmin):
             hide=lambda thread, reason: moderating.thread_hide(actor=request.user, thread=thread, reason=reason),
             action="hide_threads",
             form_class=ThreadHideForm,
-            title="Hide threads from members",
-            submit="Hide the threads",
-            done="Threads hidden",
+            title=_("Hide threads from members"),
+            submit=_("Hide the threads"),
+            done=_("Threads hidden"),
         )
 
-    @admin.action(description="Show to members again")
+    @admin.action(description=_("Show to members again"))
     def restore_threads(self, request, queryset):
         hidden = self.keep_rows(
-            request, queryset, lambda thread: thread.hidden_at is not None, skipped="threads that are not hidden"
+            request, queryset, lambda thread: thread.hidden_at is not None, skipped=_("threads that are not hidden")
         )
         self.apply_per_row(
             request,
             hidden,
             lambda thread: moderating.thread_restore(actor=request.user, thread=thread),
-            done="Threads shown again",
+            done=_("Threads shown again"),
         )
 
-    @admin.action(description="Move to community…")
+    @admin.action(description=_("Move to community…"))
     def move_threads(self, request, queryset):
         def apply(data):
             target = data["community"]
@@ -118,7 +120,7 @@ class ThreadAdminBase(ModerationAdmin):
                 request,
                 threads,
                 lambda thread: moderating.thread_move(actor=request.user, thread=thread, to_community=target),
-                done=f"Threads moved to {target.name}",
+                done=gettext("Threads moved to %(community)s") % {"community": target.name},
             )
 
         return self.ask_then_apply(
@@ -127,8 +129,8 @@ class ThreadAdminBase(ModerationAdmin):
             action="move_threads",
             form_class=MoveForm,
             communities=self.move_choices(request),
-            title="Move threads to another community",
-            submit="Move the threads",
+            title=_("Move threads to another community"),
+            submit=_("Move the threads"),
             apply=apply,
         )
 

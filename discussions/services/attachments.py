@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from communities.services import membership_of
 from cop_platform.ratelimit import allow
@@ -44,9 +45,11 @@ def attachment_upload(*, actor, community, upload) -> PostAttachment:
     staff) only, at most POST_ATTACHMENT_UPLOADS_PER_HOUR files an hour. Raises
     ValidationError with the reason a file is refused."""
     if not permissions.can_start_thread(actor, community, membership_of(actor, community)):
-        raise PermissionDenied("Only active members can attach files here.")
+        raise PermissionDenied(gettext("Only active members can attach files here."))
     if not allow(f"attach:{actor.pk}", limit=settings.POST_ATTACHMENT_UPLOADS_PER_HOUR, period=3600):
-        raise ValidationError("You have attached many files in the last hour. Try again later; your text is kept.")
+        raise ValidationError(
+            gettext("You have attached many files in the last hour. Try again later; your text is kept.")
+        )
     checked = check_upload(upload, max_bytes=settings.POST_ATTACHMENT_MAX_BYTES)
     _remove_expired_pending(actor)
     storage = attachment_storage()
@@ -88,7 +91,14 @@ def attachments_claim(*, actor, post: Post, ids=(), body: str = "") -> int:
     pending = PostAttachment.objects.filter(pk__in=wanted, uploader=actor, post=None)
     limit = settings.POST_ATTACHMENTS_PER_POST
     if post.attachments.count() + pending.count() > limit:
-        raise ValidationError(f"A post can have at most {limit} attachments; remove some and try again.")
+        raise ValidationError(
+            ngettext(
+                "A post can have at most %(limit)s attachment; remove some and try again.",
+                "A post can have at most %(limit)s attachments; remove some and try again.",
+                limit,
+            )
+            % {"limit": limit}
+        )
     return pending.update(post=post)
 
 

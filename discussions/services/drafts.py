@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from communities.models import Community
 from communities.services import membership_of
@@ -44,7 +45,7 @@ def _check_may_post(actor, *, community, thread) -> None:
     else:
         allowed = permissions.can_reply(actor, thread, membership)
     if not allowed:
-        raise PermissionDenied("You cannot post here, so there is no draft to keep.")
+        raise PermissionDenied(gettext("You cannot post here, so there is no draft to keep."))
 
 
 def draft_save(
@@ -55,11 +56,11 @@ def draft_save(
     or when the composer's text was already posted: an autosave that arrives after "Post reply"
     (sent before it, answered after) must not bring back the draft the post discarded."""
     if parent is not None and (thread is None or parent.thread_id != thread.pk):
-        raise ValidationError("You can only reply to a post in this thread.")
+        raise ValidationError(gettext("You can only reply to a post in this thread."))
     _check_may_post(actor, community=community, thread=thread)
     title, body = (title or "")[:200], body or ""
     if len(body) > Post._meta.get_field("body").max_length:
-        raise ValidationError({"body": "This text is too long to keep as a draft."})
+        raise ValidationError({"body": gettext("This text is too long to keep as a draft.")})
     place = draft_place(community=community, thread=thread, parent=parent)
     if submission_key and Post.objects.filter(author=actor, submission_key=submission_key).exists():
         return None
@@ -67,7 +68,7 @@ def draft_save(
         Draft.objects.filter(author=actor, place=place).delete()
         return None
     if not allow(f"draft:{actor.pk}", limit=DRAFT_SAVES_PER_MINUTE, period=60):
-        raise ValidationError("Drafts are being saved very often; yours will be saved at the next pause.")
+        raise ValidationError(gettext("Drafts are being saved very often; yours will be saved at the next pause."))
     values = {
         "community": community,
         "thread": thread,

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ..models import FollowLevel, Thread, ThreadReadState
 
@@ -21,9 +22,9 @@ def follow_on_post(*, user, thread: Thread) -> None:
 def thread_set_follow(*, actor, thread: Thread, level: str) -> ThreadReadState:
     """Follow a thread, mute it, or go back to the default ("" = neither)."""
     if not actor.is_authenticated:
-        raise PermissionDenied("Sign in to follow threads.")
+        raise PermissionDenied(gettext("Sign in to follow threads."))
     if level not in ("", *FollowLevel.values):
-        raise ValidationError("Unknown follow level.")
+        raise ValidationError(gettext("Unknown follow level."))
     state, _ = ThreadReadState.objects.update_or_create(thread=thread, user=actor, defaults={"follow": level})
     return state
 

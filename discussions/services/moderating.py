@@ -5,6 +5,7 @@ action leaves an audit entry naming who did it."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from communities.models import AuditEntry, Community
 from communities.services import membership_of
@@ -16,7 +17,7 @@ from ..models import Flag, FlagReason, FlagStatus, Post, Thread
 
 def _require_moderator(actor, community: Community) -> None:
     if not permissions.can_moderate(actor, community, membership_of(actor, community)):
-        raise PermissionDenied("Only this community's coordinators can moderate it.")
+        raise PermissionDenied(gettext("Only this community's coordinators can moderate it."))
 
 
 def _audit(*, community, actor, action, detail="", target_user=None):
@@ -28,9 +29,9 @@ def _audit(*, community, actor, action, detail="", target_user=None):
 def flag_create(*, actor, post: Post, reason: str, detail: str = "") -> Flag:
     """Flag a post for the coordinators. One open flag per member and post."""
     if reason not in FlagReason.values:
-        raise ValidationError({"reason": "Choose a reason."})
+        raise ValidationError({"reason": gettext("Choose a reason.")})
     if not permissions.can_flag(actor, post, membership_of(actor, post.thread.community)):
-        raise PermissionDenied("You cannot flag this post.")
+        raise PermissionDenied(gettext("You cannot flag this post."))
     try:
         with transaction.atomic():
             return Flag.objects.create(post=post, reporter=actor, reason=reason, detail=detail.strip()[:500])
@@ -45,7 +46,7 @@ def post_hide(*, actor, post: Post, reason: str) -> Post:
     _require_moderator(actor, community)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why, so the author understands."})
+        raise ValidationError({"reason": gettext("Say why, so the author understands.")})
     with transaction.atomic():
         now = timezone.now()
         post.hidden_at, post.hidden_reason = now, reason[:300]
@@ -105,7 +106,7 @@ THREAD_SWITCHES = {
 def thread_moderate(*, actor, thread: Thread, action: str) -> Thread:
     """Pin, unpin, lock, unlock, close or reopen a thread."""
     if action not in THREAD_SWITCHES:
-        raise ValidationError("Unknown moderation action.")
+        raise ValidationError(gettext("Unknown moderation action."))
     _require_moderator(actor, thread.community)
     field, value = THREAD_SWITCHES[action]
     with transaction.atomic():

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from communities.models import Community
 from communities.services import membership_of
@@ -39,21 +40,24 @@ def poll_spec_clean(spec: PollSpec, *, now) -> PollSpec:
     errors = {}
     question = (spec.question or "").strip()
     if not question:
-        errors["question"] = "Write the question members vote on."
+        errors["question"] = gettext("Write the question members vote on.")
     options = [text.strip() for text in spec.options if text and text.strip()]
     if len(options) < POLL_MIN_OPTIONS or len(options) > POLL_MAX_OPTIONS:
-        errors["options"] = f"Give between {POLL_MIN_OPTIONS} and {POLL_MAX_OPTIONS} options, one per line."
+        errors["options"] = gettext("Give between %(min)s and %(max)s options, one per line.") % {
+            "min": POLL_MIN_OPTIONS,
+            "max": POLL_MAX_OPTIONS,
+        }
     elif len({text.casefold() for text in options}) != len(options):
-        errors["options"] = "Each option must be different."
+        errors["options"] = gettext("Each option must be different.")
     elif any(len(text) > PollOption._meta.get_field("text").max_length for text in options):
-        errors["options"] = "Keep each option under 200 characters."
+        errors["options"] = gettext("Keep each option under 200 characters.")
     max_choices = spec.max_choices if spec.multiple else None
     if max_choices is not None and not 1 <= max_choices <= len(options):
-        errors["max_choices"] = "Members cannot pick more options than the poll has."
+        errors["max_choices"] = gettext("Members cannot pick more options than the poll has.")
     if spec.closes_at is not None and spec.closes_at <= now:
-        errors["closes_at"] = "Choose a closing time in the future."
+        errors["closes_at"] = gettext("Choose a closing time in the future.")
     if spec.results not in PollResults.values:
-        errors["results"] = "Choose when members see the results."
+        errors["results"] = gettext("Choose when members see the results.")
     if errors:
         raise ValidationError(errors)
     return PollSpec(question, options, spec.multiple, max_choices, spec.closes_at, spec.results)
@@ -79,12 +83,14 @@ def poll_create(*, actor, thread: Thread, spec: PollSpec) -> Poll:
     """Add a poll to a thread that has none: its author (while a member) and the
     coordinators. One poll per thread (the one-to-one column guarantees it)."""
     if not permissions.can_add_poll(actor, thread, membership_of(actor, thread.community)):
-        raise PermissionDenied("Only the thread's author, while a member, and the coordinators can add a poll.")
+        raise PermissionDenied(
+            gettext("Only the thread's author, while a member, and the coordinators can add a poll.")
+        )
     spec = poll_spec_clean(spec, now=timezone.now())
     with transaction.atomic():
         thread = Thread.objects.select_for_update().get(pk=thread.pk)
         if Poll.objects.filter(thread=thread).exists():
-            raise ValidationError("This thread already has a poll.")
+            raise ValidationError(gettext("This thread already has a poll."))
         return _save_poll(actor=actor, thread=thread, spec=spec)
 
 
@@ -110,17 +116,22 @@ def poll_vote(*, actor, poll: Poll, option_ids) -> list[int]:
     in a multiple-choice one. Returns the chosen option ids."""
     chosen = {int(option_id) for option_id in option_ids}
     if not chosen:
-        raise ValidationError("Choose an option to vote.")
+        raise ValidationError(gettext("Choose an option to vote."))
     with transaction.atomic():
         poll = _locked_poll(poll)
         if not permissions.can_vote(actor, poll, membership_of(actor, poll.thread.community)):
             raise PermissionDenied(_why_no_vote(actor, poll))
         valid = set(poll.options.filter(pk__in=chosen).values_list("pk", flat=True))
         if valid != chosen:
-            raise ValidationError("Choose among this poll's options.")
+            raise ValidationError(gettext("Choose among this poll's options."))
         limit = poll.choice_limit
         if limit is not None and len(chosen) > limit:
-            raise ValidationError("Choose one option." if limit == 1 else f"Choose at most {limit} options.")
+            raise ValidationError(
+                ngettext("Choose at most %(limit)s option.", "Choose at most %(limit)s options.", limit)
+                % {"limit": limit}
+                if limit != 1
+                else gettext("Choose one option.")
+            )
         mine = PollVote.objects.filter(option__poll=poll, user=actor)
         mine.exclude(option_id__in=chosen).delete()
         already = set(mine.values_list("option_id", flat=True))
@@ -139,10 +150,10 @@ def poll_withdraw(*, actor, poll: Poll) -> None:
 
 def _why_no_vote(actor, poll: Poll) -> str:
     if poll.is_closed():
-        return "This poll is closed."
+        return gettext("This poll is closed.")
     if poll.thread.is_closed or poll.thread.hidden_at is not None:
-        return "This thread is closed, and so is its poll."
-    return "Only active members of this community can vote."
+        return gettext("This thread is closed, and so is its poll.")
+    return gettext("Only active members of this community can vote.")
 
 
 def poll_close(*, actor, poll: Poll) -> Poll:
@@ -151,7 +162,7 @@ def poll_close(*, actor, poll: Poll) -> Poll:
     with transaction.atomic():
         poll = _locked_poll(poll)
         if not permissions.can_manage_poll(actor, poll, membership_of(actor, poll.thread.community)):
-            raise PermissionDenied("Only the thread's author and the coordinators can close this poll.")
+            raise PermissionDenied(gettext("Only the thread's author and the coordinators can close this poll."))
         if not poll.is_closed():
             poll.closed_at = timezone.now()
             poll.save(update_fields=["closed_at"])
@@ -164,7 +175,7 @@ def poll_reopen(*, actor, poll: Poll) -> Poll:
     with transaction.atomic():
         poll = _locked_poll(poll)
         if not permissions.can_manage_poll(actor, poll, membership_of(actor, poll.thread.community)):
-            raise PermissionDenied("Only the thread's author and the coordinators can reopen this poll.")
+            raise PermissionDenied(gettext("Only the thread's author and the coordinators can reopen this poll."))
         poll.closed_at = None
         if poll.closes_at is not None and poll.closes_at <= timezone.now():
             poll.closes_at = None

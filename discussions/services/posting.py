@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from communities.models import Community
 from communities.services import membership_of
@@ -61,7 +62,9 @@ def mentions_unlink_account(user) -> None:
 def _check_rate(actor, *, new_thread: bool) -> None:
     limits = settings.DISCUSSION_RATE_LIMITS
     if not allow(f"post:{actor.pk}", limit=limits["posts_per_minute"], period=60):
-        raise ValidationError("You are posting very fast. Wait a minute and try again; your text is kept below.")
+        raise ValidationError(
+            gettext("You are posting very fast. Wait a minute and try again; your text is kept below.")
+        )
     is_new_member = timezone.now() - actor.date_joined < timezone.timedelta(hours=24)
     if (
         new_thread
@@ -69,17 +72,19 @@ def _check_rate(actor, *, new_thread: bool) -> None:
         and not allow(f"new-thread:{actor.pk}", limit=limits["new_member_threads_per_hour"], period=3600)
     ):
         raise ValidationError(
-            "New members can start only a few threads in their first day. Try again in an hour; "
-            "your text is kept below."
+            gettext(
+                "New members can start only a few threads in their first day. Try again in an hour; "
+                "your text is kept below."
+            )
         )
 
 
 def _clean_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
-        raise ValidationError({"body": "Write something before posting."})
+        raise ValidationError({"body": gettext("Write something before posting.")})
     if len(body) > Post._meta.get_field("body").max_length:
-        raise ValidationError({"body": "This post is too long."})
+        raise ValidationError({"body": gettext("This post is too long.")})
     return body
 
 
@@ -138,10 +143,10 @@ def thread_create(
     the files its author attached (services.attachments)."""
     membership = membership_of(actor, community)
     if not permissions.can_start_thread(actor, community, membership):
-        raise PermissionDenied("Only active members can start threads here.")
+        raise PermissionDenied(gettext("Only active members can start threads here."))
     title = (title or "").strip()
     if not title:
-        raise ValidationError({"title": "Give your thread a title."})
+        raise ValidationError({"title": gettext("Give your thread a title.")})
     body = _clean_body(body)
     existing = _existing_submission(actor, submission_key)
     if existing is not None:
@@ -176,12 +181,12 @@ def post_reply(
     membership = membership_of(actor, thread.community)
     if not permissions.can_reply(actor, thread, membership):
         if thread.is_closed:
-            raise PermissionDenied("This thread is closed to new replies.")
+            raise PermissionDenied(gettext("This thread is closed to new replies."))
         if thread.is_locked:
-            raise PermissionDenied("This thread is locked: only coordinators can reply.")
-        raise PermissionDenied("Only active members can reply here.")
+            raise PermissionDenied(gettext("This thread is locked: only coordinators can reply."))
+        raise PermissionDenied(gettext("Only active members can reply here."))
     if parent is not None and parent.thread_id != thread.pk:
-        raise ValidationError("You can only reply to a post in this thread.")
+        raise ValidationError(gettext("You can only reply to a post in this thread."))
     body = _clean_body(body)
     existing = _existing_submission(actor, submission_key)
     if existing is not None:
@@ -220,7 +225,7 @@ def post_edit(*, actor, post: Post, body: str, attachment_ids=()) -> Post:
     files attached while editing join them."""
     membership = membership_of(actor, post.thread.community)
     if not permissions.can_edit_post(actor, post, membership):
-        raise PermissionDenied("You cannot edit this post.")
+        raise PermissionDenied(gettext("You cannot edit this post."))
     body = _clean_body(body)
     if body == post.body:
         with transaction.atomic():
@@ -243,10 +248,10 @@ def thread_edit(*, actor, thread: Thread, title: str, tags=None) -> Thread:
     """Retitle or retag a thread: its author and the coordinators."""
     membership = membership_of(actor, thread.community)
     if not permissions.can_edit_thread(actor, thread, membership):
-        raise PermissionDenied("You cannot edit this thread.")
+        raise PermissionDenied(gettext("You cannot edit this thread."))
     title = (title or "").strip()
     if not title:
-        raise ValidationError({"title": "Give your thread a title."})
+        raise ValidationError({"title": gettext("Give your thread a title.")})
     with transaction.atomic():
         thread.title = title
         thread.full_clean(exclude=["author", "accepted_post"])
@@ -261,7 +266,7 @@ def post_delete(*, actor, post: Post) -> Post:
     place. The revisions and the attachments go too: deleting means the words are gone."""
     membership = membership_of(actor, post.thread.community)
     if not permissions.can_delete_post(actor, post, membership):
-        raise PermissionDenied("You cannot delete this post.")
+        raise PermissionDenied(gettext("You cannot delete this post."))
     with transaction.atomic():
         post.revisions.all().delete()
         attachments_remove(post=post)

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from communities.services import membership_of
 
@@ -14,9 +15,9 @@ def reaction_toggle(*, actor, post: Post, kind: str) -> bool:
     """Add the actor's reaction of `kind`, or take it back if they had it. Returns whether
     the reaction is now on. One of each kind per member (a database constraint)."""
     if kind not in ReactionKind.values:
-        raise ValidationError("Unknown reaction.")
+        raise ValidationError(gettext("Unknown reaction."))
     if not permissions.can_react(actor, post, membership_of(actor, post.thread.community)):
-        raise PermissionDenied("Only members of this community can react.")
+        raise PermissionDenied(gettext("Only members of this community can react."))
     counter = f"{kind}_count"
     with transaction.atomic():
         deleted, _ = Reaction.objects.filter(post=post, user=actor, kind=kind).delete()
@@ -46,9 +47,9 @@ def answer_accept(*, actor, post: Post) -> Thread:
     coordinator. Accepting another reply replaces the previous choice."""
     thread = post.thread
     if not permissions.can_accept_answer(actor, thread, membership_of(actor, thread.community)):
-        raise PermissionDenied("Only the person who asked, or a coordinator, can accept an answer.")
+        raise PermissionDenied(gettext("Only the person who asked, or a coordinator, can accept an answer."))
     if post.is_opening or post.is_deleted or post.is_hidden:
-        raise ValidationError("Choose a visible reply as the answer.")
+        raise ValidationError(gettext("Choose a visible reply as the answer."))
     Thread.objects.filter(pk=thread.pk).update(accepted_post=post)
     thread.accepted_post = post
     return thread
@@ -56,7 +57,7 @@ def answer_accept(*, actor, post: Post) -> Thread:
 
 def answer_unaccept(*, actor, thread: Thread) -> Thread:
     if not permissions.can_accept_answer(actor, thread, membership_of(actor, thread.community)):
-        raise PermissionDenied("Only the person who asked, or a coordinator, can change the answer.")
+        raise PermissionDenied(gettext("Only the person who asked, or a coordinator, can change the answer."))
     Thread.objects.filter(pk=thread.pk).update(accepted_post=None)
     thread.accepted_post = None
     return thread

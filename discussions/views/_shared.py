@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from communities.models import Community
 from communities.permissions import can_view_content, why_not_active
@@ -130,4 +131,4 @@ def _with_reaction_buttons(post: Post) -> Post:
 
 def _require_edit(request, post) -> None:
     if not permissions.can_edit_post(request.user, post, membership_of(request.user, post.thread.community)):
-        raise PermissionDenied("Only the author, while a member, and the coordinators can change this post.")
+        raise PermissionDenied(gettext("Only the author, while a member, and the coordinators can change this post."))

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from communities.services import membership_of
@@ -66,7 +67,7 @@ def attachment_upload(request, community_slug):
     community, _membership = _content_community(request, community_slug)
     upload = request.FILES.get("file")
     if upload is None:
-        return JsonResponse({"error": "Choose a file to attach."}, status=400)
+        return JsonResponse({"error": gettext("Choose a file to attach.")}, status=400)
     try:
         attachment = attachment_services.attachment_upload(actor=request.user, community=community, upload=upload)
     except PermissionDenied as error:

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ..services import drafts
@@ -37,9 +38,9 @@ def _answer(request, *, draft, error: str = "", back: str):
     if error:
         messages.error(request, error)
     elif draft:
-        messages.success(request, "Draft saved. You find it again here or under Your drafts.")
+        messages.success(request, gettext("Draft saved. You find it again here or under Your drafts."))
     else:
-        messages.success(request, "Draft discarded.")
+        messages.success(request, gettext("Draft discarded."))
     return redirect(back)
 
 
@@ -58,7 +59,7 @@ def _save(request, *, community, thread=None, parent=None, back: str):
             )  # fmt: skip
     except (PermissionDenied, ValidationError) as error:
         message = error.messages[0] if isinstance(error, ValidationError) else str(error)
-        return _answer(request, draft=None, error=message or "The draft could not be saved.", back=back)
+        return _answer(request, draft=None, error=message or gettext("The draft could not be saved."), back=back)
     return _answer(request, draft=draft, back=back)
 
 
@@ -101,7 +102,7 @@ def draft_discard(request, draft_id):
     """Discard one of the member's own drafts from the list (someone else's is a 404)."""
     draft = get_object_or_404(drafts.drafts_visible_to(request.user), pk=draft_id)
     drafts.draft_discard(actor=request.user, place=draft.place)
-    messages.success(request, "Draft discarded.")
+    messages.success(request, gettext("Draft discarded."))
     return redirect("discussions:drafts")
 
 

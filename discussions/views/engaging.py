@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.forms import submit_form
@@ -52,12 +53,12 @@ def post_flag(request, post_id):
     post = _visible_post(request, post_id)
     membership = membership_of(request.user, post.thread.community)
     if not permissions.can_flag(request.user, post, membership):
-        raise PermissionDenied("You cannot flag this post.")
+        raise PermissionDenied(gettext("You cannot flag this post."))
     form = FlagForm(request.POST or None)
     if request.method == "POST" and submit_form(
         form, lambda data: moderating.flag_create(actor=request.user, post=post, **data)
     ):
-        messages.success(request, "Thanks, the coordinators will review it.")
+        messages.success(request, gettext("Thanks, the coordinators will review it."))
         return redirect(_post_location(post))
     post.show_text = _show_text(request.user, post, membership)
     return _post_page(request, "discussions/flag.html", post, form=form)
@@ -72,10 +73,10 @@ def post_accept(request, post_id):
     try:
         if thread.accepted_post_id == post.pk:
             reacting.answer_unaccept(actor=request.user, thread=thread)
-            messages.success(request, "The question is open again.")
+            messages.success(request, gettext("The question is open again."))
         else:
             reacting.answer_accept(actor=request.user, post=post)
-            messages.success(request, "Marked as the accepted answer.")
+            messages.success(request, gettext("Marked as the accepted answer."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(_post_location(post))
@@ -84,9 +85,9 @@ def post_accept(request, post_id):
 # --- Following -----------------------------------------------------------------------------------
 
 FOLLOW_MESSAGES = {
-    FollowLevel.FOLLOWING: "You follow this thread: new posts will notify you.",
-    FollowLevel.MUTED: "Muted: this thread will not notify you, even about replies to you.",
-    "": "Back to the default: only replies to you and mentions notify you.",
+    FollowLevel.FOLLOWING: gettext_lazy("You follow this thread: new posts will notify you."),
+    FollowLevel.MUTED: gettext_lazy("Muted: this thread will not notify you, even about replies to you."),
+    "": gettext_lazy("Back to the default: only replies to you and mentions notify you."),
 }
 
 

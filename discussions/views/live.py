@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Count, Min
 from django.http import Http404, HttpResponseBadRequest
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from cop_platform.polling import poll_response
@@ -61,4 +62,8 @@ def new_replies(user, thread_id: int, since: datetime) -> dict:
         new = new.exclude(author=user)  # your own reply is no news to you
     found = new.aggregate(count=Count("pk"), first=Min("pk"))
     url = reverse("discussions:post", kwargs={"post_id": found["first"]}) if found["first"] else ""
-    return {"new": found["count"], "url": url}
+    # The link's text, in the member's language (live.js shows it as it is).
+    label = ngettext("%(count)s new reply — show it", "%(count)s new replies — show them", found["count"]) % {
+        "count": found["count"]
+    }
+    return {"new": found["count"], "url": url, "label": label}

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, Value
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.forms import submit_form
@@ -103,9 +104,9 @@ def poll_for_page(*, thread, user, membership) -> PollView | None:
 
 def _why_not(user, thread, membership) -> tuple[str, bool, bool]:
     if thread.hidden_at is not None or thread.is_closed:
-        return "This thread is closed, and so is its poll.", False, False
+        return gettext("This thread is closed, and so is its poll."), False, False
     if not user.is_authenticated:
-        return "Sign in as a member of this community to vote.", False, True
+        return gettext("Sign in as a member of this community to vote."), False, True
     message, offer_join = why_not_active(membership, action="vote")
     return message, offer_join, False
 
@@ -142,8 +143,8 @@ def poll_vote(request, community_slug, thread_id):
     except ValidationError as error:
         return _answer(request, thread, " ".join(error.messages), error=True)
     except ValueError:  # an option id that is not a number
-        return _answer(request, thread, "Choose among this poll's options.", error=True)
-    return _answer(request, thread, "Your vote is saved.")
+        return _answer(request, thread, gettext("Choose among this poll's options."), error=True)
+    return _answer(request, thread, gettext("Your vote is saved."))
 
 
 @login_required
@@ -154,7 +155,7 @@ def poll_withdraw(request, community_slug, thread_id):
         polls.poll_withdraw(actor=request.user, poll=poll)
     except PermissionDenied as error:
         return _forbidden(request, thread.community, str(error))
-    return _answer(request, thread, "Your vote is withdrawn.")
+    return _answer(request, thread, gettext("Your vote is withdrawn."))
 
 
 @login_required
@@ -163,8 +164,8 @@ def poll_manage(request, community_slug, thread_id):
     """Close early or reopen (`action`): the thread's author and the coordinators."""
     thread, poll = _thread_poll(request, community_slug, thread_id)
     actions = {
-        "close": (polls.poll_close, "The poll is closed."),
-        "reopen": (polls.poll_reopen, "The poll is open again."),
+        "close": (polls.poll_close, gettext("The poll is closed.")),
+        "reopen": (polls.poll_reopen, gettext("The poll is open again.")),
     }
     if request.POST.get("action") not in actions:
         raise Http404("No such action.")
@@ -182,15 +183,17 @@ def poll_add(request, community_slug, thread_id):
     """Add a poll to an existing thread (its author and the coordinators)."""
     thread = _visible_thread(request, community_slug, thread_id)
     if not permissions.can_add_poll(request.user, thread, membership_of(request.user, thread.community)):
-        raise PermissionDenied("Only the thread's author, while a member, and the coordinators can add a poll.")
+        raise PermissionDenied(
+            gettext("Only the thread's author, while a member, and the coordinators can add a poll.")
+        )
     if Poll.objects.filter(thread=thread).exists():
-        messages.info(request, "This thread already has a poll.")
+        messages.info(request, gettext("This thread already has a poll."))
         return redirect(f"{thread.get_absolute_url()}#poll")
     form = PollForm(request.POST or None, user=request.user, optional=False)
     if request.method == "POST" and submit_form(
         form, lambda data: polls.poll_create(actor=request.user, thread=thread, spec=form.spec())
     ):
-        messages.success(request, "The poll is added.")
+        messages.success(request, gettext("The poll is added."))
         return redirect(f"{thread.get_absolute_url()}#poll")
     return render(
         request,

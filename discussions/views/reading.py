@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 
 from communities.models import Community
 from communities.origins import backlinks_for, follow_ups_for
@@ -98,13 +99,13 @@ def thread_subtree(request, community_slug, thread_id, post_id):
 def _reply_refusal(user, thread, membership) -> tuple[str, bool]:
     """Why the page shows no reply form, and whether joining would fix it."""
     if thread.hidden_at is not None:
-        return "This thread is hidden, so nobody can reply.", False
+        return gettext("This thread is hidden, so nobody can reply."), False
     if thread.is_closed:
-        return "This thread is closed to new replies.", False
+        return gettext("This thread is closed to new replies."), False
     if not user.is_authenticated:
-        return "Sign in or create an account to reply.", False
+        return gettext("Sign in or create an account to reply."), False
     if thread.is_locked:
-        return "This thread is locked: only coordinators can reply.", False
+        return gettext("This thread is locked: only coordinators can reply."), False
     return why_not_active(membership, action="reply")
 
 

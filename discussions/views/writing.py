@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.forms import submit_form
@@ -95,7 +97,7 @@ def thread_new(request, community_slug):
         except PermissionDenied:
             return _refuse_posting(request, community, membership)
         if thread is not None:
-            messages.success(request, "Your thread is started.")
+            messages.success(request, gettext("Your thread is started."))
             return redirect(thread)
     ask_for_similar_threads(form, community)
     return render(
@@ -178,7 +180,7 @@ def post_reply(request, community_slug, thread_id):
             return _refuse_posting(request, thread.community, membership)
         if post is not None:
             post.thread = thread
-            messages.success(request, "Your reply is posted.")
+            messages.success(request, gettext("Your reply is posted."))
             return redirect(_post_location(post))
     return render(
         request,
@@ -215,7 +217,7 @@ def post_edit(request, post_id):
                 actor=request.user, post=post, body=data["body"], attachment_ids=attached.ids
             ),
         ):
-            messages.success(request, "Your changes are saved.")
+            messages.success(request, gettext("Your changes are saved."))
             return redirect(_post_location(post))
     response = _post_page(
         request, "discussions/post_edit.html", post, form=form, preview_html=preview_html, attached=attached
@@ -231,11 +233,11 @@ def thread_edit(request, community_slug, thread_id):
     """Retitle and retag a thread: the author of its opening post and the coordinators."""
     thread = _visible_thread(request, community_slug, thread_id)
     if not permissions.can_edit_thread(request.user, thread, membership_of(request.user, thread.community)):
-        raise PermissionDenied("Only the thread's author, while a member, and the coordinators can change it.")
+        raise PermissionDenied(gettext("Only the thread's author, while a member, and the coordinators can change it."))
     if request.method == "POST":
         form = ThreadEditForm(request.POST)
         if submit_form(form, lambda data: posting.thread_edit(actor=request.user, thread=thread, **data)):
-            messages.success(request, "The thread is updated.")
+            messages.success(request, gettext("The thread is updated."))
             return redirect(thread)
     else:
         form = ThreadEditForm(initial={"title": thread.title, "tags": list(thread.tags.all())})
@@ -256,7 +258,7 @@ def post_delete(request, post_id):
     _require_edit(request, post)
     if request.method == "POST":
         posting.post_delete(actor=request.user, post=post)
-        messages.success(request, "The post is deleted.")
+        messages.success(request, gettext("The post is deleted."))
         return redirect(_post_location(post))
     post.show_text = True
     return _post_page(request, "discussions/post_delete.html", post)
@@ -272,9 +274,11 @@ def markdown_preview(request):
     body = request.POST.get("body", "")
     context = {"preview_html": None, "notice": ""}
     if len(body) > BODY_MAX_LENGTH:
-        context["notice"] = f"This text is too long to post: keep it under {BODY_MAX_LENGTH:,} characters."
+        context["notice"] = gettext("This text is too long to post: keep it under %(limit)s characters.") % {
+            "limit": number_format(BODY_MAX_LENGTH, force_grouping=True)
+        }
     elif not allow(f"preview:{request.user.pk}", limit=PREVIEWS_PER_MINUTE, period=60):
-        context["notice"] = "The preview pauses for a moment; it will update as you keep typing."
+        context["notice"] = gettext("The preview pauses for a moment; it will update as you keep typing.")
     else:
         context["preview_html"], mentioned = posting.render_body(body)
         context["unmatched"] = _unmatched_mentions(body, mentioned)

@@ -42,7 +42,7 @@
         .then(function (text) { if (status) status.textContent = text.trim(); })
         .catch(function () {
           lastSaved = null; // try again at the next pause
-          if (status) status.textContent = "The draft could not be saved; it will be tried again.";
+          if (status) status.textContent = status.getAttribute("data-draft-error") || "The draft could not be saved; it will be tried again.";
         });
     }
 

@@ -83,7 +83,7 @@
       region.appendChild(link);
     }
     link.href = data.url;
-    link.textContent = data.new === 1 ? "1 new reply — show it" : data.new + " new replies — show them";
+    link.textContent = data.label || (data.new === 1 ? "1 new reply — show it" : data.new + " new replies — show them");
   }
 
   // The badge markup matches base.html's, so a reload shows the same thing.

@@ -52,7 +52,7 @@ def test_a_reply_by_someone_else_is_counted_and_linked(client, thread, member, o
 
     response = poll(client, url, etag)
     assert response.status_code == 200
-    assert response.json() == {"new": 1, "url": f"/posts/{reply.pk}/"}
+    assert response.json() == {"new": 1, "url": f"/posts/{reply.pk}/", "label": "1 new reply — show it"}
     assert response["ETag"] != etag
     # Asked again with the new ETag: nothing changed since, so 304.
     assert poll(client, url, response["ETag"]).status_code == 304
