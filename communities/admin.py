@@ -16,9 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from cop_platform.admin_sites import (
     CoordinatedCommunityFilter,
@@ -85,10 +84,10 @@ class CommunityManageAdmin(CoordinatorScopedAdmin, CommunityAdminBase, admin.Mod
     @admin.display(description=_("join requests"), ordering="pending_requests")
     def join_requests(self, community):
         if not community.pending_requests:
-            return gettext_now("none")
+            return gettext("none")
         url = reverse("admin:communities_membership_changelist", current_app=self.admin_site.name)
         query = urlencode({"community": community.pk, "state__exact": MembershipState.PENDING})
-        waiting = gettext_now("%(count)s waiting") % {"count": community.pending_requests}
+        waiting = gettext("%(count)s waiting") % {"count": community.pending_requests}
         return format_html('<a href="{}?{}">{}</a>', url, query, waiting)
 
 
