@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from cop_platform.admin_sites import (
     CoordinatedCommunityFilter,
@@ -36,9 +38,9 @@ from .models import AuditEntry, Community, Invitation, Membership, MembershipSta
 class CommunityAdminBase(ServiceAdmin):
     fieldsets = (
         (None, {"fields": ("name", "slug", "tagline")}),
-        ("Charter", {"fields": ("domain", "audience", "mandate", "norms", "tags")}),
-        ("Running the community", {"fields": ("stage", "visibility", "join_policy", "critical_mass")}),
-        ("Figures", {"fields": ("member_count", "created_at")}),
+        (_("Charter"), {"fields": ("domain", "audience", "mandate", "norms", "tags")}),
+        (_("Running the community"), {"fields": ("stage", "visibility", "join_policy", "critical_mass")}),
+        (_("Figures"), {"fields": ("member_count", "created_at")}),
     )
     readonly_fields = ("member_count", "created_at")
     search_fields = ("name", "slug", "tagline")
@@ -79,13 +81,14 @@ class CommunityManageAdmin(CoordinatorScopedAdmin, CommunityAdminBase, admin.Mod
             .annotate(pending_requests=Count("memberships", filter=Q(memberships__state=MembershipState.PENDING)))
         )
 
-    @admin.display(description="join requests", ordering="pending_requests")
+    @admin.display(description=_("join requests"), ordering="pending_requests")
     def join_requests(self, community):
         if not community.pending_requests:
-            return "none"
+            return gettext("none")
         url = reverse("admin:communities_membership_changelist", current_app=self.admin_site.name)
         query = urlencode({"community": community.pk, "state__exact": MembershipState.PENDING})
-        return format_html('<a href="{}?{}">{} waiting</a>', url, query, community.pending_requests)
+        waiting = gettext("%(count)s waiting") % {"count": community.pending_requests}
+        return format_html('<a href="{}?{}">{}</a>', url, query, waiting)
 
 
 @admin.register(Community)
@@ -109,7 +112,7 @@ def _membership_action(name, description, service, *, done, requests_only=False)
         lambda actor, membership: service(actor=actor, membership=membership),
         done=done,
         keep=_is_join_request if requests_only else None,
-        skipped="selected that are not join requests",
+        skipped=_("selected that are not join requests"),
     )
 
 
@@ -120,37 +123,39 @@ def _ban(*, actor, membership):
 MEMBERSHIP_ACTIONS = (
     _membership_action(
         "approve_requests",
-        "Approve selected join requests",
+        _("Approve selected join requests"),
         services.membership_approve,
-        done="Join requests approved",
+        done=_("Join requests approved"),
         requests_only=True,
     ),
     _membership_action(
         "decline_requests",
-        "Decline selected join requests",
+        _("Decline selected join requests"),
         services.membership_decline,
-        done="Join requests declined",
+        done=_("Join requests declined"),
         requests_only=True,
     ),
     _membership_action(
         "promote_to_coordinator",
-        "Make selected members coordinators",
+        _("Make selected members coordinators"),
         partial(services.membership_set_role, role=Role.COORDINATOR),
-        done="Made coordinators",
+        done=_("Made coordinators"),
     ),
     _membership_action(
         "demote_to_member",
-        "Make selected coordinators plain members",
+        _("Make selected coordinators plain members"),
         partial(services.membership_set_role, role=Role.MEMBER),
-        done="Made plain members",
+        done=_("Made plain members"),
     ),
     _membership_action(
         "remove_members",
-        "Remove selected from their community (they may join again)",
+        _("Remove selected from their community (they may join again)"),
         services.membership_remove,
-        done="Removed",
+        done=_("Removed"),
     ),
-    _membership_action("ban_members", "Ban selected from their community", _ban, done="Banned"),
+    _membership_action(
+        "ban_members", _("Ban selected from their community"), _ban, done=pgettext_lazy("membership state", "Banned")
+    ),
 )
 
 
@@ -165,7 +170,7 @@ class MembershipAdminBase(ReadOnlyAdmin):
     actions = MEMBERSHIP_ACTIONS
     fields = ("user", "community", "role", "state", "request_message", "created_at", "joined_at", "decided_by")
 
-    @admin.display(description="request message")
+    @admin.display(description=_("request message"))
     def request_summary(self, membership):
         return Truncator(membership.request_message).chars(80)
 
@@ -184,18 +189,23 @@ class MembershipAdmin(MembershipAdminBase, admin.ModelAdmin):
     search_fields = (*MembershipAdminBase.search_fields, "community__name")
 
 
-coordinator_site.add_shortcut(Membership, name="Join requests", query={"state__exact": MembershipState.PENDING})
+coordinator_site.add_shortcut(Membership, name=_("Join requests"), query={"state__exact": MembershipState.PENDING})
 
 
 # --- Invitations ------------------------------------------------------------------------------
 
 
 class InvitationStatusFilter(admin.SimpleListFilter):
-    title = "status"
+    title = _("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [("open", "Open"), ("accepted", "Accepted"), ("withdrawn", "Withdrawn"), ("expired", "Expired")]
+        return [
+            ("open", pgettext_lazy("invitation status", "Open")),
+            ("accepted", pgettext_lazy("invitation status", "Accepted")),
+            ("withdrawn", pgettext_lazy("invitation status", "Withdrawn")),
+            ("expired", pgettext_lazy("invitation status", "Expired")),
+        ]
 
     def queryset(self, request, queryset):
         unused = Q(accepted_at=None, revoked_at=None)
@@ -211,9 +221,9 @@ class InvitationStatusFilter(admin.SimpleListFilter):
 
 revoke_invitations = per_row_action(
     "revoke_invitations",
-    "Withdraw selected invitations",
+    _("Withdraw selected invitations"),
     lambda actor, invitation: services.invitation_revoke(actor=actor, invitation=invitation),
-    done="Invitations withdrawn",
+    done=_("Invitations withdrawn"),
 )
 
 
@@ -232,13 +242,15 @@ class InvitationAdminBase(ServiceAdmin):
     def get_fields(self, request, obj=None):
         return self.add_fields if obj is None else (*self.add_fields, *self.readonly_fields)
 
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def status(self, invitation):
         if invitation.accepted_at:
-            return "Accepted"
+            return pgettext_lazy("invitation status", "Accepted")
         if invitation.revoked_at:
-            return "Withdrawn"
-        return "Expired" if invitation.is_expired else "Open"
+            return pgettext_lazy("invitation status", "Withdrawn")
+        if invitation.is_expired:
+            return pgettext_lazy("invitation status", "Expired")
+        return pgettext_lazy("invitation status", "Open")
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -312,7 +324,7 @@ class EmailDeliveryAdminBase(ReadOnlyAdmin):
         name = Community.objects.filter(pk=OuterRef("community_id")).values("name")[:1]
         return super().get_queryset(request).annotate(community_name=Subquery(name))
 
-    @admin.display(description="community", ordering="community_name")
+    @admin.display(description=_("community"), ordering="community_name")
     def community_name(self, delivery):
         return delivery.community_name or "—"
 

@@ -4,6 +4,7 @@ in CommunitiesConfig.ready() (members.data_export.registry)."""
 
 from allauth.account.models import EmailAddress
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from members.data_export.registry import ExportSection
 
@@ -130,14 +131,16 @@ def value_answers(user, archive):
 
 SECTIONS = (
     ExportSection(
-        "memberships", "the communities you belong to, asked to join or were invited to", memberships, order=10
+        "memberships", _("the communities you belong to, asked to join or were invited to"), memberships, order=10
     ),
-    ExportSection("invitations", "invitations sent to your email addresses", invitations, order=11),
+    ExportSection("invitations", _("invitations sent to your email addresses"), invitations, order=11),
     ExportSection(
-        "join_requests", "your requests to join communities, and how they were answered", join_requests, order=12
+        "join_requests", _("your requests to join communities, and how they were answered"), join_requests, order=12
     ),
-    ExportSection("community_decisions", "changes coordinators made to your membership", community_decisions, order=13),
     ExportSection(
-        "value", "your value-survey answers and the stories you told about what helped", value_answers, order=14
+        "community_decisions", _("changes coordinators made to your membership"), community_decisions, order=13
+    ),
+    ExportSection(
+        "value", _("your value-survey answers and the stories you told about what helped"), value_answers, order=14
     ),
 )

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .models import Community, Stage
 
@@ -47,12 +48,24 @@ class CommunityForm(forms.ModelForm):
             "visibility": forms.RadioSelect,
             "join_policy": forms.RadioSelect,
         }
-        labels = {"slug": "Address", "join_policy": "Who can join"}
+        labels = {
+            # The fields without a verbose name on the model, so their labels are translated too.
+            "name": _("Name"),
+            "slug": _("Address"),
+            "tagline": _("Tagline"),
+            "mandate": _("Mandate"),
+            "visibility": _("Visibility"),
+            "join_policy": _("Who can join"),
+            "critical_mass": _("Critical mass"),
+            "members_may_schedule_events": _("Members may schedule events"),
+        }
         help_texts = {
             # field.html does not escape help text, so no angle brackets here.
-            "slug": "Optional. Letters, digits and hyphens used in the address, e.g. /c/urban-water/. "
-            "Left blank, it is made from the name.",
-            "tags": "Topic tags that help people find the community, separated by commas.",
+            "slug": _(
+                "Optional. Letters, digits and hyphens used in the address, e.g. /c/urban-water/. "
+                "Left blank, it is made from the name."
+            ),
+            "tags": _("Topic tags that help people find the community, separated by commas."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -77,18 +90,18 @@ class CommunityEditForm(CommunityForm):
 
 class JoinRequestForm(forms.Form):
     message = forms.CharField(
-        label="Message to the coordinators (optional)",
+        label=_("Message to the coordinators (optional)"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Who you are and why you would like to join.",
+        help_text=_("Who you are and why you would like to join."),
     )
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="Email address", help_text="They do not need an account yet.")
+    email = forms.EmailField(label=_("Email address"), help_text=_("They do not need an account yet."))
     message = forms.CharField(
-        label="Personal message (optional)",
+        label=_("Personal message (optional)"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -99,11 +112,11 @@ class DirectoryFilterForm(forms.Form):
     """The directory's search and filters (GET). Every field is optional."""
 
     q = forms.CharField(
-        label="Search", required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
+        label=_("Search"), required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
     )
-    tag = forms.CharField(label="Topic tag", required=False, max_length=100)
-    audience = forms.CharField(label="Audience", required=False, max_length=200)
-    stage = forms.ChoiceField(label="Stage", required=False, choices=[("", "Any stage"), *Stage.choices])
+    tag = forms.CharField(label=_("Topic tag"), required=False, max_length=100)
+    audience = forms.CharField(label=_("Audience"), required=False, max_length=200)
+    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=[("", _("Any stage")), *Stage.choices])
 
     def filters(self) -> dict:
         """The valid filters, stripped; an invalid one is ignored (its error shows)."""
@@ -116,7 +129,7 @@ class DirectoryFilterForm(forms.Form):
 class StageForm(forms.Form):
     """Move a community to another lifecycle stage, with an optional note for the timeline."""
 
-    stage = forms.ChoiceField(label="Lifecycle stage", choices=Stage.choices)
+    stage = forms.ChoiceField(label=_("Lifecycle stage"), choices=Stage.choices)
     note = forms.CharField(
-        label="Why (optional)", required=False, max_length=200, help_text="Shown on the health page's timeline."
+        label=_("Why (optional)"), required=False, max_length=200, help_text=_("Shown on the health page's timeline.")
     )

@@ -5,6 +5,7 @@ id>", registered here with members.mailing (which sits below communities).
 """
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from members.mailing import PrefixedScope
 
@@ -34,7 +35,7 @@ def _describe(user, community_id: int) -> str | None:
     )
     if membership is None:
         return None
-    return f"every new post in {membership.community.name} by email (mailing-list mode)"
+    return _("every new post in %(name)s by email (mailing-list mode)") % {"name": membership.community.name}
 
 
 def _all_off(user) -> None:

@@ -7,6 +7,7 @@ banned people are not shown as members anywhere.
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from members.directory_filters import DirectoryFilter, register_directory_filter
 
@@ -15,11 +16,11 @@ from .models import Community, Membership
 
 def community_field(viewer) -> forms.Field:
     return forms.ModelChoiceField(
-        label="Community",
+        label=_("Community"),
         required=False,
         queryset=Community.objects.visible_to(viewer).order_by("name"),
         to_field_name="slug",
-        empty_label="Any community",
+        empty_label=_("Any community"),
     )
 
 

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from taggit.managers import TaggableManager
 
 from .querysets import CommunityQuerySet, InvitationQuerySet, MembershipQuerySet
@@ -21,56 +23,56 @@ from .querysets import CommunityQuerySet, InvitationQuerySet, MembershipQuerySet
 class Stage(models.TextChoices):
     """The 5D lifecycle a coordinator steers a community through."""
 
-    DISCOVER = "discover", "Discover"
-    DREAM = "dream", "Dream"
-    DESIGN = "design", "Design"
-    DOCUMENT = "document", "Document"
-    DISSEMINATE = "disseminate", "Disseminate"
+    DISCOVER = "discover", _("Discover")
+    DREAM = "dream", _("Dream")
+    DESIGN = "design", _("Design")
+    DOCUMENT = "document", _("Document")
+    DISSEMINATE = "disseminate", _("Disseminate")
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public", "Public: anyone can read"
-    PRIVATE = "private", "Private: listed, content for members only"
-    HIDDEN = "hidden", "Hidden: unlisted, members only"
+    PUBLIC = "public", _("Public: anyone can read")
+    PRIVATE = "private", _("Private: listed, content for members only")
+    HIDDEN = "hidden", _("Hidden: unlisted, members only")
 
 
 class JoinPolicy(models.TextChoices):
-    OPEN = "open", "Open: anyone can join"
-    APPROVAL = "approval", "Approval: coordinators approve requests"
-    INVITATION = "invitation", "Invitation only"
+    OPEN = "open", _("Open: anyone can join")
+    APPROVAL = "approval", _("Approval: coordinators approve requests")
+    INVITATION = "invitation", _("Invitation only")
 
 
 class Community(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(
-        max_length=60, unique=True, help_text="Used in the community's address, e.g. /c/water-security/."
+        max_length=60, unique=True, help_text=_("Used in the community's address, e.g. /c/water-security/.")
     )
-    tagline = models.CharField(max_length=200, blank=True, help_text="One line shown in the directory.")
+    tagline = models.CharField(max_length=200, blank=True, help_text=_("One line shown in the directory."))
     domain = models.TextField(
-        "domain / topic focus",
+        _("domain / topic focus"),
         max_length=3000,
-        help_text="The shared domain of practice: what this community is about.",
+        help_text=_("The shared domain of practice: what this community is about."),
     )
     audience = models.TextField(
-        "target audience", max_length=2000, help_text="Who it is for: roles, disciplines, regions."
+        _("target audience"), max_length=2000, help_text=_("Who it is for: roles, disciplines, regions.")
     )
     mandate = models.TextField(
-        blank=True, max_length=5000, help_text="Markdown. Purpose and what the community aims to produce."
+        blank=True, max_length=5000, help_text=_("Markdown. Purpose and what the community aims to produce.")
     )
     mandate_html = models.TextField(blank=True, editable=False)
     norms = models.TextField(
-        "norms and rules", blank=True, max_length=10000, help_text="Markdown. How members work together here."
+        _("norms and rules"), blank=True, max_length=10000, help_text=_("Markdown. How members work together here.")
     )
     norms_html = models.TextField(blank=True, editable=False)
-    tags = TaggableManager("topic tags", blank=True, help_text="Topic tags, separated by commas.")
-    stage = models.CharField("lifecycle stage", max_length=12, choices=Stage.choices, default=Stage.DISCOVER)
+    tags = TaggableManager(_("topic tags"), blank=True, help_text=_("Topic tags, separated by commas."))
+    stage = models.CharField(_("lifecycle stage"), max_length=12, choices=Stage.choices, default=Stage.DISCOVER)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     join_policy = models.CharField(max_length=12, choices=JoinPolicy.choices, default=JoinPolicy.OPEN)
     critical_mass = models.PositiveIntegerField(
-        default=10, help_text="Active members the community needs to sustain itself."
+        default=10, help_text=_("Active members the community needs to sustain itself.")
     )
     members_may_schedule_events = models.BooleanField(
-        default=False, help_text="Let every active member schedule events, not only coordinators."
+        default=False, help_text=_("Let every active member schedule events, not only coordinators.")
     )
     # Denormalised: kept by the membership services with F() so lists never count per row.
     member_count = models.PositiveIntegerField(default=0, editable=False)
@@ -86,7 +88,7 @@ class Community(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "communities"
+        verbose_name_plural = _("communities")
         indexes = [
             models.Index(fields=["visibility", "stage"]),
             GinIndex(fields=["search_vector"], name="community_search"),
@@ -108,15 +110,15 @@ class Community(models.Model):
 
 
 class Role(models.TextChoices):
-    MEMBER = "member", "Member"
-    COORDINATOR = "coordinator", "Coordinator"
+    MEMBER = "member", _("Member")
+    COORDINATOR = "coordinator", _("Coordinator")
 
 
 class MembershipState(models.TextChoices):
-    ACTIVE = "active", "Active"
-    PENDING = "pending", "Join request pending"
-    INVITED = "invited", "Invited"
-    BANNED = "banned", "Banned"
+    ACTIVE = "active", pgettext_lazy("membership state", "Active")
+    PENDING = "pending", _("Join request pending")
+    INVITED = "invited", pgettext_lazy("membership state", "Invited")
+    BANNED = "banned", pgettext_lazy("membership state", "Banned")
 
 
 class Membership(models.Model):
@@ -128,7 +130,7 @@ class Membership(models.Model):
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.MEMBER)
     state = models.CharField(max_length=10, choices=MembershipState.choices, default=MembershipState.ACTIVE)
     request_message = models.TextField(
-        blank=True, max_length=1000, help_text="What the member told the coordinators when asking to join."
+        blank=True, max_length=1000, help_text=_("What the member told the coordinators when asking to join.")
     )
     created_at = models.DateTimeField(default=timezone.now)
     joined_at = models.DateTimeField(null=True, blank=True)
@@ -139,7 +141,7 @@ class Membership(models.Model):
     email_muted = models.BooleanField(default=False)
     # Mailing-list mode: every new post in the community emailed as it happens (email_gateway).
     mailing_list_mode = models.BooleanField(
-        "mailing-list mode", default=False, help_text="Email me every new post in this community as it happens."
+        _("mailing-list mode"), default=False, help_text=_("Email me every new post in this community as it happens.")
     )
 
     objects = MembershipQuerySet.as_manager()
@@ -233,7 +235,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "audit entries"
+        verbose_name_plural = _("audit entries")
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor}: {self.action}"

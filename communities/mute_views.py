@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .email_mute import membership_set_email_muted
@@ -33,9 +34,9 @@ def email_mute(request, slug):
         change=lambda community, muted: membership_set_email_muted(
             actor=request.user, community_id=community.pk, muted=muted
         ),
-        on="You'll get no more emails about {name}. You can still read it here.",
-        off="Emails about {name} are on again.",
-        refused="Only members of {name} can mute its emails.",
+        on=_("You'll get no more emails about %(name)s. You can still read it here."),
+        off=_("Emails about %(name)s are on again."),
+        refused=_("Only members of %(name)s can mute its emails."),
     )
 
 
@@ -50,9 +51,9 @@ def mailing_list_mode(request, slug):
         change=lambda community, on: membership_set_mailing_list_mode(
             actor=request.user, community_id=community.pk, on=on
         ),
-        on="Mailing-list mode is on: every new post in {name} will reach you by email as it happens.",
-        off="Mailing-list mode is off for {name}.",
-        refused="Only members of {name} can get its posts by email.",
+        on=_("Mailing-list mode is on: every new post in %(name)s will reach you by email as it happens."),
+        off=_("Mailing-list mode is off for %(name)s."),
+        refused=_("Only members of %(name)s can get its posts by email."),
     )
 
 
@@ -60,13 +61,13 @@ def _membership_toggle(request, slug, *, field: str, change, on: str, off: str, 
     """A member switching one setting of their membership: the community through the
     visibility policy (404 for one they may not see), the form's `field` "1" for on,
     `change(community, value)` (the service; falsy when they are not a member), the message
-    `on`, `off` or `refused` with the community's {name}, and back to where they were."""
+    `on`, `off` or `refused` with the community's %(name)s, and back to where they were."""
     community = get_object_or_404(Community.objects.visible_to(request.user), slug=slug)
     value = request.POST.get(field) == "1"
     if change(community, value):
-        messages.success(request, (on if value else off).format(name=community.name))
+        messages.success(request, (on if value else off) % {"name": community.name})
     else:
-        messages.error(request, refused.format(name=community.name))
+        messages.error(request, refused % {"name": community.name})
     return redirect(_back(request, community))
 
 

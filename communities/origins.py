@@ -14,6 +14,8 @@ lets each offer what it knows:
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class Origin:
@@ -25,7 +27,7 @@ class Origin:
     # Markdown worth carrying over (a question's accepted answer), already checked as visible.
     excerpt: str = ""
     # What it is, for the practice's list of sources ("Discussion", "Event").
-    label: str = "Discussion"
+    label: str = _("Discussion")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@
 """
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from .models import JoinPolicy, Membership, MembershipState, Role
 
@@ -61,14 +63,34 @@ def can_leave(user, community, membership) -> bool:
     )
 
 
+# The `action`s the content apps pass to why_not_active, translated (an infinitive that fits
+# "Join this community to ..."); an action not listed here is shown as given.
+ACTIONS = {
+    "post": pgettext_lazy("what only active members may do", "post"),
+    "reply": pgettext_lazy("what only active members may do", "reply"),
+    "vote": pgettext_lazy("what only active members may do", "vote"),
+    "answer": pgettext_lazy("what only active members may do", "answer"),
+    "add to its library": pgettext_lazy("what only active members may do", "add to its library"),
+    "answer its value survey": pgettext_lazy("what only active members may do", "answer its value survey"),
+    "tell a value-creation story": pgettext_lazy("what only active members may do", "tell a value-creation story"),
+}
+
+
 def why_not_active(membership: Membership | None, *, action: str) -> tuple[str, bool]:
     """Why a signed-in person with `membership` (or None) may not `action` where only active
     members may, and whether joining (or accepting an invitation) would fix it. The content
     apps show this on their refusal pages."""
+    what = {"action": ACTIONS.get(action, action)}
     if membership is None:
-        return f"Join this community to {action}.", True
+        # Translators: %(action)s is what the member wanted to do, e.g. "post" or "add to its library".
+        return _("Join this community to %(action)s.") % what, True
     if membership.state == MembershipState.PENDING:
-        return f"Your request to join is waiting for a coordinator. You can {action} once it is approved.", False
+        # Translators: %(action)s is what the member wanted to do, e.g. "post" or "add to its library".
+        return _(
+            "Your request to join is waiting for a coordinator. You can %(action)s once it is approved."
+        ) % what, False
     if membership.state == MembershipState.INVITED:
-        return f"Accept your invitation to this community to {action}.", True
-    return f"Only active members can {action} in this community.", False
+        # Translators: %(action)s is what the member wanted to do, e.g. "post" or "add to its library".
+        return _("Accept your invitation to this community to %(action)s.") % what, True
+    # Translators: %(action)s is what the member wanted to do, e.g. "post" or "add to its library".
+    return _("Only active members can %(action)s in this community.") % what, False

@@ -5,6 +5,8 @@ Registered into `members.profile_sections` when this module is imported from
 ones the viewer may know exist, so a profile never reveals a hidden community to outsiders.
 """
 
+from django.utils.translation import gettext as _
+
 from members.profile_sections import ProfileLink, ProfileSection, register_profile_section
 
 from .models import Community, Membership
@@ -19,15 +21,15 @@ def member_communities(*, viewer, member) -> ProfileSection:
         .order_by("community__name")
     )
     return ProfileSection(
-        title="Communities",
+        title=_("Communities"),
         links=[
             ProfileLink(
                 label=membership.community.name,
                 url=membership.community.get_absolute_url(),
-                note="Coordinator" if membership.is_coordinator else "",
+                note=_("Coordinator") if membership.is_coordinator else "",
             )
             for membership in memberships
         ],
-        empty_text=f"{member.name} is not a member of any community you can see.",
+        empty_text=_("%(name)s is not a member of any community you can see.") % {"name": member.name},
         order=10,
     )

@@ -4,6 +4,8 @@ source, which members cannot express since it may not import communities."""
 
 from django.contrib.postgres.search import SearchVector
 from django.db.models import Q
+from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from cop_platform.search.registry import (
     SearchHit,
@@ -26,14 +28,24 @@ def _vector():
     )
 
 
+def _badge(community) -> str:
+    """The visibility of a community that is not public, in one word (as on its page)."""
+    if community.visibility == "private":
+        return pgettext("community visibility", "Private")
+    if community.visibility == "hidden":
+        return pgettext("community visibility", "Hidden")
+    return ""
+
+
 def _describe(community) -> SearchHit:
     return SearchHit(
         kind="community",
-        kind_label="Community",
+        kind_label=gettext("Community"),
         title=community.name,
         url=community.get_absolute_url(),
-        context=f"{community.member_count} member{'' if community.member_count == 1 else 's'}",
-        badge="" if community.visibility == "public" else community.get_visibility_display().split(":")[0],
+        context=ngettext("%(count)s member", "%(count)s members", community.member_count)
+        % {"count": community.member_count},
+        badge=_badge(community),
     )
 
 
@@ -45,8 +57,8 @@ def _active_members_of(community) -> Q:
 register_source(
     SearchSource(
         kind="community",
-        label="Community",
-        plural="Communities",
+        label=_("Community"),
+        plural=_("Communities"),
         model=Community,
         visible=Community.objects.visible_to,
         vector=_vector,

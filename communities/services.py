@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from cop_platform.markdown import render_markdown
 from cop_platform.tasks import enqueue_on_commit
@@ -77,12 +78,12 @@ def community_create(*, actor, name: str, slug: str = "", tags=(), **charter) ->
     """Create a community; its creator becomes its first coordinator. Who may create is the
     COMMUNITY_CREATION setting."""
     if not permissions.can_create_community(actor):
-        raise PermissionDenied("You are not allowed to create communities.")
+        raise PermissionDenied(_("You are not allowed to create communities."))
     slug = slugify(slug or name)[:60]
     if not slug:
-        raise ValidationError({"slug": "Choose an address made of letters, digits or hyphens."})
+        raise ValidationError({"slug": _("Choose an address made of letters, digits or hyphens.")})
     if Community.objects.filter(slug=slug).exists():
-        raise ValidationError({"slug": f"The address “{slug}” is taken. Choose another."})
+        raise ValidationError({"slug": _("The address “%(slug)s” is taken. Choose another.") % {"slug": slug}})
     unknown = set(charter) - set(CHARTER_FIELDS)
     if unknown:
         raise TypeError(f"Unknown community fields: {sorted(unknown)}")
@@ -103,7 +104,9 @@ def community_create(*, actor, name: str, slug: str = "", tags=(), **charter) ->
             _count_member(community, +1)
             _audit(community=community, actor=actor, action="community_created")
     except IntegrityError as error:  # two people racing for one slug
-        raise ValidationError({"slug": f"The address “{slug}” is taken. Choose another."}) from error
+        raise ValidationError(
+            {"slug": _("The address “%(slug)s” is taken. Choose another.") % {"slug": slug}}
+        ) from error
     community.refresh_from_db()
     return community
 
@@ -112,7 +115,7 @@ def community_update(*, actor, community: Community, tags=None, **charter) -> Co
     """Edit a community's charter: its coordinators and staff. The slug stays fixed so links
     and bookmarks keep working."""
     if not permissions.can_coordinate(actor, community, membership_of(actor, community)):
-        raise PermissionDenied("Only this community's coordinators can edit it.")
+        raise PermissionDenied(_("Only this community's coordinators can edit it."))
     unknown = set(charter) - set(CHARTER_FIELDS)
     if unknown:
         raise TypeError(f"Unknown community fields: {sorted(unknown)}")
@@ -143,7 +146,7 @@ def membership_join(*, actor, community: Community, message: str = "") -> Member
     at once, but only while their invitation is open: once it has expired, been declined or
     withdrawn they join like anyone else (a request, where the coordinators approve)."""
     if actor is None or not actor.is_authenticated:
-        raise PermissionDenied("Sign in to join a community.")
+        raise PermissionDenied(_("Sign in to join a community."))
     with transaction.atomic():
         community = _lock(community)
         existing = Membership.objects.filter(user=actor, community=community).first()
@@ -151,14 +154,14 @@ def membership_join(*, actor, community: Community, message: str = "") -> Member
             invitation = _invitation_backing(existing)
             if invitation is not None:
                 if not _has_verified_address(actor, invitation.email):  # the same rule as the link's
-                    raise PermissionDenied("Confirm your email address to accept this invitation.")
+                    raise PermissionDenied(_("Confirm your email address to accept this invitation."))
                 _use_invitation(invitation, actor=actor)
                 return _activate(existing, actor=actor, action="invitation_accepted", decided_by=invitation.invited_by)
             existing.delete()  # a lapsed invitation: no standing left
             existing = None
         if existing is not None:
             if existing.state == MembershipState.BANNED:
-                raise PermissionDenied("You cannot join this community.")
+                raise PermissionDenied(_("You cannot join this community."))
             return existing
         if community.join_policy == JoinPolicy.OPEN:
             membership = Membership.objects.create(
@@ -172,7 +175,7 @@ def membership_join(*, actor, community: Community, message: str = "") -> Member
             )
             enqueue_on_commit(tasks.send_join_request_to_coordinators, membership_id=membership.pk)
             return membership
-        raise PermissionDenied("This community is by invitation only.")
+        raise PermissionDenied(_("This community is by invitation only."))
 
 
 def _activate(membership: Membership, *, actor, action: str, decided_by=None) -> Membership:
@@ -191,14 +194,14 @@ def membership_approve(*, actor, membership: Membership) -> Membership:
     no-op, so a double click or two coordinators at once give one membership."""
     community = membership.community
     if not permissions.can_coordinate(actor, community, membership_of(actor, community)):
-        raise PermissionDenied("Only this community's coordinators can approve requests.")
+        raise PermissionDenied(_("Only this community's coordinators can approve requests."))
     with transaction.atomic():
         _lock(community)
         membership = Membership.objects.select_for_update().select_related("community", "user").get(pk=membership.pk)
         if membership.state == MembershipState.ACTIVE:
             return membership
         if membership.state != MembershipState.PENDING:
-            raise ValidationError("This is not a pending join request.")
+            raise ValidationError(_("This is not a pending join request."))
         _activate(membership, actor=actor, action="join_approved", decided_by=actor)
         user_id, community_id = membership.user_id, community.pk
         enqueue_on_commit(tasks.send_join_decision, user_id=user_id, community_id=community_id, approved=True)
@@ -209,7 +212,7 @@ def membership_decline(*, actor, membership: Membership) -> None:
     """Decline a join request; the requester is told and may ask again later."""
     community = membership.community
     if not permissions.can_coordinate(actor, community, membership_of(actor, community)):
-        raise PermissionDenied("Only this community's coordinators can decline requests.")
+        raise PermissionDenied(_("Only this community's coordinators can decline requests."))
     with transaction.atomic():
         _lock(community)
         current = Membership.objects.select_for_update().filter(pk=membership.pk).first()
@@ -221,12 +224,13 @@ def membership_decline(*, actor, membership: Membership) -> None:
         enqueue_on_commit(tasks.send_join_decision, user_id=user_id, community_id=community_id, approved=False)
 
 
-def _ensure_another_coordinator(community: Community, membership: Membership, verb: str) -> None:
+def _ensure_another_coordinator(community: Community, membership: Membership, refusal: str) -> None:
+    """Refuse (with the whole sentence `refusal`) to leave `community` without a coordinator."""
     if membership.role != Role.COORDINATOR or membership.state != MembershipState.ACTIVE:
         return
     others = community.memberships.coordinators().exclude(pk=membership.pk).exists()
     if not others:
-        raise ValidationError(f"The last coordinator cannot {verb}. Make another member a coordinator first.")
+        raise ValidationError(refusal)
 
 
 def membership_leave(*, actor, community: Community) -> None:
@@ -237,7 +241,9 @@ def membership_leave(*, actor, community: Community) -> None:
         membership = Membership.objects.filter(user=actor, community=community).first()
         if membership is None or not permissions.can_leave(actor, community, membership):
             return
-        _ensure_another_coordinator(community, membership, "leave")
+        _ensure_another_coordinator(
+            community, membership, _("The last coordinator cannot leave. Make another member a coordinator first.")
+        )
         was_active = membership.is_active
         membership.delete()
         if was_active:
@@ -250,18 +256,22 @@ def membership_set_role(*, actor, membership: Membership, role: str) -> Membersh
     community always keeps at least one coordinator."""
     community = membership.community
     if role not in Role.values:
-        raise ValidationError("Unknown role.")
+        raise ValidationError(_("Unknown role."))
     if not permissions.can_coordinate(actor, community, membership_of(actor, community)):
-        raise PermissionDenied("Only this community's coordinators can change roles.")
+        raise PermissionDenied(_("Only this community's coordinators can change roles."))
     with transaction.atomic():
         community = _lock(community)
         membership = Membership.objects.select_related("user").get(pk=membership.pk)
         if membership.state != MembershipState.ACTIVE:
-            raise ValidationError("Only active members can have their role changed.")
+            raise ValidationError(_("Only active members can have their role changed."))
         if membership.role == role:
             return membership
         if role == Role.MEMBER:
-            _ensure_another_coordinator(community, membership, "step down")
+            _ensure_another_coordinator(
+                community,
+                membership,
+                _("The last coordinator cannot step down. Make another member a coordinator first."),
+            )
         membership.role = role
         membership.save(update_fields=["role"])
         action = "promoted_to_coordinator" if role == Role.COORDINATOR else "demoted_to_member"
@@ -273,13 +283,17 @@ def membership_remove(*, actor, membership: Membership) -> None:
     """Remove a member (they may join again); coordinators and staff."""
     community = membership.community
     if not permissions.can_coordinate(actor, community, membership_of(actor, community)):
-        raise PermissionDenied("Only this community's coordinators can remove members.")
+        raise PermissionDenied(_("Only this community's coordinators can remove members."))
     with transaction.atomic():
         community = _lock(community)
         membership = Membership.objects.select_related("user").filter(pk=membership.pk).first()
         if membership is None:
             return
-        _ensure_another_coordinator(community, membership, "be removed")
+        _ensure_another_coordinator(
+            community,
+            membership,
+            _("The last coordinator cannot be removed. Make another member a coordinator first."),
+        )
         if membership.is_active:
             _count_member(community, -1)
         membership.delete()
@@ -290,16 +304,20 @@ def membership_ban(*, actor, community: Community, user, reason: str = "") -> Me
     """Ban someone from a community: they lose access to its content and cannot rejoin until
     unbanned. Works for members, requesters and people who never joined."""
     if not permissions.can_coordinate(actor, community, membership_of(actor, community)):
-        raise PermissionDenied("Only this community's coordinators can ban members.")
+        raise PermissionDenied(_("Only this community's coordinators can ban members."))
     if user == actor:
-        raise ValidationError("You cannot ban yourself.")
+        raise ValidationError(_("You cannot ban yourself."))
     with transaction.atomic():
         community = _lock(community)
-        membership, _ = Membership.objects.get_or_create(
+        membership, _created = Membership.objects.get_or_create(
             user=user, community=community, defaults={"state": MembershipState.BANNED}
         )
         if membership.is_active:
-            _ensure_another_coordinator(community, membership, "be banned")
+            _ensure_another_coordinator(
+                community,
+                membership,
+                _("The last coordinator cannot be banned. Make another member a coordinator first."),
+            )
             _count_member(community, -1)
         membership.state = MembershipState.BANNED
         membership.role = Role.MEMBER
@@ -313,10 +331,10 @@ def membership_unban(*, actor, membership: Membership) -> None:
     """Lift a ban. The person is not a member afterwards; they may join again."""
     community = membership.community
     if not permissions.can_coordinate(actor, community, membership_of(actor, community)):
-        raise PermissionDenied("Only this community's coordinators can lift bans.")
+        raise PermissionDenied(_("Only this community's coordinators can lift bans."))
     with transaction.atomic():
         _lock(community)
-        deleted, _ = Membership.objects.filter(pk=membership.pk, state=MembershipState.BANNED).delete()
+        deleted, _by_model = Membership.objects.filter(pk=membership.pk, state=MembershipState.BANNED).delete()
         if deleted:
             _audit(community=community, actor=actor, action="member_unbanned", target_user=membership.user)
 
@@ -328,7 +346,7 @@ def invitation_create(*, actor, community: Community, email: str, message: str =
     """Invite someone by email, with or without an account. The link expires after
     INVITATION_VALID_DAYS; inviting the same address again replaces the open invitation."""
     if not permissions.can_coordinate(actor, community, membership_of(actor, community)):
-        raise PermissionDenied("Only this community's coordinators can invite.")
+        raise PermissionDenied(_("Only this community's coordinators can invite."))
     email = get_user_model().objects.normalize_email(email.strip()).lower()
     existing_user = get_user_model().objects.filter(email__iexact=email).first()
     with transaction.atomic():
@@ -336,9 +354,11 @@ def invitation_create(*, actor, community: Community, email: str, message: str =
         if existing_user is not None:
             membership = Membership.objects.filter(user=existing_user, community=community).first()
             if membership is not None and membership.state == MembershipState.ACTIVE:
-                raise ValidationError({"email": f"{email} is already a member."})
+                raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
             if membership is not None and membership.state == MembershipState.BANNED:
-                raise ValidationError({"email": f"{email} is banned from this community. Lift the ban first."})
+                raise ValidationError(
+                    {"email": _("%(email)s is banned from this community. Lift the ban first.") % {"email": email}}
+                )
             if membership is None:
                 Membership.objects.create(user=existing_user, community=community, state=MembershipState.INVITED)
         now = timezone.now()
@@ -358,13 +378,13 @@ def invitation_create(*, actor, community: Community, email: str, message: str =
 def _open_invitation(token: str) -> Invitation:
     invitation = Invitation.objects.select_related("community").filter(token=token).first()
     if invitation is None:
-        raise ValidationError("This invitation link is not valid.")
+        raise ValidationError(_("This invitation link is not valid."))
     if invitation.accepted_at is not None:
-        raise ValidationError("This invitation has already been used.")
+        raise ValidationError(_("This invitation has already been used."))
     if invitation.revoked_at is not None:
-        raise ValidationError("This invitation was withdrawn.")
+        raise ValidationError(_("This invitation was withdrawn."))
     if invitation.is_expired:
-        raise ValidationError("This invitation has expired. Ask a coordinator for a new one.")
+        raise ValidationError(_("This invitation has expired. Ask a coordinator for a new one."))
     return invitation
 
 
@@ -407,22 +427,24 @@ def invitation_accept(*, actor, token: str) -> Membership:
     not open a private community to someone else. A pending request or an earlier invitation
     of theirs becomes the membership."""
     if actor is None or not actor.is_authenticated:
-        raise PermissionDenied("Sign in or create an account to accept the invitation.")
+        raise PermissionDenied(_("Sign in or create an account to accept the invitation."))
     with transaction.atomic():
         invitation = _open_invitation(token)
         community = _lock(invitation.community)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at is not None:
-            raise ValidationError("This invitation has already been used.")
+            raise ValidationError(_("This invitation has already been used."))
         if not _has_verified_address(actor, invitation.email):
             # The address is not repeated here: whoever holds a forwarded link sees it masked.
             raise PermissionDenied(
-                "This invitation was sent to another email address. Sign in with that address, or add "
-                "and verify it in your account's email settings, to accept it."
+                _(
+                    "This invitation was sent to another email address. Sign in with that address, or add "
+                    "and verify it in your account's email settings, to accept it."
+                )
             )
         membership = Membership.objects.filter(user=actor, community=community).first()
         if membership is not None and membership.state == MembershipState.BANNED:
-            raise PermissionDenied("You cannot join this community.")
+            raise PermissionDenied(_("You cannot join this community."))
         if membership is None:
             membership = Membership.objects.create(user=actor, community=community, state=MembershipState.INVITED)
         if membership.state != MembershipState.ACTIVE:
@@ -459,7 +481,7 @@ def invitation_revoke(*, actor, invitation: Invitation) -> None:
     """Withdraw an invitation that has not been used: coordinators and staff."""
     community = invitation.community
     if not permissions.can_coordinate(actor, community, membership_of(actor, community)):
-        raise PermissionDenied("Only this community's coordinators can withdraw invitations.")
+        raise PermissionDenied(_("Only this community's coordinators can withdraw invitations."))
     with transaction.atomic():
         updated = Invitation.objects.filter(pk=invitation.pk, accepted_at=None, revoked_at=None).update(
             revoked_at=timezone.now()
@@ -478,8 +500,11 @@ def communities_left_without_coordinator(user) -> list[str]:
         memberships__user=user, memberships__role=Role.COORDINATOR, memberships__state=MembershipState.ACTIVE
     ).order_by("name")
     return [
-        f"You are the only coordinator of {community.name}: make another member a coordinator first, "
-        "so the community is not left without one."
+        _(
+            "You are the only coordinator of %(name)s: make another member a coordinator first, "
+            "so the community is not left without one."
+        )
+        % {"name": community.name}
         for community in coordinated
         if not community.memberships.coordinators().exclude(user=user).exists()
     ]

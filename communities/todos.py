@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 from django.urls import reverse
+from django.utils.translation import ngettext
 
 from .models import Community, Membership, MembershipState
 
@@ -47,7 +48,7 @@ def _join_requests(communities: list[Community]) -> dict[int, list[ToDo]]:
         row["community_id"]: [
             ToDo(
                 "join_requests",
-                "join request waiting" if row["count"] == 1 else "join requests waiting",
+                ngettext("join request waiting", "join requests waiting", row["count"]),
                 row["count"],
                 url.format(reverse("communities:members", kwargs={"slug": by_id[row["community_id"]].slug})),
             )

@@ -14,6 +14,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -57,7 +59,7 @@ def _require_coordinator(request, community) -> Membership | None:
     """The viewer's membership, after making sure they may coordinate `community` (403 if not)."""
     membership = services.membership_of(request.user, community)
     if not permissions.can_coordinate(request.user, community, membership):
-        raise PermissionDenied("Only this community's coordinators can do that.")
+        raise PermissionDenied(_("Only this community's coordinators can do that."))
     return membership
 
 
@@ -104,7 +106,7 @@ def directory(request):
 @require_http_methods(["GET", "POST"])
 def create(request):
     if not permissions.can_create_community(request.user):
-        raise PermissionDenied("Only platform staff can create communities here. Ask them to set one up for you.")
+        raise PermissionDenied(_("Only platform staff can create communities here. Ask them to set one up for you."))
     form = CommunityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -112,7 +114,9 @@ def create(request):
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, f"{community.name} is created and you are its coordinator. Invite people!")
+            messages.success(
+                request, _("%(name)s is created and you are its coordinator. Invite people!") % {"name": community.name}
+            )
             return redirect(community)
     return render(request, "communities/form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -146,7 +150,7 @@ def edit(request, slug):
                 community.refresh_from_db()  # the service set the typed values on it
                 add_service_error(form, error)
             else:
-                messages.success(request, "The charter is saved.")
+                messages.success(request, _("The charter is saved."))
                 return redirect(community)
     else:
         initial = {name: getattr(community, name) for name in CommunityEditForm.Meta.fields if name != "tags"}
@@ -179,11 +183,13 @@ def join(request, slug):
     already = membership is not None and membership.state in (MembershipState.ACTIVE, MembershipState.PENDING)
     membership = services.membership_join(actor=request.user, community=community, message=form.cleaned_data["message"])
     if already:
-        notice = "Nothing changed: you already have a membership or a request here."
+        notice = _("Nothing changed: you already have a membership or a request here.")
     elif membership.state == MembershipState.PENDING:
-        notice = f"Your request to join {community.name} is sent. The coordinators will answer soon."
+        notice = _("Your request to join %(name)s is sent. The coordinators will answer soon.") % {
+            "name": community.name
+        }
     else:
-        notice = f"Welcome to {community.name}! You are now a member."
+        notice = _("Welcome to %(name)s! You are now a member.") % {"name": community.name}
     return _membership_response(request, community, notice=notice)
 
 
@@ -198,13 +204,13 @@ def leave(request, slug):
     except ValidationError as error:
         return _membership_response(request, community, notice=_error_text(error), level="error")
     if membership is None:
-        notice = f"You are not a member of {community.name}."
+        notice = _("You are not a member of %(name)s.") % {"name": community.name}
     elif membership.state == MembershipState.PENDING:
-        notice = "Your join request is withdrawn."
+        notice = _("Your join request is withdrawn.")
     elif membership.state == MembershipState.INVITED:
-        notice = f"You declined the invitation to {community.name}."
+        notice = _("You declined the invitation to %(name)s.") % {"name": community.name}
     else:
-        notice = f"You left {community.name}."
+        notice = _("You left %(name)s.") % {"name": community.name}
     return _membership_response(request, community, notice=notice)
 
 
@@ -238,31 +244,31 @@ def members(request, slug):
 MEMBER_ACTIONS = {
     "approve": (
         lambda actor, m: services.membership_approve(actor=actor, membership=m),
-        "{name} is now a member. They have been told by email.",
+        gettext_lazy("%(name)s is now a member. They have been told by email."),
     ),
     "decline": (
         lambda actor, m: services.membership_decline(actor=actor, membership=m),
-        "{name}'s join request is declined. They have been told by email.",
+        gettext_lazy("%(name)s's join request is declined. They have been told by email."),
     ),
     "promote": (
         lambda actor, m: services.membership_set_role(actor=actor, membership=m, role=Role.COORDINATOR),
-        "{name} is now a coordinator.",
+        gettext_lazy("%(name)s is now a coordinator."),
     ),
     "demote": (
         lambda actor, m: services.membership_set_role(actor=actor, membership=m, role=Role.MEMBER),
-        "{name} is no longer a coordinator.",
+        gettext_lazy("%(name)s is no longer a coordinator."),
     ),
     "remove": (
         lambda actor, m: services.membership_remove(actor=actor, membership=m),
-        "{name} is removed from the community. They may join again.",
+        gettext_lazy("%(name)s is removed from the community. They may join again."),
     ),
     "ban": (
         lambda actor, m: services.membership_ban(actor=actor, community=m.community, user=m.user),
-        "{name} is banned from the community.",
+        gettext_lazy("%(name)s is banned from the community."),
     ),
     "unban": (
         lambda actor, m: services.membership_unban(actor=actor, membership=m),
-        "The ban on {name} is lifted. They may join again.",
+        gettext_lazy("The ban on %(name)s is lifted. They may join again."),
     ),
 }
 
@@ -283,7 +289,7 @@ def member_action(request, slug, membership_id, action):
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, done.format(name=target.user.name))
+        messages.success(request, str(done) % {"name": target.user.name})
     return redirect("communities:members", slug=community.slug)
 
 
@@ -301,7 +307,7 @@ def invite(request, slug):
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("communities:members", slug=community.slug)
     return _render_members(request, community, membership, invite_form=form, status=400)
 
@@ -313,7 +319,7 @@ def invitation_revoke(request, slug, invitation_id):
     _require_coordinator(request, community)
     invitation = get_object_or_404(community.invitations.select_related("community"), pk=invitation_id)
     services.invitation_revoke(actor=request.user, invitation=invitation)
-    messages.success(request, f"The invitation for {invitation.email} is withdrawn.")
+    messages.success(request, _("The invitation for %(email)s is withdrawn.") % {"email": invitation.email})
     return redirect("communities:members", slug=community.slug)
 
 
@@ -362,9 +368,9 @@ def invitation(request, token):
             messages.error(request, str(refusal))
             return redirect(invitation)
         if declining:
-            messages.success(request, f"You declined the invitation to {community.name}.")
+            messages.success(request, _("You declined the invitation to %(name)s.") % {"name": community.name})
             return redirect("home")
-        messages.success(request, f"Welcome to {community.name}! You are now a member.")
+        messages.success(request, _("Welcome to %(name)s! You are now a member.") % {"name": community.name})
         return redirect(community)
     # Full address only for the invitee signed in with it: the link may have been forwarded.
     is_invitee = services.is_invitee(request.user, invitation)
