@@ -22,6 +22,14 @@ FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr"}
 
 
 @pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    """A request with Accept-Language leaves its language active in the thread (LocaleMiddleware
+    does not reset it): put the default back so later tests in this process read English."""
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _library_files_in_tmp(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
