@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from communities.activity import ActivityItem
 
@@ -53,10 +55,10 @@ def new_events(user, community_ids, since, before, limit):
         ActivityItem(
             community_id=event.community_id,
             at=event.created_at,
-            label="New event",
+            label=gettext("New event"),
             title=event.title,
             url=_event_path(event),
-            detail=f"{event.next_start.astimezone(event.zone):%a %-d %b %Y, %H:%M} ({event.time_zone}) · "
+            detail=f"{date_format(event.next_start.astimezone(event.zone), 'D j M Y, H:i')} ({event.time_zone}) · "
             f"{event.get_format_display()}",
             key=f"event:{event.pk}",
         )

@@ -5,6 +5,7 @@ explains times, zones and rules. The only writes here are cancel / restore actio
 call the same services as the pages."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from cop_platform.admin_sites import (
     CoordinatedCommunityFilter,
@@ -21,19 +22,19 @@ from .models import Event
 EVENT_ACTIONS = (
     per_row_action(
         "cancel_events",
-        "Cancel (stays listed, marked cancelled)",
+        _("Cancel (stays listed, marked cancelled)"),
         lambda actor, event: services.event_cancel(actor=actor, event=event),
         keep=lambda event: event.cancelled_at is None,
-        skipped="already cancelled",
-        done="Cancelled",
+        skipped=_("already cancelled"),
+        done=_("Cancelled"),
     ),
     per_row_action(
         "restore_events",
-        "Restore cancelled events",
+        _("Restore cancelled events"),
         lambda actor, event: services.event_restore(actor=actor, event=event),
         keep=lambda event: event.cancelled_at is not None,
-        skipped="that were not cancelled",
-        done="Restored",
+        skipped=_("that were not cancelled"),
+        done=_("Restored"),
     ),
 )
 
@@ -51,7 +52,7 @@ class EventAdminBase(ReadOnlyAdmin):
     )  # fmt: skip
     readonly_fields = fields
 
-    @admin.display(description="On the site")
+    @admin.display(description=_("On the site"))
     def link(self, event):
         return site_link(event.get_absolute_url())
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EventsConfig(AppConfig):
     name = "events"
-    verbose_name = "Events and meetings"
+    verbose_name = _("Events and meetings")
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from communities.models import Membership, MembershipState
 from communities.services import membership_of
@@ -53,7 +54,7 @@ def members_by_username(occurrence: Occurrence, usernames: list[str]) -> list:
     missing = sorted(wanted - {user.username.lower() for user in users})
     if missing:
         raise ValidationError(
-            "Not an active member of this community: %(names)s.", params={"names": ", ".join(missing)}
+            _("Not an active member of this community: %(names)s."), params={"names": ", ".join(missing)}
         )
     return users
 
@@ -64,12 +65,12 @@ def attendance_record(*, actor, occurrence: Occurrence, attended_ids, added_user
     as attended. Only the organiser, coordinators and staff; only once it has started; not for
     a cancelled occurrence."""
     if not can_record_attendance(actor, occurrence):
-        raise PermissionDenied("Only the event's organiser and the community's coordinators record attendance.")
+        raise PermissionDenied(_("Only the event's organiser and the community's coordinators record attendance."))
     now = timezone.now()
     if occurrence.starts_at > now:
-        raise ValidationError("Attendance can be recorded once the event has started.")
+        raise ValidationError(_("Attendance can be recorded once the event has started."))
     if occurrence.is_off:
-        raise ValidationError("This occurrence was cancelled: there is no attendance to record.")
+        raise ValidationError(_("This occurrence was cancelled: there is no attendance to record."))
     added = members_by_username(occurrence, list(added_usernames))
     attended_ids = {int(pk) for pk in attended_ids}
     with transaction.atomic():

@@ -15,6 +15,7 @@ import icalendar
 from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from . import recurrence
 from .models import Event, Occurrence
@@ -40,7 +41,7 @@ def with_exceptions(events):
 def _description(text: str, url: str, meeting_url: str) -> str:
     parts = [text.strip()] if text.strip() else []
     if meeting_url:
-        parts.append(f"Join: {meeting_url}")
+        parts.append(gettext("Join: %(link)s") % {"link": meeting_url})
     parts.append(url)
     return "\n\n".join(parts)
 

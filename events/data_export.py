@@ -1,5 +1,7 @@
 """What a member's data export holds from events: their answers, and the events they organised."""
 
+from django.utils.translation import gettext_lazy as _
+
 from members.data_export.registry import ExportSection
 
 from .models import Event, Rsvp
@@ -39,6 +41,6 @@ def organised(user, archive):
 
 
 SECTIONS = (
-    ExportSection("event_rsvps", "Your answers to events (going, maybe, not going, waiting)", rsvps, order=60),
-    ExportSection("events_organised", "Events you scheduled", organised, order=61),
+    ExportSection("event_rsvps", _("Your answers to events (going, maybe, not going, waiting)"), rsvps, order=60),
+    ExportSection("events_organised", _("Events you scheduled"), organised, order=61),
 )

@@ -8,6 +8,7 @@ community's content is); cancelled events and occurrences are left out."""
 from datetime import datetime
 
 from django.db.models import F, Q
+from django.utils.formats import date_format
 
 from communities.digests.registry import DigestItem, group_by_community, top_per_community
 
@@ -20,7 +21,7 @@ def _detail(occurrence: Occurrence) -> str:
     event = occurrence.event
     local = occurrence.starts_at.astimezone(event.zone)
     where = occurrence.display_place if event.format != "online" else ""
-    return f"{local:%a %-d %b, %H:%M} ({event.time_zone}) · {event.get_format_display()}" + (
+    return f"{date_format(local, 'D j M, H:i')} ({event.time_zone}) · {event.get_format_display()}" + (
         f" · {where}" if where else ""
     )
 

@@ -4,7 +4,9 @@ feed's anonymous one), so a private community's events never reach a feed; the m
 never in a feed (only active members may see it), the description is the sanitised HTML stored
 on save. Cancelled events are left out."""
 
+from django.utils.formats import date_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from .models import Event
 
@@ -22,10 +24,10 @@ def event_feed_entries(community, reader, *, limit: int) -> list[dict]:
     entries = []
     for event in events:
         when = event.starts_at.astimezone(event.zone)
-        heading = f"<p>{when:%A %-d %B %Y, %H:%M} ({event.time_zone}) · {event.get_format_display()}</p>"
+        heading = f"<p>{date_format(when, 'l j F Y, H:i')} ({event.time_zone}) · {event.get_format_display()}</p>"
         entries.append(
             {
-                "title": f"Event: {event.title}",
+                "title": gettext("Event: %(title)s") % {"title": event.title},
                 "link": event.get_absolute_url(),
                 "description": heading
                 + Truncator(event.description_html).words(EXCERPT_WORDS, html=True, truncate=" …"),

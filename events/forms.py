@@ -7,6 +7,8 @@ from datetime import datetime, time
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from members.models import TIME_ZONE_CHOICES
 
@@ -15,12 +17,12 @@ from .models import EventFormat, RsvpResponse
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 REPEAT_CHOICES = [
-    ("", "Does not repeat"),
-    ("FREQ=DAILY", "Every day"),
-    ("FREQ=WEEKLY", "Every week"),
-    ("FREQ=WEEKLY;INTERVAL=2", "Every two weeks"),
-    ("FREQ=MONTHLY", "Every month (same date)"),
-    ("custom", "Custom rule (RFC 5545)"),
+    ("", _("Does not repeat")),
+    ("FREQ=DAILY", _("Every day")),
+    ("FREQ=WEEKLY", _("Every week")),
+    ("FREQ=WEEKLY;INTERVAL=2", _("Every two weeks")),
+    ("FREQ=MONTHLY", _("Every month (same date)")),
+    ("custom", _("Custom rule (RFC 5545)")),
 ]
 
 
@@ -51,36 +53,50 @@ class OccurrenceTimesMixin:
 
 
 class EventForm(OccurrenceTimesMixin, forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
-        required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 6}), help_text="Markdown."
+        label=_("Description"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Markdown."),
     )
-    format = forms.ChoiceField(choices=EventFormat.choices, initial=EventFormat.ONLINE)
-    place = forms.CharField(required=False, max_length=300, help_text="Where to meet (in person and hybrid).")
+    format = forms.ChoiceField(label=_("Format"), choices=EventFormat.choices, initial=EventFormat.ONLINE)
+    place = forms.CharField(
+        label=_("Place"), required=False, max_length=300, help_text=_("Where to meet (in person and hybrid).")
+    )
     meeting_url = forms.CharField(
-        label="Meeting link",
+        label=_("Meeting link"),
         required=False,
         max_length=500,
-        help_text="https:// address of the call. Only members of the community see it.",
+        help_text=_("https:// address of the call. Only members of the community see it."),
     )
-    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, help_text="The zone the times below are in.")
-    starts_at = LocalDateTimeField(label="Starts")
-    ends_at = LocalDateTimeField(label="Ends")
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=TIME_ZONE_CHOICES, help_text=_("The zone the times below are in.")
+    )
+    starts_at = LocalDateTimeField(label=_("Starts"))
+    ends_at = LocalDateTimeField(label=_("Ends"))
     capacity = forms.IntegerField(
-        required=False, min_value=0, help_text="Places for each occurrence. Leave empty for no limit."
+        label=_("Capacity"),
+        required=False,
+        min_value=0,
+        help_text=_("Places for each occurrence. Leave empty for no limit."),
     )
-    repeat = forms.ChoiceField(label="Repeats", choices=REPEAT_CHOICES, required=False)
+    repeat = forms.ChoiceField(label=_("Repeats"), choices=REPEAT_CHOICES, required=False)
     repeat_count = forms.IntegerField(
-        label="How many times", required=False, min_value=1, max_value=500, help_text="Leave empty to keep going."
+        label=_("How many times"), required=False, min_value=1, max_value=500, help_text=_("Leave empty to keep going.")
     )
     repeat_until = forms.DateField(
-        label="Until", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Last date, optional."
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Last date, optional."),
     )
     recurrence = forms.CharField(
-        label="Custom rule",
+        label=_("Custom rule"),
         required=False,
         max_length=500,
-        help_text="Only for “Custom rule”: e.g. FREQ=MONTHLY;BYDAY=1TU;COUNT=6 (the first Tuesday, six times).",
+        help_text=_("Only for “Custom rule”: e.g. FREQ=MONTHLY;BYDAY=1TU;COUNT=6 (the first Tuesday, six times)."),
     )
 
     field_order = [
@@ -113,7 +129,7 @@ class EventForm(OccurrenceTimesMixin, forms.Form):
         repeat = data.get("repeat") or ""
         if repeat == "custom":
             if not data.get("recurrence", "").strip():
-                self.add_error("recurrence", "Write the rule, or choose another “Repeats”.")
+                self.add_error("recurrence", gettext("Write the rule, or choose another “Repeats”."))
         elif repeat:
             rule = repeat
             if data.get("repeat_count"):
@@ -138,24 +154,29 @@ class EventForm(OccurrenceTimesMixin, forms.Form):
 class OccurrenceForm(OccurrenceTimesMixin, forms.Form):
     """One occurrence's own details; empty text fields mean "as the event"."""
 
-    starts_at = LocalDateTimeField(label="Starts")
-    ends_at = LocalDateTimeField(label="Ends")
-    title = forms.CharField(required=False, max_length=200, help_text="Leave empty to keep the event's title.")
-    place = forms.CharField(required=False, max_length=300, help_text="Leave empty to keep the event's place.")
+    starts_at = LocalDateTimeField(label=_("Starts"))
+    ends_at = LocalDateTimeField(label=_("Ends"))
+    title = forms.CharField(
+        label=_("Title"), required=False, max_length=200, help_text=_("Leave empty to keep the event's title.")
+    )
+    place = forms.CharField(
+        label=_("Place"), required=False, max_length=300, help_text=_("Leave empty to keep the event's place.")
+    )
     meeting_url = forms.CharField(
-        label="Meeting link", required=False, max_length=500, help_text="Leave empty to keep the event's link."
+        label=_("Meeting link"), required=False, max_length=500, help_text=_("Leave empty to keep the event's link.")
     )
     description = forms.CharField(
+        label=_("Description"),
         required=False,
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Markdown. Leave empty to keep the event's description.",
+        help_text=_("Markdown. Leave empty to keep the event's description."),
     )
 
     def __init__(self, *args, zone, **kwargs):
         self.zone = zone
         super().__init__(*args, **kwargs)
-        self.fields["starts_at"].help_text = f"In {zone.key}, the event's time zone."
+        self.fields["starts_at"].help_text = gettext("In %(zone)s, the event's time zone.") % {"zone": zone.key}
 
     @classmethod
     def initial_for(cls, occurrence) -> dict:
@@ -177,5 +198,6 @@ class OccurrenceForm(OccurrenceTimesMixin, forms.Form):
 
 class RsvpForm(forms.Form):
     response = forms.ChoiceField(
-        choices=[(value, label) for value, label in RsvpResponse.choices if value != RsvpResponse.WAITING]
+        label=_("Answer"),
+        choices=[(value, label) for value, label in RsvpResponse.choices if value != RsvpResponse.WAITING],
     )

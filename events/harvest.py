@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from communities.linkables import Linked, linkable_kind, linkable_kind_for_model, linkable_kinds
 from communities.origins import Origin, backlinks_for, follow_ups_for
@@ -79,13 +80,15 @@ def material_link(*, actor, occurrence: Occurrence, kind_name: str, object_id: i
     (what the choices offer). Linking the same thing twice gives one link."""
     event = occurrence.event
     if not can_link_materials(actor, event):
-        raise PermissionDenied("Only the event's organiser and the community's coordinators can add materials.")
+        raise PermissionDenied(
+            gettext("Only the event's organiser and the community's coordinators can add materials.")
+        )
     if occurrence.starts_at > timezone.now():
-        raise ValidationError("Notes, slides and recordings are linked once the event has started.")
+        raise ValidationError(gettext("Notes, slides and recordings are linked once the event has started."))
     kind = linkable_kind(kind_name)
     allowed = {linked.id for linked in kind.choices(actor, event.community)} if kind else set()
     if object_id not in allowed:
-        raise ValidationError("Choose something from this community's library that you can see.")
+        raise ValidationError(gettext("Choose something from this community's library that you can see."))
     content_type = ContentType.objects.get_for_model(kind.model)
     try:
         with transaction.atomic():
@@ -103,7 +106,9 @@ def material_link(*, actor, occurrence: Occurrence, kind_name: str, object_id: i
 def material_unlink(*, actor, material: EventMaterial) -> None:
     """Remove a link (the resource itself stays in the library)."""
     if not can_link_materials(actor, material.occurrence.event):
-        raise PermissionDenied("Only the event's organiser and the community's coordinators can remove materials.")
+        raise PermissionDenied(
+            gettext("Only the event's organiser and the community's coordinators can remove materials.")
+        )
     material.delete()
 
 
@@ -117,7 +122,7 @@ def event_as_origin(user, event_id: int) -> Origin | None:
         title=event.title,
         url=event.get_absolute_url(),
         community=event.community,
-        label="Event",
+        label=gettext("Event"),
     )
 
 

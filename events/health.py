@@ -10,6 +10,8 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from communities.health import charts
 from communities.health.charts import Series
@@ -44,15 +46,18 @@ def live(community) -> dict:
             attended=Count("rsvps", filter=Q(rsvps__attended=True)),
         )
     }
-    labels = [month.strftime("%b %Y") for month in months]
+    labels = [date_format(month, "M Y") for month in months]
     held_series = [per_month.get(month, {}).get("held", 0) for month in months]
     attended_series = [per_month.get(month, {}).get("attended", 0) for month in months]
     svg = charts.column_chart(
-        title="Events held and attendances per month",
+        title=gettext("Events held and attendances per month"),
         labels=labels,
-        series=[Series("Events held", held_series), Series("Attendances", attended_series, "series-2")],
-        x_label="Month",
-        y_label="Count",
+        series=[
+            Series(gettext("Events held"), held_series),
+            Series(gettext("Attendances"), attended_series, "series-2"),
+        ],
+        x_label=gettext("Month"),
+        y_label=gettext("Count"),
     )
     since = now - timedelta(days=PERIOD_DAYS)
     recorded = Q(occurrence__attendance_recorded_at__isnull=False)
@@ -71,7 +76,7 @@ def live(community) -> dict:
         "events_panel": {
             "chart": {
                 "svg": svg,
-                "headers": ["Month", "Events held", "Attendances"],
+                "headers": [gettext("Month"), gettext("Events held"), gettext("Attendances")],
                 "rows": [list(row) for row in zip(labels, held_series, attended_series, strict=True)],
             },
             "held_total": sum(held_series),

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 
@@ -32,48 +33,48 @@ def validate_time_zone(value: str) -> None:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValidationError(
-            "“%(value)s” is not a time zone name (for example Europe/Paris).", params={"value": value}
+            _("“%(value)s” is not a time zone name (for example Europe/Paris)."), params={"value": value}
         )
 
 
 def validate_https(value: str) -> None:
     if value and not value.lower().startswith("https://"):
-        raise ValidationError("Use a secure meeting link, starting with https://.")
+        raise ValidationError(_("Use a secure meeting link, starting with https://."))
 
 
 class EventFormat(models.TextChoices):
-    ONLINE = "online", "Online"
-    IN_PERSON = "in_person", "In person"
-    HYBRID = "hybrid", "In person and online"
+    ONLINE = "online", _("Online")
+    IN_PERSON = "in_person", _("In person")
+    HYBRID = "hybrid", _("In person and online")
 
 
 class Event(models.Model):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="events")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, max_length=20000, help_text="Markdown.")
+    description = models.TextField(blank=True, max_length=20000, help_text=_("Markdown."))
     description_html = models.TextField(blank=True, editable=False)
     organiser = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="organised_events"
     )
     time_zone = models.CharField(
-        max_length=64, validators=[validate_time_zone], help_text="The time zone the times are given in."
+        max_length=64, validators=[validate_time_zone], help_text=_("The time zone the times are given in.")
     )
-    starts_at = models.DateTimeField(help_text="Start of the first occurrence.")
-    ends_at = models.DateTimeField(help_text="End of the first occurrence.")
+    starts_at = models.DateTimeField(help_text=_("Start of the first occurrence."))
+    ends_at = models.DateTimeField(help_text=_("End of the first occurrence."))
     format = models.CharField(max_length=10, choices=EventFormat.choices, default=EventFormat.ONLINE)
-    place = models.CharField(max_length=300, blank=True, help_text="Where to meet, for in-person events.")
+    place = models.CharField(max_length=300, blank=True, help_text=_("Where to meet, for in-person events."))
     meeting_url = models.URLField(
-        "meeting link",
+        _("meeting link"),
         blank=True,
         max_length=500,
         validators=[validate_https],
-        help_text="https:// link to the call; shown only to people who may see the event.",
+        help_text=_("https:// link to the call; shown only to people who may see the event."),
     )
     capacity = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Places per occurrence; leave empty for no limit."
+        null=True, blank=True, help_text=_("Places per occurrence; leave empty for no limit.")
     )
     recurrence = models.CharField(
-        max_length=500, blank=True, help_text="An RFC 5545 rule, e.g. FREQ=WEEKLY;COUNT=10. Empty for a one-off."
+        max_length=500, blank=True, help_text=_("An RFC 5545 rule, e.g. FREQ=WEEKLY;COUNT=10. Empty for a one-off.")
     )
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Incremented on every change that calendars should pick up (iCalendar SEQUENCE).
@@ -134,8 +135,8 @@ class Occurrence(models.Model):
     # Per-occurrence overrides; blank means the event's own value.
     title = models.CharField(max_length=200, blank=True)
     place = models.CharField(max_length=300, blank=True)
-    meeting_url = models.URLField("meeting link", blank=True, max_length=500, validators=[validate_https])
-    description = models.TextField(blank=True, max_length=20000, help_text="Markdown.")
+    meeting_url = models.URLField(_("meeting link"), blank=True, max_length=500, validators=[validate_https])
+    description = models.TextField(blank=True, max_length=20000, help_text=_("Markdown."))
     description_html = models.TextField(blank=True, editable=False)
     attendance_recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -190,10 +191,10 @@ class Occurrence(models.Model):
 
 
 class RsvpResponse(models.TextChoices):
-    GOING = "going", "Going"
-    MAYBE = "maybe", "Maybe"
-    NOT_GOING = "not_going", "Not going"
-    WAITING = "waiting", "On the waiting list"
+    GOING = "going", _("Going")
+    MAYBE = "maybe", _("Maybe")
+    NOT_GOING = "not_going", _("Not going")
+    WAITING = "waiting", _("On the waiting list")
 
 
 class Rsvp(models.Model):
@@ -227,8 +228,8 @@ class EventReminderPreference(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_reminder_preference"
     )
-    day_before = models.BooleanField("a day before", default=True)
-    hour_before = models.BooleanField("an hour before", default=True)
+    day_before = models.BooleanField(_("a day before"), default=True)
+    hour_before = models.BooleanField(_("an hour before"), default=True)
 
     def __str__(self):
         return f"Event reminders for {self.user}"

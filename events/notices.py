@@ -10,11 +10,14 @@ version naming the change (the event's iCalendar SEQUENCE and the moment of the 
 different changes are two emails, a retried task or a second worker is still one.
 """
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from communities.outgoing import PreparedEmail, queue_in_batches
 from communities.reminders.planning import plan_deliveries
@@ -32,6 +35,16 @@ CHANGES = {
     "format": "how it takes place",
     "title": "the title",
     "restored": "it is on again",
+}
+# The same words in the reader's language: the record keeps the English ones above (they are
+# parsed back), the email shows these.
+CHANGE_LABELS = {
+    "time": _("the time"),
+    "place": _("the place"),
+    "meeting_url": _("the meeting link"),
+    "format": _("how it takes place"),
+    "title": _("the title"),
+    "restored": _("it is on again"),
 }
 # Fields of the events services' `changed` sets, as the change an email names: only what
 # changes whether and how a member gets there.
@@ -65,6 +78,20 @@ def describe(changes: Iterable[str]) -> str:
     if not words:
         return "details"
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def describe_for_reader(recorded: str) -> str:
+    """What changed, as `describe` recorded it in English, in the active language."""
+    codes = {words: change for change, words in CHANGES.items()}
+    parts = re.split(r", | and ", recorded)
+    if recorded == "details":
+        return gettext("details")
+    if not all(part in codes for part in parts):
+        return recorded
+    labels = [str(CHANGE_LABELS[codes[part]]) for part in parts]
+    if len(labels) == 1:
+        return labels[0]
+    return gettext("%(items)s and %(last)s") % {"items": ", ".join(labels[:-1]), "last": labels[-1]}
 
 
 def _plan(
@@ -165,7 +192,7 @@ def build_notices(deliveries: list[EmailDelivery], now: datetime) -> dict[int, P
             context={
                 **occurrence_context(occurrence, delivery.recipient),
                 "cancelled": cancelled,
-                "what_changed": delivery.summary.removeprefix("Changed: "),
+                "what_changed": describe_for_reader(delivery.summary.removeprefix("Changed: ")),
             },
             scope=f"community:{occurrence.event.community_id}",
             summary=f"{'Cancelled' if cancelled else delivery.summary}: {occurrence.display_title}",

@@ -16,6 +16,8 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 ALLOWED_FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
 FORBIDDEN_PARTS = {"DTSTART", "BYSECOND", "BYMINUTE", "BYHOUR"}
@@ -43,24 +45,24 @@ def validate_rule(rule: str, *, dtstart: datetime) -> str:
         return ""
     names = {part.split("=", 1)[0] for part in rule.split(";")}
     if any("=" not in part for part in rule.split(";")):
-        raise ValidationError("Write the rule as NAME=VALUE pairs separated by “;”, e.g. FREQ=WEEKLY;COUNT=10.")
+        raise ValidationError(_("Write the rule as NAME=VALUE pairs separated by “;”, e.g. FREQ=WEEKLY;COUNT=10."))
     if names & FORBIDDEN_PARTS:
         raise ValidationError(
-            "The rule cannot set %(parts)s: the event's own start gives the time of day.",
+            _("The rule cannot set %(parts)s: the event's own start gives the time of day."),
             params={"parts": ", ".join(sorted(names & FORBIDDEN_PARTS))},
         )
     frequency = dict(part.split("=", 1) for part in rule.split(";")).get("FREQ")
     if frequency not in ALLOWED_FREQUENCIES:
-        raise ValidationError("Start the rule with FREQ=DAILY, WEEKLY, MONTHLY or YEARLY.")
+        raise ValidationError(_("Start the rule with FREQ=DAILY, WEEKLY, MONTHLY or YEARLY."))
     try:
         parsed = build_rule(rule, dtstart)
         first = parsed.between(dtstart, dtstart + relativedelta(years=10), inc=True, count=1)
     except (ValueError, TypeError) as error:
         if "UNTIL" in str(error):
-            raise ValidationError("Give UNTIL in UTC, e.g. UNTIL=20270630T000000Z.")
-        raise ValidationError("This is not a recurrence rule we can read: %(error)s.", params={"error": error})
+            raise ValidationError(_("Give UNTIL in UTC, e.g. UNTIL=20270630T000000Z."))
+        raise ValidationError(_("This is not a recurrence rule we can read: %(error)s."), params={"error": error})
     if not first:
-        raise ValidationError("This rule gives no date within ten years of the event's start.")
+        raise ValidationError(_("This rule gives no date within ten years of the event's start."))
     return rule
 
 
@@ -90,26 +92,36 @@ def horizon(now: datetime) -> datetime:
     return now + relativedelta(months=settings.EVENTS_MATERIALISE_MONTHS)
 
 
-_EVERY = {
-    "DAILY": ("day", "days"),
-    "WEEKLY": ("week", "weeks"),
-    "MONTHLY": ("month", "months"),
-    "YEARLY": ("year", "years"),
-}
+_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+
+
+def _every(frequency: str, interval: int) -> str:
+    """ "every week", "every 2 weeks": a whole phrase per frequency, for languages whose words
+    for "every" agree with the unit."""
+    if frequency == "DAILY":
+        return ngettext("every day", "every %(count)s days", interval) % {"count": interval}
+    if frequency == "WEEKLY":
+        return ngettext("every week", "every %(count)s weeks", interval) % {"count": interval}
+    if frequency == "MONTHLY":
+        return ngettext("every month", "every %(count)s months", interval) % {"count": interval}
+    return ngettext("every year", "every %(count)s years", interval) % {"count": interval}
 
 
 def describe(rule: str) -> str:
     """Common rules in words ("every 2 weeks, 6 times"); anything else as the rule itself."""
     parts = dict(part.split("=", 1) for part in normalise_rule(rule).split(";") if "=" in part)
     frequency = parts.get("FREQ")
-    if frequency not in _EVERY or set(parts) - {"FREQ", "INTERVAL", "COUNT", "UNTIL"}:
+    if frequency not in _FREQUENCIES or set(parts) - {"FREQ", "INTERVAL", "COUNT", "UNTIL"}:
         return rule
     interval = int(parts.get("INTERVAL", "1") or 1)
-    one, many = _EVERY[frequency]
-    words = f"every {one}" if interval == 1 else f"every {interval} {many}"
-    if "COUNT" in parts:
-        words += f", {parts['COUNT']} times"
-    elif "UNTIL" in parts:
+    words = _every(frequency, interval)
+    if "COUNT" in parts and parts["COUNT"].isdigit():
+        count = int(parts["COUNT"])
+        return ngettext("%(every)s, %(count)s time", "%(every)s, %(count)s times", count) % {
+            "every": words,
+            "count": count,
+        }
+    if "UNTIL" in parts:
         until = parts["UNTIL"]
-        words += f", until {until[6:8]}/{until[4:6]}/{until[:4]}"
+        return _("%(every)s, until %(date)s") % {"every": words, "date": f"{until[6:8]}/{until[4:6]}/{until[:4]}"}
     return words

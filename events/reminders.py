@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 
 from communities.models import Membership, MembershipState
 from communities.outgoing import PreparedEmail
@@ -147,15 +149,20 @@ def when_for(occurrence: Occurrence, user) -> dict:
     zone = zone_of(user)
     starts, ends = occurrence.starts_at.astimezone(zone), occurrence.ends_at.astimezone(zone)
     same_day = starts.date() == ends.date()
+    # Day and month names in the active language (the email is rendered in the reader's).
+    long = "l j F Y, H:i"
     text = (
-        f"{starts:%A %-d %B %Y, %H:%M}–{ends:%H:%M}"
+        f"{date_format(starts, long)}–{date_format(ends, 'H:i')}"
         if same_day
-        else f"{starts:%A %-d %B %Y, %H:%M} – {ends:%A %-d %B %Y, %H:%M}"
+        else f"{date_format(starts, long)} – {date_format(ends, long)}"
     )
     organiser_zone = occurrence.event.zone
     organiser = ""
     if organiser_zone.key != zone.key:
-        organiser = f"{occurrence.starts_at.astimezone(organiser_zone):%H:%M} in {occurrence.event.time_zone}"
+        organiser = gettext("%(time)s in %(zone)s") % {
+            "time": date_format(occurrence.starts_at.astimezone(organiser_zone), "H:i"),
+            "zone": occurrence.event.time_zone,
+        }
     return {"when": f"{text} ({zone.key.replace('_', ' ')})", "when_organiser": organiser}
 
 
@@ -228,11 +235,14 @@ def build_reminders(deliveries: list[EmailDelivery], now: datetime) -> dict[int,
 def _soon(occurrence: Occurrence, user, window: str, now: datetime) -> dict:
     """How soon, in the member's own calendar: "in an hour", "today", "tomorrow"."""
     if window == HOUR:
-        return {"soon": "in an hour", "soon_title": "Starting in an hour"}
+        return {"soon": gettext("in an hour"), "soon_title": gettext("Starting in an hour")}
     zone = zone_of(user)
     days = (occurrence.starts_at.astimezone(zone).date() - now.astimezone(zone).date()).days
-    word = {0: "today", 1: "tomorrow"}.get(days, "soon")
-    return {"soon": word, "soon_title": word.capitalize()}
+    if days == 0:
+        return {"soon": gettext("today"), "soon_title": pgettext("reminder subject", "Today")}
+    if days == 1:
+        return {"soon": gettext("tomorrow"), "soon_title": pgettext("reminder subject", "Tomorrow")}
+    return {"soon": gettext("soon"), "soon_title": pgettext("reminder subject", "Soon")}
 
 
 def _occurrence_id(delivery: EmailDelivery) -> int | None:

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from communities.services import membership_of
 from members.models import NotificationKind
@@ -35,16 +36,16 @@ def rsvp_set(*, actor, occurrence: Occurrence, response: str) -> Rsvp:
     """Answer for one occurrence. "going" when it is full puts you on the waiting list (or
     keeps your place on it); leaving "going" gives your seat to the first person waiting."""
     if response not in ANSWERS:
-        raise ValidationError({"response": "Choose going, maybe or not going."})
+        raise ValidationError({"response": _("Choose going, maybe or not going.")})
     event = occurrence.event
     if not can_rsvp(actor, event, membership_of(actor, event.community)):
-        raise PermissionDenied("Join this community to answer.")
+        raise PermissionDenied(_("Join this community to answer."))
     with transaction.atomic():
         occurrence = _lock(occurrence)
         if occurrence.is_off:
-            raise ValidationError({"response": "This event is cancelled."})
+            raise ValidationError({"response": _("This event is cancelled.")})
         if occurrence.is_past:
-            raise ValidationError({"response": "This event is over."})
+            raise ValidationError({"response": _("This event is over.")})
         rsvp = Rsvp.objects.filter(occurrence=occurrence, user=actor).first()
         previous = rsvp.response if rsvp else None
         if response == RsvpResponse.GOING and previous in (RsvpResponse.GOING, RsvpResponse.WAITING):
@@ -127,7 +128,8 @@ def _tell_promoted(rsvp: Rsvp, occurrence: Occurrence) -> None:
         actor=None,
         kind=NotificationKind.EVENT,
         target=rsvp,
-        title=f"A place opened up: you are going to “{occurrence.display_title}” on {when}",
+        title=_("A place opened up: you are going to “%(title)s” on %(when)s")
+        % {"title": occurrence.display_title, "when": when},
         url=occurrence.get_absolute_url(),
     )
     # Emailed at once, in the digest or not at all, as the member's "event news" preference says.

@@ -9,6 +9,8 @@ table stays as events-core shaped it; on SQLite the event's own columns are sear
 from django.contrib.postgres.search import SearchVector
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.signals import post_save
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 
 from cop_platform.search.registry import SearchHit, SearchSource, Watch, register_source, search_config
 
@@ -34,15 +36,15 @@ def _describe(document) -> SearchHit:
     when = event.starts_at.astimezone(event.zone)
     return SearchHit(
         kind="event",
-        kind_label="Event",
+        kind_label=gettext("Event"),
         title=event.title,
         url=event.get_absolute_url(),
-        context=f"{when:%a %-d %b %Y, %H:%M} ({event.time_zone}) · {event.get_format_display()}"
-        + (" · cancelled" if event.is_cancelled else ""),
+        context=f"{date_format(when, 'D j M Y, H:i')} ({event.time_zone}) · {event.get_format_display()}"
+        + (f" · {gettext('cancelled')}" if event.is_cancelled else ""),
         community_name=event.community.name,
         community_url=event.community.get_absolute_url(),
         date=event.starts_at,
-        badge="Cancelled" if event.is_cancelled else "",
+        badge=gettext("Cancelled") if event.is_cancelled else "",
     )
 
 
@@ -61,8 +63,8 @@ def register() -> None:
     register_source(
         SearchSource(
             kind="event",
-            label="Event",
-            plural="Events",
+            label=gettext_lazy("Event"),
+            plural=gettext_lazy("Events"),
             model=EventSearchDocument,
             visible=lambda user: EventSearchDocument.objects.filter(event__in=Event.objects.visible_to(user)),
             vector=_vector,

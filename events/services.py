@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from communities.services import membership_of
 from cop_platform.markdown import render_markdown
@@ -49,11 +50,11 @@ def _validate_event(event: Event) -> None:
         for field, messages in error.message_dict.items():
             errors[field].extend(messages)
     if event.starts_at and event.ends_at and event.ends_at <= event.starts_at:
-        errors["ends_at"].append("The event must end after it starts.")
+        errors["ends_at"].append(_("The event must end after it starts."))
     if event.capacity == 0:
-        errors["capacity"].append("Give at least one place, or leave it empty for no limit.")
+        errors["capacity"].append(_("Give at least one place, or leave it empty for no limit."))
     if event.format in (EventFormat.IN_PERSON, EventFormat.HYBRID) and not event.place.strip():
-        errors["place"].append("Say where people meet.")
+        errors["place"].append(_("Say where people meet."))
     if event.recurrence and "time_zone" not in errors and event.starts_at:
         try:
             event.recurrence = recurrence.validate_rule(
@@ -69,7 +70,7 @@ def event_create(*, actor, community, **fields) -> Event:
     """Schedule an event (a one-off or a series) in `community`. Coordinators may, and members
     when the community allows it. Creates its occurrences up to the horizon."""
     if not can_schedule(actor, community, membership_of(actor, community)):
-        raise PermissionDenied("You cannot schedule events in this community.")
+        raise PermissionDenied(_("You cannot schedule events in this community."))
     event = Event(
         community=community, organiser=actor, **{name: fields[name] for name in fields if name in EVENT_FIELDS}
     )
@@ -88,7 +89,7 @@ def event_update(*, actor, event: Event, **fields) -> Event:
     keep their own times; RSVPs stay with occurrences that still exist); more places move
     people up from the waiting lists."""
     if not can_edit_event(actor, event, membership_of(actor, event.community)):
-        raise PermissionDenied("You cannot edit this event.")
+        raise PermissionDenied(_("You cannot edit this event."))
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
         before = {name: getattr(event, name) for name in EVENT_FIELDS}
@@ -118,7 +119,7 @@ def event_cancel(*, actor, event: Event) -> Event:
     """Cancel a whole event: it stays visible, marked cancelled, with its RSVPs (calendars get
     STATUS:CANCELLED). Cancelling twice changes nothing."""
     if not can_edit_event(actor, event, membership_of(actor, event.community)):
-        raise PermissionDenied("You cannot cancel this event.")
+        raise PermissionDenied(_("You cannot cancel this event."))
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
         if event.cancelled_at is not None:
@@ -133,7 +134,7 @@ def event_cancel(*, actor, event: Event) -> Event:
 def event_restore(*, actor, event: Event) -> Event:
     """Undo a cancellation (the way back from a mistaken cancel)."""
     if not can_edit_event(actor, event, membership_of(actor, event.community)):
-        raise PermissionDenied("You cannot change this event.")
+        raise PermissionDenied(_("You cannot change this event."))
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
         if event.cancelled_at is None:
@@ -150,7 +151,7 @@ def occurrence_update(*, actor, occurrence: Occurrence, **fields) -> Occurrence:
     description. A series edit later leaves it as it is."""
     event = occurrence.event
     if not can_edit_event(actor, event, membership_of(actor, event.community)):
-        raise PermissionDenied("You cannot edit this event.")
+        raise PermissionDenied(_("You cannot edit this event."))
     with transaction.atomic():
         occurrence = Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence.pk)
         before = {name: getattr(occurrence, name) for name in OCCURRENCE_FIELDS}
@@ -164,7 +165,7 @@ def occurrence_update(*, actor, occurrence: Occurrence, **fields) -> Occurrence:
             for field, messages in error.message_dict.items():
                 errors[field].extend(messages)
         if occurrence.starts_at and occurrence.ends_at and occurrence.ends_at <= occurrence.starts_at:
-            errors["ends_at"].append("The occurrence must end after it starts.")
+            errors["ends_at"].append(_("The occurrence must end after it starts."))
         if errors:
             raise ValidationError(dict(errors))
         changed = {name for name in OCCURRENCE_FIELDS if getattr(occurrence, name) != before[name]}
@@ -192,7 +193,7 @@ def occurrence_restore(*, actor, occurrence: Occurrence) -> Occurrence:
 def _occurrence_set_cancelled(*, actor, occurrence, cancelled: bool) -> Occurrence:
     event = occurrence.event
     if not can_edit_event(actor, event, membership_of(actor, event.community)):
-        raise PermissionDenied("You cannot change this event.")
+        raise PermissionDenied(_("You cannot change this event."))
     with transaction.atomic():
         occurrence = Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence.pk)
         if occurrence.is_cancelled == cancelled:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities.forms import add_service_error
@@ -32,7 +33,7 @@ def _occurrence(request, slug, event_id, occurrence_id) -> Occurrence:
 def attendance(request, slug, event_id, occurrence_id):
     occurrence = _occurrence(request, slug, event_id, occurrence_id)
     if not can_record_attendance(request.user, occurrence):
-        raise PermissionDenied("Only the event's organiser and the community's coordinators record attendance.")
+        raise PermissionDenied(_("Only the event's organiser and the community's coordinators record attendance."))
     rsvps = attendance_list(occurrence)
     if occurrence.attendance_recorded_at:
         initial = [r.user_id for r in rsvps if r.attended]
@@ -50,7 +51,7 @@ def attendance(request, slug, event_id, occurrence_id):
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, "Attendance recorded.")
+            messages.success(request, _("Attendance recorded."))
             return redirect(occurrence.get_absolute_url())
     context = {
         "occurrence": occurrence,
@@ -74,9 +75,9 @@ def material_add(request, slug, event_id, occurrence_id):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, "Linked to this event.")
+            messages.success(request, _("Linked to this event."))
     else:
-        messages.error(request, "Choose a resource from the library to link.")
+        messages.error(request, _("Choose a resource from the library to link."))
     return redirect(f"{occurrence.get_absolute_url()}#harvest-heading")
 
 
@@ -88,5 +89,5 @@ def material_remove(request, slug, event_id, occurrence_id, material_id):
         EventMaterial.objects.select_related("occurrence__event"), pk=material_id, occurrence=occurrence
     )
     material_unlink(actor=request.user, material=material)
-    messages.success(request, "Removed from this event (it stays in the library).")
+    messages.success(request, _("Removed from this event (it stays in the library)."))
     return redirect(f"{occurrence.get_absolute_url()}#harvest-heading")

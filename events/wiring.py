@@ -4,6 +4,8 @@ events services' signals (notices), the email scope of reminders, the origin for
 this", and the events' place in the community page, digests, activity home, search and
 health dashboard (each through the registry communities or cop_platform already has)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from communities.activity import ActivitySource, register_activity_source
 from communities.digests.registry import DigestSection, register_digest_section
 from communities.health.registry import register_health_source
@@ -43,7 +45,7 @@ def connect() -> None:
     )
 
     register_scope(
-        SCOPE, ExtraScope(what="event reminders (a day and an hour before)", off=reminders_off, on=reminders_on)
+        SCOPE, ExtraScope(what=_("event reminders (a day and an hour before)"), off=reminders_off, on=reminders_on)
     )
     register_origin("event", event_as_origin)
     register_section(
@@ -56,7 +58,12 @@ def connect() -> None:
     )
     register_digest_section(
         DigestSection(
-            "upcoming_events", "Upcoming events", digest.upcoming_events, order=3, title_one="Upcoming event", limit=5
+            "upcoming_events",
+            _("Upcoming events"),
+            digest.upcoming_events,
+            order=3,
+            title_one=_("Upcoming event"),
+            limit=5,
         )
     )
     register_activity_source(ActivitySource("new_events", activity.new_events))

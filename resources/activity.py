@@ -3,13 +3,15 @@ resources in the member's communities, added by others, archived ones left out."
 
 from datetime import datetime
 
+from django.utils.translation import gettext
+
 from communities.activity import ActivityItem
 
 from .models import Resource
 
 
 def _name(author) -> str:
-    return author.name if author else "a former member"
+    return author.name if author else gettext("a former member")
 
 
 def new_resources(user, community_ids: list[int], since: datetime, before: datetime, limit: int):
@@ -36,10 +38,11 @@ def new_resources(user, community_ids: list[int], since: datetime, before: datet
         ActivityItem(
             community_id=resource.community_id,
             at=resource.created_at,
-            label="New in the library",
+            label=gettext("New in the library"),
             title=resource.title,
             url=resource.get_absolute_url(),
-            detail=f"{resource.get_kind_display()} added by {_name(resource.author)}",
+            detail=gettext("%(kind)s added by %(name)s")
+            % {"kind": resource.get_kind_display(), "name": _name(resource.author)},
             key=f"resource:{resource.pk}",
         )
         for resource in resources

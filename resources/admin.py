@@ -15,6 +15,8 @@ from django.contrib import admin
 from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from cop_platform.admin_sites import (
     CoordinatedCommunityFilter,
@@ -39,56 +41,58 @@ class LibraryAdmin(ReadOnlyAdmin):
     def deletion_note(self, queryset) -> str:
         files, size = self.file_totals(queryset)
         if not files:
-            return "No stored files are affected."
-        return (
-            f"{files} stored file{'s' if files != 1 else ''} ({filesizeformat(size)}) will be removed for good; "
-            f"members will no longer be able to download {'it' if files == 1 else 'them'}."
-        )
+            return gettext("No stored files are affected.")
+        return ngettext(
+            "%(count)s stored file (%(size)s) will be removed for good; members will no longer be able to download it.",
+            "%(count)s stored files (%(size)s) will be removed for good; "
+            "members will no longer be able to download them.",
+            files,
+        ) % {"count": files, "size": filesizeformat(size)}
 
 
 # Each skips the resources already so: featuring one twice would only add a second audit entry.
 CURATION_ACTIONS = (
     per_row_action(
         "feature_resources",
-        "Feature on the library's front",
+        _("Feature on the library's front"),
         lambda actor, resource: services.resource_set_featured(actor=actor, resource=resource, featured=True),
         keep=lambda resource: not resource.is_featured,
-        skipped="already featured",
-        done="Featured",
+        skipped=_("already featured"),
+        done=_("Featured"),
     ),
     per_row_action(
         "unfeature_resources",
-        "Stop featuring",
+        _("Stop featuring"),
         lambda actor, resource: services.resource_set_featured(actor=actor, resource=resource, featured=False),
         keep=lambda resource: resource.is_featured,
-        skipped="that were not featured",
-        done="No longer featured",
+        skipped=_("that were not featured"),
+        done=_("No longer featured"),
     ),
     per_row_action(
         "archive_resources",
-        "Archive (kept, but out of the library's listing)",
+        _("Archive (kept, but out of the library's listing)"),
         lambda actor, resource: services.resource_set_archived(actor=actor, resource=resource, archived=True),
         keep=lambda resource: not resource.is_archived,
-        skipped="already archived",
-        done="Archived",
+        skipped=_("already archived"),
+        done=_("Archived"),
     ),
     per_row_action(
         "unarchive_resources",
-        "Bring back from the archive",
+        _("Bring back from the archive"),
         lambda actor, resource: services.resource_set_archived(actor=actor, resource=resource, archived=False),
         keep=lambda resource: resource.is_archived,
-        skipped="that were not archived",
-        done="Back in the library",
+        skipped=_("that were not archived"),
+        done=_("Back in the library"),
     ),
 )
 
 
 class ArchivedFilter(admin.SimpleListFilter):
-    title = "status"
+    title = _("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [("current", "Current"), ("archived", "Archived")]
+        return [("current", _("Current")), ("archived", _("Archived"))]
 
     def queryset(self, request, queryset):
         if self.value() == "current":
@@ -104,13 +108,13 @@ class ArchivedFilter(admin.SimpleListFilter):
 class VersionDisplay:
     """How a version is shown in both the inline and the version list."""
 
-    @admin.display(description="size", ordering="size")
+    @admin.display(description=_("size"), ordering="size")
     def file_size(self, version):
         return filesizeformat(version.size)
 
-    @admin.display(description="file")
+    @admin.display(description=_("file"))
     def download(self, version):
-        return format_html('<a href="{}">Download</a>', version.get_download_url())
+        return format_html('<a href="{}">{}</a>', version.get_download_url(), gettext("Download"))
 
 
 class VersionInline(VersionDisplay, admin.TabularInline):
@@ -118,8 +122,8 @@ class VersionInline(VersionDisplay, admin.TabularInline):
     version list (through the service, which keeps the last one)."""
 
     model = ResourceVersion
-    verbose_name = "version"
-    verbose_name_plural = "versions (newest first)"
+    verbose_name = _("version")
+    verbose_name_plural = _("versions (newest first)")
     fields = readonly_fields = (
         "number",
         "original_name",
@@ -203,8 +207,17 @@ class ResourceAdminBase(LibraryAdmin):
         return super().get_queryset(request).select_related("community", "author", "owner")
 
     def describe(self, resource):
-        files = f", {resource.file_count} file{'s' if resource.file_count != 1 else ''}" if resource.file_count else ""
-        return f"{resource.title} ({resource.community.name}{files})"
+        if resource.file_count:
+            return ngettext(
+                "%(title)s (%(community)s, %(count)s file)",
+                "%(title)s (%(community)s, %(count)s files)",
+                resource.file_count,
+            ) % {
+                "title": resource.title,
+                "community": resource.community.name,
+                "count": resource.file_count,
+            }
+        return f"{resource.title} ({resource.community.name})"
 
     def rows_to_describe(self, queryset):
         return queryset.annotate(file_count=Count("versions"))
@@ -215,15 +228,15 @@ class ResourceAdminBase(LibraryAdmin):
         )
         return totals["files"], totals["size"] or 0
 
-    @admin.display(description="archived", boolean=True, ordering="archived_at")
+    @admin.display(description=_("archived"), boolean=True, ordering="archived_at")
     def archived(self, resource):
         return resource.is_archived
 
-    @admin.display(description="topic tags")
+    @admin.display(description=_("topic tags"))
     def topic_tags(self, resource):
         return ", ".join(resource.tags.names())
 
-    @admin.display(description="documented from")
+    @admin.display(description=_("documented from"))
     def documented_from(self, resource):
         url = resource.origin_url
         # Only the platform's own paths are linked (they are copied from the thread's page).
@@ -231,18 +244,18 @@ class ResourceAdminBase(LibraryAdmin):
             return format_html('<a href="{}">{}</a>', url, resource.origin_title or url)
         return resource.origin_title
 
-    @admin.display(description="on the site")
+    @admin.display(description=_("on the site"))
     def on_site(self, resource):
         return site_link(resource.get_absolute_url())
 
-    @admin.action(description="Delete with their files…")
+    @admin.action(description=_("Delete with their files…"))
     def delete_resources(self, request, queryset):
         return self.delete_after_confirming(
             request,
             queryset,
             action="delete_resources",
             delete=lambda resource: services.resource_delete(actor=request.user, resource=resource),
-            done="Deleted",
+            done=_("Deleted"),
         )
 
 
@@ -295,24 +308,28 @@ class ResourceVersionAdminBase(VersionDisplay, LibraryAdmin):
         return super().get_queryset(request).select_related("resource__community", "uploaded_by")
 
     def describe(self, version):
-        return f"{version.original_name} (version {version.number} of {version.resource.title})"
+        return gettext("%(name)s (version %(number)s of %(title)s)") % {
+            "name": version.original_name,
+            "number": version.number,
+            "title": version.resource.title,
+        }
 
     def file_totals(self, queryset):
         totals = queryset.aggregate(files=Count("pk"), size=Sum("size"))
         return totals["files"], totals["size"] or 0
 
-    @admin.display(description="community", ordering="resource__community__name")
+    @admin.display(description=_("community"), ordering="resource__community__name")
     def community(self, version):
         return version.resource.community.name
 
-    @admin.action(description="Delete these versions and their files…")
+    @admin.action(description=_("Delete these versions and their files…"))
     def delete_versions(self, request, queryset):
         return self.delete_after_confirming(
             request,
             queryset,
             action="delete_versions",
             delete=lambda version: services.version_delete(actor=request.user, version=version),
-            done="Versions deleted",
+            done=_("Versions deleted"),
         )
 
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ResourcesConfig(AppConfig):
     name = "resources"
-    verbose_name = "Resource library"
+    verbose_name = _("Resource library")
 
     def ready(self):
         from django.core.signals import setting_changed
@@ -47,6 +48,6 @@ class ResourcesConfig(AppConfig):
                 order=20,
             )
         )
-        register_digest_section(DigestSection("new_resources", "New in the library", digest.new_resources, order=40))
+        register_digest_section(DigestSection("new_resources", _("New in the library"), digest.new_resources, order=40))
         register_activity("resources", contributors=digest.contributors, needs_attention=reviews.needs_attention)
         register_activity_source(ActivitySource("new_resources", activity.new_resources))

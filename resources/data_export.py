@@ -8,6 +8,7 @@ member may still see it.
 """
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.utils.translation import gettext_lazy as _
 
 from communities.data_export import community_record
 from members.data_export.registry import ExportSection
@@ -96,7 +97,7 @@ def resources(user, archive):
 SECTIONS = (
     ExportSection(
         "resources",
-        "library resources you added or uploaded, with your files under files/resources/",
+        _("library resources you added or uploaded, with your files under files/resources/"),
         resources,
         order=30,
     ),

@@ -4,6 +4,7 @@
 from datetime import datetime
 
 from django.db.models import F
+from django.utils.translation import gettext
 
 from communities.digests.registry import DigestItem, group_by_community, top_per_community
 
@@ -26,7 +27,8 @@ def new_resources(community_ids: list[int], since: datetime, until: datetime) ->
                 community_id=resource.community_id,
                 title=resource.title,
                 url=resource.get_absolute_url(),
-                detail=f"{resource.get_kind_display()} added by {_name(resource.author)}",
+                detail=gettext("%(kind)s added by %(name)s")
+                % {"kind": resource.get_kind_display(), "name": _name(resource.author)},
                 author_id=resource.author_id,
             )
             for resource in resources
@@ -35,7 +37,7 @@ def new_resources(community_ids: list[int], since: datetime, until: datetime) ->
 
 
 def _name(author) -> str:
-    return author.name if author else "a former member"
+    return author.name if author else gettext("a former member")
 
 
 def contributors(community_ids: list[int], since: datetime) -> dict[int, set[int]]:

@@ -8,13 +8,14 @@ query, whatever the number of members.
 from collections import Counter
 
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from members.expertise import Evidence, EvidenceProvider
 
 from .models import Resource, ResourceKind
 
-RESOURCES = Evidence(key="resource", weight=2, singular="resource", plural="resources")
-PRACTICES = Evidence(key="practice", weight=4, singular="practice", plural="practices")
+RESOURCES = Evidence(key="resource", weight=2, singular=_("resource"), plural=_("resources"))
+PRACTICES = Evidence(key="practice", weight=4, singular=_("practice"), plural=_("practices"))
 
 
 def library_evidence(*, viewer, topic, users):

@@ -16,13 +16,15 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import LazyObject
+from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from communities.models import Community
 
 from .querysets import ResourceQuerySet
 
-LANGUAGE_CHOICES = sorted(LANGUAGES, key=lambda pair: pair[1])
+# Sorted by English name; shown in the reader's language (Django's own catalogues name them).
+LANGUAGE_CHOICES = [(code, _(name)) for code, name in sorted(LANGUAGES, key=lambda pair: pair[1])]
 
 
 class _LibraryStorage(LazyObject):
@@ -41,31 +43,31 @@ def resource_storage():
 
 
 class ResourceKind(models.TextChoices):
-    FILE = "file", "File"
-    LINK = "link", "Link"
-    PRACTICE = "practice", "Documented practice"
+    FILE = "file", _("File")
+    LINK = "link", _("Link")
+    PRACTICE = "practice", _("Documented practice")
 
 
 class Licence(models.TextChoices):
     CC_BY = "cc-by-4.0", "CC BY 4.0"
     CC_BY_SA = "cc-by-sa-4.0", "CC BY-SA 4.0"
     CC_BY_NC = "cc-by-nc-4.0", "CC BY-NC 4.0"
-    CC0 = "cc0-1.0", "CC0 (public domain)"
-    ALL_RIGHTS = "all-rights-reserved", "All rights reserved"
-    OTHER = "other", "Other (see summary)"
+    CC0 = "cc0-1.0", _("CC0 (public domain)")
+    ALL_RIGHTS = "all-rights-reserved", _("All rights reserved")
+    OTHER = "other", _("Other (see summary)")
 
 
 class Resource(models.Model):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="resources")
     kind = models.CharField(max_length=10, choices=ResourceKind.choices)
     title = models.CharField(max_length=200)
-    summary = models.TextField(max_length=2000, blank=True, help_text="What it is and who it helps.")
-    tags = TaggableManager("topic tags", blank=True, help_text="Topic tags, separated by commas.")
+    summary = models.TextField(max_length=2000, blank=True, help_text=_("What it is and who it helps."))
+    tags = TaggableManager(_("topic tags"), blank=True, help_text=_("Topic tags, separated by commas."))
     language = models.CharField(max_length=10, choices=LANGUAGE_CHOICES, default="en")
     licence = models.CharField(max_length=24, choices=Licence.choices, default=Licence.CC_BY)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="resources")
     # Links: only http(s), never fetched by the server.
-    url = models.URLField("address", max_length=1000, blank=True)
+    url = models.URLField(_("address"), max_length=1000, blank=True)
     # Documented practices: a Markdown page with its sections, an owner who keeps it current,
     # and a date by which it should be reviewed.
     body = models.TextField(blank=True, max_length=100_000)
@@ -73,7 +75,7 @@ class Resource(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_practices"
     )
-    review_by = models.DateField(null=True, blank=True, help_text="When this practice should be checked again.")
+    review_by = models.DateField(null=True, blank=True, help_text=_("When this practice should be checked again."))
     # Where it came from (a discussion thread, usually): a generic reference, since resources
     # may not import discussions; title and address are copied for display.
     origin_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -83,7 +85,7 @@ class Resource(models.Model):
     current_version = models.ForeignKey(
         "ResourceVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
-    is_featured = models.BooleanField("featured", default=False, editable=False)
+    is_featured = models.BooleanField(_("featured"), default=False, editable=False)
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -135,7 +137,7 @@ class ResourceVersion(models.Model):
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=120)
     size = models.PositiveBigIntegerField()
-    note = models.CharField("what changed", max_length=300, blank=True)
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     download_count = models.PositiveIntegerField(default=0, editable=False)

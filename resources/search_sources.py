@@ -4,6 +4,7 @@ say so."""
 
 from django.contrib.postgres.search import SearchVector
 from django.db.models import Func, Q, TextField, Value
+from django.utils.translation import gettext, gettext_lazy
 
 from cop_platform.search.registry import (
     SearchHit,
@@ -47,19 +48,19 @@ def _describe(resource) -> SearchHit:
         kind_label=resource.get_kind_display(),
         title=resource.title,
         url=resource.get_absolute_url(),
-        context=f"Shared by {author}",
+        context=gettext("Shared by %(author)s") % {"author": author},
         community_name=resource.community.name,
         community_url=resource.community.get_absolute_url(),
         date=resource.updated_at,
-        badge="Archived" if resource.archived_at else "",
+        badge=gettext("Archived") if resource.archived_at else "",
     )
 
 
 register_source(
     SearchSource(
         kind="resource",
-        label="Resource",
-        plural="Resources",
+        label=gettext_lazy("Resource"),
+        plural=gettext_lazy("Resources"),
         model=Resource,
         visible=Resource.objects.visible_to,
         vector=_vector,

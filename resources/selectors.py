@@ -2,6 +2,7 @@
 
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from communities.origins import Backlink
 from communities.services import membership_of
@@ -63,7 +64,7 @@ def document_this(obj, user) -> list[Backlink]:
     url = reverse("resources:new", kwargs={"community_slug": community.slug})
     return [
         Backlink(
-            title="Document this as a practice",
+            title=gettext("Document this as a practice"),
             url=f"{url}?kind=practice&origin={obj._meta.model_name}:{obj.pk}",
             label="",
         )

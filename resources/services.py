@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from communities.models import AuditEntry, Community
 from communities.services import membership_of
@@ -37,7 +38,7 @@ def _audit(*, resource, actor, action, detail=""):
 
 def _validate_link(url: str) -> None:
     if not url.lower().startswith(("http://", "https://")):
-        raise ValidationError({"url": "Links must start with http:// or https://."})
+        raise ValidationError({"url": _("Links must start with http:// or https://.")})
 
 
 def _render(resource: Resource) -> None:
@@ -63,19 +64,19 @@ def resource_create(
     """Add a file, a link or a documented practice: active members (and staff). A practice
     may name its origin (the thread it was documented from, already checked as visible)."""
     if not permissions.can_add_resource(actor, community, membership_of(actor, community)):
-        raise PermissionDenied("Only members of this community can add to its library.")
+        raise PermissionDenied(_("Only members of this community can add to its library."))
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"owner"}
     if unknown:
         raise TypeError(f"Unknown resource fields: {sorted(unknown)}")
     if kind not in ResourceKind.values:
-        raise ValidationError({"kind": "Choose a file, a link or a practice."})
+        raise ValidationError({"kind": _("Choose a file, a link or a practice.")})
     resource = Resource(community=community, kind=kind, title=(title or "").strip(), author=actor, **fields)
     if kind == ResourceKind.LINK:
         _validate_link(resource.url)
     if kind == ResourceKind.PRACTICE:
         resource.owner = resource.owner or actor
         if not resource.body.strip():
-            raise ValidationError({"body": "Write the practice before saving it."})
+            raise ValidationError({"body": _("Write the practice before saving it.")})
     if origin is not None:
         resource.origin_type = ContentType.objects.get_for_model(origin.object)
         resource.origin_id = origin.object.pk
@@ -95,7 +96,7 @@ def resource_create(
 
 def _checked(upload):
     if upload is None:
-        raise ValidationError({"upload": "Choose a file to upload."})
+        raise ValidationError({"upload": _("Choose a file to upload.")})
     try:
         return check_upload(upload)
     except ValidationError as error:
@@ -127,9 +128,9 @@ def _store_version(*, resource: Resource, actor, checked, note: str) -> Resource
 def version_add(*, actor, resource: Resource, upload, note: str = "") -> ResourceVersion:
     """Upload a new version of a file: it becomes the current one, older ones stay."""
     if resource.kind != ResourceKind.FILE:
-        raise ValidationError("Only uploaded files have versions.")
+        raise ValidationError(_("Only uploaded files have versions."))
     if not permissions.can_edit_resource(actor, resource, membership_of(actor, resource.community)):
-        raise PermissionDenied("Only the author and the coordinators can upload a new version.")
+        raise PermissionDenied(_("Only the author and the coordinators can upload a new version."))
     checked = _checked(upload)
     with _files_removed_on_failure() as stored, transaction.atomic():
         Resource.objects.select_for_update().get(pk=resource.pk)  # one numbering at a time
@@ -176,11 +177,11 @@ def version_delete(*, actor, version: ResourceVersion) -> None:
     the resource instead)."""
     resource = version.resource
     if not permissions.can_edit_resource(actor, resource, membership_of(actor, resource.community)):
-        raise PermissionDenied("Only the author and the coordinators can delete versions.")
+        raise PermissionDenied(_("Only the author and the coordinators can delete versions."))
     with transaction.atomic():
         Resource.objects.select_for_update().get(pk=resource.pk)
         if resource.versions.count() <= 1:
-            raise ValidationError("This is the only version. Delete the resource instead.")
+            raise ValidationError(_("This is the only version. Delete the resource instead."))
         name, storage = version.file.name, version.file.storage
         version.delete()
         latest = resource.versions.order_by("-number").first()
@@ -199,14 +200,14 @@ def resource_update(*, actor, resource: Resource, tags=None, **fields) -> Resour
     """Edit a resource's description (and a practice's text and owner): its author or owner
     while a member, and the coordinators. A practice's owner must be a community member."""
     if not permissions.can_edit_resource(actor, resource, membership_of(actor, resource.community)):
-        raise PermissionDenied("Only the author and the coordinators can edit this.")
+        raise PermissionDenied(_("Only the author and the coordinators can edit this."))
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"owner"}
     if unknown:
         raise TypeError(f"Unknown resource fields: {sorted(unknown)}")
     owner = fields.get("owner")
     owner_membership = membership_of(owner, resource.community) if owner is not None else None
     if owner is not None and not (owner_membership and owner_membership.is_active):
-        raise ValidationError({"owner": "The owner must be a member of this community."})
+        raise ValidationError({"owner": _("The owner must be a member of this community.")})
     for name, value in fields.items():
         setattr(resource, name, value)
     if resource.kind == ResourceKind.LINK:
@@ -225,7 +226,7 @@ def resource_update(*, actor, resource: Resource, tags=None, **fields) -> Resour
 def resource_delete(*, actor, resource: Resource) -> None:
     """Delete a resource with all its versions; their files go once the deletion commits."""
     if not permissions.can_delete_resource(actor, resource, membership_of(actor, resource.community)):
-        raise PermissionDenied("Only the author and the coordinators can delete this.")
+        raise PermissionDenied(_("Only the author and the coordinators can delete this."))
     files = [(v.file.storage, v.file.name) for v in resource.versions.all()]
     with transaction.atomic():
         _audit(resource=resource, actor=actor, action="resource_deleted")
@@ -235,7 +236,7 @@ def resource_delete(*, actor, resource: Resource) -> None:
 
 def resource_set_featured(*, actor, resource: Resource, featured: bool) -> Resource:
     if not permissions.can_curate(actor, resource.community, membership_of(actor, resource.community)):
-        raise PermissionDenied("Only coordinators can feature resources.")
+        raise PermissionDenied(_("Only coordinators can feature resources."))
     with transaction.atomic():
         Resource.objects.filter(pk=resource.pk).update(is_featured=featured)
         resource.is_featured = featured
@@ -246,7 +247,7 @@ def resource_set_featured(*, actor, resource: Resource, featured: bool) -> Resou
 def resource_set_archived(*, actor, resource: Resource, archived: bool) -> Resource:
     """Archive (keep, but out of the default listing) or bring back: coordinators."""
     if not permissions.can_curate(actor, resource.community, membership_of(actor, resource.community)):
-        raise PermissionDenied("Only coordinators can archive resources.")
+        raise PermissionDenied(_("Only coordinators can archive resources."))
     with transaction.atomic():
         resource.archived_at = timezone.now() if archived else None
         Resource.objects.filter(pk=resource.pk).update(archived_at=resource.archived_at)
@@ -258,9 +259,9 @@ def practice_mark_reviewed(*, actor, resource: Resource) -> Resource:
     """The owner (or anyone who may edit it) checked the practice and it still holds: its
     next review is due PRACTICE_REVIEW_INTERVAL_DAYS from today."""
     if resource.kind != ResourceKind.PRACTICE:
-        raise ValidationError("Only documented practices have a review date.")
+        raise ValidationError(_("Only documented practices have a review date."))
     if not permissions.can_edit_resource(actor, resource, membership_of(actor, resource.community)):
-        raise PermissionDenied("Only the practice's owner, its author or a coordinator can mark it reviewed.")
+        raise PermissionDenied(_("Only the practice's owner, its author or a coordinator can mark it reviewed."))
     review_by = timezone.localdate() + timedelta(days=settings.PRACTICE_REVIEW_INTERVAL_DAYS)
     with transaction.atomic():
         Resource.objects.filter(pk=resource.pk).update(review_by=review_by)

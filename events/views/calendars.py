@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities.models import Community
@@ -39,7 +40,9 @@ def community_feed(request, slug):
     community's feed does not exist (404): its members use their own feed."""
     community = get_object_or_404(Community.objects.filter(visibility="public"), slug=slug)
     events = calendars.feed_events(Event.objects.filter(community=community))
-    body = calendars.calendar_for(events, name=f"{community.name} events", with_links=False)
+    body = calendars.calendar_for(
+        events, name=_("%(community)s events") % {"community": community.name}, with_links=False
+    )
     return HttpResponse(body, content_type=CONTENT_TYPE)
 
 
@@ -53,7 +56,7 @@ def member_feed(request, token):
         raise Http404("No such calendar.")
     mine = Community.objects.filter(memberships__user=user, memberships__state="active")
     events = calendars.feed_events(Event.objects.visible_to(user).filter(community__in=mine))
-    body = calendars.calendar_for(events, name="My community events", with_links=True)
+    body = calendars.calendar_for(events, name=_("My community events"), with_links=True)
     response = HttpResponse(body, content_type=CONTENT_TYPE)
     response["Cache-Control"] = "private, max-age=900"
     return response
@@ -73,7 +76,7 @@ def calendar_feed_renew(request):
     """Make (or replace) the private feed address; the old one stops working at once."""
     with transaction.atomic():
         calendar_feed_key_renew(actor=request.user)
-    messages.success(request, "Your calendar has a new address. The old one no longer works.")
+    messages.success(request, _("Your calendar has a new address. The old one no longer works."))
     return redirect("events:calendar_settings")
 
 

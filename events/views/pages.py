@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from communities.forms import submit_form
@@ -94,7 +95,7 @@ def _answers_context(request, occurrence, membership, notice: str = "") -> dict:
         ahead = occurrence.rsvps.filter(response=RsvpResponse.WAITING, waiting_since__lt=my_rsvp.waiting_since)
         waiting_position = ahead.count() + 1
     allowed = can_rsvp(user, event, membership)
-    refusal = None if allowed or not user.is_authenticated else why_not_active(membership, action="answer")[0]
+    refusal = None if allowed or not user.is_authenticated else why_not_active(membership, action=gettext("answer"))[0]
     return {
         "community": event.community,
         "event": event,
@@ -115,14 +116,14 @@ def _answers_context(request, occurrence, membership, notice: str = "") -> dict:
 def event_new(request, slug):
     community, membership = community_for_events(request, slug)
     if not can_schedule(request.user, community, membership):
-        raise PermissionDenied("You cannot schedule events in this community.")
+        raise PermissionDenied(gettext("You cannot schedule events in this community."))
     if request.method == "POST":
         form = EventForm(request.POST)
         event = submit_form(
             form, lambda _: services.event_create(actor=request.user, community=community, **form.service_fields())
         )
         if event:
-            messages.success(request, "Event scheduled.")
+            messages.success(request, gettext("Event scheduled."))
             return redirect(event.get_absolute_url())
     else:
         form = EventForm(initial={"time_zone": request.user.time_zone or "UTC"})
@@ -132,11 +133,11 @@ def event_new(request, slug):
 @login_required
 def event_edit(request, slug, event_id):
     event = visible_event(request, slug, event_id)
-    require_event_editor(request, event, refused="You cannot edit this event.")
+    require_event_editor(request, event, refused=gettext("You cannot edit this event."))
     if request.method == "POST":
         form = EventForm(request.POST)
         if submit_form(form, lambda _: services.event_update(actor=request.user, event=event, **form.service_fields())):
-            messages.success(request, "Event updated.")
+            messages.success(request, gettext("Event updated."))
             return redirect(event.get_absolute_url())
     else:
         form = EventForm(initial=EventForm.initial_for(event))
@@ -147,14 +148,14 @@ def event_edit(request, slug, event_id):
 def event_cancel(request, slug, event_id):
     """GET asks for confirmation; POST cancels (or, with restore, undoes it)."""
     event = visible_event(request, slug, event_id)
-    require_event_editor(request, event, refused="You cannot cancel this event.")
+    require_event_editor(request, event, refused=gettext("You cannot cancel this event."))
     if request.method == "POST":
         if request.POST.get("restore"):
             services.event_restore(actor=request.user, event=event)
-            messages.success(request, "The event is back on.")
+            messages.success(request, gettext("The event is back on."))
         else:
             services.event_cancel(actor=request.user, event=event)
-            messages.success(request, "Event cancelled. People who said they were going will be told.")
+            messages.success(request, gettext("Event cancelled. People who said they were going will be told."))
         return redirect(event.get_absolute_url())
     return render(request, "events/event_cancel.html", {"community": event.community, "event": event})
 
@@ -163,13 +164,13 @@ def event_cancel(request, slug, event_id):
 def occurrence_edit(request, slug, event_id, occurrence_id):
     event = visible_event(request, slug, event_id)
     occurrence = visible_occurrence(request, event, occurrence_id)
-    require_event_editor(request, event, refused="You cannot edit this event.")
+    require_event_editor(request, event, refused=gettext("You cannot edit this event."))
     if request.method == "POST":
         form = OccurrenceForm(request.POST, zone=event.zone)
         if submit_form(
             form, lambda data: services.occurrence_update(actor=request.user, occurrence=occurrence, **data)
         ):
-            messages.success(request, "This date is updated.")
+            messages.success(request, gettext("This date is updated."))
             return redirect(occurrence.get_absolute_url())
     else:
         form = OccurrenceForm(initial=OccurrenceForm.initial_for(occurrence), zone=event.zone)
@@ -181,14 +182,14 @@ def occurrence_edit(request, slug, event_id, occurrence_id):
 def occurrence_cancel(request, slug, event_id, occurrence_id):
     event = visible_event(request, slug, event_id)
     occurrence = visible_occurrence(request, event, occurrence_id)
-    require_event_editor(request, event, refused="You cannot cancel this event.")
+    require_event_editor(request, event, refused=gettext("You cannot cancel this event."))
     if request.method == "POST":
         if request.POST.get("restore"):
             services.occurrence_restore(actor=request.user, occurrence=occurrence)
-            messages.success(request, "This date is back on.")
+            messages.success(request, gettext("This date is back on."))
         else:
             services.occurrence_cancel(actor=request.user, occurrence=occurrence)
-            messages.success(request, "This date is cancelled.")
+            messages.success(request, gettext("This date is cancelled."))
         return redirect(occurrence.get_absolute_url())
     context = {
         "community": event.community,
@@ -210,9 +211,9 @@ def rsvp(request, slug, event_id, occurrence_id):
     error = False
     if response == "withdraw":
         rsvp_service.rsvp_withdraw(actor=request.user, occurrence=occurrence)
-        notice = "Your answer is withdrawn."
+        notice = gettext("Your answer is withdrawn.")
     elif not (form := RsvpForm(request.POST)).is_valid():
-        notice, error = "Choose going, maybe or not going.", True
+        notice, error = gettext("Choose going, maybe or not going."), True
     else:
         try:
             answer = rsvp_service.rsvp_set(
@@ -222,9 +223,9 @@ def rsvp(request, slug, event_id, occurrence_id):
             notice, error = " ".join(refusal.messages), True
         else:
             if answer.response == RsvpResponse.WAITING:
-                notice = "It is full: you are on the waiting list. We will tell you if a place opens up."
+                notice = gettext("It is full: you are on the waiting list. We will tell you if a place opens up.")
             else:
-                notice = f"Your answer: {answer.get_response_display().lower()}."
+                notice = gettext("Your answer: %(answer)s.") % {"answer": str(answer.get_response_display()).lower()}
     if request.htmx:
         membership = membership_of(request.user, event.community)
         context = _answers_context(request, occurrence, membership, notice=notice)

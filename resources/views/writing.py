@@ -12,12 +12,14 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 
 from communities.origins import resolve_origin
 from cop_platform.markdown import render_markdown
 
 from .. import permissions, services
-from ..forms import EDIT_FORMS, NEW_FORMS, PRACTICE_TEMPLATE, VersionForm, tags_as_text
+from ..forms import EDIT_FORMS, NEW_FORMS, PRACTICE_HEADINGS, VersionForm, practice_template, tags_as_text
 from ..models import ResourceKind
 from ._shared import (
     WRITE,
@@ -35,10 +37,18 @@ from ._shared import (
 
 REVIEW_AFTER = timedelta(days=365)
 CURATE_ACTIONS = {
-    "feature": (services.resource_set_featured, {"featured": True}, "It is featured at the top of the library."),
-    "unfeature": (services.resource_set_featured, {"featured": False}, "It is no longer featured."),
-    "archive": (services.resource_set_archived, {"archived": True}, "It is archived: out of the library's list."),
-    "unarchive": (services.resource_set_archived, {"archived": False}, "It is back in the library."),
+    "feature": (
+        services.resource_set_featured,
+        {"featured": True},
+        gettext_lazy("It is featured at the top of the library."),
+    ),
+    "unfeature": (services.resource_set_featured, {"featured": False}, gettext_lazy("It is no longer featured.")),
+    "archive": (
+        services.resource_set_archived,
+        {"archived": True},
+        gettext_lazy("It is archived: out of the library's list."),
+    ),
+    "unarchive": (services.resource_set_archived, {"archived": False}, gettext_lazy("It is back in the library.")),
 }
 
 # --- Adding --------------------------------------------------------------------------------------
@@ -67,14 +77,16 @@ def _origin(request, community):
 def _new_initial(request, kind, origin) -> dict:
     if kind != ResourceKind.PRACTICE:
         return {}
-    initial = {"body": PRACTICE_TEMPLATE, "owner": request.user.pk, "review_by": timezone.localdate() + REVIEW_AFTER}
+    initial = {"body": practice_template(), "owner": request.user.pk, "review_by": timezone.localdate() + REVIEW_AFTER}
     if origin is not None:
         source = f"\n- {origin.label}: [{_markdown_text(origin.title)}]({request.build_absolute_uri(origin.url)})\n"
-        body = PRACTICE_TEMPLATE + source
+        body = practice_template() + source
         if origin.excerpt:
             # A question's accepted answer is where "what worked" usually starts.
             quoted = "\n".join(f"> {line}" if line else ">" for line in origin.excerpt.splitlines())
-            body = body.replace("## What worked\n", f"## What worked\n\nFrom the accepted answer:\n\n{quoted}\n", 1)
+            worked = f"## {PRACTICE_HEADINGS['worked']}\n"
+            lead = gettext("From the accepted answer:")
+            body = body.replace(worked, f"{worked}\n{lead}\n\n{quoted}\n", 1)
         initial.update(title=f"Practice: {origin.title}"[:200], tags=tags_as_text(origin.tags), body=body)
     return initial
 
@@ -110,7 +122,7 @@ def resource_new(request, community_slug):
         except PermissionDenied:
             return _refuse_adding(request, community, membership)
         if resource is not None:
-            messages.success(request, "It is in the library now.")
+            messages.success(request, gettext("It is in the library now."))
             return redirect(resource)
     query = {"kind": kind, **({"origin": raw_origin} if raw_origin else {})}
     context = {
@@ -134,7 +146,7 @@ def edit(request, community_slug, resource_id):
     if refusal := _gate(request, WRITE):
         return refusal
     if not permissions.can_edit_resource(request.user, resource, membership):
-        return _forbidden(request, resource.community, "Only the author and the coordinators can edit this.")
+        return _forbidden(request, resource.community, gettext("Only the author and the coordinators can edit this."))
     form_class = EDIT_FORMS[resource.kind]
     form_kwargs = {"community": resource.community, "user": request.user}
     preview_html = None
@@ -155,7 +167,7 @@ def edit(request, community_slug, resource_id):
         except PermissionDenied as error:
             return _forbidden(request, resource.community, str(error))
         if updated is not None:
-            messages.success(request, "Your changes are saved.")
+            messages.success(request, gettext("Your changes are saved."))
             return redirect(resource)
     context = {"community": resource.community, "resource": resource, "preview_html": preview_html}
     return _form_page(request, "resources/edit.html", context, form)
@@ -168,14 +180,14 @@ def delete(request, community_slug, resource_id):
         return refusal
     community = resource.community
     if not permissions.can_delete_resource(request.user, resource, membership):
-        return _forbidden(request, community, "Only the author and the coordinators can delete this.")
+        return _forbidden(request, community, gettext("Only the author and the coordinators can delete this."))
     if request.method == "POST":
         title = resource.title
         try:
             services.resource_delete(actor=request.user, resource=resource)
         except PermissionDenied as error:
             return _forbidden(request, community, str(error))
-        messages.success(request, f"“{title}” is deleted from the library.")
+        messages.success(request, gettext("“%(title)s” is deleted from the library.") % {"title": title})
         return redirect("resources:library", community_slug=community.slug)
     can_curate = permissions.can_curate(request.user, community, membership)
     return render(
@@ -211,7 +223,8 @@ def mark_reviewed(request, community_slug, resource_id):
         return _forbidden(request, resource.community, str(error))
     except ValidationError:
         raise Http404("Only documented practices have a review date.")
-    messages.success(request, f"Marked reviewed: the next review is due by {resource.review_by:%d %B %Y}.")
+    due = date_format(resource.review_by, "j F Y")
+    messages.success(request, gettext("Marked reviewed: the next review is due by %(date)s.") % {"date": due})
     return redirect(resource)
 
 
@@ -224,7 +237,9 @@ def version_new(request, community_slug, resource_id):
     if refusal := _gate(request, WRITE):
         return refusal
     if not permissions.can_edit_resource(request.user, resource, membership):
-        return _forbidden(request, resource.community, "Only the author and the coordinators can upload a new version.")
+        return _forbidden(
+            request, resource.community, gettext("Only the author and the coordinators can upload a new version.")
+        )
     if request.method == "POST":
         form = VersionForm(request.POST, request.FILES)
         try:
@@ -237,7 +252,11 @@ def version_new(request, community_slug, resource_id):
         except PermissionDenied as error:
             return _forbidden(request, resource.community, str(error))
         if version is not None:
-            messages.success(request, f"Version {version.number} is uploaded; earlier versions stay available.")
+            messages.success(
+                request,
+                gettext("Version %(number)s is uploaded; earlier versions stay available.")
+                % {"number": version.number},
+            )
             return redirect(resource)
     else:
         form = VersionForm()
@@ -259,5 +278,5 @@ def version_delete(request, community_slug, resource_id, version_number):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Version {version_number} is deleted.")
+        messages.success(request, gettext("Version %(number)s is deleted.") % {"number": version_number})
     return redirect(resource)
