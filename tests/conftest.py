@@ -3,6 +3,7 @@
 import pytest
 from celery._state import _set_task_join_will_block
 from django.core.cache import cache
+from django.utils import translation
 
 from cop_platform.celery import app as celery_app
 from tests.communities.factories import CommunityFactory, MembershipFactory
@@ -74,6 +75,15 @@ def coordinator(community):
 @pytest.fixture
 def active_membership(community, member, coordinator):
     return MembershipFactory(community=community, user=member)
+
+
+@pytest.fixture(autouse=True)
+def _site_language_between_tests():
+    """A request in French leaves French active in the thread (LocaleMiddleware activates, and
+    the test client's thread keeps it): each test starts and ends in the site's own language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
