@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.db import transaction
 
 from communities.services import membership_join, membership_remove
 from discussions.services.moderating import flag_create
@@ -102,8 +103,6 @@ def test_only_subscribed_events_and_only_that_communitys_are_sent(receiver, comm
 
 
 def test_a_rolled_back_post_sends_nothing(receiver, committed):
-    from django.db import transaction
-
     community = CommunityFactory()
     coordinator = coordinator_of(community)
     register(receiver, actor=coordinator, community=community)
