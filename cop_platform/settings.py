@@ -628,6 +628,12 @@ WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=10.0)
 # Development and tests only: allow http://127.0.0.1:<port> endpoints (otherwise https to public
 # addresses only, never private, loopback or link-local ones).
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+# Delivery records (the endpoint page's history) are kept this many days.
+WEBHOOKS_DELIVERY_RETENTION_DAYS = env.int("WEBHOOKS_DELIVERY_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["webhook-deliveries-prune"] = {
+    "task": "webhooks.tasks.deliveries_prune",
+    "schedule": crontab(hour=4, minute=10),
+}
 
 # --- Internationalisation -------------------------------------------------------------------
 # The site's default language: what a visitor gets whose browser asks for none we offer.

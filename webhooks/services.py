@@ -2,7 +2,9 @@
 only staff for site-wide ones. Views and tests call these, never `.save()`."""
 
 import uuid
+from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -85,7 +87,9 @@ def endpoint_enable(*, actor, endpoint: Endpoint) -> Endpoint:
         endpoint.created_by = actor
         endpoint.save()
         # The next disabling is news again.
-        Notification.objects.filter(kind=KIND, target_id=endpoint.pk, target_type__model="endpoint").delete()
+        Notification.objects.filter(
+            kind=KIND, target_id=endpoint.pk, target_type=ContentType.objects.get_for_model(Endpoint)
+        ).delete()
     return endpoint
 
 
@@ -106,3 +110,10 @@ def endpoint_ping(*, actor, endpoint: Endpoint) -> Delivery:
         delivery = Delivery.objects.create(endpoint=endpoint, event_type=PING, event_id=event_id, payload=payload)
         enqueue_on_commit(tasks.deliver, delivery_id=delivery.pk)
     return delivery
+
+
+def deliveries_prune(*, older_than_days: int) -> int:
+    """Forget delivery records older than the retention period (the endpoint page shows the
+    recent ones; a busy community records one row per event and endpoint)."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    return Delivery.objects.filter(created_at__lt=cutoff).exclude(status="pending").delete()[0]

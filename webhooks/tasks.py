@@ -3,10 +3,11 @@ run twice (a delivery is sent under its row lock and never again once final; a n
 recorded once per person)."""
 
 from celery import shared_task
+from django.conf import settings
 
 from cop_platform.tasks import enqueue_on_commit
 
-from . import delivery, notices
+from . import delivery, notices, services
 
 
 @shared_task(bind=True, acks_late=True)
@@ -32,3 +33,8 @@ def deliver(self, *, delivery_id: int) -> None:
 @shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def endpoint_disabled_notice(self, *, endpoint_id: int) -> int:
     return notices.endpoint_disabled_notify(endpoint_id=endpoint_id)
+
+
+@shared_task(bind=True, acks_late=True)
+def deliveries_prune(self) -> int:
+    return services.deliveries_prune(older_than_days=settings.WEBHOOKS_DELIVERY_RETENTION_DAYS)

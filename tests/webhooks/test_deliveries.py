@@ -1,8 +1,11 @@
 """Deliveries to a real receiver on loopback: each event once, signed, retried, disabled."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 
 from communities.services import membership_join, membership_remove
 from discussions.services.moderating import flag_create
@@ -148,6 +151,32 @@ def test_a_failing_receiver_is_retried_then_the_endpoint_disabled_and_coordinato
     with committed():
         make_thread(community=community, author=coordinator, title="Third")
     assert len(receiver.received) == 6  # a disabled endpoint gets nothing
+
+
+def test_the_disabling_notice_shows_on_the_notifications_page(client, committed, receiver):
+    community = CommunityFactory()
+    coordinator = coordinator_of(community)
+    endpoint = register(receiver, actor=coordinator, community=community, events=["thread.created"])
+    receiver.status = 500
+    for title in ("One", "Two"):
+        with committed():
+            make_thread(community=community, author=coordinator, title=title)
+    client.force_login(coordinator)
+    page = client.get("/notifications/").content.decode()
+    assert f"Webhook to {endpoint.url} was disabled" in page
+
+
+def test_old_delivery_records_are_pruned(receiver, committed):
+    community = CommunityFactory()
+    coordinator = coordinator_of(community)
+    register(receiver, actor=coordinator, community=community, events=["thread.created"])
+    with committed():
+        make_thread(community=community, author=coordinator)
+    Delivery.objects.update(created_at=timezone.now() - timedelta(days=31))
+    with committed():
+        make_thread(community=community, author=coordinator)
+    assert tasks.deliveries_prune.delay().get() == 1
+    assert Delivery.objects.count() == 1
 
 
 def test_a_receiver_that_recovers_gets_the_retry_and_resets_the_count(receiver, committed):
