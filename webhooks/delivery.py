@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from cop_platform.tasks import enqueue_on_commit
 
-from . import payloads, tasks
+from . import payloads, tasks, transport
 from .models import PING, Delivery, DeliveryStatus, Endpoint
 from .permissions import creator_may_receive
 from .signing import signature_header
@@ -109,9 +109,10 @@ def _post(endpoint: Endpoint, delivery: Delivery) -> requests.Response:
         "X-CoP-Delivery": str(delivery.pk),
         "X-CoP-Signature": signature_header(endpoint.secret, body),
     }
-    return requests.post(
-        endpoint.url, data=body, headers=headers, timeout=settings.WEBHOOKS_TIMEOUT, allow_redirects=False
-    )
+    with transport.session() as http:
+        return http.post(
+            endpoint.url, data=body, headers=headers, timeout=settings.WEBHOOKS_TIMEOUT, allow_redirects=False
+        )
 
 
 def _finish(delivery: Delivery, status: str, **fields) -> None:

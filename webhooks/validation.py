@@ -3,7 +3,6 @@ private, loopback, link-local or otherwise internal address, so that a coordinat
 make the server call into its own network (SSRF). Checked when the endpoint is saved and
 again before every delivery (DNS may change between the two)."""
 
-import ipaddress
 import socket
 from urllib.parse import urlsplit
 
@@ -11,17 +10,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .transport import is_public
+
 
 def _loopback_allowed(parts) -> bool:
     """Tests and local development (WEBHOOKS_ALLOW_LOOPBACK) may use http://127.0.0.1:<port>."""
     return bool(getattr(settings, "WEBHOOKS_ALLOW_LOOPBACK", False)) and parts.hostname == "127.0.0.1"
-
-
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast)
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -51,7 +45,7 @@ def validate_endpoint_url(url: str) -> None:
     addresses = resolve(parts.hostname, port)
     if not addresses:
         raise ValidationError(_("The host “%(host)s” could not be found.") % {"host": parts.hostname})
-    if not all(_is_public(address) for address in addresses):
+    if not all(is_public(address) for address in addresses):
         raise ValidationError(
             _(
                 "The host “%(host)s” points to a private, loopback or link-local address. Webhooks are only "

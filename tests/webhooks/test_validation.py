@@ -1,8 +1,10 @@
 """Endpoint addresses: https to public hosts only (no SSRF into the server's own network)."""
 
 import pytest
+import requests
 from django.core.exceptions import ValidationError
 
+from webhooks import transport
 from webhooks.validation import validate_endpoint_url
 
 
@@ -44,3 +46,14 @@ def test_loopback_only_when_the_setting_allows_it(settings):
     settings.WEBHOOKS_ALLOW_LOOPBACK = False
     with pytest.raises(ValidationError):
         validate_endpoint_url("http://127.0.0.1:8123/hook")
+
+
+def test_the_connection_itself_refuses_a_private_address_reached_after_validation(settings, receiver):
+    """DNS rebinding: whatever validation saw, the socket checks where it really connected."""
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+    with pytest.raises(requests.ConnectionError, match="non-public address"), transport.session() as http:
+        http.post(receiver.url, data=b"{}", timeout=5)
+    assert receiver.received == []
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    with transport.session() as http:
+        assert http.post(receiver.url, data=b"{}", timeout=5).status_code == 200
