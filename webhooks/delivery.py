@@ -100,7 +100,9 @@ def event_dispatch(*, event_type: str, object_model: str, object_id: int, event_
 # --- One attempt ---------------------------------------------------------------------------
 
 
-def _post(endpoint: Endpoint, delivery: Delivery) -> requests.Response:
+def _post(endpoint: Endpoint, delivery: Delivery) -> tuple[int, str]:
+    """POST the delivery; (status code, the start of the answer). Only the first few hundred
+    bytes of the answer are read: a receiver cannot make us download a large body."""
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",
@@ -109,10 +111,19 @@ def _post(endpoint: Endpoint, delivery: Delivery) -> requests.Response:
         "X-CoP-Delivery": str(delivery.pk),
         "X-CoP-Signature": signature_header(endpoint.secret, body),
     }
-    with transport.session() as http:
-        return http.post(
-            endpoint.url, data=body, headers=headers, timeout=settings.WEBHOOKS_TIMEOUT, allow_redirects=False
-        )
+    with (
+        transport.session() as http,
+        http.post(
+            endpoint.url,
+            data=body,
+            headers=headers,
+            timeout=settings.WEBHOOKS_TIMEOUT,
+            allow_redirects=False,
+            stream=True,
+        ) as response,
+    ):
+        start = response.raw.read(EXCERPT_CHARS, decode_content=True) or b""
+        return response.status_code, start.decode(response.encoding or "utf-8", errors="replace")
 
 
 def _finish(delivery: Delivery, status: str, **fields) -> None:
@@ -158,19 +169,19 @@ def delivery_attempt(*, delivery_id: int) -> int | None:
         delivery.last_attempt_at = now
         try:
             validate_endpoint_url(endpoint.url)  # again: DNS may have changed since it was saved
-            response = _post(endpoint, delivery)
+            status_code, excerpt = _post(endpoint, delivery)
         except ValidationError as error:
             return _failed(delivery, endpoint, retry=False, error=" ".join(error.messages))
         except requests.RequestException as error:
             return _failed(delivery, endpoint, retry=True, error=f"{type(error).__name__}: {error}")
-        delivery.response_code = response.status_code
-        delivery.response_excerpt = response.text[:EXCERPT_CHARS]
-        if 200 <= response.status_code < 300:
+        delivery.response_code = status_code
+        delivery.response_excerpt = excerpt[:EXCERPT_CHARS]
+        if 200 <= status_code < 300:
             _finish(delivery, DeliveryStatus.SUCCEEDED, delivered_at=now, next_attempt_at=None, error="")
             Endpoint.objects.filter(pk=endpoint.pk).exclude(consecutive_failures=0).update(consecutive_failures=0)
             return None
-        retry = response.status_code >= 500 or response.status_code == 429
-        return _failed(delivery, endpoint, retry=retry, error=f"HTTP {response.status_code}")
+        retry = status_code >= 500 or status_code == 429
+        return _failed(delivery, endpoint, retry=retry, error=f"HTTP {status_code}")
 
 
 def _failed(delivery: Delivery, endpoint: Endpoint, *, retry: bool, error: str) -> int | None:

@@ -206,6 +206,7 @@ def test_a_client_error_fails_without_retry(receiver, committed):
 
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 1)
+    assert (delivery.response_code, delivery.response_excerpt) == (410, "receiver says no")
 
 
 def test_private_content_never_reaches_an_endpoint_whose_creator_lost_access(receiver, committed):
