@@ -76,9 +76,11 @@ def event_dispatch(*, event_type: str, object_model: str, object_id: int, event_
     )
     recorded = 0
     for endpoint in _endpoints_for(community.pk, event_type):
-        if not creator_may_receive(endpoint)[0] or not payloads.visible_to(
-            endpoint.created_by, object_model, object_id
-        ):
+        allowed, why = creator_may_receive(endpoint)
+        if not allowed:
+            endpoint_disable(endpoint=endpoint, reason=why)
+            continue
+        if not payloads.visible_to(endpoint.created_by, object_model, object_id):
             continue
         with transaction.atomic():
             delivery, created = Delivery.objects.get_or_create(

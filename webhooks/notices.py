@@ -22,22 +22,28 @@ def endpoint_url(endpoint: Endpoint) -> str:
 
 
 def _recipients(endpoint: Endpoint):
-    ids = set()
-    if endpoint.created_by_id:
-        ids.add(endpoint.created_by_id)
+    """The community's coordinators, or for a site-wide endpoint the superusers; and its
+    creator while they may still manage it (someone removed from the community is not told
+    about its endpoints)."""
+    users = get_user_model().objects.filter(is_active=True)
     if endpoint.community_id:
-        ids |= set(
+        ids = set(
             Membership.objects.filter(
                 community_id=endpoint.community_id, state="active", role="coordinator"
             ).values_list("user_id", flat=True)
         )
-    return get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk")
+    else:
+        ids = set(users.filter(is_superuser=True).values_list("pk", flat=True))
+    creator = endpoint.created_by
+    if creator is not None and can_manage_endpoints(creator, endpoint.community):
+        ids.add(creator.pk)
+    return users.filter(pk__in=ids).order_by("pk")
 
 
 def endpoint_disabled_notify(*, endpoint_id: int) -> int:
     """Returns how many people were told. A re-run tells nobody twice: the notification is
     unique per (person, kind, endpoint), and only a newly recorded one is emailed."""
-    endpoint = Endpoint.objects.select_related("community").filter(pk=endpoint_id, active=False).first()
+    endpoint = Endpoint.objects.select_related("community", "created_by").filter(pk=endpoint_id, active=False).first()
     if endpoint is None:
         return 0  # re-enabled (or deleted) in the meantime
     url = endpoint_url(endpoint)

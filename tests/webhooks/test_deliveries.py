@@ -16,7 +16,7 @@ from tests.events.factories import make_event
 from tests.members.factories import UserFactory
 from tests.resources.factories import make_link
 from webhooks import services, tasks
-from webhooks.models import Delivery, DeliveryStatus, EventType
+from webhooks.models import Delivery, DeliveryStatus, Endpoint, EventType
 from webhooks.signing import signature_header, verify
 
 pytestmark = pytest.mark.django_db
@@ -222,9 +222,11 @@ def test_private_content_never_reaches_an_endpoint_whose_creator_lost_access(rec
         make_thread(community=private, author=remover, title="Confidential budget lines")
 
     assert receiver.received == []
-    endpoint.refresh_from_db()
-    # Nothing was even recorded for it; the next attempt of anything stops the endpoint.
     assert not Delivery.objects.filter(endpoint=endpoint).exists()
+    endpoint.refresh_from_db()
+    assert not endpoint.active and "no longer coordinates" in endpoint.disabled_reason
+    # The remaining coordinator is told; the removed one is not told about a community they left.
+    assert {n.recipient for n in Notification.objects.filter(kind="webhook_disabled")} == {remover}
 
 
 def test_a_delivery_queued_before_the_creator_lost_access_is_skipped_and_the_endpoint_stops(
@@ -266,6 +268,7 @@ def test_site_wide_endpoint_of_staff_gets_every_community_and_stops_when_they_ar
     with committed():
         make_thread(community=private, author=coordinator_of(private))
     assert len(receiver.received) == 2
+    assert "no longer staff" in Endpoint.objects.get().disabled_reason
 
 
 def test_deactivated_creator_receives_nothing(receiver, committed):
@@ -277,6 +280,7 @@ def test_deactivated_creator_receives_nothing(receiver, committed):
     with committed():
         make_thread(community=community, author=coordinator_of(community))
     assert receiver.received == []
+    assert "no longer has an active account" in Endpoint.objects.get().disabled_reason
 
 
 def test_ping_reaches_the_receiver_signed(receiver, committed):
