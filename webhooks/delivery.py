@@ -23,6 +23,7 @@ from django.utils import timezone
 from cop_platform.tasks import enqueue_on_commit
 
 from . import payloads, tasks, transport
+from .audit import audit
 from .models import PING, Delivery, DeliveryStatus, Endpoint
 from .permissions import creator_may_receive
 from .signing import signature_header
@@ -220,5 +221,6 @@ def endpoint_disable(*, endpoint: Endpoint, reason: str) -> bool:
     )
     if changed:
         logger.warning("Webhook endpoint %s disabled: %s", endpoint.pk, reason)
+        audit(endpoint=endpoint, actor=None, action="webhook_disabled", detail=f"{endpoint.url}: {reason}")
         enqueue_on_commit(tasks.endpoint_disabled_notice, endpoint_id=endpoint.pk)
     return bool(changed)

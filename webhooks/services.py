@@ -14,6 +14,7 @@ from cop_platform.tasks import enqueue_on_commit
 from members.models import Notification
 
 from . import tasks
+from .audit import audit
 from .models import PING, Delivery, Endpoint, EventType, new_secret
 from .notices import KIND
 from .payloads import community_summary
@@ -45,9 +46,12 @@ def endpoint_create(*, actor, community, url: str, events, description: str = ""
         url, events = _clean(url, events)
     except ValidationError as error:
         raise error if hasattr(error, "error_dict") else ValidationError({"url": error.messages}) from error
-    return Endpoint.objects.create(
-        community=community, url=url, events=events, description=description.strip()[:200], created_by=actor
-    )
+    with transaction.atomic():
+        endpoint = Endpoint.objects.create(
+            community=community, url=url, events=events, description=description.strip()[:200], created_by=actor
+        )
+        audit(endpoint=endpoint, actor=actor, action="webhook_added")
+    return endpoint
 
 
 def endpoint_update(*, actor, endpoint: Endpoint, url: str, events, description: str = "") -> Endpoint:
@@ -57,20 +61,26 @@ def endpoint_update(*, actor, endpoint: Endpoint, url: str, events, description:
     except ValidationError as error:
         raise error if hasattr(error, "error_dict") else ValidationError({"url": error.messages}) from error
     endpoint.url, endpoint.events, endpoint.description = url, events, description.strip()[:200]
-    endpoint.save(update_fields=["url", "events", "description", "updated_at"])
+    with transaction.atomic():
+        endpoint.save(update_fields=["url", "events", "description", "updated_at"])
+        audit(endpoint=endpoint, actor=actor, action="webhook_changed")
     return endpoint
 
 
 def endpoint_delete(*, actor, endpoint: Endpoint) -> None:
     _require(actor, endpoint.community)
-    endpoint.delete()
+    with transaction.atomic():
+        audit(endpoint=endpoint, actor=actor, action="webhook_deleted")
+        endpoint.delete()
 
 
 def endpoint_rotate_secret(*, actor, endpoint: Endpoint) -> Endpoint:
     """A new secret at once; the old one stops working with the next delivery."""
     _require(actor, endpoint.community)
     endpoint.secret = new_secret()
-    endpoint.save(update_fields=["secret", "updated_at"])
+    with transaction.atomic():
+        endpoint.save(update_fields=["secret", "updated_at"])
+        audit(endpoint=endpoint, actor=actor, action="webhook_secret_rotated")
     return endpoint
 
 
@@ -86,6 +96,7 @@ def endpoint_enable(*, actor, endpoint: Endpoint) -> Endpoint:
         endpoint.disabled_reason = ""
         endpoint.created_by = actor
         endpoint.save()
+        audit(endpoint=endpoint, actor=actor, action="webhook_enabled")
         # The next disabling is news again.
         Notification.objects.filter(
             kind=KIND, target_id=endpoint.pk, target_type=ContentType.objects.get_for_model(Endpoint)

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from communities.models import AuditEntry
 from tests.communities.factories import CommunityFactory, MembershipFactory, coordinator_of
 from tests.members.factories import UserFactory
 from webhooks import services
@@ -98,6 +99,12 @@ def test_rotate_ping_edit_delete(client, community, coordinator, endpoint):
     assert client.get(url("delete", community, endpoint_id=endpoint.pk)).status_code == 200
     client.post(url("delete", community, endpoint_id=endpoint.pk))
     assert not Endpoint.objects.exists()
+    assert list(AuditEntry.objects.filter(action__startswith="webhook_").values_list("action", flat=True)) == [
+        "webhook_deleted",
+        "webhook_changed",
+        "webhook_secret_rotated",
+        "webhook_added",
+    ]
 
 
 def test_re_enabling_a_disabled_endpoint(client, community, coordinator, endpoint):
