@@ -7,8 +7,8 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from communities.services import membership_join, membership_remove
-from discussions.services.moderating import flag_create
+from communities.services import membership_approve, membership_join, membership_remove
+from discussions.services.moderating import flag_create, post_hide
 from members.models import Notification
 from tests.communities.factories import CommunityFactory, MembershipFactory, coordinator_of
 from tests.discussions.factories import make_reply, make_thread
@@ -314,3 +314,33 @@ def test_rotating_the_secret_signs_with_the_new_one(receiver, committed, status)
         services.endpoint_ping(actor=coordinator, endpoint=endpoint)
     assert receiver.received[0]["verified"]
     assert Delivery.objects.get().status == status
+
+
+def test_an_approved_join_request_is_one_member_joined_and_a_pending_one_none(receiver, committed):
+    community = CommunityFactory(join_policy="approval", visibility="private")
+    coordinator = coordinator_of(community)
+    register(receiver, actor=coordinator, community=community, events=["member.joined"])
+    applicant = UserFactory(username="applicant")
+    with committed():
+        request = membership_join(actor=applicant, community=community, message="Hello")
+    assert receiver.received == []
+    with committed():
+        membership_approve(actor=coordinator, membership=request)
+    with committed():
+        membership_approve(actor=coordinator, membership=request)  # a double click
+    assert [e["payload"]["data"]["member"]["username"] for e in receiver.received] == ["applicant"]
+
+
+def test_a_reply_hidden_before_its_delivery_is_not_sent(receiver, committed, django_capture_on_commit_callbacks):
+    community = CommunityFactory()
+    coordinator = coordinator_of(community)
+    register(receiver, actor=coordinator, community=community, events=["post.created"])
+    with committed():
+        thread = make_thread(community=community, author=coordinator)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        reply = make_reply(thread=thread, author=MembershipFactory(community=community).user)
+    post_hide(actor=coordinator, post=reply, reason="Spam")
+    with committed():
+        for callback in queued:
+            callback()
+    assert receiver.received == []
