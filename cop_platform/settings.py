@@ -617,6 +617,24 @@ SERVER_LOG_KEEP_DAYS = env.int("SERVER_LOG_KEEP_DAYS", default=14)
 # Where members write about their data (shown on the page when set).
 PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="")
 
+# --- Webhooks (webhooks/) -------------------------------------------------------------------
+# Seconds to wait before each retry of a delivery that met a network error, a timeout, 5xx or
+# 429: six attempts in all by default (then it has "given up").
+WEBHOOKS_RETRY_DELAYS = env.list("WEBHOOKS_RETRY_DELAYS", cast=int, default=[60, 300, 1800, 7200, 18000])
+# Deliveries that failed for good in a row before an endpoint is disabled (its creator and the
+# community's coordinators are told).
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=10)
+WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=10.0)
+# Development and tests only: allow http://127.0.0.1:<port> endpoints (otherwise https to public
+# addresses only, never private, loopback or link-local ones).
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+# Delivery records (the endpoint page's history) are kept this many days.
+WEBHOOKS_DELIVERY_RETENTION_DAYS = env.int("WEBHOOKS_DELIVERY_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["webhook-deliveries-prune"] = {
+    "task": "webhooks.tasks.deliveries_prune",
+    "schedule": crontab(hour=4, minute=10),
+}
+
 # --- Internationalisation -------------------------------------------------------------------
 # The site's default language: what a visitor gets whose browser asks for none we offer.
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
