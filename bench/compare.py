@@ -73,9 +73,8 @@ def measure(port, path, jar, args):
         if wrk_available() and not args.python_client:
             rounds.append(wrk(port, path, connections=args.connections, seconds=args.seconds, headers=headers))
         else:
-            result = run_load(
-                port, lambda _i: ("GET", path, headers, None, {200}), clients=args.connections, seconds=args.seconds
-            )
+            one_page = lambda _i: ("page", "GET", path, headers, None, {200})  # noqa: E731
+            result = run_load(port, one_page, clients=args.connections, seconds=args.seconds)
             rounds.append((result.p50, result.rate, result.errors))
     rounds.sort(key=lambda r: r[1])
     return rounds[len(rounds) // 2]

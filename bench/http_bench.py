@@ -22,7 +22,6 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import tempfile
 import threading
@@ -193,42 +192,53 @@ def sign_in(port: int, login_path: str, fields: dict, *, forwarded_for: str | No
 
 @dataclass
 class LoadResult:
-    latencies_ms: list[float]
-    errors: int
+    """Latencies (ms) of the successful requests by label, failures by label, statuses seen."""
+
+    by_label: dict
+    errors_by_label: dict
     seconds: float
     statuses: dict
 
     @property
+    def latencies_ms(self) -> list[float]:
+        return [value for values in self.by_label.values() for value in values]
+
+    @property
+    def errors(self) -> int:
+        return sum(self.errors_by_label.values())
+
+    @property
     def requests(self) -> int:
-        return len(self.latencies_ms)
+        return len(self.latencies_ms) + self.errors
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
-    def percentile(self, share: float) -> float:
-        if not self.latencies_ms:
-            return float("nan")
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
     @property
     def p50(self) -> float:
-        return statistics.median(self.latencies_ms) if self.latencies_ms else float("nan")
+        return percentile(self.latencies_ms, 0.50)
+
+
+def percentile(values, share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def run_load(port: int, next_request, *, clients: int, seconds: float) -> LoadResult:
     """`clients` threads, each with its own persistent connection, calling
-    next_request(client_index) -> (method, path, headers, body, ok_statuses) until time is up."""
-    latencies, statuses, errors = [], {}, [0]
+    next_request(client_index) -> (label, method, path, headers, body, ok_statuses) until time is up."""
+    by_label, errors_by_label, statuses = {}, {}, {}
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
     def client(index):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine, my_statuses, my_errors = [], {}, 0
+        mine, my_errors, my_statuses = {}, {}, {}
         while time.monotonic() < stop_at:
-            method, path, headers, body, ok = next_request(index)
+            label, method, path, headers, body, ok = next_request(index)
             start = time.perf_counter()
             try:
                 connection.request(method, path, body=body, headers={**PROXY_HEADERS, **headers})
@@ -242,13 +252,15 @@ def run_load(port: int, next_request, *, clients: int, seconds: float) -> LoadRe
             elapsed = (time.perf_counter() - start) * 1000
             my_statuses[status] = my_statuses.get(status, 0) + 1
             if status in ok:
-                mine.append(elapsed)
+                mine.setdefault(label, []).append(elapsed)
             else:
-                my_errors += 1
+                my_errors[label] = my_errors.get(label, 0) + 1
         connection.close()
         with lock:
-            latencies.extend(mine)
-            errors[0] += my_errors
+            for label, values in mine.items():
+                by_label.setdefault(label, []).extend(values)
+            for label, count in my_errors.items():
+                errors_by_label[label] = errors_by_label.get(label, 0) + count
             for status, count in my_statuses.items():
                 statuses[status] = statuses.get(status, 0) + count
 
@@ -258,7 +270,7 @@ def run_load(port: int, next_request, *, clients: int, seconds: float) -> LoadRe
         thread.start()
     for thread in threads:
         thread.join()
-    return LoadResult(latencies, errors[0], time.monotonic() - started, statuses)
+    return LoadResult(by_label, errors_by_label, time.monotonic() - started, statuses)
 
 
 def wrk_available() -> bool:
