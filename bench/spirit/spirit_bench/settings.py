@@ -1,8 +1,8 @@
 """Spirit as its project template's production settings set it up (spirit/extra/project_template,
 settings/base.py + prod.py), with what bench/compare.py needs to run it beside CoP Platform:
 PostgreSQL (SPIRIT_DATABASE_URL, default cop_bench_spirit), DEBUG off, cached template loaders
-(Django's default with DEBUG off, stated here so nobody wonders), hashed static files served
-(collectstatic; compare.py requests pages only, never assets).
+(Django's default with DEBUG off, stated here so nobody wonders), hashed static file names
+(ManifestStaticFilesStorage, as its prod.py; compare.py requests pages only, never assets).
 
 Spirit's template keeps its cache (and rate limits) in database tables; we keep that choice,
 as a self-hoster following its README would.
