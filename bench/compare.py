@@ -100,6 +100,8 @@ def seed_both(args, ours_env, spirit_env):
     """Each site's pages to measure (seeding both, or as the previous run left them)."""
     pages_file = BENCH / "out" / "compare-pages.json"
     if args.reuse:
+        if not pages_file.exists():
+            raise SystemExit(f"--reuse: no previous run left {pages_file}; run without --reuse first")
         pages = json.loads(pages_file.read_text())
         return pages["ours"], pages["spirit"]
     sizes = ["--users", str(args.users), "--threads", str(args.threads), "--long", str(args.long)]
