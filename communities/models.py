@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
+from members.language import COMMUNITY_LANGUAGE_HELP, community_language_choices
+
 from .querysets import CommunityQuerySet, InvitationQuerySet, MembershipQuerySet
 
 
@@ -68,6 +70,13 @@ class Community(models.Model):
     join_policy = models.CharField(max_length=12, choices=JoinPolicy.choices, default=JoinPolicy.OPEN)
     critical_mass = models.PositiveIntegerField(
         default=10, help_text="Active members the community needs to sustain itself."
+    )
+    # Its content's search language (stemming: cop_platform/search); blank: SEARCH_CONFIG.
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=community_language_choices,
+        help_text=COMMUNITY_LANGUAGE_HELP,
     )
     members_may_schedule_events = models.BooleanField(
         default=False, help_text="Let every active member schedule events, not only coordinators."
