@@ -43,12 +43,13 @@ def render_templated_email(
         subject = render_to_string(f"{template}_subject.txt", context).strip().replace("\n", " ")
         text_body = render_to_string(f"{template}.txt", context)
         html_body = render_to_string(f"{template}.html", context)
+        language_header = {"Content-Language": translation.get_language()}  # RFC 3282
     message = EmailMultiAlternatives(
         subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
         body=text_body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
-        headers=headers,
+        headers={**language_header, **(headers or {})},
         connection=connection,
     )
     message.attach_alternative(html_body, "text/html")
