@@ -13,6 +13,7 @@ ask), and every member email is rendered inside `translation.override(...)` of i
 from collections.abc import Callable, Iterable
 from functools import wraps
 
+from allauth.account.signals import user_signed_up
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpResponseNotAllowed
@@ -127,3 +128,16 @@ def set_language(request):
         user.language = code
         user.save(update_fields=["language"])
     return response
+
+
+def remember_sign_up_language(sender, request, user, **kwargs):
+    """Someone who signs up while reading the site in another language than LANGUAGE_CODE
+    (switcher or browser) keeps it as their setting, so their email is in it too (a task has
+    no browser to ask). They can change it in their settings."""
+    current = translation.get_language()
+    if not user.language and offered(current) and current != settings.LANGUAGE_CODE:
+        user.language = current
+        user.save(update_fields=["language"])
+
+
+user_signed_up.connect(remember_sign_up_language, dispatch_uid="members-language-sign-up")

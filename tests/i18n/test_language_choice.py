@@ -5,9 +5,11 @@ import re
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.urls import reverse
 
 from communities.forms import CommunityEditForm
+from members.models import User
 from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +120,24 @@ def test_script_strings_are_served_in_the_pages_language(client):
     assert response.status_code == 200
     assert "javascript" in response["Content-Type"]
     assert "Le brouillon n" in response.content.decode()
+
+
+def test_signing_up_in_french_keeps_french_for_email(client):
+    password = "a-long-enough-passphrase-42"
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "lea@example.org", "username": "lea", "password1": password, "password2": password},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 302
+    assert User.objects.get(username="lea").language == "fr"
+    assert mail.outbox[-1].to == ["lea@example.org"]  # the address confirmation, sent from this page
+
+
+def test_signing_up_in_the_default_language_leaves_the_setting_to_the_browser(client):
+    password = "a-long-enough-passphrase-42"
+    client.post(
+        reverse("account_signup"),
+        {"email": "sam@example.org", "username": "sam", "password1": password, "password2": password},
+    )
+    assert User.objects.get(username="sam").language == ""
