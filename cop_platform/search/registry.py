@@ -23,18 +23,21 @@ a community's language refreshes its content's vectors. Profiles (members of man
 keep SEARCH_CONFIG.
 """
 
+import secrets
+import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.utils.safestring import SafeString
 
 # Postgres text-search configurations by language code; a language without one searches with
@@ -87,7 +90,7 @@ def configured(config: str):
         _active_config.reset(token)
 
 
-@cache
+@lru_cache(maxsize=1)
 def _installed_configs() -> frozenset[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT cfgname FROM pg_ts_config")
@@ -110,19 +113,42 @@ def _community_model():
     return source.model
 
 
+# Which communities have a language, kept in each process (refreshing the vectors of every saved
+# post must not cost a query). A process that saves or deletes a community updates its own copy
+# at once and bumps a version in the cache; other processes reload when they see another
+# version (a shared cache, CACHE_URL, makes that immediate), and at the latest after
+# COMMUNITY_CONFIGS_SECONDS. Meanwhile a search still finds new content of that community
+# through SEARCH_CONFIG's query (every search asks in it too), only without its word forms.
+COMMUNITY_CONFIGS_SECONDS = 3600
+COMMUNITY_CONFIGS_VERSION_KEY = "search:community-languages"
+_community_configs: dict = {"loaded_at": None, "version": None, "groups": {}}
+
+
+def _load_community_configs() -> dict[str, list]:
+    model = _community_model()
+    groups: dict[str, list] = {}
+    if model is not None:
+        default = default_search_config()
+        for community in model._base_manager.exclude(language="").order_by().only("pk", "language"):
+            config = config_for_language(community.language)
+            if config != default:
+                groups.setdefault(config, []).append(community)
+    _community_configs.update(
+        loaded_at=time.monotonic(), version=cache.get(COMMUNITY_CONFIGS_VERSION_KEY), groups=groups
+    )
+    return groups
+
+
 def community_configs() -> dict[str, list]:
     """{configuration: [communities]} for the communities whose language gives another
-    configuration than SEARCH_CONFIG (one small query; nothing when none has a language)."""
-    model = _community_model()
-    if model is None:
-        return {}
-    default = default_search_config()
-    groups: dict[str, list] = {}
-    for community in model._base_manager.exclude(language="").only("pk", "language"):
-        config = config_for_language(community.language)
-        if config != default:
-            groups.setdefault(config, []).append(community)
-    return groups
+    configuration than SEARCH_CONFIG (see COMMUNITY_CONFIGS_SECONDS)."""
+    loaded_at = _community_configs["loaded_at"]
+    if loaded_at is None or time.monotonic() - loaded_at > COMMUNITY_CONFIGS_SECONDS:
+        return _load_community_configs()
+    version = cache.get(COMMUNITY_CONFIGS_VERSION_KEY)
+    if version is not None and version != _community_configs["version"]:
+        return _load_community_configs()
+    return _community_configs["groups"]
 
 
 def configs_in_use() -> list[str]:
@@ -275,24 +301,48 @@ def _community_language_changed(community) -> None:
             refresh_vectors(source.model, pks)
 
 
-def _watch_community_language(model) -> None:
-    def remember(sender, instance, raw=False, update_fields=None, **kwargs):
-        if raw or (update_fields is not None and "language" not in update_fields) or instance.pk is None:
-            instance._search_language_before = None
-            return
-        instance._search_language_before = (
-            model._base_manager.filter(pk=instance.pk).values_list("language", flat=True).first()
-        )
+def _remember_in_configs(community, *, deleted: bool = False) -> None:
+    """Bring this process's community_configs() up to date with one saved or deleted
+    community (without a query once loaded), and tell the other processes."""
+    if _community_configs["loaded_at"] is None:
+        _load_community_configs()
+    groups = {
+        config: [c for c in communities if c.pk != community.pk]
+        for config, communities in _community_configs["groups"].items()
+    }
+    config = config_for_language(community.language) if not deleted and community.language else None
+    if config is not None and config != default_search_config():
+        groups.setdefault(config, []).append(community)
+    _community_configs["groups"] = {config: communities for config, communities in groups.items() if communities}
+    if community.language or deleted:
+        version = secrets.token_hex(8)
+        cache.set(COMMUNITY_CONFIGS_VERSION_KEY, version, None)
+        _community_configs["version"] = version
 
-    def refresh(sender, instance, created, raw=False, **kwargs):
-        before = getattr(instance, "_search_language_before", None)
+
+def _watch_community_language(model) -> None:
+    """A community's saved language: this process's configs follow at once, and its content is
+    re-indexed when the language changed (the language it was loaded with, no extra query)."""
+
+    def loaded(sender, instance, **kwargs):
+        instance._search_language_loaded = instance.__dict__.get("language")  # None when deferred
+
+    def saved(sender, instance, created, raw=False, **kwargs):
         if raw or not uses_full_text():
             return
-        if (created and instance.language) or (before is not None and before != instance.language):
+        before = "" if created else getattr(instance, "_search_language_loaded", None)
+        _remember_in_configs(instance)
+        if before is not None and before != instance.language:
             _community_language_changed(instance)
+        instance._search_language_loaded = instance.language
 
-    pre_save.connect(remember, sender=model, weak=False, dispatch_uid="search-community-language-before")
-    post_save.connect(refresh, sender=model, weak=False, dispatch_uid="search-community-language")
+    def deleted(sender, instance, **kwargs):
+        if uses_full_text():
+            _remember_in_configs(instance, deleted=True)
+
+    post_init.connect(loaded, sender=model, weak=False, dispatch_uid="search-community-language-loaded")
+    post_save.connect(saved, sender=model, weak=False, dispatch_uid="search-community-language")
+    post_delete.connect(deleted, sender=model, weak=False, dispatch_uid="search-community-language-deleted")
 
 
 def _connect(source: SearchSource) -> None:
