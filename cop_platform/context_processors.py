@@ -22,4 +22,6 @@ def site(request):
         # browser's, else LANGUAGE_CODE: members/language.py) and whether it is right to left.
         "LANGUAGE_CODE": translation.get_language(),
         "LANGUAGE_BIDI": translation.get_language_bidi(),
+        # The footer's switcher: each language in its own name, whatever the page's language.
+        "site_languages": settings.LANGUAGES,
     }

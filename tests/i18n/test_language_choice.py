@@ -83,7 +83,7 @@ def test_the_footer_offers_every_language_in_its_own_name(client):
     content = client.get(reverse("privacy")).content.decode()
     assert f'action="{reverse("set_language")}"' in content
     for code, name in settings.LANGUAGES:
-        assert f'value="{code}" lang="{code}"' in content
+        assert f'name="language" value="{code}" lang="{code}"' in content
         assert name in content
 
 

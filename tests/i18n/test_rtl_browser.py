@@ -53,8 +53,7 @@ def test_arabic_page_renders_right_to_left(arabic_page, db):
     assert page.get_by_role("link", name="تسجيل الدخول").is_visible()
 
     # The switcher (no JavaScript needed) takes the visitor back to English, left to right.
-    page.select_option("#language-choice", "en")
-    page.locator(".language-form button").click()
+    page.get_by_role("button", name="English").click()
     page.wait_for_url("**/communities/")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.evaluate("getComputedStyle(document.body).direction") == "ltr"
