@@ -7,7 +7,10 @@ AuthenticationMiddleware) puts the member's setting first.
 
 For email: `language_for(user)` (their setting, else LANGUAGE_CODE: a task has no browser to
 ask), and every member email is rendered inside `translation.override(...)` of it
-(members.mailing.render_member_email, cop_platform.email.render_templated_email's `language`).
+(members.mailing.render_member_email, cop_platform.email.render_templated_email's `language`);
+batch builders run once per language (`prepared_in_each_language`, communities.outgoing).
+Someone who signs up while reading another language than LANGUAGE_CODE keeps it as their
+setting, so their email follows the language they chose on the site.
 """
 
 from collections.abc import Callable, Iterable
