@@ -96,11 +96,14 @@ format: $(DEV_STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# The translation catalogues (locale/): extract every marked string, then compile the .mo files
+# The translation catalogues (locale/; djangojs for the scripts): extract every marked string, then compile the .mo files
 # that are committed beside the .po (a machine without gettext serves them). Needs gettext.
 messages: $(DEV_STAMP)
 	$(PY) manage.py makemessages $(foreach lang,fr es ar,-l $(lang)) --no-obsolete --add-location file \
 		$(foreach dir,.venv tests bench var docs deploy node_modules staticfiles,--ignore $(dir))
+	# The strings of static/js/*.js (served by JavaScriptCatalog at /i18n/js/).
+	$(PY) manage.py makemessages -d djangojs $(foreach lang,fr es ar,-l $(lang)) --no-obsolete --add-location file \
+		$(foreach dir,.venv tests bench var docs deploy node_modules staticfiles static/vendor,--ignore $(dir))
 	$(PY) manage.py compilemessages --ignore .venv
 
 # Fails on a template string not marked for translation, or a catalogue out of date or incomplete.

@@ -31,7 +31,7 @@ def submit_form(form: forms.Form, write):
 
 CHARTER_FORM_FIELDS = [
     "name", "slug", "tagline", "domain", "audience", "mandate", "norms", "tags", "stage", "visibility",
-    "join_policy", "critical_mass", "members_may_schedule_events",
+    "join_policy", "critical_mass", "members_may_schedule_events", "language",
 ]  # fmt: skip
 
 

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from taggit.managers import TaggableManager
 
+from members.language import COMMUNITY_LANGUAGE_HELP, community_language_choices
+
 from .querysets import CommunityQuerySet, InvitationQuerySet, MembershipQuerySet
 
 
@@ -70,6 +72,13 @@ class Community(models.Model):
     join_policy = models.CharField(max_length=12, choices=JoinPolicy.choices, default=JoinPolicy.OPEN)
     critical_mass = models.PositiveIntegerField(
         default=10, help_text=_("Active members the community needs to sustain itself.")
+    )
+    # Its content's search language (stemming: cop_platform/search); blank: SEARCH_CONFIG.
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=community_language_choices,
+        help_text=COMMUNITY_LANGUAGE_HELP,
     )
     members_may_schedule_events = models.BooleanField(
         default=False, help_text=_("Let every active member schedule events, not only coordinators.")

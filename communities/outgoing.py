@@ -47,6 +47,7 @@ from django.db import connection as db_connection
 from django.db.models import F, Q
 from django.utils import timezone
 
+from members.language import prepared_in_each_language
 from members.mailing import (
     DATABASE_DOWN,
     claim_deliveries,
@@ -162,7 +163,7 @@ def send_planned(delivery_ids: list[int], prepare: Prepare) -> dict[str, int]:
         outcome = {"sent": 0, "skipped": 0, "taken": 0}
         if deliveries:
             with _commits_without_waiting_for_disk():
-                _send_prepared(deliveries, prepare(deliveries), outcome)
+                _send_prepared(deliveries, prepared_in_each_language(prepare, deliveries), outcome)
     if settings.DIGEST_LOG_QUERIES:
         logger.warning(
             "email batch: %d deliveries, %d queries, outcome %s", len(delivery_ids), queries["count"], outcome

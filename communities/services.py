@@ -30,7 +30,7 @@ from .models import AuditEntry, Community, Invitation, JoinPolicy, Membership, M
 
 CHARTER_FIELDS = (
     "name", "tagline", "domain", "audience", "mandate", "norms", "stage", "visibility",
-    "join_policy", "critical_mass", "members_may_schedule_events",
+    "join_policy", "critical_mass", "members_may_schedule_events", "language",
 )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cop_platform.email import absolute_url, send_templated_email
+from members.language import language_for, language_for_address
 from members.models import EmailKind
 
 from .digests.build import build_digests
@@ -36,6 +37,7 @@ def send_join_decision(self, *, user_id: int, community_id: int, approved: bool)
         to=[user.email],
         template="communities/email/join_approved" if approved else "communities/email/join_declined",
         context={"user": user, "community": community, "community_url": absolute_url(community.get_absolute_url())},
+        language=language_for(user),
     )
 
 
@@ -47,18 +49,18 @@ def send_join_request_to_coordinators(self, *, membership_id: int):
     if membership is None:
         return
     community = membership.community
-    recipients = [m.user.email for m in community.memberships.coordinators().select_related("user") if m.user.email]
-    if not recipients:
-        return
-    send_templated_email(
-        to=recipients,
-        template="communities/email/join_requested",
-        context={
-            "membership": membership,
-            "community": community,
-            "members_url": absolute_url(reverse("communities:members", kwargs={"slug": community.slug})),
-        },
-    )
+    coordinators = [m.user for m in community.memberships.coordinators().select_related("user") if m.user.email]
+    for coordinator in coordinators:  # one email each, in each coordinator's language
+        send_templated_email(
+            to=[coordinator.email],
+            template="communities/email/join_requested",
+            context={
+                "membership": membership,
+                "community": community,
+                "members_url": absolute_url(reverse("communities:members", kwargs={"slug": community.slug})),
+            },
+            language=language_for(coordinator),
+        )
 
 
 @shared_task(**RETRY)
@@ -74,6 +76,7 @@ def send_invitation(self, *, invitation_id: int):
             "community": invitation.community,
             "invitation_url": absolute_url(invitation.get_absolute_url()),
         },
+        language=language_for_address(invitation.email, fallback=invitation.invited_by),
     )
 
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils import translation
 
 from members.notifications import unread_count
 
@@ -7,7 +8,7 @@ from .theme import theme_from
 
 def site(request):
     """The site's name for titles, how many unread notifications the signed-in member may
-    still see (shown in the navigation), and the colour theme they chose ("" = the system's)."""
+    still see (shown in the navigation), the colour theme they chose ("" = the system's), and the page's language."""
     user = getattr(request, "user", None)
     return {
         "SITE_NAME": settings.SITE_NAME,
@@ -17,4 +18,10 @@ def site(request):
         "LIVE_POLL_SECONDS": settings.LIVE_POLL_SECONDS,
         # Sign-in through the organisation only: the sign-in page leaves out the password form.
         "SSO_ONLY": settings.SSO_ONLY,
+        # The page's language (the member's setting, else the switcher's cookie, else the
+        # browser's, else LANGUAGE_CODE: members/language.py) and whether it is right to left.
+        "LANGUAGE_CODE": translation.get_language(),
+        "LANGUAGE_BIDI": translation.get_language_bidi(),
+        # The footer's switcher: each language in its own name, whatever the page's language.
+        "site_languages": settings.LANGUAGES,
     }

@@ -3,11 +3,18 @@
 Templates live at `templates/<name>.txt` and `templates/<name>.html`; the subject at
 `templates/<name>_subject.txt`. Links in emails are absolute, built from SITE_URL because
 tasks run outside any request.
+
+Language: `language` renders the whole message (subject, both parts, and any lazy string in the
+context) inside `translation.override(language)`, so a task that writes to several members
+never leaks one recipient's language into the next one's email. Member email passes the
+member's own (members.language.language_for, in members.mailing.render_member_email); without
+it the active language is used (the request's, or LANGUAGE_CODE in a task).
 """
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 
 
 def absolute_url(path: str) -> str:
@@ -15,19 +22,34 @@ def absolute_url(path: str) -> str:
 
 
 def render_templated_email(
-    *, to: list[str], template: str, context: dict, headers: dict | None = None, connection=None
+    *,
+    to: list[str],
+    template: str,
+    context: dict,
+    headers: dict | None = None,
+    connection=None,
+    language: str | None = None,
 ) -> EmailMultiAlternatives:
-    """The message `send_templated_email` would send, unsent (callers that batch or inspect)."""
-    context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **context}
-    subject = render_to_string(f"{template}_subject.txt", context).strip().replace("\n", " ")
-    text_body = render_to_string(f"{template}.txt", context)
-    html_body = render_to_string(f"{template}.html", context)
+    """The message `send_templated_email` would send, unsent (callers that batch or inspect),
+    written in `language` (None: the active language)."""
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+        context = {
+            "SITE_NAME": settings.SITE_NAME,
+            "SITE_URL": settings.SITE_URL,
+            "LANGUAGE_CODE": translation.get_language(),
+            "LANGUAGE_BIDI": translation.get_language_bidi(),
+            **context,
+        }
+        subject = render_to_string(f"{template}_subject.txt", context).strip().replace("\n", " ")
+        text_body = render_to_string(f"{template}.txt", context)
+        html_body = render_to_string(f"{template}.html", context)
+        language_header = {"Content-Language": translation.get_language()}  # RFC 3282
     message = EmailMultiAlternatives(
         subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
         body=text_body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
-        headers=headers,
+        headers={**language_header, **(headers or {})},
         connection=connection,
     )
     message.attach_alternative(html_body, "text/html")
@@ -35,9 +57,17 @@ def render_templated_email(
 
 
 def send_templated_email(
-    *, to: list[str], template: str, context: dict, headers: dict | None = None, connection=None
+    *,
+    to: list[str],
+    template: str,
+    context: dict,
+    headers: dict | None = None,
+    connection=None,
+    language: str | None = None,
 ) -> int:
     """Send one email; `connection` lets a batch reuse one SMTP connection. Raises on SMTP
     failure (tasks retry), so a failed send is never mistaken for a sent one."""
-    message = render_templated_email(to=to, template=template, context=context, headers=headers, connection=connection)
+    message = render_templated_email(
+        to=to, template=template, context=context, headers=headers, connection=connection, language=language
+    )
     return message.send()

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "cop_platform.upload_names.LongUploadNameMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in member's own language setting wins over the cookie and the browser.
+    "members.language.MemberLanguageMiddleware",
     # Pages drawn for a signed-in member: Cache-Control private (no-store for sensitive ones).
     "cop_platform.cache_headers.MemberPagesPrivateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -5,8 +5,11 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.cache import cache_page
+from django.views.i18n import JavaScriptCatalog
 
 from communities.digests.views import send_now as digest_send_now
+from members.language import set_language
 from members.sso_views import password_reset_or_sso
 
 from . import feeds, views
@@ -24,6 +27,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("privacy/", views.privacy, name="privacy"),
     path("theme/", views.theme_set, name="theme"),
+    # The language switcher (members/language.py) and the strings static/js/*.js show, in the
+    # page's language (base.html asks with ?v=<language>, so a switch never gets a stale copy).
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/js/", cache_page(86400)(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("help/shortcuts/", views.shortcuts_help, name="help_shortcuts"),
     # SSO_ONLY closes password reset (members/sso_views.py); otherwise it is allauth's page.
     path("accounts/password/reset/", password_reset_or_sso),

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from cop_platform.tasks import enqueue, enqueue_on_commit
 
+from .language import override_for_address
 from .mailing import DATABASE_DOWN, through_database_outage
 from .models import AccountEmail, DeliveryState
 
@@ -49,7 +50,10 @@ class DurableAccountMailMixin:
         # The context allauth's own send_mail builds, then its own rendering.
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request), **context}
-        account_email_queue(message=self.render_mail(template_prefix, email, ctx), template=template_prefix)
+        # The account owner's language when they chose one (a signed-out password reset, too),
+        # else the page's (the request's active language).
+        with override_for_address(email):
+            account_email_queue(message=self.render_mail(template_prefix, email, ctx), template=template_prefix)
 
 
 def account_email_queue(*, message: EmailMessage, template: str) -> list[AccountEmail]:

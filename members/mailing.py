@@ -32,6 +32,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 from cop_platform.email import absolute_url, render_templated_email
 
 from .bouncing import bouncing_user_ids, deliveries_skip_bouncing
+from .language import in_recipients_language
 from .models import DeliveryState, DigestFrequency, EmailChoice, EmailDelivery, EmailPreferences, User
 
 logger = logging.getLogger(__name__)
@@ -341,6 +342,7 @@ def member_email_headers(user, scope: str) -> dict[str, str]:
     }
 
 
+@in_recipients_language
 def render_member_email(
     *,
     user,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from taggit.managers import TaggableManager
 
+from .language import MEMBER_LANGUAGE_HELP, language_choices
 from .querysets import UserQuerySet
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
@@ -59,6 +60,13 @@ class User(AbstractUser):
     )
     avatar = models.ImageField(upload_to=avatar_upload_to, blank=True)
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    # The site's and their email's language (members/language.py); blank: the browser's.
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=language_choices,
+        help_text=MEMBER_LANGUAGE_HELP,
+    )
     profile_visibility = models.CharField(
         max_length=10, choices=ProfileVisibility.choices, default=ProfileVisibility.MEMBERS
     )

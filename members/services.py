@@ -23,6 +23,7 @@ PROFILE_FIELDS = (
     "languages",
     "time_zone",
     "profile_visibility",
+    "language",
 )
 MAX_EXPERTISE_TAGS = 30
 MAX_TAG_LENGTH = 100  # taggit's Tag.name

@@ -32,7 +32,7 @@ def test_choosing_a_theme_sets_a_cookie_and_every_page_renders_it(client, theme)
     assert cookie.value == theme and cookie["httponly"] and cookie["samesite"] == "Lax"
     assert int(cookie["max-age"]) == 365 * 86400
     page = client.get(reverse("communities:directory"))
-    assert html_tag(page) == f'<html lang="en" data-theme="{theme}">'
+    assert html_tag(page) == f'<html lang="en" dir="ltr" data-theme="{theme}">'
     assert f'value="{theme}" class="small secondary" aria-pressed="true"' in page.content.decode()
 
 

@@ -5,7 +5,9 @@ sources are combined with UNION ALL, ordered by rank and paginated in the databa
 costs one query to count, one for the page, and one per content type on it to display (with
 snippets), however many rows match.
 
-Postgres: `search_vector @@ websearch_to_tsquery(...)` on stored vectors (GIN indexes),
+Postgres: `search_vector @@ websearch_to_tsquery(...)` on stored vectors (GIN indexes), the
+query in every text-search configuration in use (SEARCH_CONFIG and those of communities with
+a language, registry.py) joined with OR, so each community's words are found in its language;
 ranked by ts_rank (title weight A over bodies) times the source's boost (accepted answers)
 and a recency factor. SQLite: every term must appear (icontains) in one of the source's text
 fields, -terms must not, OR anywhere makes any one term enough; a title match ranks first;
@@ -21,7 +23,16 @@ from django.db.models.functions import Extract, NullIf
 from django.utils import timezone
 
 from . import text
-from .registry import SearchHit, SearchSource, all_sources, filter_hook, get_source, search_config, uses_full_text
+from .registry import (
+    SearchHit,
+    SearchSource,
+    all_sources,
+    configs_in_use,
+    filter_hook,
+    get_source,
+    search_config,
+    uses_full_text,
+)
 
 RECENCY_DAYS = 30  # a hit this many days old gets half the lift of a brand-new one
 SIMILAR_LIMIT = 5
@@ -67,9 +78,13 @@ class SearchResults:
     # --- Matching ---------------------------------------------------------------------------
 
     def _ts_query(self, any_of: bool):
-        if any_of:
-            return SearchQuery(" or ".join(self.parsed.terms), search_type="websearch", config=search_config())
-        return SearchQuery(self.raw, search_type="websearch", config=search_config())
+        """The query in each configuration in use, ORed: one tsquery the GIN index answers."""
+        text = " or ".join(self.parsed.terms) if any_of else self.raw
+        combined = None
+        for config in configs_in_use():
+            query = SearchQuery(text, search_type="websearch", config=config)
+            combined = query if combined is None else combined | query
+        return combined
 
     def _matching(self, source: SearchSource, user, filters: SearchFilters):
         """The rows of `source` that match, or None when a filter rules the whole type out

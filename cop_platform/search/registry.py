@@ -13,24 +13,147 @@ the model or of a row its vector reads (an opening post for its thread, a file v
 its resource, tags), so services, the admin, the demo seeder and the test factories all leave
 correct vectors. Bulk writes that bypass signals call `refresh_vectors` themselves
 (`manage.py rebuild_search_index` refills everything).
+
+Languages: a community whose `language` is set (Community.language) has its content's vectors
+built with that language's configuration (french stems "nationaux" to "national"); the rest use
+SEARCH_CONFIG. `refresh_vectors` updates each group of rows under its own configuration (the
+sources' `vector()` read it through `search_config()`), and a search asks in every
+configuration in use (engine.py), so a word is found in each community's own language. Changing
+a community's language refreshes its content's vectors. Profiles (members of many communities)
+keep SEARCH_CONFIG.
 """
 
+import secrets
+import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.utils.safestring import SafeString
+
+# Postgres text-search configurations by language code; a language without one searches with
+# "simple" (no stemming, no stop words).
+LANGUAGE_CONFIGS = {
+    "ar": "arabic",
+    "ca": "catalan",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "es": "spanish",
+    "fi": "finnish",
+    "fr": "french",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "id": "indonesian",
+    "it": "italian",
+    "nl": "dutch",
+    "ne": "nepali",
+    "no": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sv": "swedish",
+    "tr": "turkish",
+}
+_active_config: ContextVar[str | None] = ContextVar("search_config", default=None)
+
+
+def default_search_config() -> str:
+    """SEARCH_CONFIG: the configuration of everything outside a community with a language."""
+    return getattr(settings, "SEARCH_CONFIG", "english")
 
 
 def search_config() -> str:
-    """The Postgres text-search configuration for vectors and queries (stemming, stop words).
-    Changing it needs `manage.py rebuild_search_index`."""
-    return getattr(settings, "SEARCH_CONFIG", "english")
+    """The Postgres text-search configuration for vectors and queries (stemming, stop words):
+    SEARCH_CONFIG, or the one `configured()` is building vectors in. Changing SEARCH_CONFIG
+    needs `manage.py rebuild_search_index`."""
+    return _active_config.get() or default_search_config()
+
+
+@contextmanager
+def configured(config: str):
+    """Inside, `search_config()` (and so every source's `vector()`) is `config`."""
+    token = _active_config.set(config)
+    try:
+        yield
+    finally:
+        _active_config.reset(token)
+
+
+@lru_cache(maxsize=1)
+def _installed_configs() -> frozenset[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cfgname FROM pg_ts_config")
+        return frozenset(row[0] for row in cursor.fetchall())
+
+
+def config_for_language(code: str) -> str:
+    """The configuration for a language code ("fr" -> "french"); blank -> SEARCH_CONFIG; a
+    language Postgres has no configuration for -> "simple"."""
+    if not code:
+        return default_search_config()
+    config = LANGUAGE_CONFIGS.get(code.split("-", maxsplit=1)[0].lower(), "simple")
+    return config if config in _installed_configs() else "simple"
+
+
+def _community_model():
+    source = _sources.get("community")
+    if source is None or not any(f.name == "language" for f in source.model._meta.get_fields()):
+        return None
+    return source.model
+
+
+# Which communities have a language, kept in each process (refreshing the vectors of every saved
+# post must not cost a query). A process that saves or deletes a community updates its own copy
+# at once and bumps a version in the cache; other processes reload when they see another
+# version (a shared cache, CACHE_URL, makes that immediate), and at the latest after
+# COMMUNITY_CONFIGS_SECONDS. Meanwhile a search still finds new content of that community
+# through SEARCH_CONFIG's query (every search asks in it too), only without its word forms.
+COMMUNITY_CONFIGS_SECONDS = 3600
+COMMUNITY_CONFIGS_VERSION_KEY = "search:community-languages"
+_community_configs: dict = {"loaded_at": None, "version": None, "groups": {}}
+
+
+def _load_community_configs() -> dict[str, list]:
+    model = _community_model()
+    groups: dict[str, list] = {}
+    if model is not None:
+        default = default_search_config()
+        for community in model._base_manager.exclude(language="").order_by().only("pk", "language"):
+            config = config_for_language(community.language)
+            if config != default:
+                groups.setdefault(config, []).append(community)
+    _community_configs.update(
+        loaded_at=time.monotonic(), version=cache.get(COMMUNITY_CONFIGS_VERSION_KEY), groups=groups
+    )
+    return groups
+
+
+def community_configs() -> dict[str, list]:
+    """{configuration: [communities]} for the communities whose language gives another
+    configuration than SEARCH_CONFIG (see COMMUNITY_CONFIGS_SECONDS)."""
+    loaded_at = _community_configs["loaded_at"]
+    if loaded_at is None or time.monotonic() - loaded_at > COMMUNITY_CONFIGS_SECONDS:
+        return _load_community_configs()
+    version = cache.get(COMMUNITY_CONFIGS_VERSION_KEY)
+    if version is not None and version != _community_configs["version"]:
+        return _load_community_configs()
+    return _community_configs["groups"]
+
+
+def configs_in_use() -> list[str]:
+    """Every configuration some stored vector may be in: SEARCH_CONFIG first."""
+    return [default_search_config(), *community_configs()]
 
 
 def uses_full_text() -> bool:
@@ -108,6 +231,8 @@ _extra_filters: dict[str, dict[str, Callable[[object], Q]]] = {}
 def register_source(source: SearchSource) -> None:
     _sources[source.kind] = source
     _connect(source)
+    if source.kind == "community" and _community_model() is not None:
+        _watch_community_language(source.model)
 
 
 def register_filter(kind: str, name: str, hook: Callable[[object], Q]) -> None:
@@ -153,7 +278,71 @@ def refresh_vectors(model, pks: Iterable[int] | None = None) -> int:
         if not pks:
             return 0
         rows = rows.filter(pk__in=pks)
-    return rows.update(search_vector=source.vector())
+    in_community = source.filters.get("community")  # profiles have none: SEARCH_CONFIG
+    groups = community_configs() if in_community is not None else {}
+    updated = 0
+    elsewhere = rows
+    for config, communities in groups.items():
+        in_these = Q()
+        for community in communities:
+            in_these |= in_community(community)
+        with configured(config):
+            updated += rows.filter(in_these).update(search_vector=source.vector())
+        elsewhere = elsewhere.exclude(in_these)
+    with configured(default_search_config()):
+        return updated + elsewhere.update(search_vector=source.vector())
+
+
+def _community_language_changed(community) -> None:
+    """Rebuild the vectors of everything in `community` in its new language."""
+    for source in _sources.values():
+        if (in_community := source.filters.get("community")) is not None:
+            pks = list(source.model._base_manager.filter(in_community(community)).values_list("pk", flat=True))
+            refresh_vectors(source.model, pks)
+
+
+def _remember_in_configs(community, *, deleted: bool = False) -> None:
+    """Bring this process's community_configs() up to date with one saved or deleted
+    community (without a query once loaded), and tell the other processes."""
+    if _community_configs["loaded_at"] is None:
+        _load_community_configs()
+    groups = {
+        config: [c for c in communities if c.pk != community.pk]
+        for config, communities in _community_configs["groups"].items()
+    }
+    config = config_for_language(community.language) if not deleted and community.language else None
+    if config is not None and config != default_search_config():
+        groups.setdefault(config, []).append(community)
+    _community_configs["groups"] = {config: communities for config, communities in groups.items() if communities}
+    if community.language or deleted:
+        version = secrets.token_hex(8)
+        cache.set(COMMUNITY_CONFIGS_VERSION_KEY, version, None)
+        _community_configs["version"] = version
+
+
+def _watch_community_language(model) -> None:
+    """A community's saved language: this process's configs follow at once, and its content is
+    re-indexed when the language changed (the language it was loaded with, no extra query)."""
+
+    def loaded(sender, instance, **kwargs):
+        instance._search_language_loaded = instance.__dict__.get("language")  # None when deferred
+
+    def saved(sender, instance, created, raw=False, **kwargs):
+        if raw or not uses_full_text():
+            return
+        before = "" if created else getattr(instance, "_search_language_loaded", None)
+        _remember_in_configs(instance)
+        if before is not None and before != instance.language:
+            _community_language_changed(instance)
+        instance._search_language_loaded = instance.language
+
+    def deleted(sender, instance, **kwargs):
+        if uses_full_text():
+            _remember_in_configs(instance, deleted=True)
+
+    post_init.connect(loaded, sender=model, weak=False, dispatch_uid="search-community-language-loaded")
+    post_save.connect(saved, sender=model, weak=False, dispatch_uid="search-community-language")
+    post_delete.connect(deleted, sender=model, weak=False, dispatch_uid="search-community-language-deleted")
 
 
 def _connect(source: SearchSource) -> None:

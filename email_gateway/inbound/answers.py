@@ -23,6 +23,7 @@ from django.utils import timezone
 from cop_platform.email import render_templated_email
 from cop_platform.tasks import enqueue_on_commit
 from members.account_mail import account_email_queue
+from members.language import override_for
 from members.mailing import claim_delivery, send_claimed_delivery
 from members.models import DeliveryState, EmailDelivery, EmailKind
 
@@ -99,7 +100,8 @@ def answer_send(*, delivery_id: int, last_try: bool = False) -> str:
     user = delivery.recipient
     if record is None or not user.is_active or not user.email:
         return send_claimed_delivery(delivery, None, summary="")
-    message = render_answer(record, to=user.email, recipient_name=user.name)
+    with override_for(user):  # in the member's own language
+        message = render_answer(record, to=user.email, recipient_name=user.name)
     return send_claimed_delivery(delivery, message, summary=record.detail[:300], last_try=last_try)
 
 

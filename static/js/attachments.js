@@ -5,6 +5,12 @@
    where the caret is; the upload's id rides along with the form so the post claims it. */
 (function () {
   "use strict";
+  // Translated strings: Django's JavaScriptCatalog (base.html loads it first); English without it.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
 
   function insertAtCaret(textarea, text) {
     var start = textarea.selectionStart, end = textarea.selectionEnd, value = textarea.value;
@@ -39,7 +45,7 @@
     if (hint) hint.hidden = false;
 
     function upload(file) {
-      var status = listItem("Uploading " + (file.name || "image") + "…");
+      var status = listItem(file.name ? interpolate(gettext("Uploading %(name)s…"), { name: file.name }, true) : gettext("Uploading the image…"));
       pending.appendChild(status);
       var data = new FormData();
       data.append("file", file, file.name || "pasted-image.png");
@@ -53,19 +59,19 @@
           return response.json().then(function (body) { return { ok: response.ok, body: body }; });
         })
         .then(function (result) {
-          if (!result.ok) throw new Error(result.body.error || "This file was not accepted.");
+          if (!result.ok) throw new Error(result.body.error || gettext("This file was not accepted."));
           var id = document.createElement("input");
           id.type = "hidden";
           id.name = "attachment_ids";
           id.value = result.body.id;
-          status.textContent = result.body.name + " (" + result.body.size + "), attached";
+          status.textContent = interpolate(gettext("%(name)s (%(size)s), attached"), { name: result.body.name, size: result.body.size }, true);
           status.appendChild(id);
           insertAtCaret(textarea, result.body.markdown);
         })
         .catch(function (error) {
           status.remove();
           var message = error instanceof SyntaxError || error instanceof TypeError
-            ? (file.name || "The file") + ": the upload failed; check the connection and try again."
+            ? interpolate(gettext("%(name)s: the upload failed; check the connection and try again."), { name: file.name || gettext("The file") }, true)
             : error.message;
           errors.appendChild(listItem(message));
           field.classList.add("has-error");

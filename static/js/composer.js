@@ -6,6 +6,12 @@
 //     under the textarea. ArrowDown/ArrowUp move, Enter or Tab inserts "@username ", Escape closes.
 (function () {
   "use strict";
+  // Translated strings: Django's JavaScriptCatalog (base.html loads it first); English without it.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
   var SAVE_DELAY_MS = 2000;
   var SUGGEST_DELAY_MS = 150;
   // The "@name" being typed just before the caret (same characters as the server's MENTION_RE).
@@ -42,7 +48,7 @@
         .then(function (text) { if (status) status.textContent = text.trim(); })
         .catch(function () {
           lastSaved = null; // try again at the next pause
-          if (status) status.textContent = status.getAttribute("data-draft-error") || "The draft could not be saved; it will be tried again.";
+          if (status) status.textContent = gettext("The draft could not be saved; it will be tried again.");
         });
     }
 
@@ -131,8 +137,11 @@
         options.push({ element: li, username: member.username });
       });
       box.hidden = false;
-      announcer.textContent = members.length + " member" + (members.length === 1 ? "" : "s") +
-        " to mention: arrow keys to choose, Enter to insert.";
+      announcer.textContent = interpolate(ngettext(
+        "%(count)s member to mention: arrow keys to choose, Enter to insert.",
+        "%(count)s members to mention: arrow keys to choose, Enter to insert.",
+        members.length
+      ), { count: members.length }, true);
     }
 
     function suggest() {

@@ -9,6 +9,12 @@
 // stops after a few tries.
 (function () {
   "use strict";
+  // Translated strings: Django's JavaScriptCatalog (base.html loads it first); English without it.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
 
   var HIDDEN_FACTOR = 6; // a hidden tab polls this many times less often
   var MAX_FAILURES = 5;
@@ -83,7 +89,7 @@
       region.appendChild(link);
     }
     link.href = data.url;
-    link.textContent = data.label || (data.new === 1 ? "1 new reply — show it" : data.new + " new replies — show them");
+    link.textContent = data.label || interpolate(ngettext("%(count)s new reply — show it", "%(count)s new replies — show them", data.new), { count: data.new }, true);
   }
 
   // The badge markup matches base.html's, so a reload shows the same thing.
@@ -101,7 +107,9 @@
     }
     var many = data.unread > data.cap;
     badge.textContent = many ? data.cap + "+" : String(data.unread);
-    badge.setAttribute("aria-label", (many ? "more than " + data.cap : data.unread) + " unread");
+    badge.setAttribute("aria-label", many
+      ? interpolate(gettext("more than %(count)s unread"), { count: data.cap }, true)
+      : interpolate(ngettext("%(count)s unread", "%(count)s unread", data.unread), { count: data.unread }, true));
   }
 
   function start() {
