@@ -99,7 +99,10 @@ class ResourceViewSet(
         kind = envelope.validated_data["kind"]
         if not permissions.can_add_resource(request.user, community, membership):
             raise PermissionDenied(_("Only members of this community can add to its library."))
-        form = NEW_FORMS[kind](_form_data(request.data), request.FILES, community=community, user=request.user)
+        data = _form_data(request.data)
+        for name in ("language", "licence"):  # the form's initial values, as the page offers them
+            data.setdefault(name, envelope.validated_data[name])
+        form = NEW_FORMS[kind](data, request.FILES, community=community, user=request.user)
         if not form.is_valid():
             raise ValidationError(form.errors.as_data())
         resource = services.resource_create(
