@@ -20,7 +20,13 @@ def test_member_starts_a_thread_and_replies(community, active_membership, member
     api = client_for(member)
     created = api.post(
         "/api/v1/threads/",
-        {"community": community.slug, "title": "Sand dams", "body": "How **deep**?", "kind": "question", "tags": ["dams"]},
+        {
+            "community": community.slug,
+            "title": "Sand dams",
+            "body": "How **deep**?",
+            "kind": "question",
+            "tags": ["dams"],
+        },
         format="json",
     )
     assert created.status_code == 201, created.content
@@ -74,7 +80,10 @@ def test_locked_thread_refuses_members_with_the_reason(community, active_members
     Thread.objects.filter(pk=thread.pk).update(is_locked=True)
     response = client_for(member).post(f"/api/v1/threads/{thread.pk}/posts/", {"body": "hi"}, format="json")
     assert response.status_code == 403 and "locked" in response.json()["detail"]
-    assert client_for(coordinator).post(f"/api/v1/threads/{thread.pk}/posts/", {"body": "ok"}, format="json").status_code == 201
+    assert (
+        client_for(coordinator).post(f"/api/v1/threads/{thread.pk}/posts/", {"body": "ok"}, format="json").status_code
+        == 201
+    )
 
 
 def test_banned_member_cannot_post_or_react(community, coordinator):
@@ -115,7 +124,10 @@ def test_join_open_and_ask_to_join_approval_then_coordinator_approves(community,
     request_id = asked.json()["id"]
     # Neither the requester nor a coordinator elsewhere can approve it.
     assert api.post(f"/api/v1/communities/gated/join-requests/{request_id}/approve/").status_code == 403
-    assert client_for(coordinator).post(f"/api/v1/communities/gated/join-requests/{request_id}/approve/").status_code == 403
+    assert (
+        client_for(coordinator).post(f"/api/v1/communities/gated/join-requests/{request_id}/approve/").status_code
+        == 403
+    )
     approved = client_for(gate_keeper).post(f"/api/v1/communities/gated/join-requests/{request_id}/approve/")
     assert approved.status_code == 200 and approved.json()["state"] == "active"
     assert api.get("/api/v1/communities/gated/membership/").json()["state"] == "active"
@@ -146,7 +158,10 @@ def test_member_uploads_a_file_through_the_library_checks(community, active_memb
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["current_version"]["original_name"] == "report.pdf"
-    assert body["current_version"]["download_url"].endswith("/download/") or "/download" in body["current_version"]["download_url"]
+    assert (
+        body["current_version"]["download_url"].endswith("/download/")
+        or "/download" in body["current_version"]["download_url"]
+    )
     resource = Resource.objects.get(pk=body["id"])
     assert sorted(resource.tags.names()) == ["logs", "wells"]
     # The download goes through the site's visibility-checked view.
