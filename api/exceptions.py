@@ -8,9 +8,10 @@ read; they come out here with those messages, so a script sees what the page wou
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -42,17 +43,31 @@ def _django_validation_errors(error: DjangoValidationError) -> tuple[str, dict]:
     return " ".join(force_str(m) for m in error.messages), {}
 
 
+def _field_errors(data, prefix="") -> dict[str, list[str]]:
+    """DRF's nested error data as {"field": [...], "tags.0": [...], "parent.name": [...]}."""
+    if isinstance(data, dict):
+        errors = {}
+        for name, value in data.items():
+            errors.update(_field_errors(value, f"{prefix}.{name}" if prefix else str(name)))
+        return errors
+    if isinstance(data, list) and any(isinstance(item, dict | list) for item in data):
+        errors = {}
+        for index, value in enumerate(data):
+            if value:
+                errors.update(_field_errors(value, f"{prefix}.{index}" if prefix else str(index)))
+        return errors
+    values = data if isinstance(data, list) else [data]
+    return {prefix or "non_field_errors": [force_str(value) for value in values]}
+
+
 def _flatten(data) -> tuple[str, dict]:
     """(detail, field errors) from DRF's error data (a dict of lists, a list, or a string)."""
     if isinstance(data, dict):
         if set(data) == {"detail"}:
             return force_str(data["detail"]), {}
-        fields = {}
-        for name, value in data.items():
-            values = value if isinstance(value, list) else [value]
-            fields[name] = [force_str(v) if not isinstance(v, dict | list) else v for v in values]
+        fields = _field_errors(data)
         general = fields.pop("non_field_errors", [])
-        detail = " ".join(str(m) for m in general) or _("Check the fields listed in 'errors'.")
+        detail = " ".join(general) or _("Check the fields listed in 'errors'.")
         return force_str(detail), fields
     if isinstance(data, list):
         return " ".join(force_str(v) for v in data), {}
@@ -86,3 +101,16 @@ def problem_details_handler(exc, context):
             seconds=max(1, int(exc.wait))
         )
     return problem(response.status_code, detail, errors=errors, headers=headers)
+
+
+@csrf_exempt  # it changes nothing; a refused CSRF check would answer an HTML page instead
+def not_found(request, *args, **kwargs):
+    """Any address under /api/ that names no endpoint (or an unknown version): a 404 problem,
+    not the site's HTML page."""
+    body = {
+        "type": f"{PROBLEM_BASE}not-found",
+        "title": force_str(TITLES[404][1]),
+        "status": 404,
+        "detail": force_str(_("There is no such API endpoint. The API lives under /api/v1/; see /api/docs/.")),
+    }
+    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from .exceptions import not_found
 from .views.communities import CommunityViewSet
 from .views.discussions import PostViewSet, ThreadViewSet
 from .views.events import EventViewSet
@@ -35,4 +36,5 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
         name="docs",
     ),
+    re_path(r"^", not_found),  # what is left under /api/: a 404 problem, never an HTML page
 ]

@@ -26,18 +26,36 @@ PROBLEM = inline_serializer(
 
 def problems(*codes: int) -> dict:
     """Responses entries for the schema: each code answered with a problem document."""
-    return {code: OpenApiResponse(PROBLEM, description="RFC 9457 problem details") for code in codes}
+    return {
+        (code, "application/problem+json"): OpenApiResponse(PROBLEM, description="RFC 9457 problem details")
+        for code in codes
+    }
 
 
 READ_ERRORS = problems(401, 404, 429)
 WRITE_ERRORS = problems(400, 401, 403, 404, 429)
 
+PAGE_PARAMS = [
+    OpenApiParameter("page", OpenApiTypes.INT, description="A page number within the paginated result set."),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description="Results per page (at most 100)."),
+]
+CURSOR_PARAMS = [
+    OpenApiParameter("cursor", OpenApiTypes.STR, description="The pagination cursor value (from `next`)."),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description="Results per page (at most 100)."),
+]
+
 COMMUNITY_FILTER = OpenApiParameter("community", OpenApiTypes.STR, description="A community's slug.")
+
+
+def text_param(params, name: str, limit: int) -> str:
+    """A query parameter as text a filter can use: at most `limit` characters, without the NUL
+    characters Postgres refuses (the pages' form fields refuse them the same way)."""
+    return params.get(name, "").replace("\x00", "")[:limit]
 
 
 def visible_community(user, slug: str) -> Community:
     """A community the caller may know exists (its home page opens for them)."""
-    return get_object_or_404(Community.objects.visible_to(user), slug=slug)
+    return get_object_or_404(Community.objects.visible_to(user), slug=slug.replace("\x00", "")[:60])
 
 
 def content_community(user, slug: str) -> tuple[Community, Membership | None]:

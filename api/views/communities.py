@@ -17,7 +17,7 @@ from communities.health.metrics import FIGURES
 from communities.models import Community, Stage
 
 from .. import serializers as s
-from ._shared import READ_ERRORS, WRITE_ERRORS, content_community, problems, visible_community
+from ._shared import PAGE_PARAMS, READ_ERRORS, WRITE_ERRORS, content_community, problems, text_param, visible_community
 
 SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The community's slug.")
 
@@ -50,9 +50,9 @@ class CommunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if self.action == "list":
             return selectors.directory_for(
                 self.request.user,
-                q=params.get("q", "")[:200],
-                tag=params.get("tag", "")[:100],
-                audience=params.get("audience", "")[:200],
+                q=text_param(params, "q", 200),
+                tag=text_param(params, "tag", 100),
+                audience=text_param(params, "audience", 200),
                 stage=params.get("stage", "") if params.get("stage") in Stage.values else "",
             )
         return Community.objects.visible_to(self.request.user).for_directory()
@@ -61,7 +61,7 @@ class CommunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(
         summary="Members of a community, as its members page lists them",
-        parameters=[SLUG],
+        parameters=[SLUG, *PAGE_PARAMS],
         responses={200: s.MembershipSerializer(many=True), **READ_ERRORS},
     )
     @action(detail=True, methods=["get"], serializer_class=s.MembershipSerializer)
@@ -123,7 +123,7 @@ class CommunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(
         summary="Join requests waiting (coordinators)",
-        parameters=[SLUG],
+        parameters=[SLUG, *PAGE_PARAMS],
         responses={200: s.JoinRequestSerializer(many=True), **problems(401, 403, 404, 429)},
     )
     @action(detail=True, methods=["get"], url_path="join-requests", serializer_class=s.JoinRequestSerializer)

@@ -17,7 +17,16 @@ from discussions.services import posting, reacting
 
 from .. import serializers as s
 from ..pagination import PostCursorPagination
-from ._shared import COMMUNITY_FILTER, READ_ERRORS, WRITE_ERRORS, content_community, truthy
+from ._shared import (
+    COMMUNITY_FILTER,
+    CURSOR_PARAMS,
+    PAGE_PARAMS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    content_community,
+    text_param,
+    truthy,
+)
 
 THREAD_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The thread's id.")
 POST_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The post's id.")
@@ -70,7 +79,11 @@ class ThreadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         if self.action != "list":
             return Thread.objects.visible_to(user).for_listing()
         kind = params.get("kind", "") if params.get("kind") in ThreadKind.values else ""
-        filters = {"tag": params.get("tag", "")[:100], "unanswered": truthy(params.get("unanswered", "")), "kind": kind}
+        filters = {
+            "tag": text_param(params, "tag", 100),
+            "unanswered": truthy(params.get("unanswered", "")),
+            "kind": kind,
+        }
         if slug := params.get("community"):
             community, _membership = content_community(user, slug)
             return selectors.threads_for_listing(community=community, user=user, **filters)
@@ -93,9 +106,10 @@ class ThreadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return Response(self.get_serializer(thread).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        methods=["GET"],
         summary="Posts of a thread, in reading order",
         description="Depth-first, as the thread page reads; cursor pagination (follow `next`).",
-        parameters=[THREAD_ID],
+        parameters=[THREAD_ID, *CURSOR_PARAMS],
         responses={200: s.PostSerializer(many=True), **READ_ERRORS},
     )
     @extend_schema(
@@ -156,8 +170,9 @@ class PostViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(s.PostSerializer(post, context=context).data)
 
     @extend_schema(
+        methods=["GET"],
         summary="Reactions to a post",
-        parameters=[POST_ID],
+        parameters=[POST_ID, *PAGE_PARAMS],
         responses={200: s.ReactionSerializer(many=True), **READ_ERRORS},
     )
     @extend_schema(

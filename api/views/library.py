@@ -16,7 +16,7 @@ from resources.forms import NEW_FORMS
 from resources.models import Resource, ResourceKind
 
 from .. import serializers as s
-from ._shared import COMMUNITY_FILTER, READ_ERRORS, WRITE_ERRORS, content_community, truthy
+from ._shared import COMMUNITY_FILTER, READ_ERRORS, WRITE_ERRORS, content_community, text_param, truthy
 
 
 def _form_data(data) -> QueryDict:
@@ -73,9 +73,9 @@ class ResourceViewSet(
             return Resource.objects.visible_to(user).for_listing().prefetch_related("versions")
         filters = {
             "kind": params.get("kind", "") if params.get("kind") in ResourceKind.values else "",
-            "tag": params.get("tag", "")[:100],
-            "language": params.get("language", "")[:10],
-            "q": params.get("q", "")[:200],
+            "tag": text_param(params, "tag", 100),
+            "language": text_param(params, "language", 10),
+            "q": text_param(params, "q", 200),
             "archived": truthy(params.get("archived", "")),
         }
         if slug := params.get("community"):

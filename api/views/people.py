@@ -12,7 +12,7 @@ from members.notifications import notifications_mark_read, visible_notifications
 
 from .. import serializers as s
 from ..permissions import SignedIn
-from ._shared import READ_ERRORS, WRITE_ERRORS
+from ._shared import READ_ERRORS, WRITE_ERRORS, text_param
 
 User = get_user_model()
 
@@ -42,11 +42,11 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         params = self.request.query_params
         members = User.objects.profiles_visible_to(self.request.user).prefetch_related("expertise")
-        if discipline := params.get("discipline", "")[:80]:
+        if discipline := text_param(params, "discipline", 80):
             members = members.filter(discipline__iexact=discipline)
-        if country := params.get("country", "")[:2]:
+        if country := text_param(params, "country", 2):
             members = members.filter(country=country.upper())
-        if expertise := params.get("expertise", "")[:100]:
+        if expertise := text_param(params, "expertise", 100):
             members = members.filter(expertise__slug=expertise).distinct()
         return members.defer("bio", "search_vector").order_by("username", "pk")
 

@@ -11,7 +11,7 @@ from cop_platform.search.engine import search
 from cop_platform.search.forms import SearchForm
 
 from .. import serializers as s
-from ._shared import READ_ERRORS, problems
+from ._shared import PAGE_PARAMS, READ_ERRORS, problems
 
 
 class SearchView(generics.GenericAPIView):
@@ -27,6 +27,7 @@ class SearchView(generics.GenericAPIView):
             OpenApiParameter("author", OpenApiTypes.STR, description="A username."),
             OpenApiParameter("date_from", OpenApiTypes.DATE),
             OpenApiParameter("date_to", OpenApiTypes.DATE),
+            *PAGE_PARAMS,
         ],
         responses={200: s.SearchHitSerializer(many=True), **READ_ERRORS, **problems(400)},
     )

@@ -1,9 +1,9 @@
 """Every list costs a fixed number of queries whatever the page size: measured at two sizes."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.contrib.contenttypes.models import ContentType
 
 from discussions.models import Reaction
 from members.models import Notification
