@@ -7,7 +7,7 @@ checks the rules of the action itself, as it does for the pages."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .models import AccessToken, Scope
+from .models import AccessToken
 
 
 def token_of(request) -> AccessToken | None:
@@ -37,16 +37,3 @@ class SignedIn(BasePermission):
 
     def has_permission(self, request, view):
         return bool(request.user and request.user.is_authenticated) and ScopedAccess().has_permission(request, view)
-
-
-class Provisioning(BasePermission):
-    """Staff with a provisioning token (or a staff session)."""
-
-    message = _("This needs a staff member's provisioning token.")
-
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated and user.is_staff):
-            return False
-        token = token_of(request)
-        return token is None or token.scope == Scope.PROVISIONING

@@ -4,6 +4,7 @@ Hidden or deleted posts carry no text for those the page would not show it to; m
 only for those the event page shows them to; members only the fields of their profile page."""
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -223,12 +224,20 @@ class ReactionStateSerializer(serializers.Serializer):
 
 
 class VersionSerializer(serializers.ModelSerializer):
-    download_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField(help_text="The site's download address (session or visitors).")
+    api_download_url = serializers.SerializerMethodField(help_text="The same download for a token holder.")
 
     class Meta:
         model = ResourceVersion
-        fields = ["number", "original_name", "content_type", "size", "created_at", "download_url"]
+        fields = ["number", "original_name", "content_type", "size", "created_at", "download_url", "api_download_url"]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_api_download_url(self, version) -> str:
+        request = self.context.get("request")
+        url = reverse("api:resource-download", kwargs={"version": "v1", "pk": version.resource_id})
+        url = f"{url}?version={version.number}"
+        return request.build_absolute_uri(url) if request is not None else url
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_download_url(self, version) -> str:

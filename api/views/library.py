@@ -3,17 +3,20 @@ through the site's visibility-checked download address), and adding a file, link
 through the library's own forms and resource_create (the same upload checks as the page)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import QueryDict
+from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from resources import permissions, selectors, services
 from resources.forms import NEW_FORMS
 from resources.models import Resource, ResourceKind
+from resources.views import downloads
 
 from .. import serializers as s
 from ._shared import COMMUNITY_FILTER, READ_ERRORS, WRITE_ERRORS, content_community, text_param, truthy
@@ -91,6 +94,26 @@ class ResourceViewSet(
         if filters["q"]:
             resources = resources.filter(title__icontains=filters["q"])
         return resources.defer("body", "body_html", "search_vector").order_by("-created_at", "-pk")
+
+    @extend_schema(
+        summary="Download a file (the current version, or ?version=N)",
+        description="The library's own download view, with its visibility check, for a token holder.",
+        parameters=[
+            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH),
+            OpenApiParameter("version", OpenApiTypes.INT, description="A version number; the current one if left out."),
+        ],
+        responses={(200, "*/*"): OpenApiTypes.BINARY, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def download(self, request, pk=None, version=None):
+        resource = get_object_or_404(Resource.objects.visible_to(request.user).select_related("community"), pk=pk)
+        number = request.query_params.get("version", "")
+        if number and not (number.isascii() and number.isdigit() and len(number) <= 9):
+            raise Http404(_("There is no such version."))
+        # DRF has already put the caller on the underlying request: the library view sees them.
+        return downloads.download(
+            request._request, resource.community.slug, resource.pk, int(number) if number else None
+        )
 
     def create(self, request, *args, **kwargs):
         envelope = s.ResourceCreateSerializer(data=request.data)

@@ -9,7 +9,7 @@ from resources.models import Resource
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_thread
 from tests.members.factories import UserFactory
-from tests.resources.factories import pdf
+from tests.resources.factories import make_file_resource, pdf
 
 from .conftest import client_for
 
@@ -197,3 +197,17 @@ def test_notifications_mark_read(community, active_membership, member, coordinat
     assert listed and listed[0]["is_read"] is False
     assert api.post("/api/v1/notifications/mark-read/", {}, format="json").json()["marked"] >= 1
     assert api.get("/api/v1/notifications/").json()["results"][0]["is_read"] is True
+
+
+def test_token_holders_download_private_files_through_the_librarys_check(member):
+    private = CommunityFactory(slug="vault", visibility="private")
+    MembershipFactory(community=private, user=member)
+    resource = make_file_resource(community=private, author=member)
+    api = client_for(member, scope="read")
+    detail = api.get(f"/api/v1/resources/{resource.pk}/").json()
+    download = api.get(detail["current_version"]["api_download_url"])
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    outsider = client_for(UserFactory(username="peeker"), scope="read")
+    assert outsider.get(f"/api/v1/resources/{resource.pk}/download/").status_code == 404
+    assert client_for(None).get(f"/api/v1/resources/{resource.pk}/download/?version=1").status_code == 404
