@@ -33,7 +33,7 @@ def problems(*codes: int) -> dict:
 
 
 READ_ERRORS = problems(401, 404, 429)
-WRITE_ERRORS = problems(400, 401, 403, 404, 429)
+WRITE_ERRORS = problems(400, 401, 403, 404, 415, 429)
 
 PAGE_PARAMS = [
     OpenApiParameter("page", OpenApiTypes.INT, description="A page number within the paginated result set."),

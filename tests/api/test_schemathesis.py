@@ -3,6 +3,8 @@ the WSGI app, with the real database) with generated requests, authenticated by 
 token of a member who coordinates a community with content, and checks that nothing answers
 a server error and every response conforms to the schema (status, content type, body)."""
 
+import os
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -58,7 +60,8 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(
-    max_examples=4,
+    # A few examples per operation keep this under a minute; raise it for a deeper run.
+    max_examples=int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "4")),
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
