@@ -18,6 +18,8 @@ from resources.models import Licence, Resource, ResourceKind, ResourceVersion
 from .models import AccessToken, Scope
 
 User = get_user_model()
+NULLABLE_TEXT = {"type": "string", "nullable": True}
+NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
 
 
 class TagList(serializers.ListField):
@@ -34,7 +36,7 @@ class UserRefSerializer(serializers.Serializer):
     username = serializers.SerializerMethodField()
     name = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_TEXT)
     def get_username(self, user) -> str | None:
         return user.username if user is not None and user.is_active else None
 
@@ -185,11 +187,11 @@ class PostSerializer(PageUrlMixin, serializers.ModelSerializer):
     def _shows_text(self, post) -> bool:
         return self.context["show_text"](post)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_TEXT)
     def get_body(self, post) -> str | None:
         return post.body if self._shows_text(post) else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_TEXT)
     def get_body_html(self, post) -> str | None:
         return post.body_html if self._shows_text(post) else None
 
@@ -255,7 +257,12 @@ class ResourceSerializer(PageUrlMixin, serializers.ModelSerializer):
     tags = TagList(read_only=True)
     current_version = VersionSerializer(read_only=True, allow_null=True)
     is_archived = serializers.BooleanField(read_only=True)
+    url = serializers.SerializerMethodField(help_text="A link's address (null for files and practices).")
     page_url = AbsoluteUrl()
+
+    @extend_schema_field(NULLABLE_URI)
+    def get_url(self, resource) -> str | None:
+        return resource.url or None
 
     def to_representation(self, resource):
         # The versions' download addresses name the resource's community: share the row
@@ -329,7 +336,7 @@ class OccurrenceSerializer(PageUrlMixin, serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_URI)
     def get_meeting_url(self, occurrence) -> str | None:
         if occurrence.event.community_id not in self.context["link_communities"]:
             return None

@@ -1,6 +1,7 @@
 """Events: the occurrences a community's events page lists (upcoming, or past), and one
 occurrence. Meeting links only for those the event page shows them to (active members, staff)."""
 
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -8,7 +9,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
 from events import selectors
-from events.models import Occurrence
+from events.models import Occurrence, RsvpResponse
 
 from .. import serializers as s
 from ._shared import COMMUNITY_FILTER, READ_ERRORS, active_community_ids, content_community, truthy
@@ -57,11 +58,13 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             return selectors.occurrences_for_listing(community=community, user=user, past=past)
         occurrences = Occurrence.objects.visible_to(user)
         occurrences = occurrences.past() if past else occurrences.upcoming()
-        return occurrences.for_listing().select_related("event__community")
+        # The same counts as the community's list (events.selectors.occurrences_for_listing).
+        going = Count("rsvps", filter=Q(rsvps__response=RsvpResponse.GOING))
+        return occurrences.for_listing().annotate(going_count=going)
 
     def retrieve(self, request, *args, pk=None, **kwargs):
         occurrence = get_object_or_404(
             Occurrence.objects.visible_to(request.user).select_related("event__community"), pk=pk
         )
-        occurrence.going_count = occurrence.rsvps.filter(response="going").count()
+        occurrence.going_count = occurrence.rsvps.filter(response=RsvpResponse.GOING).count()
         return Response(s.OccurrenceDetailSerializer(occurrence, context=self.get_serializer_context()).data)

@@ -18,10 +18,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from discussions.services.posting import post_delete
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
+from tests.events.factories import make_event
 from tests.members.factories import UserFactory
-from tests.resources.factories import make_link
+from tests.resources.factories import make_file_resource, make_link
 
 from .conftest import token_for
 
@@ -48,7 +50,10 @@ def world(db, settings, same_connection):
     MembershipFactory(community=community, state="pending")
     thread = make_thread(community=community, author=caller, title="Sand dams", tags=["dams"])
     make_reply(thread=thread, author=caller, body="Depth matters")
+    post_delete(actor=caller, post=make_reply(thread=thread, author=caller, body="Wrong thread"))  # text-less posts
     make_link(community=community, author=caller, title="WHO", url="https://who.int/")
+    make_file_resource(community=community, author=caller)
+    make_event(community=community, organiser=caller, title="Monthly call")
     return token_for(caller, "write")
 
 

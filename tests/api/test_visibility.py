@@ -163,6 +163,8 @@ def test_meeting_links_only_for_members(world):
     public_event = make_event(community=CommunityFactory(slug="pub-events"), title="Open meeting")
     listed = client_for(None).get("/api/v1/events/?community=pub-events").json()["results"]
     assert listed[0]["title"] == public_event.title and listed[0]["meeting_url"] is None
+    everywhere = client_for(None).get("/api/v1/events/").json()["results"]
+    assert [(e["title"], e["going_count"]) for e in everywhere] == [(public_event.title, 0)]
 
 
 def test_profiles_follow_the_profile_rule(world):
