@@ -111,6 +111,18 @@ class JoinBodySerializer(serializers.Serializer):
     )
 
 
+class InviteSerializer(serializers.Serializer):
+    email = serializers.EmailField(help_text="With or without an account: the invitation goes by email.")
+    message = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class InvitationSerializer(serializers.Serializer):
+    community = serializers.CharField(source="community.slug")
+    email = serializers.EmailField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
 # --- Members -------------------------------------------------------------------------------------
 
 

@@ -151,6 +151,22 @@ class CommunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         membership = services.membership_approve(actor=request.user, membership=membership)
         return Response(s.MembershipSerializer(membership).data)
 
+    @extend_schema(
+        summary="Invite someone by email (coordinators)",
+        description="For provisioning from a directory: people with or without an account get an email "
+        "invitation; inviting the same address again replaces the open invitation.",
+        parameters=[SLUG],
+        request=s.InviteSerializer,
+        responses={201: s.InvitationSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], serializer_class=s.InviteSerializer)
+    def invitations(self, request, slug=None, version=None):
+        community = visible_community(request.user, slug)
+        payload = s.InviteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        invitation = services.invitation_create(actor=request.user, community=community, **payload.validated_data)
+        return Response(s.InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
     # --- Health (coordinators) -----------------------------------------------------------------
 
     @extend_schema(

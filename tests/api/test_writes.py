@@ -1,6 +1,7 @@
 """Writes go through the pages' services, so their rules hold through the API too."""
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from communities.models import Membership
@@ -211,3 +212,21 @@ def test_token_holders_download_private_files_through_the_librarys_check(member)
     outsider = client_for(UserFactory(username="peeker"), scope="read")
     assert outsider.get(f"/api/v1/resources/{resource.pk}/download/").status_code == 404
     assert client_for(None).get(f"/api/v1/resources/{resource.pk}/download/?version=1").status_code == 404
+
+
+def test_coordinators_invite_by_email_for_provisioning(community, coordinator, active_membership, member, committed):
+    with committed():
+        response = client_for(coordinator).post(
+            f"/api/v1/communities/{community.slug}/invitations/", {"email": "New.Hire@Example.org"}, format="json"
+        )
+    assert response.status_code == 201, response.content
+    assert response.json()["email"] == "new.hire@example.org" and "token" not in response.json()
+    assert [m.to for m in mail.outbox] == [["new.hire@example.org"]]
+    refused = client_for(member).post(
+        f"/api/v1/communities/{community.slug}/invitations/", {"email": "x@example.org"}, format="json"
+    )
+    assert refused.status_code == 403
+    again = client_for(coordinator).post(
+        f"/api/v1/communities/{community.slug}/invitations/", {"email": member.email}, format="json"
+    )
+    assert again.status_code == 400 and "already a member" in again.json()["errors"]["email"][0]
