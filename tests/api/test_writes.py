@@ -3,7 +3,9 @@
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
+from communities.health.snapshots import snapshot_take
 from communities.models import Membership
 from discussions.models import Post, Reaction, Thread
 from resources.models import Resource
@@ -230,3 +232,13 @@ def test_coordinators_invite_by_email_for_provisioning(community, coordinator, a
         f"/api/v1/communities/{community.slug}/invitations/", {"email": member.email}, format="json"
     )
     assert again.status_code == 400 and "already a member" in again.json()["errors"]["email"][0]
+
+
+def test_coordinators_read_the_health_figures_of_the_page(community, coordinator, active_membership, member):
+    make_thread(community=community, author=member)
+    snapshot_take(community=community, day=timezone.now().date())
+    body = client_for(coordinator, scope="read").get(f"/api/v1/communities/{community.slug}/health/").json()
+    assert body["latest"]["figures"]["members_total"] == 2
+    assert body["critical_mass"] == community.critical_mass and body["critical_mass_reached"] is False
+    assert body["days"][-1]["day"] == str(timezone.now().date())
+    assert "members_total" in body["glossary"]
