@@ -691,3 +691,59 @@ if CELERY_TASK_ALWAYS_EAGER:
     # In-process tasks still open Celery's (in-memory) producer pool, whose kombu connection
     # warns that it has no host name: noise, since nothing is ever sent.
     LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
+
+# --- REST API (api/) ---------------------------------------------------------------------------
+# /api/v1/: personal access tokens (Authorization: Bearer <token>) for scripts and other tools,
+# the session with its CSRF check for the site's own JavaScript. Reads go through the same
+# visibility policy as the pages (anonymous callers see what a visitor sees); writes need a
+# signed-in caller and, with a token, its "write" scope. Errors are RFC 9457 problem details.
+# README "REST API".
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+API_ANONYMOUS_RATE_LIMIT_PER_MINUTE = env.int("API_ANONYMOUS_RATE_LIMIT_PER_MINUTE", default=30)
+API_PAGE_SIZE = 20
+API_MAX_PAGE_SIZE = 100
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.AccessTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # enforces CSRF
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ScopedAccess"],
+    # Per token (per member with the session, per address for visitors), fail-open like every
+    # rate limit here: a 429 with Retry-After once the minute's allowance is spent.
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerCallerThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
+    "DEFAULT_VERSION": "v1",
+    "ALLOWED_VERSIONS": ["v1"],
+    "EXCEPTION_HANDLER": "api.exceptions.problem_details_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CoP Platform API",
+    "DESCRIPTION": (
+        "Communities, discussions, the library, events, search and notifications, as the pages show "
+        "them to the caller. Authenticate with a personal access token (Settings > API tokens): "
+        "`Authorization: Bearer <token>`. Errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The docs' scripts and styles come from the platform's own static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ThreadKindEnum": "discussions.models.ThreadKind",
+        "ReactionKindEnum": "discussions.models.ReactionKind",
+        "ResourceKindEnum": "resources.models.ResourceKind",
+    },
+}

@@ -42,6 +42,7 @@ urlpatterns = [
     path("email/inbound/", include("email_gateway.webhooks")),
     # The REST API: /api/v1/..., its OpenAPI schema at /api/schema/, the docs at /api/docs/.
     path("api/", include("api.urls")),
+    path("settings/api-tokens/", include("api.settings_urls")),  # personal access tokens
     # Webhook endpoints that coordinators and staff register (webhooks/).
     path("", include("webhooks.urls")),
     path("c/<slug:slug>/feed/", feeds.CommunityFeed(), name="community_feed"),
