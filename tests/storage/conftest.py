@@ -8,9 +8,13 @@ import pytest
 
 from tests.loopback import free_port
 
-boto3 = pytest.importorskip("boto3", reason="the S3 extra (requirements-s3.txt) is not installed")
-pytest.importorskip("storages", reason="the S3 extra (requirements-s3.txt) is not installed")
-moto_server = pytest.importorskip("moto.server", reason="moto[server] (requirements-dev.txt) is not installed")
+
+def needs_s3_server():
+    """Skip cleanly where the S3 extra or moto's server (requirements-dev.txt) is not installed."""
+    pytest.importorskip("storages", reason="the S3 extra (requirements-s3.txt) is not installed")
+    pytest.importorskip("boto3", reason="the S3 extra (requirements-s3.txt) is not installed")
+    return pytest.importorskip("moto.server", reason="moto[server] (requirements-dev.txt) is not installed")
+
 
 REGION = "eu-west-1"
 # The server takes any key; these only have to look like keys.
@@ -20,6 +24,7 @@ ACCESS_KEY, SECRET_KEY = "cop-test-access", "cop-test-secret"
 @pytest.fixture(scope="session")
 def s3_endpoint():
     """One moto S3 server for the session (each test gets its own bucket)."""
+    moto_server = needs_s3_server()
     port = free_port()
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -30,6 +35,7 @@ def s3_endpoint():
 @pytest.fixture
 def s3_client(s3_endpoint):
     """A plain S3 client on the same server, to look at objects the way an operator would."""
+    boto3 = pytest.importorskip("boto3")  # optional (requirements-s3.txt)
     return boto3.client(
         "s3",
         endpoint_url=s3_endpoint,

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
+from django.core.files.storage import StorageHandler, storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +30,9 @@ from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_thread
 from tests.resources.factories import PDF, pdf
 
-from .conftest import s3_storages
+from .conftest import needs_s3_server, s3_storages
+
+needs_s3_server()
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("on_s3")]
 
@@ -250,8 +252,7 @@ def test_a_file_one_host_writes_is_read_by_another_with_nothing_on_its_disk(sett
     host_a = storages["post_attachments"]
     name = host_a.save("ab/shared.txt", ContentFile(b"written on host A"))
 
-    storages._storages = {}  # host B: its own storage objects, nothing shared in memory
-    host_b = storages["post_attachments"]
+    host_b = StorageHandler()["post_attachments"]  # host B: its own storage objects, nothing shared in memory
     assert host_b is not host_a
     with host_b.open(name, "rb") as shared:
         assert shared.read() == b"written on host A"
