@@ -575,8 +575,9 @@ if FILE_STORAGE == "s3":
         "post_attachments": {"BACKEND": _S3, "OPTIONS": {"location": "post-attachments", **_PRIVATE}},
         "data_exports": {"BACKEND": _S3, "OPTIONS": {"location": "data-exports", **_PRIVATE}},
         # Avatars' names already start with avatars/ (members.models.avatar_upload_to).
+        # (Each avatar's signed link is reused for half its life: cop_platform/object_storage.py.)
         "default": {
-            "BACKEND": _S3,
+            "BACKEND": "cop_platform.object_storage.AvatarStorage",
             "OPTIONS": {"location": "media", "default_acl": None, "querystring_expire": AWS_AVATAR_QUERYSTRING_EXPIRE},
         },
     }

@@ -60,7 +60,10 @@ def s3_storages(bucket: str) -> dict:
         "resources": {"BACKEND": backend, "OPTIONS": {"location": "resources", **private}},
         "post_attachments": {"BACKEND": backend, "OPTIONS": {"location": "post-attachments", **private}},
         "data_exports": {"BACKEND": backend, "OPTIONS": {"location": "data-exports", **private}},
-        "default": {"BACKEND": backend, "OPTIONS": {"location": "media", "default_acl": None}},
+        "default": {
+            "BACKEND": "cop_platform.object_storage.AvatarStorage",
+            "OPTIONS": {"location": "media", "default_acl": None},
+        },
     }
 
 

@@ -241,6 +241,23 @@ def test_avatar_uploaded_on_the_settings_page_is_in_the_bucket_and_shown_by_sign
     assert status == 200 and body == stored and headers["Content-Type"] == "image/png"
     endpoint = "{0.scheme}://{0.netloc}".format(urlsplit(src))
     assert f"img-src 'self' data: {endpoint};" in profile["Content-Security-Policy"]
+    # The next page shows the same link (the browser's cache works, nothing is signed again).
+    assert src.replace("&", "&amp;") in client.get(member.get_absolute_url()).content.decode()
+
+
+def test_a_replaced_avatar_gets_a_new_link_and_the_old_file_goes(client, member, bucket, s3_client, committed):
+    client.force_login(member)
+    form = {"display_name": member.display_name, "time_zone": "UTC", "profile_visibility": "members"}
+    with committed():
+        client.post(reverse("members:settings"), {**form, "avatar": png_upload("me.png")})
+    member.refresh_from_db()
+    first_key, first_link = f"media/{member.avatar.name}", member.avatar.url
+    with committed():
+        client.post(reverse("members:settings"), {**form, "avatar": png_upload("me.png", size=(60, 60))})
+    member.refresh_from_db()
+    assert member.avatar.url != first_link
+    keys = [item["Key"] for item in s3_client.list_objects_v2(Bucket=bucket, Prefix="media/")["Contents"]]
+    assert keys == [f"media/{member.avatar.name}"] and first_key not in keys
 
 
 # --- Two web hosts -------------------------------------------------------------------------------
