@@ -74,8 +74,8 @@ def stored_file_origins() -> str:
     """The origin the browser loads stored files from when they are on object storage (avatars,
     and images in posts, which the attachment view redirects there), for the page's img-src;
     "" when files are served by the site itself."""
-    if settings.FILE_STORAGE != "s3":
-        return ""
+    if settings.FILE_STORAGE != "s3" or not settings.AWS_STORAGE_BUCKET_NAME:
+        return ""  # without a bucket nothing is stored there (check cop.W021); pages still load
     return _origin_of(
         settings.AWS_S3_ENDPOINT_URL,
         settings.AWS_STORAGE_BUCKET_NAME,

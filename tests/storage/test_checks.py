@@ -40,6 +40,13 @@ def test_object_storage_without_a_bucket_is_reported(s3):
     assert "cop.W021" in ids()
 
 
+def test_pages_still_load_without_a_bucket_while_the_warning_says_why(s3, client, db):
+    s3.AWS_STORAGE_BUCKET_NAME = ""
+    response = client.get("/")
+    assert response.status_code in (200, 302)
+    assert "img-src 'self' data:;" in response["Content-Security-Policy"]
+
+
 def test_nginx_delivery_of_files_on_object_storage_is_reported(s3):
     s3.RESOURCE_FILE_DELIVERY = "x-accel"
     [warning] = [warning for warning in file_storage(None) if warning.id == "cop.W023"]
