@@ -26,7 +26,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
 RUN_HASH := $(shell cat requirements.txt | sha256sum | cut -c1-16)
-DEV_HASH := $(shell cat requirements.txt requirements-dev.txt requirements-saml.txt | sha256sum | cut -c1-16)
+DEV_HASH := $(shell cat requirements.txt requirements-dev.txt requirements-saml.txt requirements-s3.txt | sha256sum | cut -c1-16)
 RUN_STAMP := $(VENV)/.installed-run-$(RUN_HASH)
 DEV_STAMP := $(VENV)/.installed-dev-$(DEV_HASH)
 

@@ -1,6 +1,7 @@
 """System checks for what README "Production deployment" requires, run by
 `manage.py check --deploy` (and so at the start of every upgrade), beside Django's own."""
 
+import importlib.util
 import os
 from email.utils import parseaddr
 from urllib.parse import urlsplit
@@ -88,3 +89,54 @@ def retired_variables(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def file_storage(app_configs, **kwargs):
+    """FILE_STORAGE=s3 (README "Files on object storage") and the delivery that goes with it."""
+    warnings = []
+    delivery = settings.RESOURCE_FILE_DELIVERY
+    if settings.FILE_STORAGE not in ("local", "s3"):
+        warnings.append(
+            Warning(
+                f"FILE_STORAGE is {settings.FILE_STORAGE!r}: files stay in the local directories.",
+                hint='Set FILE_STORAGE to "local" or "s3".',
+                id="cop.W020",
+            )
+        )
+    if settings.FILE_STORAGE == "s3":
+        if not settings.AWS_STORAGE_BUCKET_NAME:
+            warnings.append(
+                Warning(
+                    "FILE_STORAGE is s3 but AWS_STORAGE_BUCKET_NAME is empty: every upload and download would fail.",
+                    hint="Set AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL outside AWS) to a private bucket.",
+                    id="cop.W021",
+                )
+            )
+        if importlib.util.find_spec("storages") is None:
+            warnings.append(
+                Warning(
+                    "FILE_STORAGE is s3 but django-storages is not installed.",
+                    hint="pip install -r requirements-s3.txt",
+                    id="cop.W022",
+                )
+            )
+        if delivery == "x-accel":
+            warnings.append(
+                Warning(
+                    "RESOURCE_FILE_DELIVERY is x-accel but files are on object storage: nginx has no file to "
+                    "send, so every download would be a 404.",
+                    hint="Set RESOURCE_FILE_DELIVERY=storage-url (signed, short-lived links) or django.",
+                    id="cop.W023",
+                )
+            )
+    elif delivery == "storage-url" and settings.STORAGES["resources"]["BACKEND"].endswith("FileSystemStorage"):
+        warnings.append(
+            Warning(
+                "RESOURCE_FILE_DELIVERY is storage-url but files are on the local disk, which has no signed "
+                "links: downloads would point to addresses nothing serves.",
+                hint="Set RESOURCE_FILE_DELIVERY=django or x-accel, or FILE_STORAGE=s3.",
+                id="cop.W024",
+            )
+        )
+    return warnings

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from cop_platform.file_delivery import stored_file_origins
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -53,6 +55,8 @@ class ContentSecurityPolicyMiddleware:
         policy = CONTENT_SECURITY_POLICY
         if origins := identity_provider_origins():
             policy = policy.replace("form-action 'self'", f"form-action 'self' {origins}")
+        if files := stored_file_origins():  # avatars and images in posts on object storage
+            policy = policy.replace("img-src 'self' data:", f"img-src 'self' data: {files}")
         # The Django admin ships inline scripts; it lives under its own paths and keeps its
         # own (framework-reviewed) markup, so it gets a policy that allows them.
         if request.path.startswith(("/admin/", "/manage/")):

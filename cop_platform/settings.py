@@ -543,13 +543,53 @@ STORAGES = {
         )
     },
 }
+
+# --- Files on object storage (optional extra: requirements-s3.txt) ---------------------------
+# FILE_STORAGE=s3 puts library files, post attachments, data exports and avatars in one private
+# bucket of any S3-compatible service (AWS S3, MinIO, Garage, Scaleway...), each under its own
+# prefix, so that every web host and worker sees the same files ("local": the directories above,
+# one machine only). Credentials come from the environment (or the host's instance role), never
+# from here. Objects get no ACL of their own (the bucket stays private); they are handed out as
+# signed URLs that expire after AWS_QUERYSTRING_EXPIRE seconds (README "Files on object storage").
+FILE_STORAGE = env.str("FILE_STORAGE", default="local")
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+# Unset for AWS itself; e.g. https://s3.fr-par.scw.cloud or http://127.0.0.1:9000 (MinIO).
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="") or None
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="") or None
+# "path" for services without bucket sub-domains (MinIO, Garage); unset: the service's default.
+AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="") or None
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+AWS_DEFAULT_ACL = None
+AWS_QUERYSTRING_AUTH = True
+AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=300)
+# Avatars are shown in pages, so their links must outlive a page left open (and any page cache).
+AWS_AVATAR_QUERYSTRING_EXPIRE = env.int("AWS_AVATAR_QUERYSTRING_EXPIRE", default=24 * 3600)
+# A name already taken gets a new one, as on disk: an upload never replaces another file.
+AWS_S3_FILE_OVERWRITE = False
+if FILE_STORAGE == "s3":
+    _S3 = "storages.backends.s3.S3Storage"
+    # Private files download even from a link that lost its response headers.
+    _PRIVATE = {"default_acl": None, "object_parameters": {"ContentDisposition": "attachment"}}
+    STORAGES |= {
+        "resources": {"BACKEND": _S3, "OPTIONS": {"location": "resources", **_PRIVATE}},
+        "post_attachments": {"BACKEND": _S3, "OPTIONS": {"location": "post-attachments", **_PRIVATE}},
+        "data_exports": {"BACKEND": _S3, "OPTIONS": {"location": "data-exports", **_PRIVATE}},
+        # Avatars' names already start with avatars/ (members.models.avatar_upload_to).
+        # (Each avatar's signed link is reused for half its life: cop_platform/object_storage.py.)
+        "default": {
+            "BACKEND": "cop_platform.object_storage.AvatarStorage",
+            "OPTIONS": {"location": "media", "default_acl": None, "querystring_expire": AWS_AVATAR_QUERYSTRING_EXPIRE},
+        },
+    }
 RESOURCE_MAX_UPLOAD_BYTES = env.int("RESOURCE_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
 # How the download view hands over a file once it has checked visibility:
 # "django" streams it from Python; "x-accel" lets nginx send it (X-Accel-Redirect to
 # RESOURCE_X_ACCEL_PREFIX, an `internal` location aliased to RESOURCE_FILES_ROOT);
 # "storage-url" redirects to the storage's own (signed, short-lived) URL, e.g. S3 through
 # django-storages.
-RESOURCE_FILE_DELIVERY = env.str("RESOURCE_FILE_DELIVERY", default="django")
+RESOURCE_FILE_DELIVERY = env.str("RESOURCE_FILE_DELIVERY", default="storage-url" if FILE_STORAGE == "s3" else "django")
 RESOURCE_X_ACCEL_PREFIX = env.str("RESOURCE_X_ACCEL_PREFIX", default="/protected-resource-files/")
 # The nginx `internal` location aliased to DATA_EXPORT_ROOT (RESOURCE_FILE_DELIVERY=x-accel).
 DATA_EXPORT_X_ACCEL_PREFIX = env.str("DATA_EXPORT_X_ACCEL_PREFIX", default="/protected-data-exports/")
