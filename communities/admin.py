@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cop_platform.admin_sites import (
@@ -112,7 +112,11 @@ def _membership_action(name, description, service, *, done, requests_only=False)
         lambda actor, membership: service(actor=actor, membership=membership),
         done=done,
         keep=_is_join_request if requests_only else None,
-        skipped=_("selected that are not join requests"),
+        skipped=ngettext_lazy(
+            "Skipped %(count)s selected that are not join requests.",
+            "Skipped %(count)s selected that are not join requests.",
+            "count",
+        ),
     )
 
 
@@ -125,36 +129,39 @@ MEMBERSHIP_ACTIONS = (
         "approve_requests",
         _("Approve selected join requests"),
         services.membership_approve,
-        done=_("Join requests approved"),
+        done=ngettext_lazy("Join requests approved: %(count)s.", "Join requests approved: %(count)s.", "count"),
         requests_only=True,
     ),
     _membership_action(
         "decline_requests",
         _("Decline selected join requests"),
         services.membership_decline,
-        done=_("Join requests declined"),
+        done=ngettext_lazy("Join requests declined: %(count)s.", "Join requests declined: %(count)s.", "count"),
         requests_only=True,
     ),
     _membership_action(
         "promote_to_coordinator",
         _("Make selected members coordinators"),
         partial(services.membership_set_role, role=Role.COORDINATOR),
-        done=_("Made coordinators"),
+        done=ngettext_lazy("Made coordinators: %(count)s.", "Made coordinators: %(count)s.", "count"),
     ),
     _membership_action(
         "demote_to_member",
         _("Make selected coordinators plain members"),
         partial(services.membership_set_role, role=Role.MEMBER),
-        done=_("Made plain members"),
+        done=ngettext_lazy("Made plain members: %(count)s.", "Made plain members: %(count)s.", "count"),
     ),
     _membership_action(
         "remove_members",
         _("Remove selected from their community (they may join again)"),
         services.membership_remove,
-        done=_("Removed"),
+        done=ngettext_lazy("Removed: %(count)s.", "Removed: %(count)s.", "count"),
     ),
     _membership_action(
-        "ban_members", _("Ban selected from their community"), _ban, done=pgettext_lazy("membership state", "Banned")
+        "ban_members",
+        _("Ban selected from their community"),
+        _ban,
+        done=ngettext_lazy("Banned: %(count)s.", "Banned: %(count)s.", "count"),
     ),
 )
 
@@ -223,7 +230,7 @@ revoke_invitations = per_row_action(
     "revoke_invitations",
     _("Withdraw selected invitations"),
     lambda actor, invitation: services.invitation_revoke(actor=actor, invitation=invitation),
-    done=_("Invitations withdrawn"),
+    done=ngettext_lazy("Invitations withdrawn: %(count)s.", "Invitations withdrawn: %(count)s.", "count"),
 )
 
 

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class CommunitiesConfig(AppConfig):
@@ -39,5 +40,12 @@ class CommunitiesConfig(AppConfig):
         user_signed_up.connect(join_after_sso_signup, dispatch_uid="communities_sso_join_signup")
         social_account_added.connect(join_after_sso_link, dispatch_uid="communities_sso_join_link")
         register_digest_section(
-            DigestSection("new_members", _("New members"), new_members, order=50, title_one=_("New member"))
+            DigestSection(
+                "new_members",
+                _("New members"),
+                new_members,
+                order=50,
+                title_one=_("New member"),
+                counted=ngettext_lazy("%(count)s new member", "%(count)s new members", "count"),
+            )
         )

@@ -5,8 +5,7 @@
 """
 
 from django.conf import settings
-from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .models import JoinPolicy, Membership, MembershipState, Role
 
@@ -63,34 +62,74 @@ def can_leave(user, community, membership) -> bool:
     )
 
 
-# The `action`s the content apps pass to why_not_active, translated (an infinitive that fits
-# "Join this community to ..."); an action not listed here is shown as given.
-ACTIONS = {
-    "post": pgettext_lazy("what only active members may do", "post"),
-    "reply": pgettext_lazy("what only active members may do", "reply"),
-    "vote": pgettext_lazy("what only active members may do", "vote"),
-    "answer": pgettext_lazy("what only active members may do", "answer"),
-    "add to its library": pgettext_lazy("what only active members may do", "add to its library"),
-    "answer its value survey": pgettext_lazy("what only active members may do", "answer its value survey"),
-    "tell a value-creation story": pgettext_lazy("what only active members may do", "tell a value-creation story"),
+# Why only active members may do something, one whole sentence per action and membership state
+# (word order differs between languages, so the action is never glued into a sentence):
+# (no membership, request pending, invitation waiting, membership not active).
+REFUSALS = {
+    "post": (
+        _("Join this community to post."),
+        _("Your request to join is waiting for a coordinator. You can post once it is approved."),
+        _("Accept your invitation to this community to post."),
+        _("Only active members can post in this community."),
+    ),
+    "reply": (
+        _("Join this community to reply."),
+        _("Your request to join is waiting for a coordinator. You can reply once it is approved."),
+        _("Accept your invitation to this community to reply."),
+        _("Only active members can reply in this community."),
+    ),
+    "vote": (
+        _("Join this community to vote."),
+        _("Your request to join is waiting for a coordinator. You can vote once it is approved."),
+        _("Accept your invitation to this community to vote."),
+        _("Only active members can vote in this community."),
+    ),
+    "answer": (
+        _("Join this community to answer."),
+        _("Your request to join is waiting for a coordinator. You can answer once it is approved."),
+        _("Accept your invitation to this community to answer."),
+        _("Only active members can answer in this community."),
+    ),
+    "add to its library": (
+        _("Join this community to add to its library."),
+        _("Your request to join is waiting for a coordinator. You can add to its library once it is approved."),
+        _("Accept your invitation to this community to add to its library."),
+        _("Only active members can add to its library in this community."),
+    ),
+    "answer its value survey": (
+        _("Join this community to answer its value survey."),
+        _("Your request to join is waiting for a coordinator. You can answer its value survey once it is approved."),
+        _("Accept your invitation to this community to answer its value survey."),
+        _("Only active members can answer its value survey in this community."),
+    ),
+    "tell a value-creation story": (
+        _("Join this community to tell a value-creation story."),
+        _(
+            "Your request to join is waiting for a coordinator. "
+            "You can tell a value-creation story once it is approved."
+        ),
+        _("Accept your invitation to this community to tell a value-creation story."),
+        _("Only active members can tell a value-creation story in this community."),
+    ),
+    "take part": (
+        _("Join this community to take part."),
+        _("Your request to join is waiting for a coordinator. You can take part once it is approved."),
+        _("Accept your invitation to this community to take part."),
+        _("Only active members can take part in this community."),
+    ),
 }
 
 
 def why_not_active(membership: Membership | None, *, action: str) -> tuple[str, bool]:
-    """Why a signed-in person with `membership` (or None) may not `action` where only active
-    members may, and whether joining (or accepting an invitation) would fix it. The content
-    apps show this on their refusal pages."""
-    what = {"action": ACTIONS.get(action, action)}
+    """Why a signed-in person with `membership` (or None) may not `action` (a key of REFUSALS:
+    "post", "reply", "vote", "answer", ...) where only active members may, and whether joining
+    (or accepting an invitation) would fix it. The content apps show this on their refusal
+    pages."""
+    join, pending, invited, inactive = REFUSALS.get(action, REFUSALS["take part"])
     if membership is None:
-        # Translators: %(action)s is what the member wanted to do, e.g. "post" or "add to its library".
-        return _("Join this community to %(action)s.") % what, True
+        return str(join), True
     if membership.state == MembershipState.PENDING:
-        # Translators: %(action)s is what the member wanted to do, e.g. "post" or "add to its library".
-        return _(
-            "Your request to join is waiting for a coordinator. You can %(action)s once it is approved."
-        ) % what, False
+        return str(pending), False
     if membership.state == MembershipState.INVITED:
-        # Translators: %(action)s is what the member wanted to do, e.g. "post" or "add to its library".
-        return _("Accept your invitation to this community to %(action)s.") % what, True
-    # Translators: %(action)s is what the member wanted to do, e.g. "post" or "add to its library".
-    return _("Only active members can %(action)s in this community.") % what, False
+        return str(invited), True
+    return str(inactive), False

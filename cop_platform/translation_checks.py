@@ -157,6 +157,25 @@ def incomplete_translations(po_path: Path) -> list[str]:
     return problems
 
 
+def plural_form_mismatches(po_path: Path) -> list[str]:
+    """Plural entries whose number of forms differs from the header's nplurals: msgfmt --check
+    refuses such a catalogue, and gettext falls back to English for the missing forms (a
+    Spanish header with nplurals=3 made every "2 replies" English)."""
+    catalogue = polib.pofile(str(po_path))
+    found = re.search(r"nplurals\s*=\s*(\d+)", catalogue.metadata.get("Plural-Forms", ""))
+    if found is None:
+        return [f"{po_path}: no Plural-Forms header"]
+    nplurals = int(found.group(1))
+    return [
+        f"{po_path}: {entry.msgid!r} has {len(entry.msgstr_plural)} plural forms, the header says {nplurals}"
+        for entry in catalogue
+        if entry.msgid_plural
+        and not entry.obsolete
+        and any(entry.msgstr_plural.values())  # untranslated entries are left out of the .mo
+        and len(entry.msgstr_plural) != nplurals
+    ]
+
+
 def mo_out_of_date(po_path: Path) -> list[str]:
     """Where the committed .mo differs from what its .po says (compile with `make messages`)."""
     mo_path = po_path.with_suffix(".mo")

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class DiscussionsConfig(AppConfig):
@@ -64,7 +65,12 @@ class DiscussionsConfig(AppConfig):
         )
         register_digest_section(
             DigestSection(
-                "new_threads", _("New discussions"), digest.new_threads, order=10, title_one=_("New discussion")
+                "new_threads",
+                _("New discussions"),
+                digest.new_threads,
+                order=10,
+                title_one=_("New discussion"),
+                counted=ngettext_lazy("%(count)s new discussion", "%(count)s new discussions", "count"),
             )
         )
         register_digest_section(
@@ -74,6 +80,7 @@ class DiscussionsConfig(AppConfig):
                 digest.popular_threads,
                 order=20,
                 title_one=_("Busy conversation"),
+                counted=ngettext_lazy("%(count)s busy conversation", "%(count)s busy conversations", "count"),
             )
         )
         register_digest_section(
@@ -84,6 +91,9 @@ class DiscussionsConfig(AppConfig):
                 order=5,
                 expertise_only=True,
                 title_one=_("Question you could answer"),
+                counted=ngettext_lazy(
+                    "%(count)s question you could answer", "%(count)s questions you could answer", "count"
+                ),
             )
         )
         register_activity(

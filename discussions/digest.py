@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 
 from communities.digests.registry import DigestItem, group_by_community, top_per_community
 from communities.reminders.registry import Attention
@@ -151,15 +151,15 @@ def needs_attention(community_ids: list[int], older_than: datetime) -> dict[int,
     for row in questions:
         found.setdefault(row["community_id"], []).append(
             Attention(
-                label := ngettext(
-                    "question without a reply for more than %(hours)s hours",
-                    "questions without a reply for more than %(hours)s hours",
-                    row["count"],
-                )
-                % {"hours": hours},
+                "",
                 row["count"],
                 reverse("manage:discussions_thread_changelist"),
-                label_one=label,
+                counted=ngettext_lazy(
+                    "%(count)s question without a reply for more than %(hours)s hours",
+                    "%(count)s questions without a reply for more than %(hours)s hours",
+                    "count",
+                ),
+                values=(("hours", hours),),
             )
         )
     flags = (
@@ -170,10 +170,10 @@ def needs_attention(community_ids: list[int], older_than: datetime) -> dict[int,
     for row in flags:
         found.setdefault(row["community_id"], []).append(
             Attention(
-                label := ngettext("open flag on a post", "open flags on posts", row["count"]),
+                "",
                 row["count"],
                 reverse("manage:discussions_flag_changelist"),
-                label_one=label,
+                counted=ngettext_lazy("%(count)s open flag on a post", "%(count)s open flags on posts", "count"),
             )
         )
     return found

@@ -8,15 +8,28 @@ members.
 
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from members.expertise import Evidence, EvidenceProvider
 
 from .models import Post, Thread
 
 ACCEPTED_ANSWERS = Evidence(
-    key="accepted_answer", weight=5, singular=_("accepted answer"), plural=_("accepted answers")
+    key="accepted_answer",
+    weight=5,
+    singular=_("accepted answer"),
+    plural=_("accepted answers"),
+    counted=ngettext_lazy("%(count)s accepted answer on %(topic)s", "%(count)s accepted answers on %(topic)s", "count"),
 )
-REACTIONS = Evidence(key="reactions", weight=1, singular=_("reaction received"), plural=_("reactions received"))
+REACTIONS = Evidence(
+    key="reactions",
+    weight=1,
+    singular=_("reaction received"),
+    plural=_("reactions received"),
+    counted=ngettext_lazy(
+        "%(count)s reaction received on %(topic)s", "%(count)s reactions received on %(topic)s", "count"
+    ),
+)
 
 
 def _topic_threads(*, viewer, topic):

@@ -6,6 +6,7 @@ call the same services as the pages."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from cop_platform.admin_sites import (
     CoordinatedCommunityFilter,
@@ -25,16 +26,18 @@ EVENT_ACTIONS = (
         _("Cancel (stays listed, marked cancelled)"),
         lambda actor, event: services.event_cancel(actor=actor, event=event),
         keep=lambda event: event.cancelled_at is None,
-        skipped=_("already cancelled"),
-        done=_("Cancelled"),
+        skipped=ngettext_lazy("Skipped %(count)s already cancelled.", "Skipped %(count)s already cancelled.", "count"),
+        done=ngettext_lazy("Cancelled: %(count)s.", "Cancelled: %(count)s.", "count"),
     ),
     per_row_action(
         "restore_events",
         _("Restore cancelled events"),
         lambda actor, event: services.event_restore(actor=actor, event=event),
         keep=lambda event: event.cancelled_at is not None,
-        skipped=_("that were not cancelled"),
-        done=_("Restored"),
+        skipped=ngettext_lazy(
+            "Skipped %(count)s that were not cancelled.", "Skipped %(count)s that were not cancelled.", "count"
+        ),
+        done=ngettext_lazy("Restored: %(count)s.", "Restored: %(count)s.", "count"),
     ),
 )
 

@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from communities.services import membership_of
+from members.language import override_for
 from members.models import NotificationKind
 from members.notifications import notification_create
 from members.tasks import queue_notification_emails
@@ -122,14 +123,18 @@ def _promote(occurrence: Occurrence) -> list[Rsvp]:
 
 def _tell_promoted(rsvp: Rsvp, occurrence: Occurrence) -> None:
     local = occurrence.starts_at.astimezone(ZoneInfo(rsvp.user.time_zone or "UTC"))
-    when = date_format(local, "l j F, H:i")
+    with override_for(rsvp.user):  # in the member's language, day and month names too
+        when = date_format(local, "l j F, H:i")
+        title = _("A place opened up: you are going to “%(title)s” on %(when)s") % {
+            "title": occurrence.display_title,
+            "when": when,
+        }
     notification_create(
         recipient=rsvp.user,
         actor=None,
         kind=NotificationKind.EVENT,
         target=rsvp,
-        title=_("A place opened up: you are going to “%(title)s” on %(when)s")
-        % {"title": occurrence.display_title, "when": when},
+        title=title,
         url=occurrence.get_absolute_url(),
     )
     # Emailed at once, in the digest or not at all, as the member's "event news" preference says.

@@ -5,6 +5,7 @@ this", and the events' place in the community page, digests, activity home, sear
 health dashboard (each through the registry communities or cop_platform already has)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from communities.activity import ActivitySource, register_activity_source
 from communities.digests.registry import DigestSection, register_digest_section
@@ -63,6 +64,7 @@ def connect() -> None:
             digest.upcoming_events,
             order=3,
             title_one=_("Upcoming event"),
+            counted=ngettext_lazy("%(count)s upcoming event", "%(count)s upcoming events", "count"),
             limit=5,
         )
     )

@@ -71,10 +71,16 @@ class Evidence:
     singular: str
     plural: str
     template: str = gettext_noop("{count} {noun} on {topic}")
+    # The whole reason in each plural form, for word order and agreement:
+    # ngettext_lazy("%(count)s practice on %(topic)s", "%(count)s practices on %(topic)s", "count").
+    # Without it, `template` glues the count, the noun and the topic.
+    counted: object = None
 
     def reason(self, count: int, topic: Topic) -> str:
         """Translated when shown: the template and nouns are catalogue msgids (marked where the
         Evidence is defined), looked up in the language active for the page."""
+        if self.counted is not None:
+            return str(self.counted % {"count": count, "topic": topic.label})
         noun = self.singular if count == 1 else self.plural
         return gettext(str(self.template)).format(
             count=count, noun=gettext(str(noun)) if noun else "", topic=topic.label

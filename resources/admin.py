@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cop_platform.admin_sites import (
@@ -57,32 +57,36 @@ CURATION_ACTIONS = (
         _("Feature on the library's front"),
         lambda actor, resource: services.resource_set_featured(actor=actor, resource=resource, featured=True),
         keep=lambda resource: not resource.is_featured,
-        skipped=_("already featured"),
-        done=_("Featured"),
+        skipped=ngettext_lazy("Skipped %(count)s already featured.", "Skipped %(count)s already featured.", "count"),
+        done=ngettext_lazy("Featured: %(count)s.", "Featured: %(count)s.", "count"),
     ),
     per_row_action(
         "unfeature_resources",
         _("Stop featuring"),
         lambda actor, resource: services.resource_set_featured(actor=actor, resource=resource, featured=False),
         keep=lambda resource: resource.is_featured,
-        skipped=_("that were not featured"),
-        done=_("No longer featured"),
+        skipped=ngettext_lazy(
+            "Skipped %(count)s that were not featured.", "Skipped %(count)s that were not featured.", "count"
+        ),
+        done=ngettext_lazy("No longer featured: %(count)s.", "No longer featured: %(count)s.", "count"),
     ),
     per_row_action(
         "archive_resources",
         _("Archive (kept, but out of the library's listing)"),
         lambda actor, resource: services.resource_set_archived(actor=actor, resource=resource, archived=True),
         keep=lambda resource: not resource.is_archived,
-        skipped=_("already archived"),
-        done=_("Archived"),
+        skipped=ngettext_lazy("Skipped %(count)s already archived.", "Skipped %(count)s already archived.", "count"),
+        done=ngettext_lazy("Archived: %(count)s.", "Archived: %(count)s.", "count"),
     ),
     per_row_action(
         "unarchive_resources",
         _("Bring back from the archive"),
         lambda actor, resource: services.resource_set_archived(actor=actor, resource=resource, archived=False),
         keep=lambda resource: resource.is_archived,
-        skipped=_("that were not archived"),
-        done=_("Back in the library"),
+        skipped=ngettext_lazy(
+            "Skipped %(count)s that were not archived.", "Skipped %(count)s that were not archived.", "count"
+        ),
+        done=ngettext_lazy("Back in the library: %(count)s.", "Back in the library: %(count)s.", "count"),
     ),
 )
 
@@ -255,7 +259,7 @@ class ResourceAdminBase(LibraryAdmin):
             queryset,
             action="delete_resources",
             delete=lambda resource: services.resource_delete(actor=request.user, resource=resource),
-            done=_("Deleted"),
+            done=ngettext_lazy("Deleted: %(count)s.", "Deleted: %(count)s.", "count"),
         )
 
 
@@ -329,7 +333,7 @@ class ResourceVersionAdminBase(VersionDisplay, LibraryAdmin):
             queryset,
             action="delete_versions",
             delete=lambda version: services.version_delete(actor=request.user, version=version),
-            done=_("Versions deleted"),
+            done=ngettext_lazy("Versions deleted: %(count)s.", "Versions deleted: %(count)s.", "count"),
         )
 
 

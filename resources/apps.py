@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class ResourcesConfig(AppConfig):
@@ -48,6 +49,14 @@ class ResourcesConfig(AppConfig):
                 order=20,
             )
         )
-        register_digest_section(DigestSection("new_resources", _("New in the library"), digest.new_resources, order=40))
+        register_digest_section(
+            DigestSection(
+                "new_resources",
+                _("New in the library"),
+                digest.new_resources,
+                order=40,
+                counted=ngettext_lazy("%(count)s new in the library", "%(count)s new in the library", "count"),
+            )
+        )
         register_activity("resources", contributors=digest.contributors, needs_attention=reviews.needs_attention)
         register_activity_source(ActivitySource("new_resources", activity.new_resources))

@@ -9,13 +9,26 @@ from collections import Counter
 
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from members.expertise import Evidence, EvidenceProvider
 
 from .models import Resource, ResourceKind
 
-RESOURCES = Evidence(key="resource", weight=2, singular=_("resource"), plural=_("resources"))
-PRACTICES = Evidence(key="practice", weight=4, singular=_("practice"), plural=_("practices"))
+RESOURCES = Evidence(
+    key="resource",
+    weight=2,
+    singular=_("resource"),
+    plural=_("resources"),
+    counted=ngettext_lazy("%(count)s resource on %(topic)s", "%(count)s resources on %(topic)s", "count"),
+)
+PRACTICES = Evidence(
+    key="practice",
+    weight=4,
+    singular=_("practice"),
+    plural=_("practices"),
+    counted=ngettext_lazy("%(count)s practice on %(topic)s", "%(count)s practices on %(topic)s", "count"),
+)
 
 
 def library_evidence(*, viewer, topic, users):

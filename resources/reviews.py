@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import ngettext_lazy
 
 from communities.models import Membership, MembershipState
 from communities.reminders.registry import Attention
@@ -43,11 +43,14 @@ def needs_attention(community_ids: list[int], older_than: datetime) -> dict[int,
     return {
         row["community_id"]: [
             Attention(
-                gettext("practices past their review date whose owner has left: give them a new owner or review them"),
+                "",
                 row["count"],
                 url,
-                label_one=gettext(
-                    "practice past its review date whose owner has left: give it a new owner or review it"
+                counted=ngettext_lazy(
+                    "%(count)s practice past its review date whose owner has left: give it a new owner or review it",
+                    "%(count)s practices past their review date whose owner has left: "
+                    "give them a new owner or review them",
+                    "count",
                 ),
             )
         ]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from communities.models import Membership
 from cop_platform.email import absolute_url, send_templated_email
+from members.language import language_for, override_for
 from members.notifications import notification_create
 
 from .models import Endpoint
@@ -47,9 +48,13 @@ def endpoint_disabled_notify(*, endpoint_id: int) -> int:
     if endpoint is None:
         return 0  # re-enabled (or deleted) in the meantime
     url = endpoint_url(endpoint)
-    title = _("Webhook to %(url)s was disabled: %(reason)s") % {"url": endpoint.url, "reason": endpoint.disabled_reason}
     told = 0
     for user in _recipients(endpoint):
+        with override_for(user):
+            title = _("Webhook to %(url)s was disabled: %(reason)s") % {
+                "url": endpoint.url,
+                "reason": endpoint.disabled_reason,
+            }
         if notification_create(recipient=user, actor=None, kind=KIND, target=endpoint, title=title, url=url) is None:
             continue
         if user.email:
@@ -57,6 +62,7 @@ def endpoint_disabled_notify(*, endpoint_id: int) -> int:
                 to=[user.email],
                 template="webhooks/email/endpoint_disabled",
                 context={"endpoint": endpoint, "user": user, "url": absolute_url(url)},
+                language=language_for(user),
             )
         told += 1
     return told

@@ -50,10 +50,17 @@ class DigestSection:
     limit: int = 8
     # The title for one item ("New discussion"), so counts read "1 new discussion".
     title_one: str = ""
+    # The count as a whole phrase in each plural form, for languages where the number changes
+    # more than the noun: ngettext_lazy("%(count)s new discussion", "%(count)s new discussions",
+    # "count"). Without it, the count is the number and the title in lower case.
+    counted: object = None
 
     def count_label(self, count: int) -> str:
         """ "3 new discussions": lazy, so a digest built for a batch reads in each recipient's
-        language when it is rendered (titles are registered with gettext_lazy)."""
+        language when it is rendered (titles are registered with gettext_lazy), the plural
+        chosen by that language's rules."""
+        if self.counted is not None:
+            return _counted_label(self.counted, count)
         return _count_label(count, self.title_one if count == 1 and self.title_one else self.title)
 
 
@@ -61,7 +68,12 @@ def _count_text(count: int, title) -> str:
     return f"{count} {str(title).lower()}"
 
 
+def _counted_text(counted, count: int) -> str:
+    return str(counted % {"count": count})
+
+
 _count_label = lazy(_count_text, str)
+_counted_label = lazy(_counted_text, str)
 
 _sections: dict[str, DigestSection] = {}
 

@@ -22,11 +22,19 @@ class Attention:
     count: int
     url: str = ""  # where to act (a path)
     label_one: str = ""  # the label when count is 1: "question unanswered for more than 48 hours"
+    # The whole phrase with its number, in each plural form (word order and agreement differ
+    # between languages): ngettext_lazy("%(count)s open flag on a post", "%(count)s open flags
+    # on posts", "count"), its other placeholders filled from `values`. Then `label` is only
+    # a fallback.
+    counted: object = None
+    values: tuple[tuple[str, object], ...] = ()
 
     @property
     def text(self) -> str:
         """ "3 questions unanswered for more than 48 hours": lazy, so the alert reads in each
         coordinator's language when it is rendered (labels are gettext_lazy or lazy texts)."""
+        if self.counted is not None:
+            return _counted_text(self.counted, self.count, self.values)
         return _attention_text(self.count, self.label_one if self.count == 1 and self.label_one else self.label)
 
 
@@ -34,7 +42,12 @@ def _text(count: int, label) -> str:
     return f"{count} {label}"
 
 
+def _counted(counted, count: int, values) -> str:
+    return str(counted % {**dict(values), "count": count})
+
+
 _attention_text = lazy(_text, str)
+_counted_text = lazy(_counted, str)
 
 
 # contributors(community_ids, since) -> {community_id: {user ids who contributed since}}

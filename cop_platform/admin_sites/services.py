@@ -19,10 +19,11 @@ def site_link(url: str):
     return format_html('<a href="{}">{}</a>', url, _("View on the site"))
 
 
-def per_row_action(name: str, description: str, change, *, done: str, keep=None, skipped: str = ""):
+def per_row_action(name: str, description: str, change, *, done, keep=None, skipped=""):
     """An admin action `name` that calls `change(actor, row)` for each selected row, through
     `ServiceAdmin.apply_per_row`. With `keep`, only the rows for which `keep(row)` holds, and
-    a warning counts the others as `skipped` ("already featured")."""
+    a warning counts the others with `skipped`. `done` and `skipped` are whole sentences that
+    count rows (see `counted`)."""
 
     def action(modeladmin, request, queryset):
         rows = queryset if keep is None else modeladmin.keep_rows(request, queryset, keep, skipped=skipped)
@@ -30,6 +31,17 @@ def per_row_action(name: str, description: str, change, *, done: str, keep=None,
 
     action.__name__ = name
     return admin.action(description=description)(action)
+
+
+def counted(message, count: int) -> str | None:
+    """`message` said of `count` rows: a whole sentence from
+    `ngettext_lazy(singular, plural, "count")` (its %(count)s filled in, its plural chosen by
+    the count), or a function of the count (when the sentence names something else too).
+    None when `message` is a bare label without %(count)s."""
+    if callable(message):
+        return message(count)
+    text = str(message % {"count": count})
+    return None if text == str(message) else text
 
 
 def _confirmed(request) -> bool:
@@ -116,7 +128,7 @@ class ServiceAdmin:
         refusal = getattr(request, "_service_refusal", None)
         return form_class if refusal is None else _refusal_form(form_class, refusal)
 
-    def apply_per_row(self, request, queryset, service, *, done: str) -> int:
+    def apply_per_row(self, request, queryset, service, *, done) -> int:
         """Call `service(row)` for every selected row. Each row succeeds or fails on its own:
         refusals become error messages naming the row, successes one summary. Returns the
         number of rows that succeeded."""
@@ -131,18 +143,25 @@ class ServiceAdmin:
             else:
                 succeeded += 1
         if succeeded:
-            self.message_user(request, _("%(done)s: %(count)s.") % {"done": done, "count": succeeded}, messages.SUCCESS)
+            message = counted(done, succeeded) or _("%(done)s: %(count)s.") % {"done": done, "count": succeeded}
+            self.message_user(request, message, messages.SUCCESS)
         return succeeded
 
-    def keep_rows(self, request, rows, keep, *, skipped: str) -> list:
-        """The rows for which `keep(row)` holds, with a warning counting the others as
-        `skipped` (featuring a resource twice would only add a second audit entry)."""
+    def keep_rows(self, request, rows, keep, *, skipped) -> list:
+        """The rows for which `keep(row)` holds, with a warning counting the others with
+        `skipped`, a whole sentence (`counted`: "Skipped %(count)s already featured."):
+        featuring a resource twice would only add a second audit entry."""
         rows = list(rows)
         kept = [row for row in rows if keep(row)]
         if len(kept) < len(rows):
             count = len(rows) - len(kept)
-            message = ngettext("Skipped %(count)s %(skipped)s.", "Skipped %(count)s %(skipped)s.", count)
-            self.message_user(request, message % {"count": count, "skipped": skipped}, messages.WARNING)
+            message = counted(skipped, count)
+            if message is None:  # a bare label
+                message = ngettext("Skipped %(count)s %(skipped)s.", "Skipped %(count)s %(skipped)s.", count) % {
+                    "count": count,
+                    "skipped": skipped,
+                }
+            self.message_user(request, message, messages.WARNING)
         return kept
 
     def describe(self, row) -> str:

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cop_platform.admin_sites import (
@@ -125,30 +125,44 @@ class FlagAdminBase(ModerationAdmin):
             form_class=FlagHideForm,
             title=_("Hide the flagged posts"),
             submit=_("Hide the posts"),
-            done=_("Posts hidden"),
+            done=ngettext_lazy("Posts hidden: %(count)s.", "Posts hidden: %(count)s.", "count"),
         )
 
     @admin.action(description=_("Restore the posts"))
     def restore_posts(self, request, queryset):
         posts = {flag.post_id: flag.post for flag in queryset}.values()
-        hidden = self.keep_rows(request, posts, lambda post: post.is_hidden, skipped=_("posts that are not hidden"))
+        hidden = self.keep_rows(
+            request,
+            posts,
+            lambda post: post.is_hidden,
+            skipped=ngettext_lazy(
+                "Skipped %(count)s posts that are not hidden.", "Skipped %(count)s posts that are not hidden.", "count"
+            ),
+        )
         self.apply_per_row(
             request,
             hidden,
             lambda post: moderating.post_restore(actor=request.user, post=post),
-            done=_("Posts restored"),
+            done=ngettext_lazy("Posts restored: %(count)s.", "Posts restored: %(count)s.", "count"),
         )
 
     @admin.action(description=_("Dismiss the flags (the posts stay)"))
     def dismiss_flags(self, request, queryset):
         open_flags = self.keep_rows(
-            request, queryset, lambda flag: flag.status == FlagStatus.OPEN, skipped=_("flags already decided")
+            request,
+            queryset,
+            lambda flag: flag.status == FlagStatus.OPEN,
+            skipped=ngettext_lazy(
+                "Skipped %(count)s flags already decided.", "Skipped %(count)s flags already decided.", "count"
+            ),
         )
         self.apply_per_row(
             request,
             _one_flag_per_post(open_flags),
             lambda flag: moderating.flag_dismiss(actor=request.user, flag=flag),
-            done=_("Flags dismissed (per post)"),
+            done=ngettext_lazy(
+                "Flags dismissed (per post): %(count)s.", "Flags dismissed (per post): %(count)s.", "count"
+            ),
         )
 
 

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from cop_platform.admin_sites import (
     CoordinatedCommunityFilter,
@@ -56,17 +57,24 @@ class PostAdminBase(ModerationAdmin):
             form_class=PostHideForm,
             title=_("Hide posts from members"),
             submit=_("Hide the posts"),
-            done=_("Posts hidden"),
+            done=ngettext_lazy("Posts hidden: %(count)s.", "Posts hidden: %(count)s.", "count"),
         )
 
     @admin.action(description=_("Show to members again"))
     def restore_posts(self, request, queryset):
-        hidden = self.keep_rows(request, queryset, lambda post: post.is_hidden, skipped=_("posts that are not hidden"))
+        hidden = self.keep_rows(
+            request,
+            queryset,
+            lambda post: post.is_hidden,
+            skipped=ngettext_lazy(
+                "Skipped %(count)s posts that are not hidden.", "Skipped %(count)s posts that are not hidden.", "count"
+            ),
+        )
         self.apply_per_row(
             request,
             hidden,
             lambda post: moderating.post_restore(actor=request.user, post=post),
-            done=_("Posts restored"),
+            done=ngettext_lazy("Posts restored: %(count)s.", "Posts restored: %(count)s.", "count"),
         )
 
 

@@ -1,8 +1,8 @@
 """Threads: pin, lock, close, move, hide."""
 
 from django.contrib import admin
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
 
 from communities.models import Community
 from cop_platform.admin_sites import (
@@ -28,12 +28,22 @@ def _thread_switch(action: str, description: str, *, done: str):
 
 
 THREAD_SWITCHES = (
-    _thread_switch("pin", _("Pin to the top of the list"), done=_("Pinned")),
-    _thread_switch("unpin", _("Unpin"), done=_("Unpinned")),
-    _thread_switch("lock", _("Lock (only coordinators can reply)"), done=_("Locked")),
-    _thread_switch("unlock", _("Unlock"), done=_("Unlocked")),
-    _thread_switch("close", _("Close to new replies"), done=_("Closed")),
-    _thread_switch("reopen", _("Reopen for replies"), done=_("Reopened")),
+    _thread_switch(
+        "pin", _("Pin to the top of the list"), done=ngettext_lazy("Pinned: %(count)s.", "Pinned: %(count)s.", "count")
+    ),
+    _thread_switch("unpin", _("Unpin"), done=ngettext_lazy("Unpinned: %(count)s.", "Unpinned: %(count)s.", "count")),
+    _thread_switch(
+        "lock",
+        _("Lock (only coordinators can reply)"),
+        done=ngettext_lazy("Locked: %(count)s.", "Locked: %(count)s.", "count"),
+    ),
+    _thread_switch("unlock", _("Unlock"), done=ngettext_lazy("Unlocked: %(count)s.", "Unlocked: %(count)s.", "count")),
+    _thread_switch(
+        "close", _("Close to new replies"), done=ngettext_lazy("Closed: %(count)s.", "Closed: %(count)s.", "count")
+    ),
+    _thread_switch(
+        "reopen", _("Reopen for replies"), done=ngettext_lazy("Reopened: %(count)s.", "Reopened: %(count)s.", "count")
+    ),
 )
 
 
@@ -91,19 +101,26 @@ class ThreadAdminBase(ModerationAdmin):
             form_class=ThreadHideForm,
             title=_("Hide threads from members"),
             submit=_("Hide the threads"),
-            done=_("Threads hidden"),
+            done=ngettext_lazy("Threads hidden: %(count)s.", "Threads hidden: %(count)s.", "count"),
         )
 
     @admin.action(description=_("Show to members again"))
     def restore_threads(self, request, queryset):
         hidden = self.keep_rows(
-            request, queryset, lambda thread: thread.hidden_at is not None, skipped=_("threads that are not hidden")
+            request,
+            queryset,
+            lambda thread: thread.hidden_at is not None,
+            skipped=ngettext_lazy(
+                "Skipped %(count)s threads that are not hidden.",
+                "Skipped %(count)s threads that are not hidden.",
+                "count",
+            ),
         )
         self.apply_per_row(
             request,
             hidden,
             lambda thread: moderating.thread_restore(actor=request.user, thread=thread),
-            done=_("Threads shown again"),
+            done=ngettext_lazy("Threads shown again: %(count)s.", "Threads shown again: %(count)s.", "count"),
         )
 
     @admin.action(description=_("Move to community…"))
@@ -114,13 +131,27 @@ class ThreadAdminBase(ModerationAdmin):
                 request,
                 queryset,
                 lambda thread: thread.community_id != target.pk,
-                skipped=f"threads already in {target.name}",
+                skipped=lambda count: (
+                    ngettext(
+                        "Skipped %(count)s threads already in %(community)s.",
+                        "Skipped %(count)s threads already in %(community)s.",
+                        count,
+                    )
+                    % {"count": count, "community": target.name}
+                ),
             )
             self.apply_per_row(
                 request,
                 threads,
                 lambda thread: moderating.thread_move(actor=request.user, thread=thread, to_community=target),
-                done=gettext("Threads moved to %(community)s") % {"community": target.name},
+                done=lambda count: (
+                    ngettext(
+                        "Threads moved to %(community)s: %(count)s.",
+                        "Threads moved to %(community)s: %(count)s.",
+                        count,
+                    )
+                    % {"count": count, "community": target.name}
+                ),
             )
 
         return self.ask_then_apply(

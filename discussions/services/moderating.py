@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 
 from communities.models import AuditEntry, Community
 from communities.services import membership_of
+from members.language import override_for
 from members.notifications import notification_create
 
 from .. import permissions
@@ -59,10 +60,17 @@ def post_hide(*, actor, post: Post, reason: str) -> Post:
             actor=actor,
             kind="post_hidden",
             target=post,
-            title=f"A coordinator hid your post in “{post.thread.title}”: {reason}"[:300],
+            title=_hidden_title(post, reason),
             url=post.get_absolute_url(),
         )
     return post
+
+
+def _hidden_title(post: Post, reason: str) -> str:
+    """The hidden post's notification, in its author's language."""
+    with override_for(post.author):
+        title = gettext("A coordinator hid your post in “%(title)s”: %(reason)s")
+    return (title % {"title": post.thread.title, "reason": reason})[:300]
 
 
 def post_restore(*, actor, post: Post) -> Post:

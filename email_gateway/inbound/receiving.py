@@ -22,6 +22,7 @@ their refusals become answers in plain words (refusals.py).
 import hashlib
 import logging
 import re
+from contextlib import nullcontext
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -35,6 +36,7 @@ from communities.models import Community
 from discussions.models import Post, PostAttachment, Thread
 from discussions.services.attachments import attachment_upload
 from discussions.services.posting import post_reply, thread_create
+from members.language import override_for
 
 from ..addresses import BounceRoute, CommunityRoute, ReplyRoute, email_in_enabled, gateway_domain, read_address
 from ..message_ids import post_ids_from_references
@@ -174,6 +176,17 @@ def _receive(raw, *, envelope_sender, recipients, transport) -> Outcome:
     if duplicate := _already_received(ctx):
         return duplicate
     user = ctx.route.user if isinstance(ctx.route, ReplyRoute) else None
+    with _in_language_of(user):  # a reply address's member reads our answer in their language
+        return _routed(ctx, user)
+
+
+def _in_language_of(user):
+    """Refusals and confirmations are worded while the answer is built: in the member's own
+    language when we know who wrote (members.language), else in the active one."""
+    return override_for(user) if user is not None else nullcontext()
+
+
+def _routed(ctx: InboundContext, user) -> Outcome:
     if len(ctx.raw) > settings.INBOUND_EMAIL_MAX_BYTES:
         return _refuse(ctx, refusals.too_large(len(ctx.raw)), user=user)
     if ctx.route is None:
@@ -360,8 +373,13 @@ def member_for_address(address: str):
 
 
 def _community(ctx: InboundContext, parsed: parsing.Parsed, route: CommunityRoute) -> Outcome:
-    community = Community.objects.filter(slug=route.slug).first()
     user = member_for_address(ctx.sender) if ctx.sender else None
+    with _in_language_of(user):
+        return _community_as(ctx, parsed, route, user)
+
+
+def _community_as(ctx: InboundContext, parsed: parsing.Parsed, route: CommunityRoute, user) -> Outcome:
+    community = Community.objects.filter(slug=route.slug).first()
     if user is None and authentication.sender_failed(ctx.message, ctx.sender):
         # Our MTA says the From is forged: answering would mail whoever was impersonated.
         return _finish(ctx, InboundStatus.REFUSED, "Unknown sender whose From failed DMARC; not answered.")

@@ -95,7 +95,7 @@ def _answers_context(request, occurrence, membership, notice: str = "") -> dict:
         ahead = occurrence.rsvps.filter(response=RsvpResponse.WAITING, waiting_since__lt=my_rsvp.waiting_since)
         waiting_position = ahead.count() + 1
     allowed = can_rsvp(user, event, membership)
-    refusal = None if allowed or not user.is_authenticated else why_not_active(membership, action=gettext("answer"))[0]
+    refusal = None if allowed or not user.is_authenticated else why_not_active(membership, action="answer")[0]
     return {
         "community": event.community,
         "event": event,

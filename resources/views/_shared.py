@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext
 
 from communities.forms import submit_form
 from communities.models import Community
@@ -69,7 +68,7 @@ def _forbidden(request, community, message: str, *, offer_join: bool = False):
 
 def _refuse_adding(request, community, membership):
     """Why a signed-in person may not add to this library, and a way in when joining helps."""
-    message, offer_join = why_not_active(membership, action=gettext("add to its library"))
+    message, offer_join = why_not_active(membership, action="add to its library")
     return _forbidden(request, community, message, offer_join=offer_join)
 
 

@@ -133,3 +133,18 @@ def test_an_unknown_address_on_our_domain_is_refused(deliver, mailoutbox):
 def test_a_message_of_quoted_lines_only_is_refused(deliver, thread, member, mailoutbox):
     outcome = deliver(mail.raw(to=reply_address(member, thread.pk), sender=member.email, text="> old\n> older\n"))
     refused_with(outcome, mailoutbox, to=member.email, says=["no text of its own"])
+
+
+def test_a_french_member_is_refused_in_french(deliver, member, mailoutbox):
+    member.language = "fr"
+    member.save(update_fields=["language"])
+    private = CommunityFactory(name="Secret Ops", slug="secret-ops", visibility="hidden")
+    coordinator = MembershipFactory(community=private, role="coordinator").user
+    hidden_thread = make_thread(community=private, author=coordinator, title="Budget leak")
+    outcome = deliver(mail.raw(to=reply_address(member, hidden_thread.pk), sender=member.email))
+    assert outcome.status == "refused"
+    [answer] = mail.answers(mailoutbox)
+    assert answer.subject.startswith("[CoP Platform] Non publié :")
+    body = " ".join(answer.body.split())
+    assert "La discussion à laquelle vous avez répondu n'existe plus" in body, body
+    assert "no longer there" not in body

@@ -42,6 +42,8 @@ def test_the_health_page_explains_its_panels_in_french(client, community, coordi
 
 
 def test_a_digest_built_in_english_is_rendered_in_french(member, community, coordinator):
+    member.language = "fr"  # each email is written in its recipient's language (members.language)
+    member.save(update_fields=["language"])
     MembershipFactory(community=community, user=member)
     make_thread(community=community, author=coordinator, title="Forage en zone de socle")
     MembershipFactory(community=community, user=UserFactory(display_name="Nadia Nouvelle"))  # with the coordinator: 2

@@ -115,12 +115,11 @@ def test_an_event_reminder_rendered_in_french_is_french(community):
         community=community, title="Sampling clinic", starts_at=starts, ends_at=starts + timedelta(hours=1)
     )
     occurrence = Occurrence.objects.get(event=event)
-    member = UserFactory()
+    member = UserFactory(language="fr")  # reminders are written in each member's own language
     MembershipFactory(community=community, user=member)
     make_rsvp(user=member, occurrence=occurrence)
 
-    with translation.override("fr"):
-        event_reminders_schedule.delay()
+    event_reminders_schedule.delay()
 
     (message,) = [m for m in mail.outbox if m.to == [member.email]]
     assert message.subject.endswith(("Aujourd'hui : Sampling clinic", "Demain : Sampling clinic"))

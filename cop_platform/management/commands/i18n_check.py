@@ -52,6 +52,8 @@ class Command(BaseCommand):
             problems += [f"{language}: {problem}" for problem in translation_checks.incomplete_translations(po_path)]
         for po_path in sorted(locale_dir.glob("*/LC_MESSAGES/django.po")):
             problems += translation_checks.mo_out_of_date(po_path)
+        for po_path in sorted(locale_dir.glob("*/LC_MESSAGES/*.po")):
+            problems += translation_checks.plural_form_mismatches(po_path)
         for problem in problems:
             self.stdout.write(problem)
         if problems:

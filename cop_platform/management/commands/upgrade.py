@@ -43,7 +43,7 @@ def stale_search_sources() -> list[str]:
     for source in all_sources():
         rows = source.model._base_manager
         if rows.filter(search_vector__isnull=True).exists():
-            stale.append(source.plural)
+            stale.append(str(source.plural))
             continue
         sample = [
             *rows.order_by("-pk").values_list("pk", flat=True)[:SEARCH_SAMPLE],
@@ -54,7 +54,7 @@ def stale_search_sources() -> list[str]:
             stored=Cast("search_vector", TextField()), fresh=Cast(source.vector(), TextField())
         )
         if compared.exclude(stored=F("fresh")).exists():
-            stale.append(source.plural)
+            stale.append(str(source.plural))
     return stale
 
 
