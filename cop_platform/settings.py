@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "cop_platform.mfa_required.MfaRequiredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cop_platform.middleware.ContentSecurityPolicyMiddleware",
+    # Deprecation/Sunset headers on the answers of an API version being retired (API_DEPRECATED_VERSIONS).
+    "api.deprecation.DeprecatedVersionHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "cop_platform.urls"
@@ -741,6 +743,9 @@ if CELERY_TASK_ALWAYS_EAGER:
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
 API_ANONYMOUS_RATE_LIMIT_PER_MINUTE = env.int("API_ANONYMOUS_RATE_LIMIT_PER_MINUTE", default=30)
 API_PAGE_SIZE = 20
+# Versions being retired: {"v1": {"deprecated": "2027-06-01", "sunset": "2028-06-01"}} adds the
+# Deprecation and Sunset headers to each of v1's answers (api/deprecation.py). JSON in the env.
+API_DEPRECATED_VERSIONS = env.json("API_DEPRECATED_VERSIONS", default={})
 API_MAX_PAGE_SIZE = 100
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
