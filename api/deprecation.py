@@ -9,14 +9,14 @@ API_DEPRECATED_VERSIONS maps a version to those two dates, e.g.
 {"v1": {"deprecated": "2027-06-01", "sunset": "2028-06-01"}}; empty while no version is retired.
 """
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from django.conf import settings
 from django.utils.http import http_date
 
 
 def _timestamp(day: str) -> int:
-    return int(datetime.combine(date.fromisoformat(day), time(), tzinfo=timezone.utc).timestamp())
+    return int(datetime.combine(date.fromisoformat(day), time(), tzinfo=UTC).timestamp())
 
 
 class DeprecatedVersionHeadersMiddleware:
