@@ -29,11 +29,11 @@ os.environ.setdefault("RATE_LIMIT_NEW_MEMBER_THREADS_PER_HOUR", "1000000")
 import logging  # noqa: E402
 
 import django  # noqa: E402
-import psycopg2  # noqa: E402
 
 django.setup()
 logging.getLogger("celery").setLevel(logging.WARNING)
 
+from _setup import ensure_database  # noqa: E402
 from allauth.account.models import EmailAddress  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
@@ -48,20 +48,6 @@ from communities.services import community_create  # noqa: E402
 from discussions.models import Post  # noqa: E402
 from discussions.services.posting import post_reply, thread_create  # noqa: E402
 from members.models import User  # noqa: E402
-
-
-def ensure_database():
-    """Create the Postgres database DATABASE_URL names when it is missing."""
-    db = settings.DATABASES["default"]
-    if connection.vendor != "postgresql":
-        return
-    admin = psycopg2.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    admin.close()
 
 
 def seed_members(plan: Plan) -> list[User]:
