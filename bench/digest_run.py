@@ -34,7 +34,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from _setup import ensure_database  # noqa: E402
+from _setup import ensure_database, wait_until_sent  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -210,14 +210,7 @@ def main():
         try:
             started = time.monotonic()
             TaskSender(queue).send("communities.tasks.digests_schedule", now=now.isoformat())
-            while True:
-                time.sleep(0.5)
-                total = EmailDelivery.objects.count()
-                open_ = EmailDelivery.objects.filter(state__in=["pending", "sending"]).count()
-                if total and not open_:
-                    break
-                if time.monotonic() - started > 600:
-                    raise SystemExit("gave up after 600 s")
+            wait_until_sent(EmailDelivery.objects.all(), started=started, timeout=600)
             elapsed = time.monotonic() - started
             peak = worker.peak_rss_bytes()
         finally:
