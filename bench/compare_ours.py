@@ -38,10 +38,8 @@ from allauth.account.models import EmailAddress  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from forum_data import PASSWORD, Plan  # noqa: E402
+from page_queries import page_queries  # noqa: E402
 
 from communities.models import Community, Membership  # noqa: E402
 from communities.services import community_create  # noqa: E402
@@ -104,23 +102,6 @@ def seed(plan: Plan) -> dict:
     }
 
 
-def queries(urls: list[str]) -> dict:
-    setup_test_environment()
-    out = {}
-    member = User.objects.get(username="bench1")
-    for signed_in in (False, True):
-        client = Client()
-        if signed_in:
-            client.force_login(member)
-        for url in urls:
-            client.get(url, secure=True)  # warm-up
-            with CaptureQueriesContext(connection) as captured:
-                response = client.get(url, secure=True)
-            assert response.status_code == 200, (url, response.status_code)
-            out[f"{'member' if signed_in else 'anonymous'} {url}"] = len(captured)
-    return out
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["seed", "queries"])
@@ -134,7 +115,7 @@ def main():
         plan = Plan(users=args.users, short_threads=args.threads, long_posts=args.long, nested_posts=args.nested)
         result = seed(plan)
     else:
-        result = queries(args.urls)
+        result = page_queries(args.urls, secure=True)
     print("RESULT " + json.dumps(result))
 
 
