@@ -29,39 +29,23 @@ os.environ.setdefault("RATE_LIMIT_NEW_MEMBER_THREADS_PER_HOUR", "1000000")
 import logging  # noqa: E402
 
 import django  # noqa: E402
-import psycopg2  # noqa: E402
 
 django.setup()
 logging.getLogger("celery").setLevel(logging.WARNING)
 
+from _setup import ensure_database  # noqa: E402
 from allauth.account.models import EmailAddress  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from forum_data import PASSWORD, Plan  # noqa: E402
+from page_queries import page_queries  # noqa: E402
 
 from communities.models import Community, Membership  # noqa: E402
 from communities.services import community_create  # noqa: E402
 from discussions.models import Post  # noqa: E402
 from discussions.services.posting import post_reply, thread_create  # noqa: E402
 from members.models import User  # noqa: E402
-
-
-def ensure_database():
-    """Create the Postgres database DATABASE_URL names when it is missing."""
-    db = settings.DATABASES["default"]
-    if connection.vendor != "postgresql":
-        return
-    admin = psycopg2.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    admin.close()
 
 
 def seed_members(plan: Plan) -> list[User]:
@@ -118,23 +102,6 @@ def seed(plan: Plan) -> dict:
     }
 
 
-def queries(urls: list[str]) -> dict:
-    setup_test_environment()
-    out = {}
-    member = User.objects.get(username="bench1")
-    for signed_in in (False, True):
-        client = Client()
-        if signed_in:
-            client.force_login(member)
-        for url in urls:
-            client.get(url, secure=True)  # warm-up
-            with CaptureQueriesContext(connection) as captured:
-                response = client.get(url, secure=True)
-            assert response.status_code == 200, (url, response.status_code)
-            out[f"{'member' if signed_in else 'anonymous'} {url}"] = len(captured)
-    return out
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["seed", "queries"])
@@ -148,7 +115,7 @@ def main():
         plan = Plan(users=args.users, short_threads=args.threads, long_posts=args.long, nested_posts=args.nested)
         result = seed(plan)
     else:
-        result = queries(args.urls)
+        result = page_queries(args.urls, secure=True)
     print("RESULT " + json.dumps(result))
 
 

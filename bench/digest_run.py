@@ -25,16 +25,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cop_platform.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cop_digest_bench")
 os.environ.pop("CELERY_BROKER_URL", None)  # this process plans nothing itself: the worker does
 
 import django  # noqa: E402
-import psycopg2  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
+from _setup import ensure_database, wait_until_sent  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -57,17 +57,6 @@ MEMBERS = 10_000
 COMMUNITIES = 20
 ZONES = ["UTC", "Europe/Paris", "Africa/Nairobi", "Asia/Kolkata", "Asia/Tokyo", "America/Bogota", "America/New_York"]
 TOPICS = ["groundwater", "sanitation", "tariffs", "hygiene", "drought", "finance", "gis", "health"]
-
-
-def ensure_database():
-    db = settings.DATABASES["default"]
-    admin = psycopg2.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    admin.close()
 
 
 def seed(now):
@@ -221,14 +210,7 @@ def main():
         try:
             started = time.monotonic()
             TaskSender(queue).send("communities.tasks.digests_schedule", now=now.isoformat())
-            while True:
-                time.sleep(0.5)
-                total = EmailDelivery.objects.count()
-                open_ = EmailDelivery.objects.filter(state__in=["pending", "sending"]).count()
-                if total and not open_:
-                    break
-                if time.monotonic() - started > 600:
-                    raise SystemExit("gave up after 600 s")
+            wait_until_sent(EmailDelivery.objects.all(), started=started, timeout=600)
             elapsed = time.monotonic() - started
             peak = worker.peak_rss_bytes()
         finally:

@@ -39,12 +39,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cop_platform.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cop_bench_large")
 
 import django  # noqa: E402
-import psycopg2  # noqa: E402
 
 django.setup()
 
+from _setup import ensure_database  # noqa: E402
 from allauth.account.models import EmailAddress  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -184,17 +183,6 @@ def reset_sequences(*model_list):
 
 
 # --- The site ----------------------------------------------------------------------------------
-
-
-def ensure_database():
-    db = settings.DATABASES["default"]
-    admin = psycopg2.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    admin.close()
 
 
 def moment(rng, start, days, now):

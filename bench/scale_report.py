@@ -33,6 +33,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cop_bench_large")
 for name, value in {
     "DJANGO_SETTINGS_MODULE": "cop_platform.settings",
@@ -51,6 +52,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from _setup import wait_until_sent  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Max  # noqa: E402
@@ -154,14 +156,7 @@ def run_digest(workers: int):
             try:
                 started = time.monotonic()
                 TaskSender(queue).send("communities.tasks.digests_schedule", now=now.isoformat())
-                while True:
-                    time.sleep(0.5)
-                    total = EmailDelivery.objects.filter(kind="digest").count()
-                    pending = EmailDelivery.objects.filter(kind="digest", state__in=["pending", "sending"]).count()
-                    if total and not pending:
-                        break
-                    if time.monotonic() - started > 3600:
-                        raise SystemExit("digest run gave up after an hour")
+                wait_until_sent(EmailDelivery.objects.filter(kind="digest"), started=started, timeout=3600)
                 elapsed = time.monotonic() - started
                 peak = worker.peak_rss_bytes()
             finally:

@@ -84,23 +84,11 @@ def endpoint_list(request, slug=None):
 
 
 def _save(request, community, form, endpoint=None):
-    data = form.cleaned_data
+    fields = {name: form.cleaned_data[name] for name in ("url", "events", "description")}
     try:
         if endpoint is None:
-            return services.endpoint_create(
-                actor=request.user,
-                community=community,
-                url=data["url"],
-                events=data["events"],
-                description=data["description"],
-            )
-        return services.endpoint_update(
-            actor=request.user,
-            endpoint=endpoint,
-            url=data["url"],
-            events=data["events"],
-            description=data["description"],
-        )
+            return services.endpoint_create(actor=request.user, community=community, **fields)
+        return services.endpoint_update(actor=request.user, endpoint=endpoint, **fields)
     except ValidationError as error:
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)

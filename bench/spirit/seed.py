@@ -28,11 +28,9 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from forum_data import PASSWORD, Plan  # noqa: E402
+from page_queries import page_queries  # noqa: E402
 from spirit.category.models import Category  # noqa: E402
 from spirit.comment.models import Comment  # noqa: E402
 from spirit.core.utils.markdown import Markdown  # noqa: E402
@@ -107,23 +105,6 @@ def seed(plan: Plan) -> dict:
     }
 
 
-def queries(urls: list[str]) -> dict:
-    setup_test_environment()
-    out = {}
-    member = User.objects.get(username="bench1")
-    for signed_in in (False, True):
-        client = Client()
-        if signed_in:
-            client.force_login(member)
-        for url in urls:
-            client.get(url)  # warm-up: caches, djconfig
-            with CaptureQueriesContext(connection) as captured:
-                response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-            out[f"{'member' if signed_in else 'anonymous'} {url}"] = len(captured)
-    return out
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["seed", "queries"])
@@ -135,7 +116,7 @@ def main():
     if args.command == "seed":
         result = seed(Plan(users=args.users, short_threads=args.threads, long_posts=args.long))
     else:
-        result = queries(args.urls)
+        result = page_queries(args.urls)
     print(json.dumps(result))
 
 
