@@ -108,14 +108,15 @@ def console_errors() -> ConsoleErrors:
 def new_page(browser, live_server, console_errors) -> Callable:
     """Open a page in a fresh browser context (its own cookies: a separate person).
 
-    `new_page()` is a desktop window, `new_page(viewport=PHONE)` a phone. Relative URLs in
+    `new_page()` is a desktop window, `new_page(viewport=PHONE)` a phone, `new_page(locale="ar")`
+    a browser asking for Arabic. Relative URLs in
     `page.goto("/communities/")` resolve against the live server.
     """
     contexts = []
 
-    def open_page(*, viewport=None):
+    def open_page(*, viewport=None, locale="en-GB"):
         context = browser.new_context(
-            base_url=live_server.url, viewport=viewport or DESKTOP, locale="en-GB", timezone_id="UTC"
+            base_url=live_server.url, viewport=viewport or DESKTOP, locale=locale, timezone_id="UTC"
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
