@@ -15,10 +15,13 @@ class WebhooksConfig(AppConfig):
         from discussions.models import Flag
         from discussions.post_hooks import register_post_created
         from events.signals import event_created
+        from members.account_deletion import register_deletion_step
+        from members.data_export.registry import register_export_section
         from members.notifications import register_target
         from resources.models import Resource
 
-        from . import hooks
+        from . import data_export, hooks
+        from .account_deletion import endpoints_disable_with_account
         from .models import Endpoint
         from .notices import visible_endpoint_ids
         from .views import community_section
@@ -29,6 +32,8 @@ class WebhooksConfig(AppConfig):
         post_save.connect(hooks.on_flag_saved, sender=Flag, dispatch_uid="webhooks.flag_raised")
         event_created.connect(hooks.on_event_created, dispatch_uid="webhooks.event_created")
         register_target(Endpoint, visible_endpoint_ids)
+        register_deletion_step(endpoints_disable_with_account)
+        register_export_section(*data_export.SECTIONS)
         register_section(
             CommunitySection(
                 name="webhooks",
