@@ -52,31 +52,13 @@ from django.db import connection, models  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from forum_data import PASSWORD  # noqa: E402
 from taggit.models import Tag, TaggedItem  # noqa: E402
+from vocabulary import DOMAINS, FILLER  # noqa: E402
 
 from communities.models import Community, Membership  # noqa: E402
 from discussions.models import PATH_STEP, Post, Reaction, Thread  # noqa: E402
 from members.models import EmailPreferences, User  # noqa: E402
 from resources.models import Resource  # noqa: E402
 
-DOMAINS = [
-    "water borehole pump maintenance groundwater recharge sand dam chlorine dosing latrine sanitation hygiene "
-    "quality testing meter tariff utility pipeline leak handpump spring catchment",
-    "budget execution procurement delays treasury audit payroll arrears revenue forecast reporting ledger "
-    "cash commitment controls tender contract invoices reconciliation transfers grants",
-    "health clinic vaccination workers supervision outreach malaria maternal referral stock medicines "
-    "nurses training records surveillance cholera nutrition screening transport cold",
-    "drought flood irrigation soil farmers insurance seeds harvest livestock rainfall forecast extension "
-    "cooperative storage market credit terraces compost pests",
-    "heat resilience planning shelters evacuation warning drainage zoning informal settlements mapping "
-    "volunteers hazard budget trees cooling insurance risk retrofit",
-    "logistics warehouse supply chain fleet customs tracking inventory convoy fuel routes pallets "
-    "procurement donors manifests drivers distribution cold stock",
-]
-FILLER = (
-    "we tried this in our district and it worked after the team changed how they report results each month "
-    "with local partners but costs rose when staff left so next year plan to share data openly across regions "
-    "what would you do about it has anyone seen a good example of that in practice here"
-).split()
 TAGS = [word for domain in DOMAINS for word in domain.split()[:8]]
 ZONES = ["UTC", "Europe/Paris", "Africa/Nairobi", "Asia/Kolkata", "Asia/Tokyo", "America/Bogota", "America/New_York"]
 COUNTRIES = ["KE", "SN", "GH", "IN", "BR", "FR", "PK", "PH", "CO", "ET", "US", "DE"]

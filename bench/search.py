@@ -23,6 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cop_platform.settings")
 os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/cop_bench.sqlite3")
 
@@ -37,6 +38,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from vocabulary import DOMAINS, FILLER  # noqa: E402
 
 from communities.models import Community, Membership  # noqa: E402
 from cop_platform.search.engine import search  # noqa: E402
@@ -62,28 +64,6 @@ QUERIES = [
     "budget execution arrears",
 ]
 
-# Six domains of practice; each community talks mostly about its own (as real ones do), and
-# within a domain a few words are common and most are rare (Zipf-like), so a query matches a
-# realistic share of the posts rather than a third of everything.
-DOMAINS = [
-    "water borehole pump maintenance groundwater recharge sand dam chlorine dosing latrine sanitation hygiene "
-    "quality testing meter tariff utility pipeline leak handpump spring catchment",
-    "budget execution procurement delays treasury audit payroll arrears revenue forecast reporting ledger "
-    "cash commitment controls tender contract invoices reconciliation transfers grants",
-    "health clinic vaccination workers supervision outreach malaria maternal referral stock medicines "
-    "nurses training records surveillance cholera nutrition screening transport cold",
-    "drought flood irrigation soil farmers insurance seeds harvest livestock rainfall forecast extension "
-    "cooperative storage market credit terraces compost pests",
-    "heat resilience planning shelters evacuation warning drainage zoning informal settlements mapping "
-    "volunteers hazard budget trees cooling insurance risk retrofit",
-    "logistics warehouse supply chain fleet customs tracking inventory convoy fuel routes pallets "
-    "procurement donors manifests drivers distribution cold stock",
-]
-FILLER = (
-    "we tried this in our district and it worked after the team changed how they report results each month "
-    "with local partners but costs rose when staff left so next year plan to share data openly across regions "
-    "what would you do about it has anyone seen a good example of that in practice here"
-).split()
 WORDS_BY_DOMAIN = [domain.split() for domain in DOMAINS]
 ZIPF = [1 / (rank + 1) for rank in range(40)]
 TOPIC_SHARE = 0.08  # of the words in a post: the rest is everyday language
