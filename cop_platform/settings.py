@@ -154,6 +154,10 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # (cop_platform/cache.py), and tasks go straight to the outbox (cop_platform/tasks.py). So a
 # dead Redis never fails a request and costs it at most one short timeout.
 REDIS_FAILURE_BACKOFF = env.float("REDIS_FAILURE_BACKOFF", default=5.0)
+# Anonymous visitors' thread lists and thread pages of public communities are kept whole in the
+# cache for this many seconds at most (cop_platform/page_cache.py); any change to what they
+# show drops them at once. The limit is for relative times ("3 minutes ago"). 0: no page cache.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=90)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "cop_platform.cache.FailOpenRedisCache"
     # A frozen Redis answers nothing: wait this long (seconds), not the 20 s of a kernel timeout.

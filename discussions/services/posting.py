@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from communities.models import Community
 from communities.services import membership_of
 from cop_platform.markdown import MENTION_RE, render_markdown_with_mentions
+from cop_platform.page_cache import invalidate
 from cop_platform.ratelimit import allow
 from cop_platform.tasks import enqueue_on_commit
 
@@ -124,6 +125,7 @@ def _add_post(*, thread, actor, parent, body: str, rendered, submission_key: str
     )
     follow_on_post(user=actor, thread=thread)
     post_created(post)  # e.g. mailing-list mail, recorded in this transaction (post_hooks)
+    invalidate(thread.community)  # the anonymous pages that list or show it (cop_platform/page_cache.py)
     enqueue_on_commit(tasks.notify_post, post_id=post.pk, mentioned=mentioned)
     return post
 
@@ -238,6 +240,7 @@ def post_edit(*, actor, post: Post, body: str, attachment_ids=()) -> Post:
         PostRevision.objects.create(post=post, editor=actor, body=post.body)
         post.body, post.body_html, post.edited_at = body, body_html, timezone.now()
         post.save(update_fields=["body", "body_html", "edited_at"])
+        invalidate(post.thread.community)
         attachments_claim(actor=actor, post=post, ids=attachment_ids, body=body)
         if added:  # people mentioned by the edit hear about it, once (notifications are unique)
             enqueue_on_commit(tasks.notify_post, post_id=post.pk, mentioned=added, mentions_only=True)
@@ -258,6 +261,7 @@ def thread_edit(*, actor, thread: Thread, title: str, tags=None) -> Thread:
         thread.save(update_fields=["title"])
         if tags is not None:
             thread.tags.set(list(tags))
+        invalidate(thread.community)
     return thread
 
 
@@ -272,6 +276,7 @@ def post_delete(*, actor, post: Post) -> Post:
         attachments_remove(post=post)
         post.body, post.body_html, post.deleted_at = "", "", timezone.now()
         post.save(update_fields=["body", "body_html", "deleted_at"])
+        invalidate(post.thread.community)
         if post.thread.accepted_post_id == post.pk:
             Thread.objects.filter(pk=post.thread_id).update(accepted_post=None)
     return post
