@@ -7,15 +7,16 @@ public (checked on every store through the visibility policy, by the `is_public`
 module passes). Never a signed-in member's page, never an htmx partial, never a page that
 carries the visitor's pending messages or sets a cookie of its own.
 
-The key: the community's slug, its *generation* and the site's, the language, the theme
-cookie, scheme, host, path and query string. The generations are random tokens kept in the
-cache without expiry; the services that change what such a page shows call `invalidate(...)`
-(or `invalidate_site()` for what shows on every community's pages, a member's name or photo)
-which gives them a new token once the transaction commits: every page stored before is then
-unreachable, and a rolled-back write invalidates nothing. A page drawn while a write commits
-is stored under the generation read before it was drawn, so it is never served after the
-bump. Pages also expire after PAGE_CACHE_SECONDS (relative times, "3 minutes ago", age;
-0 turns the cache off).
+The key: the community's slug, the language, the theme cookie, scheme, host, path and query
+string. Each stored page also records the *generations* it was drawn at: the community's and
+the site's, random tokens kept in the cache without expiry, read (with the page, in one round
+trip) before the view runs. A page is served only while both are unchanged. The services that
+change what such a page shows call `invalidate(...)` (or `invalidate_site()` for what shows on
+every community's pages, a member's name or photo), which gives them a new token once the
+transaction commits: every page stored before is then dead, and a rolled-back write
+invalidates nothing. A page drawn while a write commits carries the generation read before it
+was drawn, so it is never served after the bump. Pages also expire after PAGE_CACHE_SECONDS
+(relative times, "3 minutes ago", age; 0 turns the cache off).
 
 What is per visitor in an anonymous page is kept out of the stored copy: the CSRF token (in
 the footer's language and theme forms and the htmx header) is stored as a placeholder and each
@@ -109,25 +110,31 @@ def _may_use(request) -> bool:
     return len(get_messages(request)) == 0
 
 
-def _generations(slug: str) -> tuple[str, str] | None:
-    """The site's and the community's generation tokens; a missing one is created (a cache
-    that lost it, or never had it, starts a new one: nothing stored before can match)."""
-    keys = [SITE_GENERATION, _community_generation(slug)]
-    found = cache.get_many(keys)
-    missing = [key for key in keys if key not in found]
-    if missing:
-        for key in missing:
-            cache.add(key, secrets.token_hex(8), timeout=None)
-        found = cache.get_many(keys)
-        if any(key not in found for key in keys):
-            return None  # the cache keeps nothing (down, or full): draw without it
-    return found[keys[0]], found[keys[1]]
+def _lookup(request, slug: str) -> tuple[str, tuple[str, str] | None, dict | None]:
+    """The page's key, the current (site, community) generations and the stored page if it
+    was drawn at those generations: one round trip to the cache on a hit. A missing
+    generation is created (a cache that lost it, or never had it, starts a new one: nothing
+    stored before can match); None when the cache keeps nothing (down, or full)."""
+    key = _page_key(request, slug)
+    generation_keys = [SITE_GENERATION, _community_generation(slug)]
+    found = cache.get_many([*generation_keys, key])
+    if any(name not in found for name in generation_keys):
+        for name in generation_keys:
+            if name not in found:
+                cache.add(name, secrets.token_hex(8), timeout=None)
+        found = cache.get_many(generation_keys)
+        if any(name not in found for name in generation_keys):
+            return key, None, None
+    generations = (found[generation_keys[0]], found[generation_keys[1]])
+    stored = found.get(key)
+    if stored is not None and stored["generations"] != generations:
+        stored = None  # drawn before a change: never served
+    return key, generations, stored
 
 
-def _page_key(request, slug: str, generations: tuple[str, str]) -> str:
+def _page_key(request, slug: str) -> str:
     parts = [
         slug,
-        *generations,
         translation.get_language() or "",
         theme_from(request),
         request.scheme,
@@ -184,16 +191,14 @@ def cached_for_anonymous(view, *, slug_kwarg: str, is_public):
             return view(request, *args, **kwargs)
         slug = kwargs[slug_kwarg]
         try:
-            generations = _generations(slug)
-            key = _page_key(request, slug, generations) if generations else None
-            stored = cache.get(key) if key else None
+            key, generations, stored = _lookup(request, slug)
         except Exception:
             logger.warning("Page cache unavailable: drawing the page", exc_info=True)
-            key = stored = None
+            generations = stored = None
         if stored is not None:
             return _hit(request, stored)
         response = view(request, *args, **kwargs)
-        if key is None or request.method != "GET":
+        if generations is None or request.method != "GET":
             return response
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
@@ -202,7 +207,11 @@ def cached_for_anonymous(view, *, slug_kwarg: str, is_public):
             if content is not None:
                 headers = [(name, value) for name, value in response.items() if name.lower() not in NOT_STORED]
                 try:
-                    cache.set(key, {"content": content, "headers": headers}, settings.PAGE_CACHE_SECONDS)
+                    cache.set(
+                        key,
+                        {"generations": generations, "content": content, "headers": headers},
+                        settings.PAGE_CACHE_SECONDS,
+                    )
                 except Exception:
                     logger.warning("Page cache: could not store a page", exc_info=True)
         response.headers["X-Cache"] = "miss"

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage, Message
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -156,7 +157,9 @@ def test_a_hidden_thread_leaves_the_list_and_its_page(page_cache, committed, thr
     assert "Borehole readings" not in get(Client(), list_url(community)).content.decode()
 
 
-def test_a_community_turned_private_is_a_404_never_the_cached_page(page_cache, committed, thread, community, coordinator):
+def test_a_community_turned_private_is_a_404_never_the_cached_page(
+    page_cache, committed, thread, community, coordinator
+):
     served_twice(thread.get_absolute_url())
     served_twice(list_url(community))
 
@@ -208,9 +211,7 @@ def test_private_and_hidden_communities_are_never_stored(page_cache, member):
 
 
 def test_signed_in_members_neither_get_nor_fill_the_cache(page_cache, thread, coordinator):
-    moderate = reverse(
-        "discussions:moderate", kwargs={"community_slug": thread.community.slug, "thread_id": thread.pk}
-    )
+    moderate = reverse("discussions:moderate", kwargs={"community_slug": thread.community.slug, "thread_id": thread.pk})
     coordinator_client = Client()
     coordinator_client.force_login(coordinator)
     for _ in range(2):
@@ -267,8 +268,6 @@ def test_the_theme_cookie_is_part_of_the_key(page_cache, thread):
 
 
 def test_pending_messages_are_shown_not_cached(page_cache, thread):
-    from django.contrib.messages.storage.cookie import CookieStorage, Message
-
     path = thread.get_absolute_url()
     served_twice(path)
     client = Client()
