@@ -50,6 +50,9 @@ logger = logging.getLogger(__name__)
 SITE_GENERATION = "page-cache:generation:site"
 # Headers the stored copy does not keep: the middleware below the view adds them per answer.
 NOT_STORED = {"set-cookie", "content-length", "x-cache"}
+# The query parameters of the cached pages (page number, the thread list's filters). An address
+# with any other is drawn without the cache: made-up parameters cannot fill it.
+QUERY_KEYS = frozenset({"page", "kind", "unanswered", "tag"})
 # A masked CSRF token as Django writes it into a form or the htmx header.
 _TOKEN_CANDIDATE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 
@@ -104,6 +107,8 @@ def _enabled() -> bool:
 def _may_use(request) -> bool:
     """Anonymous GET/HEAD of a full page, without messages waiting to be shown."""
     if request.method not in ("GET", "HEAD") or "HX-Request" in request.headers:
+        return False
+    if not QUERY_KEYS.issuperset(request.GET):
         return False
     if request.user.is_authenticated:
         return False

@@ -8,9 +8,11 @@ import pytest
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage, Message
 from django.core.cache import cache
+from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
 from django.urls import reverse
 
+from communities.origins import resolve_origin
 from communities.services import community_update
 from cop_platform.page_cache import _placeholder
 from discussions.services.moderating import post_hide, thread_hide, thread_move
@@ -19,6 +21,8 @@ from discussions.services.reacting import reaction_toggle
 from members.services import profile_update
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
+from tests.members.test_admin import user_form
+from tests.resources.factories import make_practice
 
 pytestmark = pytest.mark.django_db
 
@@ -228,6 +232,7 @@ def test_signed_in_members_neither_get_nor_fill_the_cache(page_cache, thread, co
 
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+HX_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 
 def test_each_visitor_gets_their_own_csrf_token_and_the_language_switch_works(page_cache, thread):
@@ -240,6 +245,10 @@ def test_each_visitor_gets_their_own_csrf_token_and_the_language_switch_works(pa
     assert tokens[0] != tokens[1]
     assert _placeholder().decode() not in pages[1].content.decode()
     assert settings.CSRF_COOKIE_NAME in pages[1].cookies  # the hit sets the visitor's CSRF cookie
+    # The htmx header's token too is the second visitor's own, and the first one's is nowhere.
+    header_token = HX_TOKEN.search(pages[1].content.decode()).group(1)
+    assert _unmask_cipher_token(header_token) == second.cookies[settings.CSRF_COOKIE_NAME].value
+    assert next(iter(tokens[0])) not in pages[1].content.decode()
 
     for client, found in zip((first, second), tokens, strict=True):
         response = client.post(
@@ -293,7 +302,35 @@ def test_no_page_cache_when_the_setting_is_zero(settings, thread):
     assert get(Client(), thread.get_absolute_url()).get("X-Cache") is None
 
 
-def test_the_query_string_is_part_of_the_key(page_cache, thread):
+def test_the_query_string_is_part_of_the_key_and_made_up_parameters_bypass_it(page_cache, thread, community):
     path = thread.get_absolute_url()
     served_twice(path)
     assert get(Client(), f"{path}?page=2").get("X-Cache") == "miss"
+    served_twice(f"{list_url(community)}?kind=question&page=1")
+    for _ in range(2):
+        assert get(Client(), f"{path}?utm_source=newsletter").get("X-Cache") is None
+
+
+def test_a_practice_documented_from_the_thread_shows_on_its_page(page_cache, committed, thread, community, member):
+    path = thread.get_absolute_url()
+    served_twice(path)
+    with committed():
+        origin = resolve_origin("thread", thread.pk, member)
+        practice = make_practice(community=community, author=member, title="Siting boreholes", origin=origin)
+    page = get(Client(), path).content.decode()
+    assert "This discussion led to" in page and practice.get_absolute_url() in page
+
+
+def test_staff_renaming_a_member_in_the_admin_shows_on_the_next_request(
+    page_cache, django_capture_on_commit_callbacks, thread, member, staff
+):
+    path = thread.get_absolute_url()
+    served_twice(path)
+    staff_client = Client()
+    staff_client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("admin:members_user_change", args=[member.pk]), user_form(member, display_name="Mira Moderated")
+        )
+    assert response.status_code == 302
+    assert "Mira Moderated" in get(Client(), path).content.decode()
