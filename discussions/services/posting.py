@@ -231,7 +231,8 @@ def post_edit(*, actor, post: Post, body: str, attachment_ids=()) -> Post:
     body = _clean_body(body)
     if body == post.body:
         with transaction.atomic():
-            attachments_claim(actor=actor, post=post, ids=attachment_ids, body=body)
+            if attachments_claim(actor=actor, post=post, ids=attachment_ids, body=body):
+                invalidate(post.thread.community)  # its new files show on the thread's pages
         return post
     body_html, mentioned = render_body(body)
     already = set(render_body(post.body)[1])
