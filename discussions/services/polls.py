@@ -74,7 +74,6 @@ def _save_poll(*, actor, thread: Thread, spec: PollSpec) -> Poll:
         results=spec.results,
         created_by=actor,
     )
-    invalidate(thread.community)  # the thread's anonymous pages show it (cop_platform/page_cache.py)
     PollOption.objects.bulk_create(
         PollOption(poll=poll, position=position, text=text) for position, text in enumerate(spec.options, start=1)
     )
@@ -90,6 +89,7 @@ def poll_create(*, actor, thread: Thread, spec: PollSpec) -> Poll:
         )
     spec = poll_spec_clean(spec, now=timezone.now())
     with transaction.atomic():
+        invalidate(thread.community)  # the thread's anonymous pages show it (cop_platform/page_cache.py)
         thread = Thread.objects.select_for_update().get(pk=thread.pk)
         if Poll.objects.filter(thread=thread).exists():
             raise ValidationError(gettext("This thread already has a poll."))

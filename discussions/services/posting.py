@@ -125,7 +125,6 @@ def _add_post(*, thread, actor, parent, body: str, rendered, submission_key: str
     )
     follow_on_post(user=actor, thread=thread)
     post_created(post)  # e.g. mailing-list mail, recorded in this transaction (post_hooks)
-    invalidate(thread.community)  # the anonymous pages that list or show it (cop_platform/page_cache.py)
     enqueue_on_commit(tasks.notify_post, post_id=post.pk, mentioned=mentioned)
     return post
 
@@ -167,6 +166,7 @@ def thread_create(
             )  # fmt: skip
             attachments_claim(actor=actor, post=post, ids=attachment_ids, body=body)
             draft_discard(actor=actor, place=draft_place(community=community))  # posted: its draft is done
+            invalidate(community)  # the anonymous pages that list it (cop_platform/page_cache.py)
     except IntegrityError:
         existing = _existing_submission(actor, submission_key)
         if existing is None:
@@ -180,7 +180,8 @@ def post_reply(
 ) -> Post:
     """Reply to a thread, or to any post in it. Replies nest; past MAX_PATH_DEPTH they attach
     to the deepest allowed post so the tree stays bounded."""
-    membership = membership_of(actor, thread.community)
+    community = thread.community  # fetched with the thread (the one locked below is not)
+    membership = membership_of(actor, community)
     if not permissions.can_reply(actor, thread, membership):
         if thread.is_closed:
             raise PermissionDenied(gettext("This thread is closed to new replies."))
@@ -213,6 +214,7 @@ def post_reply(
             Thread.objects.filter(pk=thread.pk).update(
                 reply_count=F("reply_count") + 1, last_activity_at=post.created_at
             )
+            invalidate(community)  # the anonymous pages that list or show it (cop_platform/page_cache.py)
     except IntegrityError:
         existing = _existing_submission(actor, submission_key)
         if existing is None:
