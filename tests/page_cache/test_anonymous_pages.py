@@ -15,7 +15,7 @@ from django.urls import reverse
 from communities.origins import resolve_origin
 from communities.services import community_update
 from cop_platform.page_cache import _placeholder
-from discussions.services.moderating import post_hide, thread_hide, thread_move
+from discussions.services.moderating import post_hide, thread_hide, thread_moderate, thread_move
 from discussions.services.posting import post_delete, post_edit
 from discussions.services.reacting import reaction_toggle
 from members.services import profile_update
@@ -115,12 +115,17 @@ def _react(thread, community, member, coordinator):
     return '<span class="count">1</span>', None
 
 
+def _lock(thread, community, member, coordinator):
+    thread_moderate(actor=coordinator, thread=thread, action="lock")
+    return '<span class="badge warn">Locked</span>', None
+
+
 def _rename(thread, community, member, coordinator):
     profile_update(actor=member, user=member, display_name="Mira Renamed")
     return "Mira Renamed", None
 
 
-@pytest.mark.parametrize("change", [_edit, _hide_post, _delete_post, _reply, _react, _rename])
+@pytest.mark.parametrize("change", [_edit, _hide_post, _delete_post, _reply, _react, _lock, _rename])
 def test_each_change_shows_on_the_next_anonymous_request(
     page_cache, committed, thread, community, member, coordinator, change
 ):
@@ -334,3 +339,15 @@ def test_staff_renaming_a_member_in_the_admin_shows_on_the_next_request(
         )
     assert response.status_code == 302
     assert "Mira Moderated" in get(Client(), path).content.decode()
+
+
+def test_head_requests_and_the_continue_this_thread_page_are_served_too(page_cache, thread, member):
+    path = thread.get_absolute_url()
+    served_twice(path)
+    head = Client().head(path)
+    assert head.status_code == 200 and head.get("X-Cache") == "hit" and head.content == b""
+    subtree = reverse(
+        "discussions:subtree",
+        kwargs={"community_slug": thread.community.slug, "thread_id": thread.pk, "post_id": thread.posts.last().pk},
+    )
+    served_twice(subtree)
