@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from cop_platform.markdown import render_markdown
+from cop_platform.page_cache import invalidate
 from cop_platform.tasks import enqueue_on_commit
 
 from . import permissions, tasks
@@ -43,6 +44,9 @@ def membership_of(user, community) -> Membership | None:
 
 
 def _audit(*, community, actor, action, target_user=None, detail=""):
+    # Every audited change (the charter and visibility, memberships, roles, bans) may change
+    # what the community's anonymous pages show: they are drawn again once it commits.
+    invalidate(community)
     AuditEntry.objects.create(
         community=community, actor=actor, action=action, target_user=target_user, detail=detail[:300]
     )

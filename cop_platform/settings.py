@@ -161,6 +161,16 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
         socket_connect_timeout=env.float("CACHE_SOCKET_TIMEOUT", default=0.2),
         socket_timeout=env.float("CACHE_SOCKET_TIMEOUT", default=0.2),
     )
+# Anonymous visitors' thread lists and thread pages of public communities are kept whole in the
+# cache for this many seconds at most (cop_platform/page_cache.py); any change to what they
+# show drops them at once. The limit is for relative times ("3 minutes ago"). 0: no page cache.
+# On by default only with a shared cache (Redis): a change made in one process drops the pages
+# of every process only if they share the cache, so an in-process cache (no CACHE_URL) serves
+# it only when one process serves the site (runserver): set it yourself then.
+PAGE_CACHE_SECONDS = env.int(
+    "PAGE_CACHE_SECONDS",
+    default=0 if CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")) else 90,
+)
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"

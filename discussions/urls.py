@@ -1,17 +1,24 @@
 from django.urls import path
 
+from communities.page_cache import cached_community_page
+
 from .views import attachments, drafts, engaging, live, mentions, moderating, polls, reading, writing
 
 app_name = "discussions"
 
 thread = "c/<slug:community_slug>/discussions/<int:thread_id>"
 
+# The pages anonymous visitors read most, kept whole for them while unchanged (cop_platform/page_cache.py).
+thread_list = cached_community_page(reading.thread_list)
+thread_detail = cached_community_page(reading.thread_detail)
+thread_subtree = cached_community_page(reading.thread_subtree)
+
 urlpatterns = [
-    path("c/<slug:community_slug>/discussions/", reading.thread_list, name="list"),
+    path("c/<slug:community_slug>/discussions/", thread_list, name="list"),
     path("c/<slug:community_slug>/discussions/new/", writing.thread_new, name="new"),
-    path(f"{thread}/", reading.thread_detail, name="thread_short"),
-    path(f"{thread}-<slug:thread_slug>/", reading.thread_detail, name="thread"),
-    path(f"{thread}/posts/<int:post_id>/", reading.thread_subtree, name="subtree"),
+    path(f"{thread}/", thread_detail, name="thread_short"),
+    path(f"{thread}-<slug:thread_slug>/", thread_detail, name="thread"),
+    path(f"{thread}/posts/<int:post_id>/", thread_subtree, name="subtree"),
     path(f"{thread}/updates/", live.thread_updates, name="updates"),
     path(f"{thread}/reply/", writing.post_reply, name="reply"),
     path(f"{thread}/edit/", writing.thread_edit, name="thread_edit"),

@@ -33,6 +33,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from cop_platform.page_cache import invalidate_site
+
 from .models import FORMER_MEMBER, AccountEmail, Notification, User
 
 DeletionCheck = Callable[[User], list[str]]  # reasons the account cannot be deleted yet
@@ -131,6 +133,7 @@ def account_delete(*, actor, user: User, password: str) -> None:
             # of an inactive account links nowhere).
             user.is_active = False
             user.save(update_fields=["is_active"])
+            invalidate_site()  # her posts, name and photo on every community's pages
             for step in _steps:
                 step(user)
             _email_log_forgets(user)

@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.html import format_html
 
+from cop_platform.page_cache import invalidate_site
+
 from . import services
 from .bouncing import bouncing_clear
 from .data_export.requests import data_export_request
@@ -137,6 +139,8 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if change and form.changed_data:  # a name, photo or active state shown on community pages
+            invalidate_site()
         if change and "bio" in form.changed_data:
             # The profile service owns bio -> sanitised bio_html (e.g. a moderator clearing an
             # abusive bio must not leave the old HTML on the profile page).

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cop_platform.markdown import render_markdown
+from cop_platform.page_cache import invalidate_site
 
 from .avatars import process_avatar
 from .models import User
@@ -70,6 +71,8 @@ def profile_update(*, actor, user: User, expertise=None, avatar=None, remove_ava
         with transaction.atomic():
             if update_fields:
                 user.save(update_fields=update_fields)
+                # Their name and photo are on the pages of every community they post in.
+                invalidate_site()
             if tags is not None:
                 user.expertise.set(tags)
             if old_avatar and "avatar" in update_fields:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from communities.models import AuditEntry, Community
 from communities.services import membership_of
 from cop_platform.markdown import render_markdown
+from cop_platform.page_cache import invalidate_site
 
 from . import permissions
 from .models import Resource, ResourceKind, ResourceVersion
@@ -31,6 +32,8 @@ EDITABLE_FIELDS = ("title", "summary", "language", "licence", "url", "body", "re
 
 
 def _audit(*, resource, actor, action, detail=""):
+    if resource.origin_id is not None:  # the thread it came from lists it (cop_platform/page_cache.py)
+        invalidate_site()
     AuditEntry.objects.create(
         community=resource.community, actor=actor, action=action, detail=(detail or resource.title)[:300]
     )

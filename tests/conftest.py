@@ -87,6 +87,13 @@ def _site_language_between_tests():
 
 
 @pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    """Tests change content inside their transaction, where nothing commits, so the page cache
+    (cop_platform/page_cache.py, invalidated on commit) is off; tests/page_cache turns it on."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _no_rate_limits_between_tests():
     """Rate-limit counters live in the cache; each test starts with none."""
     cache.clear()

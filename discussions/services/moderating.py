@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 
 from communities.models import AuditEntry, Community
 from communities.services import membership_of
+from cop_platform.page_cache import invalidate
 from members.language import override_for
 from members.notifications import notification_create
 
@@ -22,6 +23,9 @@ def _require_moderator(actor, community: Community) -> None:
 
 
 def _audit(*, community, actor, action, detail="", target_user=None):
+    """Record a moderation action; it changes what the community's anonymous pages show
+    (a move: both communities', each audited), so they are drawn again once it commits."""
+    invalidate(community)
     AuditEntry.objects.create(
         community=community, actor=actor, action=action, detail=detail[:300], target_user=target_user
     )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext, ngettext
 
 from communities.models import Community
 from communities.services import membership_of
+from cop_platform.page_cache import invalidate
 
 from .. import permissions
 from ..models import POLL_MAX_OPTIONS, POLL_MIN_OPTIONS, Poll, PollOption, PollResults, PollVote, Thread
@@ -88,6 +89,7 @@ def poll_create(*, actor, thread: Thread, spec: PollSpec) -> Poll:
         )
     spec = poll_spec_clean(spec, now=timezone.now())
     with transaction.atomic():
+        invalidate(thread.community)  # the thread's anonymous pages show it (cop_platform/page_cache.py)
         thread = Thread.objects.select_for_update().get(pk=thread.pk)
         if Poll.objects.filter(thread=thread).exists():
             raise ValidationError(gettext("This thread already has a poll."))
@@ -119,6 +121,7 @@ def poll_vote(*, actor, poll: Poll, option_ids) -> list[int]:
         raise ValidationError(gettext("Choose an option to vote."))
     with transaction.atomic():
         poll = _locked_poll(poll)
+        invalidate(poll.thread.community)  # counts and state shown on the thread's anonymous pages
         if not permissions.can_vote(actor, poll, membership_of(actor, poll.thread.community)):
             raise PermissionDenied(_why_no_vote(actor, poll))
         valid = set(poll.options.filter(pk__in=chosen).values_list("pk", flat=True))
@@ -143,6 +146,7 @@ def poll_withdraw(*, actor, poll: Poll) -> None:
     """Take back `actor`'s vote while the poll is open (closed results stay as they were)."""
     with transaction.atomic():
         poll = _locked_poll(poll)
+        invalidate(poll.thread.community)  # counts and state shown on the thread's anonymous pages
         if not permissions.can_vote(actor, poll, membership_of(actor, poll.thread.community)):
             raise PermissionDenied(_why_no_vote(actor, poll))
         PollVote.objects.filter(option__poll=poll, user=actor).delete()
@@ -161,6 +165,7 @@ def poll_close(*, actor, poll: Poll) -> Poll:
     Its results become visible to everyone who can read the thread."""
     with transaction.atomic():
         poll = _locked_poll(poll)
+        invalidate(poll.thread.community)  # counts and state shown on the thread's anonymous pages
         if not permissions.can_manage_poll(actor, poll, membership_of(actor, poll.thread.community)):
             raise PermissionDenied(gettext("Only the thread's author and the coordinators can close this poll."))
         if not poll.is_closed():
@@ -174,6 +179,7 @@ def poll_reopen(*, actor, poll: Poll) -> Poll:
     open until closed by hand), or the poll would close again at once."""
     with transaction.atomic():
         poll = _locked_poll(poll)
+        invalidate(poll.thread.community)  # counts and state shown on the thread's anonymous pages
         if not permissions.can_manage_poll(actor, poll, membership_of(actor, poll.thread.community)):
             raise PermissionDenied(gettext("Only the thread's author and the coordinators can reopen this poll."))
         poll.closed_at = None

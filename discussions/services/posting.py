@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from communities.models import Community
 from communities.services import membership_of
 from cop_platform.markdown import MENTION_RE, render_markdown_with_mentions
+from cop_platform.page_cache import invalidate
 from cop_platform.ratelimit import allow
 from cop_platform.tasks import enqueue_on_commit
 
@@ -165,6 +166,7 @@ def thread_create(
             )  # fmt: skip
             attachments_claim(actor=actor, post=post, ids=attachment_ids, body=body)
             draft_discard(actor=actor, place=draft_place(community=community))  # posted: its draft is done
+            invalidate(community)  # the anonymous pages that list it (cop_platform/page_cache.py)
     except IntegrityError:
         existing = _existing_submission(actor, submission_key)
         if existing is None:
@@ -178,7 +180,8 @@ def post_reply(
 ) -> Post:
     """Reply to a thread, or to any post in it. Replies nest; past MAX_PATH_DEPTH they attach
     to the deepest allowed post so the tree stays bounded."""
-    membership = membership_of(actor, thread.community)
+    community = thread.community  # fetched with the thread (the one locked below is not)
+    membership = membership_of(actor, community)
     if not permissions.can_reply(actor, thread, membership):
         if thread.is_closed:
             raise PermissionDenied(gettext("This thread is closed to new replies."))
@@ -211,6 +214,7 @@ def post_reply(
             Thread.objects.filter(pk=thread.pk).update(
                 reply_count=F("reply_count") + 1, last_activity_at=post.created_at
             )
+            invalidate(community)  # the anonymous pages that list or show it (cop_platform/page_cache.py)
     except IntegrityError:
         existing = _existing_submission(actor, submission_key)
         if existing is None:
@@ -229,7 +233,8 @@ def post_edit(*, actor, post: Post, body: str, attachment_ids=()) -> Post:
     body = _clean_body(body)
     if body == post.body:
         with transaction.atomic():
-            attachments_claim(actor=actor, post=post, ids=attachment_ids, body=body)
+            if attachments_claim(actor=actor, post=post, ids=attachment_ids, body=body):
+                invalidate(post.thread.community)  # its new files show on the thread's pages
         return post
     body_html, mentioned = render_body(body)
     already = set(render_body(post.body)[1])
@@ -238,6 +243,7 @@ def post_edit(*, actor, post: Post, body: str, attachment_ids=()) -> Post:
         PostRevision.objects.create(post=post, editor=actor, body=post.body)
         post.body, post.body_html, post.edited_at = body, body_html, timezone.now()
         post.save(update_fields=["body", "body_html", "edited_at"])
+        invalidate(post.thread.community)
         attachments_claim(actor=actor, post=post, ids=attachment_ids, body=body)
         if added:  # people mentioned by the edit hear about it, once (notifications are unique)
             enqueue_on_commit(tasks.notify_post, post_id=post.pk, mentioned=added, mentions_only=True)
@@ -258,6 +264,7 @@ def thread_edit(*, actor, thread: Thread, title: str, tags=None) -> Thread:
         thread.save(update_fields=["title"])
         if tags is not None:
             thread.tags.set(list(tags))
+        invalidate(thread.community)
     return thread
 
 
@@ -272,6 +279,7 @@ def post_delete(*, actor, post: Post) -> Post:
         attachments_remove(post=post)
         post.body, post.body_html, post.deleted_at = "", "", timezone.now()
         post.save(update_fields=["body", "body_html", "deleted_at"])
+        invalidate(post.thread.community)
         if post.thread.accepted_post_id == post.pk:
             Thread.objects.filter(pk=post.thread_id).update(accepted_post=None)
     return post

@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils.translation import gettext
 
 from communities.services import membership_of
+from cop_platform.page_cache import invalidate
 
 from .. import permissions
 from ..models import Post, Reaction, ReactionKind, Thread
@@ -20,6 +21,7 @@ def reaction_toggle(*, actor, post: Post, kind: str) -> bool:
         raise PermissionDenied(gettext("Only members of this community can react."))
     counter = f"{kind}_count"
     with transaction.atomic():
+        invalidate(post.thread.community)  # the counts on its anonymous pages (cop_platform/page_cache.py)
         deleted, _ = Reaction.objects.filter(post=post, user=actor, kind=kind).delete()
         if deleted:
             Post.objects.filter(pk=post.pk).update(**{counter: F(counter) - 1})
@@ -51,6 +53,7 @@ def answer_accept(*, actor, post: Post) -> Thread:
     if post.is_opening or post.is_deleted or post.is_hidden:
         raise ValidationError(gettext("Choose a visible reply as the answer."))
     Thread.objects.filter(pk=thread.pk).update(accepted_post=post)
+    invalidate(thread.community)
     thread.accepted_post = post
     return thread
 
@@ -59,5 +62,6 @@ def answer_unaccept(*, actor, thread: Thread) -> Thread:
     if not permissions.can_accept_answer(actor, thread, membership_of(actor, thread.community)):
         raise PermissionDenied(gettext("Only the person who asked, or a coordinator, can change the answer."))
     Thread.objects.filter(pk=thread.pk).update(accepted_post=None)
+    invalidate(thread.community)
     thread.accepted_post = None
     return thread
