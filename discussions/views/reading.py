@@ -1,8 +1,6 @@
 """The reading pages: the thread list, the thread page with its nested replies, the "continue
 this thread" page, a post's permalink and its earlier versions."""
 
-from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
@@ -40,10 +38,9 @@ def thread_list(request, community_slug):
     community, membership = _content_community(request, community_slug)
     filter_form = ThreadFilterForm(request.GET or None)
     filters = filter_form.filters()
-    threads = selectors.threads_for_listing(community=community, user=request.user, **filters)
-    page_obj = Paginator(threads, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    for thread in page_obj:
-        thread.unread = request.user.is_authenticated and selectors.is_unread(thread)
+    page_obj = selectors.thread_list_page(
+        community=community, user=request.user, page_number=request.GET.get("page"), **filters
+    )
     return render(
         request,
         "discussions/thread_list.html",
