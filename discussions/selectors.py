@@ -92,15 +92,18 @@ _PLACEHOLDER = "0-placeholder"  # reverse() once with it, then put each row's va
 URL_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted in a path argument
 
 
-def thread_list_page(*, community, user, page_number=None, tag: str = "", unanswered: bool = False, kind: str = ""):
-    """One page of the thread list, ready to render in a fixed number of queries (the count,
-    the page's rows with their authors, their tags): each row carries `url`, `author_url`,
+def thread_list_page(
+    *, community, user, membership, page_number=None, tag: str = "", unanswered: bool = False, kind: str = ""
+):
+    """One page of the thread list of `community` (`membership`: the viewer's, or None), ready to
+    render in a fixed number of queries (the count, the page's rows with their authors, their
+    tags): each row carries `url`, `author_url`,
     `tag_links` ([(name, url)]) and `unread` (for a signed-in member), and shares `community`.
 
     The same rows as `threads_for_listing`, fetched narrower: only the columns the list shows,
     the tags of the whole page in one query (not a query object per thread, as taggit's
     prefetch builds), and the addresses formatted from one reverse() each, not one per row."""
-    threads = Thread.objects.visible_to(user).filter(community=community)
+    threads = Thread.objects.visible_in(community, user, membership)
     threads = _listing_filters(threads, tag=tag, unanswered=unanswered, kind=kind)
     threads = _with_last_read(threads, user).select_related("author").only(*LIST_ROW_FIELDS)
     page = Paginator(threads.order_by(*LISTING_ORDER), settings.PAGE_SIZE).get_page(page_number)

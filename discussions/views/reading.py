@@ -39,7 +39,7 @@ def thread_list(request, community_slug):
     filter_form = ThreadFilterForm(request.GET or None)
     filters = filter_form.filters()
     page_obj = selectors.thread_list_page(
-        community=community, user=request.user, page_number=request.GET.get("page"), **filters
+        community=community, user=request.user, membership=membership, page_number=request.GET.get("page"), **filters
     )
     return render(
         request,
