@@ -1,9 +1,12 @@
 """The reading pages: the thread list, the thread page with its nested replies, the "continue
 this thread" page, a post's permalink and its earlier versions."""
 
+from functools import lru_cache
+
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.dateformat import format as date_format
 from django.utils.formats import localize
 from django.utils.html import escape
@@ -55,6 +58,7 @@ def thread_list(request, community_slug):
             "community": community,
             "membership": membership,
             "filter_form": filter_form,
+            "filter_form_html": _filter_form_html(translation.get_language(), *_filter_key(request)),
             "page_obj": page_obj,
             "query": _query_without(request, "page"),
             "filtered": any(filters.values()),
@@ -64,6 +68,24 @@ def thread_list(request, community_slug):
             and permissions.can_start_thread(request.user, community, membership),
         },
     )
+
+
+FILTER_FIELDS = tuple(ThreadFilterForm.base_fields)
+
+
+def _filter_key(request) -> tuple[bool, tuple]:
+    """What the filter form's HTML depends on besides the language: whether it is bound (any
+    query string), and the values of its own fields (the form reads no other input)."""
+    return bool(request.GET), tuple((name, request.GET[name]) for name in FILTER_FIELDS if name in request.GET)
+
+
+@lru_cache(maxsize=256)
+def _filter_form_html(language: str, bound: bool, data: tuple) -> str:
+    """The filter form as `{{ filter_form }}` renders it, kept per language and input: the
+    form's rendering (widgets, field templates) costs more than the rest of a row-less page,
+    and it is a pure function of these three (the form asks nothing of the request or the
+    database; keep it so, or key it by what it starts asking)."""
+    return str(ThreadFilterForm(dict(data) if bound else None))
 
 
 def _with_row_texts(rows) -> None:

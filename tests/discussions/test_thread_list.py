@@ -141,3 +141,16 @@ def test_the_thread_list_costs_the_same_queries_at_3_and_40_threads(
     assert counts[3] == counts[40], counts
     anonymous, signed_in = counts[40]
     assert anonymous <= 10 and signed_in <= 10, counts
+
+
+def test_the_filter_form_shows_the_chosen_filters_errors_and_the_visitors_language(client, community):
+    english = client.get(list_url(community)).content.decode()
+    chosen = client.get(list_url(community, kind="question", unanswered="on")).content.decode()
+    wrong = client.get(list_url(community, kind="poem")).content.decode()
+    french = client.get(list_url(community), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert '<option value="" selected>All threads</option>' in english
+    assert '<option value="question" selected>Question</option>' in chosen
+    assert 'name="unanswered" id="id_unanswered" checked' in chosen
+    assert "Select a valid choice" in wrong and "autofocus" in wrong
+    assert "All threads" not in french and 'name="kind"' in french
