@@ -21,3 +21,13 @@ def test_the_scripts_and_shortcuts_dialog_follow_each_pages_language(client):
     assert '<h2 id="shortcuts-dialog-title">Keyboard shortcuts</h2>' in english
     assert '<h2 id="shortcuts-dialog-title">Keyboard shortcuts</h2>' not in french
     assert 'id="shortcuts-dialog"' in french and "js/app" in french
+
+
+def test_the_footer_follows_a_changed_site_name(client, settings):
+    client.get(reverse("privacy"))
+    settings.SITE_NAME = "Water Practitioners"
+
+    page = client.get(reverse("privacy")).content.decode()
+
+    assert "Water Practitioners: communities of practice." in page
+    assert '<a class="brand" href="/">Water Practitioners</a>' in page
