@@ -1,11 +1,18 @@
 """The reading pages: the thread list, the thread page with its nested replies, the "continue
 this thread" page, a post's permalink and its earlier versions."""
 
-from django.conf import settings
-from django.core.paginator import Paginator
+from functools import lru_cache
+
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext
+from django.utils import translation
+from django.utils.dateformat import format as date_format
+from django.utils.formats import localize
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
+from django.utils.translation import gettext, ngettext
 
 from communities.models import Community
 from communities.origins import backlinks_for, follow_ups_for
@@ -40,10 +47,10 @@ def thread_list(request, community_slug):
     community, membership = _content_community(request, community_slug)
     filter_form = ThreadFilterForm(request.GET or None)
     filters = filter_form.filters()
-    threads = selectors.threads_for_listing(community=community, user=request.user, **filters)
-    page_obj = Paginator(threads, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    for thread in page_obj:
-        thread.unread = request.user.is_authenticated and selectors.is_unread(thread)
+    page_obj = selectors.thread_list_page(
+        community=community, user=request.user, membership=membership, page_number=request.GET.get("page"), **filters
+    )
+    _with_row_texts(page_obj.object_list)
     return render(
         request,
         "discussions/thread_list.html",
@@ -51,6 +58,7 @@ def thread_list(request, community_slug):
             "community": community,
             "membership": membership,
             "filter_form": filter_form,
+            "filter_form_html": _filter_form_html(translation.get_language(), *_filter_key(request)),
             "page_obj": page_obj,
             "query": _query_without(request, "page"),
             "filtered": any(filters.values()),
@@ -60,6 +68,45 @@ def thread_list(request, community_slug):
             and permissions.can_start_thread(request.user, community, membership),
         },
     )
+
+
+FILTER_FIELDS = tuple(ThreadFilterForm.base_fields)
+
+
+def _filter_key(request) -> tuple[bool, tuple]:
+    """What the filter form's HTML depends on besides the language: whether it is bound (any
+    query string), and the values of its own fields (the form reads no other input)."""
+    return bool(request.GET), tuple((name, request.GET[name]) for name in FILTER_FIELDS if name in request.GET)
+
+
+@lru_cache(maxsize=256)
+def _filter_form_html(language: str, bound: bool, data: tuple) -> str:
+    """The filter form as `{{ filter_form }}` renders it, kept per language and input: the
+    form's rendering (widgets, field templates) costs more than the rest of a row-less page,
+    and it is a pure function of these three (the form asks nothing of the request or the
+    database; keep it so, or key it by what it starts asking)."""
+    return str(ThreadFilterForm(dict(data) if bound else None))
+
+
+def _with_row_texts(rows) -> None:
+    """The two sentences of a list row with numbers in them ("active 3 minutes ago", "2
+    replies"), each translated once per page here rather than by a {% blocktranslate %} per
+    row; what the template's tags would write (values localized and escaped)."""
+    active = gettext('active <time datetime="%(iso)s">%(when)s</time>')
+    replies = {}
+    for row in rows:
+        when = row.last_activity_at
+        values = {"iso": escape(date_format(localtime(when), "c")), "when": escape(naturaltime(when))}
+        row.active_html = mark_safe(active % values)  # noqa: S308 (translated text, escaped values)
+        count = row.reply_count
+        if count not in replies:
+            sentence = ngettext(
+                '<span class="reply-count">%(counter)s</span> <span class="small muted">reply</span>',
+                '<span class="reply-count">%(counter)s</span> <span class="small muted">replies</span>',
+                count,
+            )
+            replies[count] = mark_safe(sentence % {"counter": escape(localize(count))})  # noqa: S308
+        row.replies_html = replies[count]
 
 
 # --- The thread page -----------------------------------------------------------------------------
