@@ -3,6 +3,7 @@ this thread" page, a post's permalink and its earlier versions."""
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from communities.services import membership_of, remember_membership
 
 from .. import permissions, selectors
 from ..forms import ReplyForm, ThreadFilterForm, new_submission_key
-from ..models import FlagReason, Thread
+from ..models import FlagReason, Thread, ThreadReadState
 from ..services import following
 from ._shared import (
     _content_community,
@@ -137,6 +138,17 @@ def _decorate_for_template(user, membership, posts, *, can_reply, can_accept) ->
         _with_reaction_buttons(post, posts_url=addresses.posts)
 
 
+def _mark_read(user, thread, page, *, until) -> None:
+    """Move the member's read position forward to `until`, knowing where it was (read with the
+    thread): nothing when it is there already, one UPDATE when it is behind, the service
+    (which creates it) on a first visit."""
+    if not page.has_read_state:
+        following.thread_mark_read(actor=user, thread=thread, until=until)
+    elif page.last_read_at is None or page.last_read_at < until:
+        behind = Q(last_read_at__lt=until) | Q(last_read_at=None)  # "only ever moves forward", as the service
+        ThreadReadState.objects.filter(behind, thread=thread, user=user).update(last_read_at=until)
+
+
 def _render_thread(request, thread, page, *, root=None):
     user, membership = request.user, page.membership
     posts = [page.opening, *page.posts]
@@ -158,9 +170,7 @@ def _render_thread(request, thread, page, *, root=None):
         first_unread_url = f"#post-{page.first_unread.pk}" if on_this_page else page.first_unread.get_absolute_url()
 
     if user.is_authenticated:
-        until = max(post.created_at for post in posts)
-        if not (page.has_read_state and page.last_read_at is not None and page.last_read_at >= until):
-            following.thread_mark_read(actor=user, thread=thread, until=until)
+        _mark_read(user, thread, page, until=max(post.created_at for post in posts))
     reply_refusal, offer_join = ("", False) if can_reply else _reply_refusal(user, thread, membership)
     # The reply boxes get the member's drafts back, autosave and @mention suggestions.
     composer = thread_composers(request, thread=thread, posts=posts) if can_reply else None
