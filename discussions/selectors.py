@@ -136,6 +136,16 @@ def thread_for_page(user, *, community_slug, thread_id) -> Thread | None:
     return thread
 
 
+OPENING_PATH = f"{1:0{PATH_STEP}d}"  # a thread's first post is its first top-level one
+
+
+def _opening(rows: list[Post], posts_in_thread) -> Post:
+    """The opening post among `rows` (found by its path), or, for a thread written some other
+    way, asked for."""
+    opening = next((post for post in rows if post.is_opening), None)
+    return opening if opening is not None else posts_in_thread.get(is_opening=True)
+
+
 class _Counted:
     """A sequence of `count` top-level replies for Paginator, which only asks its length and
     slices it: the page's paths come from the numbers, not from a query."""
@@ -178,23 +188,25 @@ def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None
         size = settings.THREAD_PAGE_SIZE
         page = Paginator(_Counted(thread.last_post_number - 1), size).get_page(page_number)
         first = 2 + (page.number - 1) * size
+        # The opening post by its path (1), not by is_opening: both halves then read the
+        # (thread, path) index, and a long thread's page is two short index ranges.
         rows = list(
             posts_in_thread.filter(
-                Q(is_opening=True)
+                Q(path=OPENING_PATH)
                 | Q(path__gte=_top_path(first), path__lt=_top_path(first + size), depth__lte=display_depth)
             ).order_by("path")
         )
-        opening = next(post for post in rows if post.is_opening)
+        opening = _opening(rows, posts_in_thread)
         posts = [post for post in rows if not post.is_opening]
     else:
         page = Paginator([root.path], 1).get_page(1)
         max_depth = root.depth + display_depth
         rows = list(
-            posts_in_thread.filter(Q(is_opening=True) | Q(path__startswith=root.path, depth__lte=max_depth)).order_by(
+            posts_in_thread.filter(Q(path=OPENING_PATH) | Q(path__startswith=root.path, depth__lte=max_depth)).order_by(
                 "path"
             )
         )
-        opening = next(post for post in rows if post.is_opening)
+        opening = _opening(rows, posts_in_thread)
         posts = [post for post in rows if not post.is_opening or post.pk == root.pk]
         for post in posts:
             post.depth -= root.depth  # indent relative to the subtree's root
