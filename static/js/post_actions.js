@@ -2,8 +2,8 @@
 // Flag, Hide) to the pages that do them without JavaScript; the page holds one copy of each form
 // (<template id="post-forms">, see _post_forms.html). A click on a link copies that form under
 // its post, aimed at the address the link pointed to, and moves the focus into it; a second
-// click hides it again (what was typed stays). The reply form gets the composer's autosave and
-// @mention suggestions (composer.js) and htmx's live preview.
+// click, or Escape in the form, hides it again (what was typed stays). The reply form gets the
+// composer's autosave and @mention suggestions (composer.js) and htmx's live preview.
 (function () {
   "use strict";
   var forms = document.getElementById("post-forms");
@@ -61,6 +61,19 @@
     focusInside(box);
     return true;
   }
+
+  // Escape in an opened form closes it and puts the focus back on its link (what was typed stays).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.defaultPrevented || !event.target.closest) return;
+    var box = event.target.closest("[data-post-form]");
+    var article = box && box.closest("article.post");
+    if (!article || box.closest("template")) return;
+    var link = article.querySelector('a[aria-controls="' + box.id + '"]');
+    if (!link) return;
+    box.hidden = true;
+    link.setAttribute("aria-expanded", "false");
+    link.focus();
+  });
 
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a[data-post-action]");

@@ -74,7 +74,13 @@ def test_members_discuss_and_a_coordinator_hides_a_flagged_post(new_page, consol
     # Amara answers Bruno's reply: the answer sits right below it, one level further in.
     amara_page.goto(thread_url)
     bruno_post = post_on(amara_page, reply)
-    bruno_post.get_by_role("link", name="Reply", exact=True).click()  # the page's one reply form opens here
+    reply_link = bruno_post.get_by_role("link", name="Reply", exact=True)
+    reply_link.click()  # the page's one reply form opens here, focused; Escape closes it again
+    expect(bruno_post.get_by_label("Reply to Bruno Silva")).to_be_focused()
+    amara_page.keyboard.press("Escape")
+    expect(bruno_post.get_by_label("Reply to Bruno Silva")).to_be_hidden()
+    expect(reply_link).to_be_focused()
+    reply_link.click()
     bruno_post.get_by_label("Reply to Bruno Silva").fill(NESTED_REPLY)
     bruno_post.get_by_role("button", name="Post reply").click()
     expect(amara_page.get_by_text("Your reply is posted.")).to_be_visible()
