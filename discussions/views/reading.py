@@ -25,7 +25,6 @@ from ._shared import (
     _query_without,
     _visible_community,
     _visible_post,
-    _visible_thread,
     _with_reaction_buttons,
 )
 from .drafts import thread_composers
@@ -89,8 +88,10 @@ def thread_detail(request, community_slug, thread_id, thread_slug=None):
 
 def thread_subtree(request, community_slug, thread_id, post_id):
     """The replies below a deep post ("Continue this thread")."""
-    thread = _visible_thread(request, community_slug, thread_id)
-    root = get_object_or_404(thread.posts.all(), pk=post_id)
+    thread = selectors.thread_for_page(request.user, community_slug=community_slug, thread_id=thread_id)
+    if thread is None:
+        raise Http404("No such thread.")
+    root = get_object_or_404(thread.posts.only("pk", "path", "depth"), pk=post_id)
     page = selectors.thread_page(thread=thread, user=request.user, root=root)
     return _render_thread(request, thread, page, root=root)
 

@@ -184,3 +184,20 @@ def test_a_signed_in_page_of_20_posts_is_under_60_kb(client, thread, member, coo
     response = client.get(thread.get_absolute_url())
 
     assert len(response.content) < 60_000
+
+
+def test_the_continue_this_thread_page_has_a_fixed_ceiling(client, thread, member, coordinator, settings):
+    settings.THREAD_DISPLAY_DEPTH = 2
+    chain = [make_reply(thread=thread, author=member, body="d0")]
+    for depth in range(1, 4):
+        chain.append(make_reply(thread=thread, author=coordinator, parent=chain[-1], body=f"d{depth}"))
+    url = reverse("discussions:subtree", args=[thread.community.slug, thread.pk, chain[2].pk])
+    client.force_login(member)
+    small = _queries(client, url)
+
+    for i in range(10):
+        make_reply(thread=thread, author=coordinator, parent=chain[3], body=f"More {i}")
+    large = _queries(client, url)
+
+    assert small == large <= CEILING + 1  # + 1: the post it continues from
+    assert "More 9" in client.get(url).content.decode()
