@@ -40,7 +40,17 @@ def membership_of(user, community) -> Membership | None:
     that expired, was declined or withdrawn counts as none: see MembershipQuerySet.honoured)."""
     if user is None or not user.is_authenticated:
         return None
+    known = getattr(user, "_memberships_read", None)
+    if known is not None and community.pk in known:
+        return known[community.pk]
     return Membership.objects.honoured().filter(user=user, community=community).first()
+
+
+def remember_membership(user, community, membership) -> None:
+    """Let membership_of answer for `community` from `membership`, just read in this request
+    by a page that changes nothing (the thread page, for the providers it calls), instead of
+    asking again. `user` is the request's user, so it lasts one request."""
+    user._memberships_read = {community.pk: membership}
 
 
 def _audit(*, community, actor, action, target_user=None, detail=""):

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Subquery, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, Subquery, prefetch_related_objects
 from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
 from taggit.models import TaggedItem
@@ -24,7 +24,7 @@ from communities.services import membership_of
 from communities.value.sources import SourceLink
 
 from . import permissions
-from .models import PATH_STEP, Post, PostAttachment, Reaction, Thread, ThreadReadState
+from .models import PATH_STEP, Post, PostAttachment, Reaction, ReactionKind, Thread, ThreadReadState
 
 
 def _listing_filters(threads, *, tag: str = "", unanswered: bool = False, kind: str = ""):
@@ -149,6 +149,10 @@ class ThreadPage:
     first_unread: Post | None = None
     last_read_at: object = None
     display_depth: int = 6
+    # The viewer's ThreadReadState as the thread's query read it (thread_for_page): whether
+    # there is a row, and its follow level, so the page asks nothing more about it.
+    has_read_state: bool = False
+    follow: str = ""
 
 
 def _successor(path: str) -> str:
@@ -157,61 +161,177 @@ def _successor(path: str) -> str:
     return f"{head}{last + 1:0{PATH_STEP}d}"
 
 
+def _top_path(number: int) -> str:
+    return f"{number:0{PATH_STEP}d}"
+
+
+# A post's columns the thread page shows (not its Markdown source, search vector or
+# submission key), and its author's (not the profile text, its HTML or the search vector).
+POST_FIELDS = (
+    "id", "thread_id", "author_id", "parent_id", "path", "depth", "child_count", "is_opening", "body_html",
+    "created_at", "edited_at", "deleted_at", "hidden_at", "hidden_reason",
+    "helpful_count", "thanks_count", "agree_count",
+)  # fmt: skip
+AUTHOR_FIELDS = ("author__id", "author__username", "author__display_name", "author__is_active")
+
+
 def page_number_of(post: Post) -> int:
-    """Which page of its thread shows `post` (the page of its top-level ancestor)."""
+    """Which page of its thread shows `post` (the page of its top-level ancestor), without a
+    query: top-level paths are numbered 1 (the opening post), 2, 3... in posting order
+    (posting._new_path), and posts are never removed from a thread, so the top-level reply
+    numbered n is the (n - 1)th."""
     if post.is_opening:
         return 1
-    top_path = post.path[:PATH_STEP]
-    before = Post.objects.filter(thread_id=post.thread_id, parent=None, is_opening=False, path__lt=top_path).count()
-    return before // settings.THREAD_PAGE_SIZE + 1
+    return (int(post.path[:PATH_STEP]) - 2) // settings.THREAD_PAGE_SIZE + 1
 
 
-def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None) -> ThreadPage:
-    """One page of a thread, or (with `root`) the subtree below one deep post."""
+def thread_for_page(user, *, community_slug, thread_id) -> Thread | None:
+    """The thread (with its community, author, poll and accepted answer) if `user` may see it
+    in the community `community_slug`, and, for a member, their read position, follow level
+    and first unread post in the same query. None when it is not there (moved, hidden, gone)."""
+    threads = (
+        Thread.objects.visible_to(user)
+        .select_related("community", "author", "poll", "accepted_post__author")
+        .defer(
+            "search_vector",
+            "community__search_vector",
+            "author__search_vector",
+            "author__bio",
+            "author__bio_html",
+            "accepted_post__search_vector",
+            "accepted_post__body",
+            "accepted_post__author__search_vector",
+            "accepted_post__author__bio",
+            "accepted_post__author__bio_html",
+        )  # fmt: skip
+        .filter(pk=thread_id, community__slug=community_slug)
+    )
+    if user.is_authenticated:
+        state = ThreadReadState.objects.filter(thread=OuterRef("pk"), user=user)
+        read_until = ThreadReadState.objects.filter(thread=OuterRef("thread_id"), user=user).values("last_read_at")
+        threads = threads.annotate(
+            read_state_id=Subquery(state.values("pk")[:1]),
+            last_read_at=Subquery(state.values("last_read_at")[:1]),
+            follow_level=Subquery(state.values("follow")[:1]),
+            first_unread_id=Subquery(
+                Post.objects.filter(
+                    thread=OuterRef("pk"),
+                    created_at__gt=Subquery(read_until[:1]),
+                )
+                .exclude(author=user)
+                .order_by("created_at")
+                .values("pk")[:1]
+            ),
+        )
+    thread = threads.first()
+    if thread is not None:
+        thread.read_for_page = True  # its last_post_number is fresh: thread_page counts on it
+    return thread
+
+
+OPENING_PATH = f"{1:0{PATH_STEP}d}"  # a thread's first post is its first top-level one
+
+
+def _opening(rows: list[Post], posts_in_thread) -> Post:
+    """The opening post among `rows` (found by its path), or, for a thread written some other
+    way, asked for."""
+    opening = next((post for post in rows if post.is_opening), None)
+    return opening if opening is not None else posts_in_thread.get(is_opening=True)
+
+
+class _Counted:
+    """A sequence of `count` top-level replies for Paginator, which only asks its length and
+    slices it: the page's paths come from the numbers, not from a query."""
+
+    def __init__(self, count: int):
+        self.count = max(count, 0)
+
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, index):
+        return range(self.count)[index]
+
+
+def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None, membership=None) -> ThreadPage:
+    """One page of a thread, or (with `root`) the subtree below one deep post: the opening
+    post and the page's posts in one query (with whether each has files and, for a member,
+    their own reactions), whatever the thread's size or the page's number."""
     display_depth = settings.THREAD_DISPLAY_DEPTH
     # Whether a post has files rides along with it, so a page without any asks nothing more.
-    has_attachments = Exists(PostAttachment.objects.filter(post=OuterRef("pk")))
-    opening = thread.posts.select_related("author").annotate(has_attachments=has_attachments).get(is_opening=True)
     posts_in_thread = (
-        Post.objects.filter(thread=thread).select_related("author").annotate(has_attachments=has_attachments)
+        Post.objects.filter(thread=thread)
+        .select_related("author")
+        .only(*POST_FIELDS, *AUTHOR_FIELDS)
+        .annotate(has_attachments=Exists(PostAttachment.objects.filter(post=OuterRef("pk"))))
     )
-    if root is None:
-        top_level = Post.objects.filter(thread=thread, parent=None, is_opening=False).order_by("path")
-        page = Paginator(top_level.values_list("path", flat=True), settings.THREAD_PAGE_SIZE).get_page(page_number)
-        paths = list(page.object_list)
-        posts = (
-            list(
-                posts_in_thread.filter(
-                    path__gte=paths[0], path__lt=_successor(paths[-1]), depth__lte=display_depth
-                ).order_by("path")
-            )
-            if paths
-            else []
+    signed_in = user.is_authenticated
+    if signed_in:
+        posts_in_thread = posts_in_thread.annotate(
+            **{
+                f"mine_{kind}": Exists(Reaction.objects.filter(post=OuterRef("pk"), user=user, kind=kind))
+                for kind in ReactionKind.values
+            }
         )
+    if root is None:
+        if not getattr(thread, "read_for_page", False):  # a Thread from elsewhere may be stale
+            thread.last_post_number = Thread.objects.values_list("last_post_number", flat=True).get(pk=thread.pk)
+        # Top-level replies are numbered 2, 3... (1 is the opening post): the page's subtrees
+        # lie between the paths of its first reply and of the next page's first reply.
+        size = settings.THREAD_PAGE_SIZE
+        page = Paginator(_Counted(thread.last_post_number - 1), size).get_page(page_number)
+        first = 2 + (page.number - 1) * size
+        # The opening post by its path (1), not by is_opening: both halves then read the
+        # (thread, path) index, and a long thread's page is two short index ranges.
+        rows = list(
+            posts_in_thread.filter(
+                Q(path=OPENING_PATH)
+                | Q(path__gte=_top_path(first), path__lt=_top_path(first + size), depth__lte=display_depth)
+            ).order_by("path")
+        )
+        opening = _opening(rows, posts_in_thread)
+        posts = [post for post in rows if not post.is_opening]
     else:
         page = Paginator([root.path], 1).get_page(1)
         max_depth = root.depth + display_depth
-        posts = list(posts_in_thread.filter(path__startswith=root.path, depth__lte=max_depth).order_by("path"))
+        rows = list(
+            posts_in_thread.filter(Q(path=OPENING_PATH) | Q(path__startswith=root.path, depth__lte=max_depth)).order_by(
+                "path"
+            )
+        )
+        opening = _opening(rows, posts_in_thread)
+        posts = [post for post in rows if not post.is_opening or post.pk == root.pk]
         for post in posts:
             post.depth -= root.depth  # indent relative to the subtree's root
-    membership = membership_of(user, thread.community)
+    if membership is None:
+        membership = membership_of(user, thread.community)
     result = ThreadPage(
         thread=thread, opening=opening, page=page, posts=posts, membership=membership, display_depth=display_depth
     )
     prefetch_related_objects([post for post in (opening, *posts) if post.has_attachments], "attachments")
-    if user.is_authenticated:
-        ids = [opening.pk, *(p.pk for p in posts)]
-        result.my_reactions = set(Reaction.objects.filter(user=user, post_id__in=ids).values_list("post_id", "kind"))
-        result.last_read_at = (
-            ThreadReadState.objects.filter(thread=thread, user=user).values_list("last_read_at", flat=True).first()
-        )
-        if result.last_read_at is not None:
-            result.first_unread = (
-                Post.objects.filter(thread=thread, created_at__gt=result.last_read_at)
-                .exclude(author=user)
-                .order_by("created_at")
-                .first()
-            )
+    if signed_in:
+        result.my_reactions = {
+            (post.pk, kind) for post in rows for kind in ReactionKind.values if getattr(post, f"mine_{kind}")
+        }
+        if hasattr(thread, "read_state_id"):  # read with the thread (thread_for_page)
+            result.has_read_state = thread.read_state_id is not None
+            result.last_read_at = thread.last_read_at
+            result.follow = thread.follow_level or ""
+            if thread.first_unread_id is not None:
+                result.first_unread = Post(pk=thread.first_unread_id, thread=thread)
+        else:
+            state = ThreadReadState.objects.filter(thread=thread, user=user).values("last_read_at", "follow").first()
+            if state is not None:
+                result.has_read_state = True
+                result.last_read_at, result.follow = state["last_read_at"], state["follow"] or ""
+            if result.last_read_at is not None:
+                result.first_unread = (
+                    Post.objects.filter(thread=thread, created_at__gt=result.last_read_at)
+                    .exclude(author=user)
+                    .order_by("created_at")
+                    .only("pk")
+                    .first()
+                )
     _decorate(result, user)
     return result
 
@@ -219,17 +339,21 @@ def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None
 def _decorate(result: ThreadPage, user) -> None:
     """Per-post flags the template needs, computed here so it asks no questions itself."""
     membership, thread = result.membership, result.thread
-    can_moderate = user.is_authenticated and permissions.can_moderate(user, thread.community, membership)
+    signed_in = user.is_authenticated
+    can_moderate = signed_in and permissions.can_moderate(user, thread.community, membership)
+    mine: dict[int, set[str]] = {}
+    for post_id, kind in result.my_reactions:
+        mine.setdefault(post_id, set()).add(kind)
     for post in [result.opening, *result.posts]:
         post.thread = thread  # the rules look at post.thread: share the one row, no query per post
         post.show_text = not post.is_hidden or permissions.can_see_hidden_post(user, post, membership)
-        post.can_edit = user.is_authenticated and permissions.can_edit_post(user, post, membership)
-        post.can_react = user.is_authenticated and permissions.can_react(user, post, membership)
-        post.can_flag = user.is_authenticated and permissions.can_flag(user, post, membership)
+        post.can_edit = signed_in and permissions.can_edit_post(user, post, membership)
+        post.can_react = signed_in and permissions.can_react(user, post, membership)
+        post.can_flag = signed_in and permissions.can_flag(user, post, membership)
         post.can_moderate = can_moderate
         post.is_accepted = thread.accepted_post_id == post.pk
         post.continues = post.depth >= result.display_depth and post.child_count > 0
-        post.my_reactions = {kind for (post_id, kind) in result.my_reactions if post_id == post.pk}
+        post.my_reactions = mine.get(post.pk, set())
         post.is_unread = (
             result.last_read_at is not None and post.created_at > result.last_read_at and post.author_id != user.pk
         )

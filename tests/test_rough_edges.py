@@ -48,7 +48,8 @@ def article(page: str, post) -> str:
 
 
 def summaries(html: str) -> set[str]:
-    return set(re.findall(r"<summary>([^<]*)</summary>", html))
+    """The post's actions that open a form under it (links, without JavaScript to their pages)."""
+    return set(re.findall(r"<a [^>]*data-post-action=\"[a-z]+\"[^>]*>([^<]*)</a>", html))
 
 
 def test_hidden_post_offers_neither_flag_nor_reply_but_its_neighbours_do(client, member, community, coordinator):

@@ -119,11 +119,21 @@ class ReactionButton(NamedTuple):
     label: str
     count: int
     active: bool
+    url: str
 
 
-def _with_reaction_buttons(post: Post) -> Post:
+def _with_reaction_buttons(post: Post, *, posts_url: str = "") -> Post:
+    """`post.reaction_buttons`, each with the address that toggles it. `posts_url` ("/posts/")
+    saves a page of posts one reverse() per button."""
+    posts_url = posts_url or reverse("discussions:post", kwargs={"post_id": 1}).removesuffix("1/")
     post.reaction_buttons = [
-        ReactionButton(kind, label, getattr(post, f"{kind}_count"), kind in post.my_reactions)
+        ReactionButton(
+            kind=kind,
+            label=label,
+            count=getattr(post, f"{kind}_count"),
+            active=kind in post.my_reactions,
+            url=f"{posts_url}{post.pk}/react/{kind}/",
+        )
         for kind, label in ReactionKind.choices
     ]
     return post

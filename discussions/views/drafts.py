@@ -107,16 +107,19 @@ def draft_discard(request, draft_id):
 
 
 def thread_composers(request, *, thread, posts) -> dict:
-    """The thread page's composers: the reply box's context (returned), and `post.composer` on
-    each post that offers a reply box, each with the member's draft for it. One query for all
-    the member's drafts in the thread, however many posts the page shows."""
+    """The thread page's composers: the reply box's context (returned, also what the page's one
+    hidden per-post reply form uses), and `post.composer` on each post with a draft of a reply
+    to it (that post's reply form is shown open, with the draft). One query for all the
+    member's drafts in the thread, however many posts the page shows."""
     draft_url = reverse("discussions:draft_reply", args=[thread.community.slug, thread.pk])
     mention_url = reverse("discussions:mentions", args=[thread.community.slug, thread.pk])
     found = {draft.place: draft for draft in drafts.drafts_in_thread(request.user, thread)}
-    for post in posts:
-        if getattr(post, "can_reply_here", False) and not post.is_opening:
-            draft = found.get(drafts.draft_place(thread=thread, parent=post))
-            post.composer = {"draft_url": draft_url, "mention_url": mention_url, "draft": draft}
+    if any(place.startswith("post:") for place in found):
+        for post in posts:
+            if getattr(post, "can_reply_here", False) and not post.is_opening:
+                draft = found.get(drafts.draft_place(thread=thread, parent=post))
+                if draft is not None:
+                    post.composer = {"draft_url": draft_url, "mention_url": mention_url, "draft": draft}
     place = drafts.draft_place(thread=thread)
     return {"draft_url": draft_url, "mention_url": mention_url, "draft": found.get(place)}
 

@@ -34,7 +34,9 @@ REACTIONS_PARTIAL = "discussions/partials/_reactions.html"
 @login_required
 @require_POST
 def post_react(request, post_id, kind):
-    """Toggle a reaction. htmx gets the post's reaction block back, swapped in place."""
+    """Toggle a reaction. htmx gets the post's reaction block back, swapped in place. Without
+    JavaScript the thread page's one form per post sends the reaction its button names."""
+    kind = request.POST.get("kind", kind)
     if kind not in ReactionKind.values:
         raise Http404("No such reaction.")
     post = _visible_post(request, post_id)

@@ -4,8 +4,10 @@ this thread" page, a post's permalink and its earlier versions."""
 from functools import lru_cache
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.dateformat import format as date_format
 from django.utils.formats import localize
@@ -17,11 +19,11 @@ from django.utils.translation import gettext, ngettext
 from communities.models import Community
 from communities.origins import backlinks_for, follow_ups_for
 from communities.permissions import why_not_active
-from communities.services import membership_of
+from communities.services import membership_of, remember_membership
 
 from .. import permissions, selectors
 from ..forms import ReplyForm, ThreadFilterForm, new_submission_key
-from ..models import FlagReason, Post, Thread, ThreadReadState
+from ..models import FlagReason, Thread, ThreadReadState
 from ..services import following
 from ._shared import (
     _content_community,
@@ -30,7 +32,6 @@ from ._shared import (
     _query_without,
     _visible_community,
     _visible_post,
-    _visible_thread,
     _with_reaction_buttons,
 )
 from .drafts import thread_composers
@@ -115,19 +116,16 @@ def _with_row_texts(rows) -> None:
 def thread_detail(request, community_slug, thread_id, thread_slug=None):
     """A page of top-level replies with their subtrees. The short and wrong-slug addresses
     (and a thread's address from before it was moved) redirect to the canonical one."""
-    community = _visible_community(request, community_slug)
-    thread = (
-        Thread.objects.visible_to(request.user)
-        .select_related("community", "author", "poll")  # the poll (or its absence) without a query
-        .filter(pk=thread_id, community=community)
-        .first()
-    )
+    thread = selectors.thread_for_page(request.user, community_slug=community_slug, thread_id=thread_id)
     if thread is None:
+        community = _visible_community(request, community_slug)  # 404 for a community one may not see
         moved = Thread.objects.visible_to(request.user).select_related("community").filter(pk=thread_id).first()
         if moved is None:
             raise Http404("No such thread.")
+        if moved.community_id == community.pk:  # hidden from thread_for_page's view: no redirect loop
+            raise Http404("No such thread.")
         thread = moved
-    if thread_slug != thread.slug or thread.community_id != community.pk:
+    if thread_slug != thread.slug or thread.community.slug != community_slug:
         url = thread.get_absolute_url()
         query = request.GET.urlencode()
         return redirect(f"{url}?{query}" if query else url)
@@ -137,8 +135,10 @@ def thread_detail(request, community_slug, thread_id, thread_slug=None):
 
 def thread_subtree(request, community_slug, thread_id, post_id):
     """The replies below a deep post ("Continue this thread")."""
-    thread = _visible_thread(request, community_slug, thread_id)
-    root = get_object_or_404(thread.posts.all(), pk=post_id)
+    thread = selectors.thread_for_page(request.user, community_slug=community_slug, thread_id=thread_id)
+    if thread is None:
+        raise Http404("No such thread.")
+    root = get_object_or_404(thread.posts.only("pk", "path", "depth"), pk=post_id)
     page = selectors.thread_page(thread=thread, user=request.user, root=root)
     return _render_thread(request, thread, page, root=root)
 
@@ -156,15 +156,45 @@ def _reply_refusal(user, thread, membership) -> tuple[str, bool]:
     return why_not_active(membership, action="reply")
 
 
+class _Addresses:
+    """The addresses a page of posts links to, built from one reverse() each instead of one
+    {% url %} per post and button (a profile's once per author)."""
+
+    def __init__(self):
+        self.posts = reverse("discussions:post", kwargs={"post_id": 1}).removesuffix("1/")
+        self._profiles: dict[str, str] = {}
+
+    def profile(self, username: str) -> str:
+        if username not in self._profiles:
+            self._profiles[username] = reverse("members:profile", args=[username])
+        return self._profiles[username]
+
+
 def _decorate_for_template(user, membership, posts, *, can_reply, can_accept) -> None:
     """The per-post buttons the selector's flags do not cover (pure rules, no queries)."""
+    addresses = _Addresses()
+    signed_in = user.is_authenticated
     for post in posts:
         post.indent = min(post.depth, MAX_INDENT)
-        post.can_see_revisions = user.is_authenticated and permissions.can_see_revisions(user, post, membership)
+        post.url = f"{addresses.posts}{post.pk}/"
+        post.author_url = addresses.profile(post.author.username) if post.author else ""
+        post.can_see_revisions = signed_in and permissions.can_see_revisions(user, post, membership)
         post.can_reply_here = can_reply and not (post.is_deleted or post.is_hidden)
-        post.reply_key = new_submission_key() if post.can_reply_here else ""
         post.can_accept = can_accept and not (post.is_opening or post.is_deleted or post.is_hidden)
-        _with_reaction_buttons(post)
+        post.has_actions = post.can_reply_here or post.can_edit or post.can_flag or post.can_accept
+        post.has_actions = post.has_actions or (post.can_moderate and not post.is_deleted)
+        _with_reaction_buttons(post, posts_url=addresses.posts)
+
+
+def _mark_read(user, thread, page, *, until) -> None:
+    """Move the member's read position forward to `until`, knowing where it was (read with the
+    thread): nothing when it is there already, one UPDATE when it is behind, the service
+    (which creates it) on a first visit."""
+    if not page.has_read_state:
+        following.thread_mark_read(actor=user, thread=thread, until=until)
+    elif page.last_read_at is None or page.last_read_at < until:
+        behind = Q(last_read_at__lt=until) | Q(last_read_at=None)  # "only ever moves forward", as the service
+        ThreadReadState.objects.filter(behind, thread=thread, user=user).update(last_read_at=until)
 
 
 def _render_thread(request, thread, page, *, root=None):
@@ -174,26 +204,26 @@ def _render_thread(request, thread, page, *, root=None):
     can_moderate = page.opening.can_moderate
     can_accept = user.is_authenticated and permissions.can_accept_answer(user, thread, membership)
     _decorate_for_template(user, membership, posts, can_reply=can_reply, can_accept=can_accept)
+    if user.is_authenticated:
+        # "Document this" (resources) asks for the same membership: don't read it twice.
+        remember_membership(user, thread.community, membership)
 
     accepted = None
     if thread.accepted_post_id:
-        accepted = next((post for post in posts if post.pk == thread.accepted_post_id), None) or (
-            Post.objects.select_related("author").filter(pk=thread.accepted_post_id).first()
-        )
+        accepted = next((post for post in posts if post.pk == thread.accepted_post_id), None) or thread.accepted_post
     first_unread_url = None
     if page.first_unread is not None:
-        page.first_unread.thread = thread  # share the fetched row (and its community): no query
         on_this_page = any(post.pk == page.first_unread.pk for post in posts)
-        first_unread_url = f"#post-{page.first_unread.pk}" if on_this_page else _post_location(page.first_unread)
+        # Elsewhere: its permalink finds the page (no query here for a link rarely followed).
+        first_unread_url = f"#post-{page.first_unread.pk}" if on_this_page else page.first_unread.get_absolute_url()
 
-    follow = ""
     if user.is_authenticated:
-        follow = ThreadReadState.objects.filter(thread=thread, user=user).values_list("follow", flat=True).first()
-        following.thread_mark_read(actor=user, thread=thread, until=max(post.created_at for post in posts))
+        _mark_read(user, thread, page, until=max(post.created_at for post in posts))
     reply_refusal, offer_join = ("", False) if can_reply else _reply_refusal(user, thread, membership)
     # The reply boxes get the member's drafts back, autosave and @mention suggestions.
     composer = thread_composers(request, thread=thread, posts=posts) if can_reply else None
     draft = composer["draft"] if composer else None
+    can_flag = any(post.can_flag for post in posts)
     context = {
         "community": thread.community,
         "thread": thread,
@@ -204,7 +234,7 @@ def _render_thread(request, thread, page, *, root=None):
         "root": root,
         "accepted": accepted,
         "first_unread_url": first_unread_url,
-        "follow": follow or "",
+        "follow": page.follow,
         "can_reply": can_reply,
         "can_moderate": can_moderate,
         "can_edit_thread": request.user.is_authenticated
@@ -214,9 +244,15 @@ def _render_thread(request, thread, page, *, root=None):
         # What this thread led to in the library, and "Document this" (registered by resources).
         "backlinks": backlinks_for(thread, user),
         "follow_ups": follow_ups_for(thread, user),
-        "flag_reasons": FlagReason.choices,
+        # The per-post forms, once for the page (post_actions.js attaches them on demand).
+        "flag_reasons": FlagReason.choices if can_flag else (),
+        "can_flag": can_flag,
         "offer_join": offer_join,
         "reply_form": ReplyForm(initial={"submission_key": new_submission_key(), "body": draft.body if draft else ""}),
+        "post_reply_key": new_submission_key() if can_reply else "",
+        "post_composer": {**composer, "draft": None} if composer else None,
+        "reply_url": reverse("discussions:reply", args=[thread.community.slug, thread.pk]),
+        "preview_url": reverse("discussions:preview") if can_reply else "",
         "composer": composer,
         "move_choices": (
             Community.objects.coordinated_by(user).exclude(pk=thread.community_id).order_by("name")

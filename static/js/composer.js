@@ -178,12 +178,15 @@
     textarea.addEventListener("blur", function () { setTimeout(close, 200); });
   }
 
-  function init() {
-    document.querySelectorAll("button[data-draft-url]").forEach(function (button) {
+  // The page's composers, or (post_actions.js, for a form it just opened) those under `root`.
+  function init(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    scope.querySelectorAll("button[data-draft-url]").forEach(function (button) {
       if (button.form) setUpAutosave(button.form, button);
     });
-    document.querySelectorAll("[data-mention-url]").forEach(setUpMentions);
+    scope.querySelectorAll("[data-mention-url]").forEach(setUpMentions);
   }
+  window.copComposer = { setUp: init };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

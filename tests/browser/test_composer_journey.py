@@ -144,7 +144,8 @@ def test_a_new_thread_and_a_reply_to_a_post_come_back_after_a_reload(new_page, c
     post = make_reply(thread=thread, author=thread.author, body="Ask the district store.")
     page.goto(thread.get_absolute_url())
     box = page.locator(f"#post-{post.pk}")
-    box.locator("summary", has_text="Reply").click()
+    box.get_by_role("link", name="Reply", exact=True).click()
+    expect(box.get_by_label("Reply to Cora Mensah")).to_be_focused()  # the one reply form, moved here
     box.get_by_label("Reply to Cora Mensah").press_sequentially("They had none in May.")
     expect(box.locator("[data-draft-status]")).to_have_text(re.compile(r"^Draft saved at "))
     page.reload()

@@ -74,7 +74,13 @@ def test_members_discuss_and_a_coordinator_hides_a_flagged_post(new_page, consol
     # Amara answers Bruno's reply: the answer sits right below it, one level further in.
     amara_page.goto(thread_url)
     bruno_post = post_on(amara_page, reply)
-    bruno_post.locator("summary", has_text="Reply").click()
+    reply_link = bruno_post.get_by_role("link", name="Reply", exact=True)
+    reply_link.click()  # the page's one reply form opens here, focused; Escape closes it again
+    expect(bruno_post.get_by_label("Reply to Bruno Silva")).to_be_focused()
+    amara_page.keyboard.press("Escape")
+    expect(bruno_post.get_by_label("Reply to Bruno Silva")).to_be_hidden()
+    expect(reply_link).to_be_focused()
+    reply_link.click()
     bruno_post.get_by_label("Reply to Bruno Silva").fill(NESTED_REPLY)
     bruno_post.get_by_role("button", name="Post reply").click()
     expect(amara_page.get_by_text("Your reply is posted.")).to_be_visible()
@@ -115,7 +121,7 @@ def test_members_discuss_and_a_coordinator_hides_a_flagged_post(new_page, consol
 
     # He flags Amara's answer to him as spam.
     nested_for_bruno = post_on(bruno_page, nested)
-    nested_for_bruno.locator("summary", has_text="Flag").click()
+    nested_for_bruno.get_by_role("link", name="Flag", exact=True).click()
     nested_for_bruno.get_by_label("Reason").select_option("spam")
     nested_for_bruno.get_by_role("button", name="Send to the coordinators").click()
     expect(bruno_page.get_by_text("Thanks, the coordinators will review it.")).to_be_visible()
