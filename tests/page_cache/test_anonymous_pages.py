@@ -2,9 +2,11 @@
 cache (cop_platform/page_cache.py), and never a page that is stale, someone else's, or that a
 signed-in member saw: every change a visitor would notice shows on their next request."""
 
+import os
 import re
 
 import pytest
+import redis
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage, Message
 from django.core.cache import cache
@@ -26,7 +28,10 @@ from tests.resources.factories import make_practice
 
 pytestmark = pytest.mark.django_db
 
-REDIS_URL = "redis://127.0.0.1:6379/13"  # this branch's own Redis database
+REDIS_URL = "redis://127.0.0.1:6379/13"
+# Each xdist worker keeps its keys under its own prefix in the shared database: two workers
+# both make a community "water-security", and one's bump must not drop the other's pages.
+KEY_PREFIX = f"page-cache-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 def _redis_caches(location):
@@ -34,9 +39,18 @@ def _redis_caches(location):
         "default": {
             "BACKEND": "cop_platform.cache.FailOpenRedisCache",
             "LOCATION": location,
+            "KEY_PREFIX": KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
     }
+
+
+def _empty_own_keys():
+    """cache.clear() would empty the whole database, under the other workers' feet."""
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(f"{KEY_PREFIX}:*"))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(params=["locmem", "redis"])
@@ -45,9 +59,14 @@ def page_cache(request, settings):
     settings.PAGE_CACHE_SECONDS = 90
     if request.param == "redis":
         settings.CACHES = _redis_caches(REDIS_URL)
-    cache.clear()
+        _empty_own_keys()
+    else:
+        cache.clear()
     yield request.param
-    cache.clear()
+    if request.param == "redis":
+        _empty_own_keys()
+    else:
+        cache.clear()
 
 
 @pytest.fixture
