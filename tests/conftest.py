@@ -3,11 +3,37 @@
 import pytest
 from celery._state import _set_task_join_will_block
 from django.core.cache import cache
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.utils import translation
 
 from cop_platform.celery import app as celery_app
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.members.factories import UserFactory
+
+
+def pytest_configure(config):
+    """After each transactional test (the browser journeys, the real-process tests) pytest-django
+    empties every table with `flush`. On PostgreSQL that is one TRUNCATE of all 60-odd tables,
+    which replaces each table's files and costs about a second; deleting the few rows a test
+    left costs milliseconds and leaves the same empty tables. Django's foreign keys on
+    PostgreSQL are DEFERRABLE, so deferring them lets the rows go in any order (a schema with a
+    foreign key that is not keeps TRUNCATE). Only the flush of the test process changes (a test
+    asking for `reset_sequences` keeps TRUNCATE, which restarts the sequences); `manage.py
+    flush` outside the tests is untouched."""
+    truncate = PostgresOperations.sql_flush
+
+    def all_foreign_keys_deferrable(connection) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_constraint WHERE contype = 'f' AND NOT condeferrable LIMIT 1")
+            return cursor.fetchone() is None
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or not tables or not all_foreign_keys_deferrable(self.connection):
+            return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        delete = style.SQL_KEYWORD("DELETE FROM")
+        return ["SET CONSTRAINTS ALL DEFERRED", *(f"{delete} {style.SQL_FIELD(self.quote_name(t))};" for t in tables)]
+
+    PostgresOperations.sql_flush = sql_flush
 
 
 @pytest.fixture(autouse=True)
