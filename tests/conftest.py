@@ -3,7 +3,6 @@
 import pytest
 from celery._state import _set_task_join_will_block
 from django.core.cache import cache
-from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.utils import translation
 
 from cop_platform.celery import app as celery_app
@@ -20,6 +19,8 @@ def pytest_configure(config):
     foreign key that is not keeps TRUNCATE). Only the flush of the test process changes (a test
     asking for `reset_sequences` keeps TRUNCATE, which restarts the sequences); `manage.py
     flush` outside the tests is untouched."""
+    from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations  # noqa: PLC0415
+
     truncate = PostgresOperations.sql_flush
 
     def all_foreign_keys_deferrable(connection) -> bool:
@@ -34,6 +35,42 @@ def pytest_configure(config):
         return ["SET CONSTRAINTS ALL DEFERRED", *(f"{delete} {style.SQL_FIELD(self.quote_name(t))};" for t in tables)]
 
     PostgresOperations.sql_flush = sql_flush
+
+
+# The tests that take seconds to minutes each: real processes, the browser, the seeded demo.
+SLOW = ("tests/faults/", "tests/browser/", "tests/test_demo_with_history.py", "tests/communities/test_seed_demo.py")
+
+
+@pytest.hookimpl(tryfirst=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_slow_tests_first(config, items):
+    """The slow tests first. pytest-django then sorts the tests into its three groups (in a
+    transaction, transactional, no database) keeping this order inside each, and pytest-xdist
+    hands them out in that order: so the slow ones start early in their group, and the run ends
+    on short tests instead of one worker finishing a minute-long test while the other idles.
+    (This hook runs before pytest-django's: both are tryfirst, and a conftest's runs first.)"""
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW))
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_xdist_groups(config, items):
+    """`--dist loadgroup` (make test) sends the tests of one `xdist_group` to one worker by the
+    "@group" pytest-xdist 3.8 adds to their node ids in each worker; under pytest 9 its rename
+    (of `item._nodeid`) no longer takes, so every group was split across the workers. Add the
+    suffix the way pytest 9 stores node ids; a pytest-xdist that does it itself is left alone."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    try:
+        from _pytest.nodeid import coerce_node_id  # noqa: PLC0415
+    except ImportError:  # an older pytest, where pytest-xdist's own rename works
+        return
+    for item in items:
+        names = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        suffix = "@" + "_".join(sorted(names))
+        if names and not item.nodeid.endswith(suffix):
+            item._id = coerce_node_id(item.nodeid + suffix)
 
 
 @pytest.fixture(autouse=True)

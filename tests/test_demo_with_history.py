@@ -14,7 +14,8 @@ from members.models import User
 from tests.demo_data import seed_demo_for_module
 from tests.search.conftest import postgres_only
 
-pytestmark = pytest.mark.django_db
+# One worker runs the whole module, so the demo is seeded once (make test uses --dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo_with_history")]
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from django.urls import reverse
 from communities.models import Community, Invitation, Membership
 from tests.demo_data import seed_demo_for_module
 
-pytestmark = pytest.mark.django_db
+# One worker runs the whole module, so the demo is seeded once (make test uses --dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seed_demo")]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from discussions.models import Flag, Post, Thread
 from tests.demo_data import seed_demo_for_module
 
-pytestmark = pytest.mark.django_db
+# One worker runs the whole module, so the demo is seeded once (make test uses --dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seed_demo_discussions")]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,9 @@ from tests.engagement.worker import TaskSender, Worker, drop_queue, fresh_queue
 from tests.faults.db_smtp_processes import members_due_a_digest, needs_redis
 from tests.faults.postgres_server import fault_database, postgres_server, retry_while_down  # noqa: F401
 
-pytestmark = pytest.mark.integration
+# The modules using our own PostgreSQL run on one worker, which starts it once (make test uses
+# --dist loadgroup).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("fault_postgres")]
 MEMBERS = 20
 OUTAGE_SECONDS = 4
 

@@ -20,7 +20,9 @@ from tests.discussions.factories import make_thread
 from tests.faults.db_smtp_processes import WebProcess
 from tests.faults.postgres_server import fault_database, postgres_server  # noqa: F401
 
-pytestmark = pytest.mark.integration
+# The modules using our own PostgreSQL run on one worker, which starts it once (make test uses
+# --dist loadgroup).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("fault_postgres")]
 OUTAGE_SECONDS = 5
 
 
