@@ -16,7 +16,7 @@ from members.models import EmailDelivery
 from tests.engagement.smtp_sink import SmtpSink
 from tests.engagement.worker import TaskSender, Worker, drop_queue, fresh_queue
 from tests.faults.db_smtp_processes import members_due_a_digest, needs_redis
-from tests.faults.postgres_server import fault_database, postgres_server, retry_while_down  # noqa: F401
+from tests.faults.postgres_server import retry_while_down
 
 # The modules using our own PostgreSQL run on one worker, which starts it once (make test uses
 # --dist loadgroup).
@@ -26,8 +26,8 @@ OUTAGE_SECONDS = 4
 
 
 def test_postgres_restart_mid_digest_run_sends_every_digest_once_without_waiting_for_claim_timeout(
-    fault_database,  # noqa: F811 - the fixture imported above
-    postgres_server,  # noqa: F811
+    fault_database,  # tests/faults/conftest.py
+    postgres_server,
     tmp_path,
 ):
     needs_redis()
