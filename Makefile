@@ -84,8 +84,11 @@ run: $(RUN_STAMP)
 upgrade: $(RUN_STAMP)
 	$(PY) manage.py upgrade
 
+# --dist loadgroup: the tests of one xdist_group (a module seeding the demo once, the modules
+# sharing one PostgreSQL of the fault tests) run on one worker, every other test is handed out
+# alone; --no-loadscope-reorder keeps the order tests/conftest.py gives (slow tests first).
 test: $(DEV_STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

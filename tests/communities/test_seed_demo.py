@@ -1,4 +1,6 @@
-"""The demo data that `make run` loads: realistic, built by the services, safe to load twice."""
+"""The demo data that `make run` loads: realistic, built by the services, safe to load twice.
+
+Seeded once for the module (tests/demo_data.py): each test reads it in its own savepoint."""
 
 import io
 
@@ -9,8 +11,17 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from communities.models import Community, Invitation, Membership
+from tests.demo_data import seed_demo_for_module
 
-pytestmark = pytest.mark.django_db
+# One worker runs the whole module, so the demo is seeded once (make test uses --dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seed_demo")]
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """What the first seeding printed; the demo stays in the database for the module."""
+    with seed_demo_for_module(django_db_blocker, tmp_path_factory.mktemp("demo"), no_history=True) as output:
+        yield output
 
 
 def _seed() -> str:
@@ -29,8 +40,8 @@ def _counts():
     }
 
 
-def test_seeding_twice_adds_nothing_the_second_time():
-    first_output = _seed()
+def test_seeding_twice_adds_nothing_the_second_time(seeded):
+    first_output = seeded
     first = _counts()
     second_output = _seed()
     assert _counts() == first
@@ -42,8 +53,7 @@ def test_seeding_twice_adds_nothing_the_second_time():
     assert first["communities"] >= 6
 
 
-def test_demo_has_every_kind_of_community():
-    _seed()
+def test_demo_has_every_kind_of_community(seeded):
     communities = Community.objects.all()
     assert {c.visibility for c in communities} == {"public", "private", "hidden"}
     assert {c.join_policy for c in communities} == {"open", "approval", "invitation"}
@@ -55,16 +65,14 @@ def test_demo_has_every_kind_of_community():
         assert community.member_count == community.memberships.active().count()
 
 
-def test_demo_has_pending_join_requests_with_messages_and_an_open_invitation():
-    _seed()
+def test_demo_has_pending_join_requests_with_messages_and_an_open_invitation(seeded):
     pending = Membership.objects.filter(state="pending")
     assert pending.count() >= 3
     assert all(m.request_message for m in pending)
     assert any(invitation.is_open for invitation in Invitation.objects.all())
 
 
-def test_demo_members_have_profiles_and_verified_addresses():
-    _seed()
+def test_demo_members_have_profiles_and_verified_addresses(seeded):
     users = get_user_model().objects.all()
     assert not EmailAddress.objects.filter(verified=False).exists()
     assert EmailAddress.objects.filter(primary=True).count() == users.count()
@@ -74,8 +82,7 @@ def test_demo_members_have_profiles_and_verified_addresses():
     assert members.filter(expertise__isnull=False).distinct().count() == members.count()
 
 
-def test_demo_coordinator_signs_in_and_coordinates_communities(client):
-    _seed()
+def test_demo_coordinator_signs_in_and_coordinates_communities(seeded, client):
     response = client.post(
         reverse("account_login"), {"login": "coordinator@example.org", "password": "demo-password-123"}
     )
@@ -87,8 +94,7 @@ def test_demo_coordinator_signs_in_and_coordinates_communities(client):
     assert Membership.objects.managed_by(coordinator).filter(state="pending").exists()
 
 
-def test_demo_member_and_admin_accounts_work():
-    _seed()
+def test_demo_member_and_admin_accounts_work(seeded):
     member = get_user_model().objects.get(email="member@example.org")
     admin = get_user_model().objects.get(email="admin@example.org")
     assert member.check_password("demo-password-123")

@@ -1,4 +1,5 @@
-"""The demo's discussions tell a realistic story and obey the rules."""
+"""The demo's discussions tell a realistic story and obey the rules (the demo is seeded once for
+the module: tests/demo_data.py)."""
 
 from io import StringIO
 
@@ -6,13 +7,16 @@ import pytest
 from django.core.management import call_command
 
 from discussions.models import Flag, Post, Thread
+from tests.demo_data import seed_demo_for_module
 
-pytestmark = pytest.mark.django_db
+# One worker runs the whole module, so the demo is seeded once (make test uses --dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seed_demo_discussions")]
 
 
-@pytest.fixture
-def seeded():
-    call_command("seed_demo", no_history=True, stdout=StringIO())
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    with seed_demo_for_module(django_db_blocker, tmp_path_factory.mktemp("demo"), no_history=True):
+        yield
 
 
 def test_demo_has_answered_and_unanswered_questions_debates_and_a_flag(seeded):

@@ -12,6 +12,7 @@ from tests.engagement.smtp_sink import SmtpSink
 from tests.engagement.worker import fresh_queue
 from tests.members.factories import UserFactory
 
+from .postgres_server import fault_database, postgres_server  # noqa: F401 - the fixtures
 from .redis_server import redis_server  # noqa: F401 - the fixture
 
 

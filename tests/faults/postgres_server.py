@@ -81,6 +81,13 @@ class PostgresServer:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
         _as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start")
 
+    def running(self) -> bool:
+        try:
+            _as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "status")
+        except subprocess.CalledProcessError:
+            return False
+        return True
+
     def stop(self, mode: str = "fast") -> None:
         """fast: what `systemctl restart postgresql` does (sessions are ended, commits kept)."""
         _as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
@@ -112,9 +119,12 @@ class PostgresServer:
         )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def postgres_server():
-    """Our own running server with a migrated template database, for the whole module."""
+    """Our own running server with a migrated template database. initdb and the migrations take
+    a while, so one server serves every module of this test process (the modules using it share
+    an xdist_group, so one worker runs them all); each test gets a fresh copy of the template
+    (`fault_database`), and a test that left the server stopped gets it started again."""
     skip_or_fail_unless_available()
     server = PostgresServer().init()
     try:
@@ -151,6 +161,8 @@ def fault_database(postgres_server, django_db_blocker):
     """A fresh copy of the migrated template on our server; this process writes there. Yields
     its URL (for the worker and web processes)."""
     name = f"cop_faults_{uuid.uuid4().hex[:8]}"
+    if not postgres_server.running():
+        postgres_server.start()
     postgres_server.execute(f'CREATE DATABASE "{name}" TEMPLATE cop_faults_template')
     with django_db_blocker.unblock(), use_database(postgres_server, name):
         yield postgres_server.url(name)

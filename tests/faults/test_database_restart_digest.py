@@ -16,16 +16,18 @@ from members.models import EmailDelivery
 from tests.engagement.smtp_sink import SmtpSink
 from tests.engagement.worker import TaskSender, Worker, drop_queue, fresh_queue
 from tests.faults.db_smtp_processes import members_due_a_digest, needs_redis
-from tests.faults.postgres_server import fault_database, postgres_server, retry_while_down  # noqa: F401
+from tests.faults.postgres_server import retry_while_down
 
-pytestmark = pytest.mark.integration
+# The modules using our own PostgreSQL run on one worker, which starts it once (make test uses
+# --dist loadgroup).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("fault_postgres")]
 MEMBERS = 20
 OUTAGE_SECONDS = 4
 
 
 def test_postgres_restart_mid_digest_run_sends_every_digest_once_without_waiting_for_claim_timeout(
-    fault_database,  # noqa: F811 - the fixture imported above
-    postgres_server,  # noqa: F811
+    fault_database,  # tests/faults/conftest.py
+    postgres_server,
     tmp_path,
 ):
     needs_redis()

@@ -18,9 +18,10 @@ from django.test import Client
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_thread
 from tests.faults.db_smtp_processes import WebProcess
-from tests.faults.postgres_server import fault_database, postgres_server  # noqa: F401
 
-pytestmark = pytest.mark.integration
+# The modules using our own PostgreSQL run on one worker, which starts it once (make test uses
+# --dist loadgroup).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("fault_postgres")]
 OUTAGE_SECONDS = 5
 
 
@@ -46,8 +47,8 @@ def get(url: str, cookie: str | None) -> Answer:
 
 
 def test_pages_answer_503_with_retry_after_during_a_postgres_restart_and_recover_after(
-    fault_database,  # noqa: F811 - the fixture imported above
-    postgres_server,  # noqa: F811
+    fault_database,  # tests/faults/conftest.py
+    postgres_server,
     tmp_path,
 ):
     community = CommunityFactory(slug="water")
