@@ -13,6 +13,7 @@ second; then each site's worker memory (VmRSS) after the load.
     bash bench/spirit/setup.sh        # once
     .venv/bin/python bench/compare.py [--seconds 15] [--rounds 3] [--reuse]
     .venv/bin/python bench/compare.py --seconds 3 --users 200 --threads 20 --long 100 --nested 100  # smoke
+    .venv/bin/python bench/compare.py --reuse --only anonymous --no-page-cache  # the views without the page cache
 
 It empties the databases cop_bench_ours and cop_bench_spirit (--ours-db, --spirit-db) and
 Redis database 6. --reuse keeps the data a previous run seeded.
@@ -93,6 +94,14 @@ def parse_args():
     parser.add_argument("--spirit-db", default="postgres://postgres@127.0.0.1:5432/cop_bench_spirit")
     parser.add_argument("--reuse", action="store_true", help="keep the data of the previous run")
     parser.add_argument("--python-client", action="store_true", help="use the thread-pool client even with wrk")
+    parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="ours without the anonymous page cache (PAGE_CACHE_SECONDS=0): the views themselves",
+    )
+    parser.add_argument(
+        "--only", choices=["anonymous", "signed-in"], help="measure only the anonymous or the signed-in pages"
+    )
     return parser.parse_args()
 
 
@@ -117,7 +126,8 @@ def seed_both(args, ours_env, spirit_env):
 def load_every_page(args, sites, jars):
     """One row per page and role: {site: (queries, p50, req/s, KiB, errors)}."""
     rows = []
-    for signed_in in (False, True):
+    roles = {"anonymous": (False,), "signed-in": (True,)}.get(args.only, (False, True))
+    for signed_in in roles:
         who = "member" if signed_in else "anonymous"
         for page in PAGES:
             cells = {}
@@ -140,7 +150,9 @@ def main():
         raise SystemExit("Spirit is not installed: run bash bench/spirit/setup.sh first")
     work = temp_workdir("cop-compare-")
     ours_port, spirit_port = free_port(), free_port()
-    ours_env = production_env(database_url=args.ours_db, port=ours_port, workdir=work)
+    # Ours runs as deploy/env.example sets it up, anonymous page cache included, unless asked not to.
+    extra = {"PAGE_CACHE_SECONDS": 0} if args.no_page_cache else {}
+    ours_env = production_env(database_url=args.ours_db, port=ours_port, workdir=work, **extra)
     spirit_env = {**ours_env, "SPIRIT_DATABASE_URL": args.spirit_db, "DJANGO_SETTINGS_MODULE": "spirit_bench.settings"}
     started = time.monotonic()
     ours, spirit = seed_both(args, ours_env, spirit_env)
@@ -170,7 +182,8 @@ def main():
         tool = "wrk" if wrk_available() and not args.python_client else "Python thread pool"
         print(
             f"load: {tool}, {args.connections} connections, {args.seconds} s per page and site, {args.rounds} "
-            f"round(s); gunicorn 2 sync workers each; machine load average {load} ({os.cpu_count()} CPUs)"
+            f"round(s); gunicorn 2 sync workers each; machine load average {load} ({os.cpu_count()} CPUs); "
+            f"our anonymous page cache {'off' if args.no_page_cache else 'on'}"
         )
         sites = {"ours": (ours, ours_q, ours_port), "spirit": (spirit, spirit_q, spirit_port)}
         rows = load_every_page(args, sites, jars)
