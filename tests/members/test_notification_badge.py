@@ -14,7 +14,12 @@ from django.urls import reverse
 from communities.services import membership_leave
 from discussions.services.moderating import post_hide
 from members.models import Notification
-from members.notifications import notification_create, notifications_create, notifications_mark_read
+from members.notifications import (
+    UNREAD_COUNT_SECONDS,
+    notification_create,
+    notifications_create,
+    notifications_mark_read,
+)
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 
@@ -196,8 +201,6 @@ def test_a_change_no_service_announces_is_seen_within_the_expiry(
 ):
     """A membership row deleted behind the services' back bumps no generation: the kept count
     lasts UNREAD_COUNT_SECONDS at most."""
-    import members.notifications as notifications
-
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
     }
@@ -211,7 +214,7 @@ def test_a_change_no_service_announces_is_seen_within_the_expiry(
     monkeypatch.setattr("django.core.cache.backends.locmem.time.time", lambda: now)
     assert badge(client) == 1
     membership.delete()
-    now += notifications.UNREAD_COUNT_SECONDS - 1
+    now += UNREAD_COUNT_SECONDS - 1
     assert badge(client) == 1  # still kept
     now += 2
     assert badge(client) == listed(client) == 0
