@@ -4,7 +4,8 @@ shows, so an open page can update its badge without a reload.
 Answered 304 while the count is the one the page already has (its ETag). The count is the
 same visibility-checked `unread_count` the navigation renders, kept per member in the cache
 until one of their notifications or what its target's community shows changes (no query
-then), so the badge never promises what the list won't show. Nothing here writes: polling keeps no session or "last seen" row busy.
+then), so the badge never promises what the list won't show. Nothing here writes: polling
+keeps no session or "last seen" row busy.
 """
 
 from django.http import JsonResponse
