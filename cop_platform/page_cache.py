@@ -68,6 +68,11 @@ def _community_generation(slug: str) -> str:
     return f"page-cache:generation:c:{slug}"
 
 
+# Public for the navigation's notification badge, kept until a community's generation changes
+# (members/notifications.py).
+community_generation_key = _community_generation
+
+
 def _slug_of(community) -> str:
     return community if isinstance(community, str) else community.slug
 

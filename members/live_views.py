@@ -2,9 +2,10 @@
 shows, so an open page can update its badge without a reload.
 
 Answered 304 while the count is the one the page already has (its ETag). The count is the
-same visibility-checked `unread_count` the navigation renders (no unread notifications: one
-query; some: one more per kind of target), so the badge never promises what the list won't
-show. Nothing here writes: polling keeps no session or "last seen" row busy.
+same visibility-checked `unread_count` the navigation renders, kept per member in the cache
+until one of their notifications or what its target's community shows changes (no query
+then), so the badge never promises what the list won't show. Nothing here writes: polling
+keeps no session or "last seen" row busy.
 """
 
 from django.http import JsonResponse

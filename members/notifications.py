@@ -7,15 +7,24 @@ may still see (`register_target`). A notification whose target has since become 
 its recipient (they left a private community, the post was hidden) is never shown or sent.
 """
 
+import logging
+import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+
+from cop_platform.page_cache import SITE_GENERATION, community_generation_key
 
 from .mailing import muted_community_ids, preferences_for_many
 from .models import EmailChoice, Notification, NotificationKind
+
+logger = logging.getLogger(__name__)
 
 VisibleIds = Callable[[object, set[int]], set[int]]
 CommunityIds = Callable[[set[int]], dict[int, int]]
@@ -80,7 +89,9 @@ def notifications_create(*, actor, target, url: str, recipients) -> int:
         for user, kind, title in recipients
         if actor is None or user.pk != actor.pk
     ]
-    return len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
+    created = len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
+    forget_unread_count({row.recipient_id for row in rows})  # bulk_create sends no post_save
+    return created
 
 
 def visible_notifications(user, notifications: Iterable[Notification]) -> list[Notification]:
@@ -99,15 +110,142 @@ def visible_notifications(user, notifications: Iterable[Notification]) -> list[N
 
 UNREAD_COUNT_CAP = 99  # the navigation shows "99+" beyond this
 
+# --- The navigation's badge: counted once, kept in the cache until something it counts changes ---
+#
+# Every signed-in page shows the badge, so its count is kept per member in the cache (Redis in
+# production) with the tokens it was counted at, and served only while all are unchanged:
+#
+# - the member's own token, forgotten when one of their notifications is created (one or in
+#   bulk), read or deleted (`forget_unread_count`, right away and again once the transaction
+#   commits, so a count taken meanwhile from the old rows is not kept);
+# - the page cache's generations (cop_platform/page_cache.py) of the site and of each community
+#   the counted notifications' targets belong to: the services bump them on every change of
+#   what a community shows or who may see it (a post hidden or deleted, a member leaving or
+#   banned, the community made private), so the count is taken again after such a change.
+#
+# Targets of no community (webhook endpoints) and changes no service announces are covered by
+# the expiry, UNREAD_COUNT_SECONDS. Tokens are read *before* counting, so a change that
+# commits while the count is taken leaves it stale-stamped: it is never served. A cache that
+# is down (FailOpenRedisCache answers every read as a miss) means counting on every page, as
+# before: the badge stays right.
+UNREAD_COUNT_SECONDS = 300
+
+
+def _count_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
+def _token_key(user_id: int) -> str:
+    return f"notifications:token:{user_id}"
+
+
+def _forget_now(keys: list[str]) -> None:
+    try:
+        cache.delete_many(keys)
+    except Exception:  # a cache that is down keeps no count to forget
+        logger.warning("Notification counts: could not forget %d members' counts", len(keys), exc_info=True)
+
+
+def forget_unread_count(user_ids: Iterable[int]) -> None:
+    """The badge of these members is counted again on their next page: now, and once the
+    transaction commits (a page drawn in between may have counted the rows before it)."""
+    keys = [_token_key(user_id) for user_id in set(user_ids)]
+    if keys:
+        _forget_now(keys)
+        transaction.on_commit(lambda: _forget_now(keys))
+
+
+def _forget_on_change(sender, instance, **kwargs):
+    forget_unread_count([instance.recipient_id])
+
+
+post_save.connect(_forget_on_change, sender=Notification, dispatch_uid="notifications-forget-count-save")
+post_delete.connect(_forget_on_change, sender=Notification, dispatch_uid="notifications-forget-count-delete")
+
+
+def _community_slugs(notifications: list[Notification]) -> set[str]:
+    """The slugs of the communities the notifications' targets belong to (the page cache's
+    generations are kept by slug). Members may not import communities, so the model is looked
+    up by name."""
+    community_ids = set(communities_of(notifications).values())
+    if not community_ids:
+        return set()
+    community = apps.get_model("communities", "Community")
+    return set(community.objects.filter(pk__in=community_ids).values_list("slug", flat=True))
+
+
+def _tokens(keys: list[str]) -> dict[str, str] | None:
+    """The current tokens of `keys`, missing ones created; None when the cache keeps nothing."""
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        for key in missing:
+            cache.add(key, secrets.token_hex(8), timeout=None)
+        found = cache.get_many(keys)
+        if any(key not in found for key in keys):
+            return None
+    return found
+
+
+def _count(user, unread: list[Notification]) -> int:
+    return len(visible_notifications(user, unread))
+
+
+def _unread(user) -> list[Notification]:
+    unread = Notification.objects.filter(recipient=user, read_at=None).only("target_type_id", "target_id")
+    return list(unread[: UNREAD_COUNT_CAP + 1])
+
+
+def _cached_count(user) -> int | None:
+    """The kept count, if every token it was counted at is unchanged: one round trip to the
+    cache, two when its notifications belong to communities."""
+    count_key, token_key = _count_key(user.pk), _token_key(user.pk)
+    found = cache.get_many([count_key, token_key, SITE_GENERATION])
+    kept = found.get(count_key)
+    if kept is None or kept["tokens"].get(token_key) != found.get(token_key):
+        return None
+    if kept["tokens"].get(SITE_GENERATION) != found.get(SITE_GENERATION):
+        return None
+    communities = [key for key in kept["tokens"] if key not in (token_key, SITE_GENERATION)]
+    if communities:
+        current = cache.get_many(communities)
+        if any(current.get(key) != kept["tokens"][key] for key in communities):
+            return None
+    return kept["count"]
+
+
+def _count_and_keep(user) -> int:
+    tokens = _tokens([_token_key(user.pk), SITE_GENERATION])  # read before counting
+    unread = _unread(user)
+    if tokens is None:
+        return _count(user, unread)
+    if unread:
+        slugs = _community_slugs(unread)
+        if slugs:
+            communities = _tokens([community_generation_key(slug) for slug in sorted(slugs)])
+            if communities is None:
+                return _count(user, unread)
+            tokens.update(communities)
+    count = _count(user, unread)  # after reading the tokens: a change meanwhile stales them
+    cache.set(_count_key(user.pk), {"count": count, "tokens": tokens}, UNREAD_COUNT_SECONDS)
+    return count
+
 
 def unread_count(user) -> int:
     """How many unread notifications `user` may still see, up to UNREAD_COUNT_CAP + 1: the
     same visibility check as the list, so the badge never promises what the page won't show
-    (a post since hidden, a community since left). Costs one query per target type."""
+    (a post since hidden, a community since left). Kept in the cache (above): no query when
+    unchanged; counted, one query when nothing is unread, else a few."""
     if not user.is_authenticated:
         return 0
-    unread = Notification.objects.filter(recipient=user, read_at=None).only("target_type_id", "target_id")
-    return len(visible_notifications(user, unread[: UNREAD_COUNT_CAP + 1]))
+    try:
+        cached = _cached_count(user)
+        if cached is not None:
+            return cached
+        return _count_and_keep(user)
+    except Exception:
+        logger.warning("Notification count: cache unavailable, counting", exc_info=True)
+        return _count(user, _unread(user))
 
 
 def notifications_mark_read(*, actor, ids: Iterable[int] | None = None) -> int:
@@ -115,7 +253,10 @@ def notifications_mark_read(*, actor, ids: Iterable[int] | None = None) -> int:
     unread = Notification.objects.filter(recipient=actor, read_at=None)
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        forget_unread_count([actor.pk])  # update() sends no post_save
+    return marked
 
 
 # --- What may be emailed ----------------------------------------------------------------------

@@ -282,6 +282,7 @@ def test_directory_query_count_does_not_grow_with_members(client, member):
     url = reverse("members:directory")
 
     bulk_members(0, 10)
+    client.get(url)  # the navigation's unread count is counted once, then kept in the cache
     with CaptureQueriesContext(connection) as ten:
         assert client.get(url).status_code == 200
     bulk_members(10, 1000)
