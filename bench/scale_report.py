@@ -217,7 +217,7 @@ def write_plans(plans, path: Path):
         for title, queries in plans:
             out.write(f"\n{'=' * 100}\n{title}\n{'=' * 100}\n")
             for number, sql in enumerate(queries, 1):
-                if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                if not sql.lstrip().upper().startswith(("SELECT", "WITH", "(SELECT")):  # "(SELECT": a UNION
                     continue
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
                 plan = "\n".join(row[0] for row in cursor.fetchall())
