@@ -56,14 +56,18 @@ class Topic:
         UNION of the tagged rows and the rows whose title matches rather than one OR: each half
         is answered by its own index (the tag links; a trigram index on the title where there
         is one), where an OR makes PostgreSQL read every row of a large table."""
-        model = queryset.model
-        tagged = model._base_manager.filter(self.tag_q()).values("pk")
+        return queryset.filter(pk__in=self.candidate_pks(queryset.model, title_field=title_field))
+
+    def candidate_pks(self, model, *, title_field: str = "title"):
+        """The ids of every `model` row tagged with the topic or whose title holds all its
+        words, whoever may see them (callers add the visibility policy): a subquery."""
+        tagged = model._base_manager.filter(self.tag_q()).order_by().values("pk")
         if not self.words:
-            return queryset.filter(pk__in=tagged)
+            return tagged
         in_title = Q()
         for word in self.words:
             in_title &= Q(**{f"{title_field}__icontains": word})
-        return queryset.filter(pk__in=tagged.union(model._base_manager.filter(in_title).values("pk")))
+        return tagged.union(model._base_manager.filter(in_title).order_by().values("pk"))
 
 
 @dataclass(frozen=True)
