@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
-REDIS_DB = 6
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "6"))  # another database on a shared machine
 
 
 def free_port() -> int:

@@ -13,6 +13,13 @@ Prints for each level: requests per second, p50 / p95 / p99 in ms for all reques
 action, errors (any status other than the action's success; 0 expected) with the statuses
 seen, and each gunicorn worker's resident memory after the level.
 
+It also says where the work went, for the read replica question: the database's own counters
+(pg_stat_database: transactions, rows read, rows written, blocks read from disk) over the level,
+and the CPU seconds (utime + stime from /proc) of the PostgreSQL backends serving the site, of
+the gunicorn processes and of this load generator. A read replica takes reads off the
+database; it helps only when the database's CPU is the bottleneck and that CPU is reads. When
+the gunicorn workers' Python dominates, more web hosts (or workers) help and a replica does not.
+
     .venv/bin/python bench/load_test.py [--users 8 32] [--seconds 60] [--workers 2]
 
 It runs against the data a previous benchmark left in --database (default cop_bench_ours,
@@ -27,6 +34,7 @@ import argparse
 import os
 import random
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -48,6 +56,11 @@ from http_bench import (  # noqa: E402
 )
 
 REPLY_PREFIX = "A load-test reply"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+DB_COUNTERS = (
+    "xact_commit", "xact_rollback", "tup_returned", "tup_fetched", "tup_inserted", "tup_updated", "tup_deleted",
+    "blks_read", "blks_hit",
+)  # fmt: skip
 SEARCHES = ["borehole pump", "procurement delays", "drought", "chlorine dosing", "vaccination", "budget audit"]
 
 
@@ -165,6 +178,120 @@ class VirtualUsers:
         return ("react", "POST", path, {**headers, **form, "Referer": self.origin + path}, urlencode(token), {302})
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """utime + stime of one process (None once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def database_counters(*, settle: float = 12.0) -> dict:
+    """This database's cumulative counters (pg_stat_database), once they stop moving: an idle
+    backend flushes its pending statistics within about 10 s (PostgreSQL 15), so after a level
+    this waits until two readings a second apart agree (at most `settle` seconds)."""
+    from django.db import connection  # noqa: PLC0415
+
+    def read():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(f"SELECT {', '.join(DB_COUNTERS)} FROM pg_stat_database WHERE datname = current_database()")
+            return dict(zip(DB_COUNTERS, cursor.fetchone(), strict=True))
+
+    deadline = time.monotonic() + settle
+    previous = read()
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        current = read()
+        if current == previous:
+            break
+        previous = current
+    return previous
+
+
+class WorkSplit:
+    """CPU seconds of the site's PostgreSQL backends and of gunicorn over one level: sampled
+    every half second (a backend that ends keeps its last sample), plus the database counters
+    before and after."""
+
+    def __init__(self, server):
+        self.server = server
+        self.stop_event = threading.Event()
+        self.backends: dict[int, tuple[float, float]] = {}  # pid -> (first seen, last seen) CPU s
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _backend_pids(self) -> list[int]:
+        from django.db import connection  # noqa: PLC0415
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def _sample_once(self):
+        for pid in self._backend_pids():
+            if (seconds := cpu_seconds(pid)) is not None:
+                first, _ = self.backends.get(pid, (seconds, seconds))
+                self.backends[pid] = (first, seconds)
+
+    def _sample(self):
+        from django.db import connection  # noqa: PLC0415
+
+        try:
+            while not self.stop_event.wait(0.5):
+                self._sample_once()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def gunicorn_seconds(self) -> float:
+        pids = [self.server.process.pid, *self.server.worker_pids()]
+        return sum(seconds for pid in pids if (seconds := cpu_seconds(pid)) is not None)
+
+    def __enter__(self):
+        self.counters = database_counters(settle=2)
+        self._sample_once()
+        self.gunicorn_before = self.gunicorn_seconds()
+        self.client_before = time.process_time()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_event.set()
+        self.thread.join()
+        self._sample_once()
+        self.gunicorn = self.gunicorn_seconds() - self.gunicorn_before
+        self.client = time.process_time() - self.client_before
+        self.postgres = sum(last - first for first, last in self.backends.values())
+        after = database_counters()
+        self.delta = {name: after[name] - self.counters[name] for name in DB_COUNTERS}
+        return False
+
+    def print(self, seconds: float, writes: int, requests: int):
+        d = self.delta
+        read_rows = d["tup_returned"] + d["tup_fetched"]
+        written_rows = d["tup_inserted"] + d["tup_updated"] + d["tup_deleted"]
+        busy = self.postgres + self.gunicorn
+        print(
+            f"  where the work went ({seconds:.0f} s, {os.cpu_count()} CPUs): PostgreSQL backends "
+            f"{self.postgres:.1f} CPU s ({100 * self.postgres / busy if busy else 0:.0f}%), gunicorn "
+            f"{self.gunicorn:.1f} CPU s ({100 * self.gunicorn / busy if busy else 0:.0f}%); load generator "
+            f"{self.client:.1f} CPU s"
+        )
+        print(
+            f"  database: {d['xact_commit']:,} transactions committed ({d['xact_rollback']:,} rolled back); "
+            f"rows read {read_rows:,} (scanned {d['tup_returned']:,}, fetched by index {d['tup_fetched']:,}), "
+            f"rows written {written_rows:,} (inserted {d['tup_inserted']:,}, updated {d['tup_updated']:,}, "
+            f"deleted {d['tup_deleted']:,}); blocks from disk {d['blks_read']:,}, from cache {d['blks_hit']:,}"
+        )
+        print(
+            f"  requests: {requests - writes:,} reads, {writes:,} writes "
+            f"({100 * writes / requests if requests else 0:.0f}%); rows read per row written "
+            f"{read_rows / written_rows if written_rows else float('inf'):,.0f}"
+        )
+
+
 def report(level: int, users: VirtualUsers, result, memory: list[float]):
     latencies = result.latencies_ms
     print(
@@ -222,8 +349,11 @@ def main():
             )  # fmt: skip
             time.sleep(1)
             started = timezone.now()
-            result = run_load(port, users, clients=level, seconds=args.seconds)
+            with WorkSplit(server) as split:
+                result = run_load(port, users, clients=level, seconds=args.seconds)
             report(level, users, result, server.worker_rss_mib())
+            writes = sum(len(result.by_label.get(label, [])) for label in ("reply", "react"))
+            split.print(result.seconds, writes, result.requests)
             stored = Post.objects.filter(body__startswith=REPLY_PREFIX, created_at__gte=started).count()
             print(f"  replies answered with a redirect: {len(result.by_label.get('reply', []))}; stored: {stored}")
     finally:

@@ -9,7 +9,7 @@ topic, counting only content the *viewer* may see: a private community's answers
 or boost anyone for people outside it.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -52,14 +52,22 @@ class Topic:
 
     def matching(self, queryset, *, title_field: str = "title"):
         """`queryset` narrowed to rows tagged with the topic, or whose title holds all its words.
-        The tag test is a subquery, so a row with two matching tags is still counted once."""
-        tagged = Q(pk__in=queryset.model.objects.filter(self.tag_q()).values("pk"))
+        The test is a subquery, so a row with two matching tags is still counted once. It is the
+        UNION of the tagged rows and the rows whose title matches rather than one OR: each half
+        is answered by its own index (the tag links; a trigram index on the title where there
+        is one), where an OR makes PostgreSQL read every row of a large table."""
+        return queryset.filter(pk__in=self.candidate_pks(queryset.model, title_field=title_field))
+
+    def candidate_pks(self, model, *, title_field: str = "title"):
+        """The ids of every `model` row tagged with the topic or whose title holds all its
+        words, whoever may see them (callers add the visibility policy): a subquery."""
+        tagged = model._base_manager.filter(self.tag_q()).order_by().values("pk")
         if not self.words:
-            return queryset.filter(tagged)
+            return tagged
         in_title = Q()
         for word in self.words:
             in_title &= Q(**{f"{title_field}__icontains": word})
-        return queryset.filter(tagged | in_title)
+        return tagged.union(model._base_manager.filter(in_title).order_by().values("pk"))
 
 
 @dataclass(frozen=True)
@@ -130,24 +138,48 @@ class Candidate:
         return [kind.reason(count, self.topic) for kind, count in strongest]
 
 
-def rank_members(*, viewer, topic: Topic, users) -> list[Candidate]:
+class RankedCandidates(Sequence):
+    """Every member with evidence, best first, as Paginator reads it: the length, and a slice
+    of Candidate objects made only for the page shown (a broad topic on a large site has
+    thousands of candidates; making an object for each cost more than the queries)."""
+
+    def __init__(self, *, topic: Topic, order: list[int], evidence: dict[int, list[tuple[Evidence, int]]]):
+        self.topic, self.order, self.evidence = topic, order, evidence
+
+    def _candidate(self, user_id: int) -> Candidate:
+        candidate = Candidate(user_id=user_id, topic=self.topic)
+        for kind, count in self.evidence[user_id]:
+            candidate.add(kind, count)
+        return candidate
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._candidate(user_id) for user_id in self.order[index]]
+        return self._candidate(self.order[index])
+
+
+def rank_members(*, viewer, topic: Topic, users) -> RankedCandidates:
     """Members of `users` (a User queryset the caller already limited to profiles the viewer
     may see) with any evidence on `topic`, best first. One query for declared expertise and
     a few per provider, whatever the number of members."""
-    candidates: dict[int, Candidate] = {}
+    scores: dict[int, int] = {}
+    evidence: dict[int, list[tuple[Evidence, int]]] = {}
 
-    def candidate(user_id: int) -> Candidate:
-        if user_id not in candidates:
-            candidates[user_id] = Candidate(user_id=user_id, topic=topic)
-        return candidates[user_id]
+    def add(user_id: int, kind: Evidence, count: int) -> None:
+        scores[user_id] = scores.get(user_id, 0) + kind.weight * count
+        evidence.setdefault(user_id, []).append((kind, count))
 
     declaring = User.objects.filter(topic.tag_q("expertise")).values("pk")
     for user_id in users.filter(pk__in=declaring).values_list("pk", flat=True):
-        candidate(user_id).add(DECLARED, 1)
+        add(user_id, DECLARED, 1)
     for provider in _providers:
         kinds = {kind.key: kind for kind in provider.kinds}
         for user_id, key, count in provider.counts(viewer=viewer, topic=topic, users=users):
             if count and user_id is not None:
-                candidate(user_id).add(kinds[key], count)
+                add(user_id, kinds[key], count)
     # Ties go to the longer-standing member, so the order is stable between pages.
-    return sorted(candidates.values(), key=lambda candidate: (-candidate.score, candidate.user_id))
+    order = sorted(scores, key=lambda user_id: (-scores[user_id], user_id))
+    return RankedCandidates(topic=topic, order=order, evidence=evidence)

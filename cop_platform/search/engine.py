@@ -14,11 +14,13 @@ fields, -terms must not, OR anywhere makes any one term enough; a title match ra
 there is no stemming.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db.models import Case, CharField, F, Func, Q, Subquery, TextField, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Extract, NullIf
 from django.utils import timezone
 
@@ -43,6 +45,14 @@ COUNT_LIMIT = 1000
 # only the newest this-many matches of each type: recent activity is favoured anyway, and
 # the page stays fast on a large site. Narrower words reach older items.
 CANDIDATE_LIMIT = 1000
+# Finding "the newest CANDIDATE_LIMIT matches" means reading every match from the table (the
+# GIN index knows which rows match, not their order): tens of thousands of rows for a common
+# word at a million posts. So on a large table the newest RECENT_WINDOW rows are asked first
+# and the older ones only for the candidates still missing: the same rows, in one query,
+# usually without touching old ones (see _newest).
+RECENT_WINDOW = 50_000
+MAX_PK_SECONDS = 600
+_max_pks: dict = {}
 
 
 @dataclass(frozen=True)
@@ -151,13 +161,9 @@ class SearchResults:
         return rank
 
     def _ranked(self, source: SearchSource, rows):
-        # Ordered by an expression, not the bare key: otherwise Postgres walks the primary key
-        # backwards testing every row's vector (and visibility) until it has enough, which for
-        # a broad query seen by a visitor means tens of thousands of rows; this way the GIN
-        # index finds the matches and a top-N sort keeps the newest.
-        newest = rows.order_by((F("pk") + 0).desc()).values("pk")[:CANDIDATE_LIMIT]
+        # Ranking visits every candidate: only the newest CANDIDATE_LIMIT (_newest).
         return (
-            source.model._base_manager.filter(pk__in=Subquery(newest))
+            source.model._base_manager.filter(pk__in=_newest(source.model, rows))
             .order_by()
             .annotate(
                 hit_kind=Value(source.kind, output_field=CharField()),
@@ -238,6 +244,43 @@ class SearchResults:
             max_fragments=2,
             fragment_delimiter=" … ",
         )
+
+
+def _max_pk(model) -> int:
+    """The model's highest id, as this process last read it (at most MAX_PK_SECONDS ago). A stale
+    value only widens the recent window of _newest, never changes its answer."""
+    checked, value = _max_pks.get(model, (None, 0))
+    now = time.monotonic()
+    if checked is None or now - checked > MAX_PK_SECONDS:
+        value = model._base_manager.order_by("-pk").values_list("pk", flat=True).first() or 0
+        _max_pks[model] = (now, value)
+    return value
+
+
+def _newest(model, rows):
+    """The ids of the newest CANDIDATE_LIMIT rows of `rows`, as a subquery.
+
+    Ordered by an expression, not the bare key: otherwise Postgres walks the primary key
+    backwards testing every row's vector (and visibility) until it has enough, which for a broad
+    query seen by a visitor means tens of thousands of rows; this way the GIN index finds the
+    matches and a top-N sort keeps the newest. On a table of more than RECENT_WINDOW rows, the
+    matches among the newest RECENT_WINDOW ids come first (the GIN index ANDed with a range of
+    the primary key), and the older matches fill only what is missing: when the recent ones are
+    enough, the older part has a LIMIT of 0 and PostgreSQL never runs it. Exactly the rows of
+    the plain query, whatever the window."""
+    by_age = rows.order_by((F("pk") + 0).desc()).values("pk")
+    floor = _max_pk(model) - RECENT_WINDOW
+    if floor <= 0:
+        return Subquery(by_age[:CANDIDATE_LIMIT])
+    recent_sql, recent_params = by_age.filter(pk__gt=floor)[:CANDIDATE_LIMIT].query.sql_with_params()
+    older_sql, older_params = by_age.filter(pk__lte=floor).query.sql_with_params()
+    # Both parts are SQL Django compiled, with the searched words as parameters: no text of the
+    # searcher's is written into the statement.
+    sql = (
+        f"WITH recent AS MATERIALIZED ({recent_sql}) SELECT * FROM recent UNION ALL "  # noqa: S608
+        f"({older_sql} LIMIT (SELECT {CANDIDATE_LIMIT:d} - COUNT(*) FROM recent))"
+    )
+    return RawSQL(sql, (*recent_params, *older_params))  # noqa: S611
 
 
 def _snippet_text(source: SearchSource, obj) -> str:
