@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.communities.factories import MembershipFactory
+from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_thread
 from tests.events.factories import make_event
 from tests.resources.factories import make_link
@@ -70,3 +70,16 @@ def test_the_remembered_membership_does_not_outlive_the_request(client, communit
     response = client.get(url)
     assert response.context["membership"] is None
     assert response.context["can_join"]
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_directory_query_ceiling_for_visitors_at_any_size(client, count, django_assert_max_num_queries):
+    for number in range(count):
+        CommunityFactory(tags=[f"topic-{number}"], visibility=("public", "private", "hidden")[number % 3])
+    client.get(reverse("communities:directory"))
+
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("communities:directory"))
+
+    assert response.status_code == 200
+    assert all(community.visibility != "hidden" for community in response.context["communities"])
