@@ -126,6 +126,10 @@ def detail(request, slug):
     membership with the right button, and a note when the content is for members only."""
     community = _visible_community(request, slug)
     membership = services.membership_of(request.user, community)
+    if request.user.is_authenticated:
+        # The sections (discussions, library, webhooks) ask membership_of again: they get this
+        # row instead of a query each. The page changes nothing, and the memo dies with request.user.
+        services.remember_membership(request.user, community, membership)
     context = _status_context(request, community, membership)
     can_view_content = permissions.can_view_content(request.user, community, membership)
     context.update(

@@ -361,7 +361,8 @@ def _decorate(result: ThreadPage, user) -> None:
 
 def community_home_section(community, user) -> dict:
     """The "Latest discussions" section of a community's home page."""
-    threads = list(threads_for_listing(community=community, user=user)[:5])
+    # The section shows no tags: without their prefetch, one query fewer on the community page.
+    threads = list(threads_for_listing(community=community, user=user).prefetch_related(None)[:5])
     return {
         "community": community,
         "threads": threads,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from .avatars import ACCEPTED_FORMATS
+from .directory_choices import present_values
 from .directory_filters import directory_filters
 from .expertise import Topic
 from .models import TIME_ZONE_CHOICES, DigestFrequency, EmailChoice, EmailPreferences, User
@@ -110,22 +111,21 @@ class DirectoryFilterForm(forms.Form):
     def __init__(self, *args, profiles, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.viewer = viewer
-        disciplines = (
-            profiles.exclude(discipline="").order_by("discipline").values_list("discipline", flat=True).distinct()
-        )
+        present = present_values(profiles)  # kept in the cache a few minutes (directory_choices.py)
         self.fields["discipline"].choices = [
             ("", gettext("Any discipline")),
-            *((value, value) for value in disciplines),
+            *((value, value) for value in present["disciplines"]),
         ]
-        codes = set(profiles.exclude(country="").order_by().values_list("country", flat=True).distinct())
+        codes = present["countries"]
         self.fields["country"].choices = [
             ("", gettext("Any country")),
             *((code, name) for code, name in countries if code in codes),
         ]
         self.fields["region"].choices = [("", gettext("Any region")), *region_choices(codes)]
-        spoken = profiles.exclude(languages="").order_by().values_list("languages", flat=True).distinct()
-        languages = sorted({part.strip().title() for value in spoken for part in value.split(",") if part.strip()})
-        self.fields["language"].choices = [("", gettext("Any language")), *((name, name) for name in languages)]
+        self.fields["language"].choices = [
+            ("", gettext("Any language")),
+            *((name, name) for name in present["languages"]),
+        ]
         self.extra_filters = directory_filters()
         for extra in self.extra_filters:
             self.fields[extra.name] = extra.field(viewer)

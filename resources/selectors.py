@@ -47,7 +47,10 @@ def documented_from(obj, user) -> list[Backlink]:
 
 def community_home_section(community, user) -> dict:
     """The "Latest in the library" section of a community's home page."""
-    latest = list(Resource.objects.visible_to(user).filter(community=community).current().for_listing()[:5])
+    # The section shows no tags: without their prefetch, one query fewer on the community page.
+    latest = list(
+        Resource.objects.visible_to(user).filter(community=community).current().for_listing().prefetch_related(None)[:5]
+    )
     return {
         "community": community,
         "resources": latest,
