@@ -135,6 +135,7 @@ def test_the_home_shows_new_events_of_my_communities(client, community, coordina
 def test_the_home_costs_the_same_queries_with_1_or_15_new_events(client, community, coordinator, member):
     MembershipFactory(community=community, user=member)
     client.force_login(member)
+    page(client, "/")  # the visit's first page also counts the unread badge, kept for the next ones
     counts = []
     for size in (1, 15):
         while Event.objects.filter(community=community).count() < size:
