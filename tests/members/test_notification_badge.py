@@ -22,23 +22,13 @@ from members.notifications import (
 )
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
+from tests.redis_cache import fail_open_redis_caches
 
 pytestmark = pytest.mark.django_db
 
 REDIS_URL = os.environ.get("NOTIFICATION_BADGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused
 LIGHT_PAGE = "/help/shortcuts/"
-
-
-def _redis_cache(location, prefix):
-    return {
-        "default": {
-            "BACKEND": "cop_platform.cache.FailOpenRedisCache",
-            "LOCATION": location,
-            "KEY_PREFIX": prefix,
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
 
 
 @pytest.fixture(params=["locmem", "redis"])
@@ -52,7 +42,7 @@ def any_cache(request, settings):
         yield request.param
         return
     prefix = f"badge-test-{uuid.uuid4().hex}"
-    settings.CACHES = _redis_cache(REDIS_URL, prefix)
+    settings.CACHES = fail_open_redis_caches(REDIS_URL, key_prefix=prefix)
     yield request.param
     client = redis.Redis.from_url(REDIS_URL)
     keys = list(client.scan_iter(match=f"{prefix}:*"))
@@ -144,7 +134,7 @@ def test_leaving_a_private_community_leaves_the_badge(
 def test_redis_down_the_badge_is_still_right(
     settings, client, member, coordinator, thread, django_capture_on_commit_callbacks
 ):
-    settings.CACHES = _redis_cache(DEAD_REDIS, "badge-dead")
+    settings.CACHES = fail_open_redis_caches(DEAD_REDIS, key_prefix="badge-dead")
     client.force_login(member)
     assert badge(client) == 0
     with django_capture_on_commit_callbacks(execute=True):

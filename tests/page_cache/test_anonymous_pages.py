@@ -24,6 +24,7 @@ from members.services import profile_update
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
 from tests.members.test_admin import user_form
+from tests.redis_cache import fail_open_redis_caches
 from tests.resources.factories import make_practice
 
 pytestmark = pytest.mark.django_db
@@ -32,17 +33,6 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 # Each xdist worker keeps its keys under its own prefix in the shared database: two workers
 # both make a community "water-security", and one's bump must not drop the other's pages.
 KEY_PREFIX = f"page-cache-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-
-
-def _redis_caches(location):
-    return {
-        "default": {
-            "BACKEND": "cop_platform.cache.FailOpenRedisCache",
-            "LOCATION": location,
-            "KEY_PREFIX": KEY_PREFIX,
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
 
 
 def _empty_own_keys():
@@ -58,7 +48,7 @@ def page_cache(request, settings):
     """The page cache on, with the default in-process cache and with the production Redis one."""
     settings.PAGE_CACHE_SECONDS = 90
     if request.param == "redis":
-        settings.CACHES = _redis_caches(REDIS_URL)
+        settings.CACHES = fail_open_redis_caches(REDIS_URL, key_prefix=KEY_PREFIX)
         _empty_own_keys()
     else:
         cache.clear()
@@ -313,7 +303,7 @@ def test_pending_messages_are_shown_not_cached(page_cache, thread):
 
 def test_pages_are_served_when_redis_is_down(settings, thread, community):
     settings.PAGE_CACHE_SECONDS = 90
-    settings.CACHES = _redis_caches("redis://127.0.0.1:1/0")  # nothing listens there
+    settings.CACHES = fail_open_redis_caches("redis://127.0.0.1:1/0", key_prefix=KEY_PREFIX)  # nothing listens there
     for _ in range(2):
         for path in (thread.get_absolute_url(), list_url(community)):
             response = get(Client(), path)
