@@ -11,6 +11,23 @@ from communities.permissions import can_view_content, is_coordinator
 from communities.querysets import content_readers
 
 
+def _sees_hidden_threads(user, membership) -> bool:
+    return (
+        user is not None
+        and user.is_authenticated
+        and (user.is_staff or user.is_superuser or is_coordinator(membership))
+    )
+
+
+def thread_visible(thread, user, membership) -> bool:
+    """`ThreadQuerySet.visible_to(user)` for one thread already read, with its community and
+    the viewer's membership of it (or None) in hand: the rule of `visible_in`, decided in
+    Python (the thread page's query then carries no community subqueries to plan)."""
+    return can_view_content(user, thread.community, membership) and (
+        thread.hidden_at is None or _sees_hidden_threads(user, membership)
+    )
+
+
 class ThreadQuerySet(models.QuerySet):
     def visible_to(self, user):
         readable = self.filter(community__in=Community.objects.content_visible_to(user))
@@ -27,11 +44,7 @@ class ThreadQuerySet(models.QuerySet):
         if not can_view_content(user, community, membership):
             return self.none()
         threads = self.filter(community=community)
-        if (
-            user is not None
-            and user.is_authenticated
-            and (user.is_staff or user.is_superuser or is_coordinator(membership))
-        ):
+        if _sees_hidden_threads(user, membership):
             return threads
         return threads.filter(hidden_at=None)
 

@@ -13,18 +13,20 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Q, Subquery, prefetch_related_objects
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery, prefetch_related_objects
 from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
 from taggit.models import TaggedItem
 
 from communities.origins import Origin
-from communities.services import membership_of
+from communities.services import membership_of, remember_membership
 from communities.value.sources import SourceLink
 
 from . import permissions
 from .models import PATH_STEP, Post, PostAttachment, Reaction, ReactionKind, Thread, ThreadReadState
+from .querysets import thread_visible
 
 
 def _listing_filters(threads, *, tag: str = "", unanswered: bool = False, kind: str = ""):
@@ -188,10 +190,14 @@ def page_number_of(post: Post) -> int:
 def thread_for_page(user, *, community_slug, thread_id) -> Thread | None:
     """The thread (with its community, author, poll and accepted answer) if `user` may see it
     in the community `community_slug`, and, for a member, their read position, follow level
-    and first unread post in the same query. None when it is not there (moved, hidden, gone)."""
+    and first unread post in the same query. None when it is not there (moved, hidden, gone).
+
+    Whether `user` may see it is decided in Python from the row and the viewer's membership
+    (`thread_visible`, the rule of `visible_in`), which the page reads anyway: the query has
+    no community subqueries, which cost PostgreSQL more to plan than to run and Django more to
+    build than both. The membership is remembered for the request (`membership_of`)."""
     threads = (
-        Thread.objects.visible_to(user)
-        .select_related("community", "author", "poll", "accepted_post__author")
+        Thread.objects.select_related("community", "author", "poll", "accepted_post__author")
         .defer(
             "search_vector",
             "community__search_vector",
@@ -205,30 +211,37 @@ def thread_for_page(user, *, community_slug, thread_id) -> Thread | None:
             "accepted_post__author__bio_html",
         )  # fmt: skip
         .filter(pk=thread_id, community__slug=community_slug)
+        .order_by()
     )
-    if user.is_authenticated:
-        state = ThreadReadState.objects.filter(thread=OuterRef("pk"), user=user)
-        read_until = ThreadReadState.objects.filter(thread=OuterRef("thread_id"), user=user).values("last_read_at")
+    signed_in = user is not None and user.is_authenticated
+    if signed_in:
+        # The member's read state joined (one row at most: one per thread and member).
         threads = threads.annotate(
-            read_state_id=Subquery(state.values("pk")[:1]),
-            last_read_at=Subquery(state.values("last_read_at")[:1]),
-            follow_level=Subquery(state.values("follow")[:1]),
+            my_state=FilteredRelation("read_states", condition=Q(read_states__user=user)),
+            read_state_id=F("my_state__id"),
+            last_read_at=F("my_state__last_read_at"),
+            follow_level=F("my_state__follow"),
+        ).annotate(
             first_unread_id=Subquery(
-                Post.objects.filter(
-                    thread=OuterRef("pk"),
-                    created_at__gt=Subquery(read_until[:1]),
-                )
+                Post.objects.filter(thread=OuterRef("pk"), created_at__gt=OuterRef("last_read_at"))
                 .exclude(author=user)
                 .order_by("created_at")
                 .values("pk")[:1]
             ),
         )
-    thread = threads.first()
-    if thread is not None:
-        thread.read_for_page = True  # its last_post_number is fresh: thread_page counts on it
+    thread = next(iter(threads), None)
+    if thread is None:
+        return None
+    membership = membership_of(user, thread.community)
+    if not thread_visible(thread, user, membership):
+        return None
+    if signed_in:
+        remember_membership(user, thread.community, membership)
+    thread.read_for_page = True  # its last_post_number is fresh: thread_page counts on it
     return thread
 
 
+REACTION_KINDS = frozenset(ReactionKind.values)
 OPENING_PATH = f"{1:0{PATH_STEP}d}"  # a thread's first post is its first top-level one
 
 
@@ -267,11 +280,10 @@ def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None
     )
     signed_in = user.is_authenticated
     if signed_in:
+        # The viewer's own reactions to each post, as one array (one subquery to build and plan,
+        # not one per kind).
         posts_in_thread = posts_in_thread.annotate(
-            **{
-                f"mine_{kind}": Exists(Reaction.objects.filter(post=OuterRef("pk"), user=user, kind=kind))
-                for kind in ReactionKind.values
-            }
+            my_kinds=ArraySubquery(Reaction.objects.filter(post=OuterRef("pk"), user=user).values("kind"))
         )
     if root is None:
         if not getattr(thread, "read_for_page", False):  # a Thread from elsewhere may be stale
@@ -310,9 +322,7 @@ def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None
     )
     prefetch_related_objects([post for post in (opening, *posts) if post.has_attachments], "attachments")
     if signed_in:
-        result.my_reactions = {
-            (post.pk, kind) for post in rows for kind in ReactionKind.values if getattr(post, f"mine_{kind}")
-        }
+        result.my_reactions = {(post.pk, kind) for post in rows for kind in post.my_kinds if kind in REACTION_KINDS}
         if hasattr(thread, "read_state_id"):  # read with the thread (thread_for_page)
             result.has_read_state = thread.read_state_id is not None
             result.last_read_at = thread.last_read_at
