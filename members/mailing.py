@@ -333,9 +333,11 @@ def resubscribe(*, user, scope: str) -> bool:
 # --- Sending -----------------------------------------------------------------------------------
 
 
-def member_email_headers(user, scope: str) -> dict[str, str]:
+def member_email_headers(user, scope: str, *, unsubscribe: str | None = None) -> dict[str, str]:
+    """`unsubscribe`: the member's unsubscribe_url(user, scope) when the caller has it already
+    (signing it costs more than the rest of the headers)."""
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(user, scope)}>",
+        "List-Unsubscribe": f"<{unsubscribe or unsubscribe_url(user, scope)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         # RFC 3834: no vacation auto-replies to a notification nobody reads.
         "Auto-Submitted": "auto-generated",
@@ -361,10 +363,11 @@ def render_member_email(
     `subject` replaces the template's, without the site prefix (list mail has its own)."""
     if not user.is_active or not user.email:
         return None
+    unsubscribe = unsubscribe_url(user, scope)  # one signature, for the footer and the header
     context = {
         "recipient": user,
         "preferences_url": absolute_url(reverse("members:settings_notifications")),
-        "unsubscribe_url": unsubscribe_url(user, scope),
+        "unsubscribe_url": unsubscribe,
         **context,
     }
     if "unsubscribe_what" not in context:  # callers that know it save describe_scope's query
@@ -375,7 +378,7 @@ def render_member_email(
         context=context,
         headers={
             name: value
-            for name, value in {**member_email_headers(user, scope), **(headers or {})}.items()
+            for name, value in {**member_email_headers(user, scope, unsubscribe=unsubscribe), **(headers or {})}.items()
             if value is not None  # None drops a usual header (list mail is not Auto-Submitted)
         },
         connection=connection,

@@ -12,6 +12,8 @@ from itertools import chain, zip_longest
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.template.loader import get_template
+from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy, ngettext
 from taggit.models import TaggedItem
@@ -84,6 +86,7 @@ def build_digests(deliveries: list[EmailDelivery]) -> dict[int, PreparedEmail | 
     )
 
     reply_links = _reply_links(users)
+    fragments: dict[tuple, tuple] = {}  # shared by every member of the batch
     prepared: dict[int, PreparedEmail | None] = {}
     for delivery in deliveries:
         user, (period, until) = delivery.recipient, window[delivery.pk]
@@ -108,12 +111,50 @@ def build_digests(deliveries: list[EmailDelivery]) -> dict[int, PreparedEmail | 
                     {
                         "title": section.title,
                         "count_label": section.count_label(len(items)),
-                        "items": [item_for_email(item, names, reply_links(user)) for item in items],
+                        "items": [
+                            _with_fragments(item_for_email(item, names, reply_links(user)), fragments) for item in items
+                        ],
                     }
                 )
         mine = [n for n in notifications.get(user.pk, []) if since <= n.created_at < until]
         prepared[delivery.pk] = _prepared(user, period, sections, mine) if sections or mine else None
     return prepared
+
+
+class _ItemFragment:
+    """One digest item as the email shows it (digest_item.html / .txt: its link, community and
+    detail), rendered once per language for the whole batch rather than once per member who
+    gets it: the same item is in hundreds of digests. The member's own part (their "Reply by
+    email" link) stays in digest.html per member. Rendered when first shown, in the language
+    active then (the recipient's), like the lazy labels around it."""
+
+    __slots__ = ("context", "template", "rendered")
+
+    def __init__(self, template: str, context: dict):
+        self.template, self.context, self.rendered = template, context, {}
+
+    def __str__(self) -> str:
+        language = translation.get_language()
+        if language not in self.rendered:
+            self.rendered[language] = get_template(self.template).render(self.context)
+        return self.rendered[language]
+
+    def __html__(self) -> str:  # already escaped by its template: shown as it is
+        return str(self)
+
+
+def _with_fragments(item: dict, fragments: dict) -> dict:
+    """`item` with its "html" and "text" fragments, shared with every other member's copy of the
+    same item (same link, title, detail and community) in this batch."""
+    shown = {"title": item["title"], "url": item["url"], "detail": item["detail"], "community": item["community"]}
+    key = tuple(shown.values())
+    if key not in fragments:
+        fragments[key] = (
+            _ItemFragment("communities/email/digest_item.html", {"item": shown}),
+            _ItemFragment("communities/email/digest_item.txt", {"item": shown}),
+        )
+    item["html"], item["text"] = fragments[key]
+    return item
 
 
 def _section_content(section: DigestSection, community_ids: list[int], since, until) -> dict[int, list[DigestItem]]:

@@ -16,7 +16,9 @@ from email_gateway.models import MemberMailKey
 from members.mailing import render_member_email
 from members.models import EmailDelivery, Notification
 from members.notification_emails import send_pending
+from tests.communities.factories import MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
+from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 DOMAIN = "mail.example.org"
@@ -163,3 +165,23 @@ def test_settings_page_says_when_email_in_is_off(client, member, settings):
 def test_the_reply_addresses_page_needs_a_signed_in_member(client):
     response = client.get(reverse("email_gateway:reply_addresses"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_members_of_one_digest_batch_each_get_their_own_reply_link_for_a_shared_item(community, coordinator):
+    thread = make_thread(community=community, author=coordinator, title="Borehole siting")
+    first, second = UserFactory(), UserFactory()
+    planned = timezone.now() + timedelta(minutes=1)
+    deliveries = []
+    for user in (first, second):
+        MembershipFactory(community=community, user=user)
+        deliveries.append(
+            EmailDelivery.objects.create(
+                recipient=user, kind="digest", key="digest:weekly:2026-W48", created_at=planned
+            )
+        )
+    send_digest_batch.delay(delivery_ids=[d.pk for d in deliveries])
+
+    [to_first], [to_second] = _emails_to(first), _emails_to(second)
+    assert reply_address(first, thread.pk) in to_first.body and reply_address(first, thread.pk) not in to_second.body
+    assert reply_address(second, thread.pk) in to_second.body and reply_address(second, thread.pk) not in to_first.body
+    assert "Borehole siting" in to_first.alternatives[0][0] and "Borehole siting" in to_second.alternatives[0][0]

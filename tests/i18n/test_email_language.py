@@ -7,7 +7,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone, translation
 
+from communities.digests.build import build_digests
 from communities.tasks import member_reminders_schedule, send_digest_batch, send_join_request_to_coordinators
+from members.mailing import render_member_email
 from members.models import EmailDelivery
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_thread
@@ -105,3 +107,46 @@ def test_french_members_welcome_is_in_french(settings):
     text = whole(welcome)
     assert english_left(text) == []
     assert any(phrase in text for phrase in translations_from(EMAIL_TEMPLATES)), "no French text in the welcome"
+
+
+def test_an_item_in_many_digests_of_one_run_reads_in_each_members_language(community):
+    # The item's lines are rendered once per language for the whole batch (digest_item.html):
+    # each member still reads "in Sanitation" in their own language.
+    french, english = UserFactory(language="fr"), UserFactory(language="")
+    for member in (french, english):
+        MembershipFactory(community=community, user=member, joined_at=timezone.now() - timedelta(days=30))
+
+    digest_run(french, english)
+
+    (to_french,) = sent_to(french)
+    (to_english,) = sent_to(english)
+    assert "dans Sanitation" in to_french.body and "dans Sanitation" in to_french.alternatives[0][0]
+    assert "(in Sanitation)" in to_english.body and "<small>in Sanitation</small>" in to_english.alternatives[0][0]
+    assert "dans" not in whole(to_english)
+
+
+def test_a_digest_built_once_is_rendered_in_each_recipients_language(community):
+    # A batch built outside any member's language (as a caller may) still renders each item
+    # in the language of the member it is rendered for.
+    french, english = UserFactory(language="fr"), UserFactory(language="")
+    planned = timezone.now() + timedelta(minutes=1)
+    deliveries = []
+    for member in (french, english):
+        MembershipFactory(community=community, user=member, joined_at=timezone.now() - timedelta(days=30))
+        deliveries.append(
+            EmailDelivery.objects.create(
+                recipient=member, kind="digest", key="digest:weekly:2026-W48", created_at=planned
+            )
+        )
+    prepared = build_digests(deliveries)
+
+    def render(delivery):
+        email = prepared[delivery.pk]
+        return render_member_email(
+            user=delivery.recipient, template=email.template, context=email.context, scope=email.scope
+        )
+
+    to_english, to_french = render(deliveries[1]), render(deliveries[0])
+
+    assert "dans Sanitation" in to_french.body and "Borehole siting in basalt" in to_french.body
+    assert "(in Sanitation)" in to_english.body
