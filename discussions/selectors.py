@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery, prefetch_related_objects
 from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
@@ -266,6 +267,22 @@ class _Counted:
         return range(self.count)[index]
 
 
+def _with_my_reaction_kinds(posts, user):
+    """Each post with the kinds of reaction `user` gave it. On PostgreSQL one array subquery
+    (one to build and plan, not one per kind); other databases (SQLite, `make run`) have no
+    ARRAY(), so there it is one EXISTS per kind."""
+    mine = Reaction.objects.filter(post=OuterRef("pk"), user=user)
+    if connection.vendor == "postgresql":
+        return posts.annotate(my_kinds=ArraySubquery(mine.values("kind")))
+    return posts.annotate(**{f"mine_{kind}": Exists(mine.filter(kind=kind)) for kind in REACTION_KINDS})
+
+
+def _my_kinds(post) -> list[str]:
+    if hasattr(post, "my_kinds"):
+        return post.my_kinds or []
+    return [kind for kind in REACTION_KINDS if getattr(post, f"mine_{kind}")]
+
+
 def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None, membership=None) -> ThreadPage:
     """One page of a thread, or (with `root`) the subtree below one deep post: the opening
     post and the page's posts in one query (with whether each has files and, for a member,
@@ -280,11 +297,7 @@ def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None
     )
     signed_in = user.is_authenticated
     if signed_in:
-        # The viewer's own reactions to each post, as one array (one subquery to build and plan,
-        # not one per kind).
-        posts_in_thread = posts_in_thread.annotate(
-            my_kinds=ArraySubquery(Reaction.objects.filter(post=OuterRef("pk"), user=user).values("kind"))
-        )
+        posts_in_thread = _with_my_reaction_kinds(posts_in_thread, user)
     if root is None:
         if not getattr(thread, "read_for_page", False):  # a Thread from elsewhere may be stale
             thread.last_post_number = Thread.objects.values_list("last_post_number", flat=True).get(pk=thread.pk)
@@ -322,7 +335,7 @@ def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None
     )
     prefetch_related_objects([post for post in (opening, *posts) if post.has_attachments], "attachments")
     if signed_in:
-        result.my_reactions = {(post.pk, kind) for post in rows for kind in post.my_kinds if kind in REACTION_KINDS}
+        result.my_reactions = {(post.pk, kind) for post in rows for kind in _my_kinds(post) if kind in REACTION_KINDS}
         if hasattr(thread, "read_state_id"):  # read with the thread (thread_for_page)
             result.has_read_state = thread.read_state_id is not None
             result.last_read_at = thread.last_read_at
