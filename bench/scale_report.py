@@ -57,7 +57,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Max  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from communities.digests.schedule import local_slot  # noqa: E402
@@ -233,7 +233,8 @@ def main():
     parser.add_argument("--no-digest", action="store_true")
     parser.add_argument("--sizes", type=int, default=25, help="tables and indexes listed")
     args = parser.parse_args()
-    setup_test_environment()
+    # No setup_test_environment(): its instrumented template rendering copies the context
+    # for every template and include, which a real server never does (it doubled a long page).
     OUT.mkdir(exist_ok=True)
     call_command("collectstatic", interactive=False, verbosity=0)  # production templates need the manifest
     posts = Post.objects.count()

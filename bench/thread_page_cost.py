@@ -37,7 +37,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from discussions.models import Thread  # noqa: E402
 from members.models import User  # noqa: E402
@@ -77,7 +77,8 @@ def main():
     parser.add_argument("--show-queries", action="store_true")
     args = parser.parse_args()
     call_command("collectstatic", interactive=False, verbosity=0)
-    setup_test_environment()
+    # No setup_test_environment(): its instrumented template rendering copies the context
+    # for every template and include, which a real server never does (it doubled a long page).
     member = User.objects.get(username="bench1")
     print(f"{'page':<26} {'viewer':<10} {'CPU ms':>7} {'wall ms':>8} {'queries':>7} {'KiB':>7}")
     for signed_in in (False, True):
