@@ -27,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -57,7 +58,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Max  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from communities.digests.schedule import local_slot  # noqa: E402
@@ -76,6 +77,9 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
+NO_CACHE = "(no page cache)"  # rows so labelled are timed with the anonymous page cache off
+
+
 def pages():
     """(label, url, signed in?) for the pages the targets name, on the largest public community."""
     community = Community.objects.filter(visibility="public").order_by("-member_count").first()
@@ -89,8 +93,14 @@ def pages():
         coordinator,
         community,
         [
-            ("thread list, anonymous", listing, False),
+            ("thread list, anonymous (page cache)", listing, False),
+            (f"thread list, anonymous {NO_CACHE}", listing, False),
             ("thread list, signed in", listing, True),
+            (
+                f"longest thread ({longest.reply_count + 1} posts), first page, anonymous {NO_CACHE}",
+                longest.get_absolute_url(),
+                False,
+            ),
             (f"longest thread ({longest.reply_count + 1} posts), first page", longest.get_absolute_url(), True),
             (f"typical thread ({typical.reply_count + 1} posts)", typical.get_absolute_url(), True),
             ("search 'borehole pump', signed in", "/search/?" + urlencode({"q": "borehole pump"}), True),
@@ -108,8 +118,9 @@ def time_pages(member, page_list, requests, plans):
         if signed_in:
             client.force_login(member)
         timings = []
+        page_cache = override_settings(PAGE_CACHE_SECONDS=0) if NO_CACHE in label else nullcontext()
         for run in range(WARM_UP + requests):
-            with CaptureQueriesContext(connection) as captured:
+            with page_cache, CaptureQueriesContext(connection) as captured:
                 start = time.perf_counter()
                 response = client.get(url, secure=True)
                 elapsed = (time.perf_counter() - start) * 1000
