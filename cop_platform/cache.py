@@ -8,8 +8,8 @@ writes are dropped. Rate limits therefore allow while the cache is down, and the
 After one failure the process skips that Redis for REDIS_FAILURE_BACKOFF seconds (a circuit
 breaker, shared with the broker when both are on the same Redis), so a page that touches the
 cache ten times and queues tasks pays one short socket timeout (CACHE_SOCKET_TIMEOUT), not
-ten. Sessions are not in the cache (SESSION_ENGINE stays the database), so nobody is signed
-out by a Redis restart.
+ten. Sessions are only read from the cache: the database keeps them (cop_platform/sessions.py),
+so nobody is signed out by a Redis restart and a dead Redis costs a session one query.
 """
 
 import logging

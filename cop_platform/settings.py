@@ -161,6 +161,11 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
         socket_connect_timeout=env.float("CACHE_SOCKET_TIMEOUT", default=0.2),
         socket_timeout=env.float("CACHE_SOCKET_TIMEOUT", default=0.2),
     )
+    # Sessions kept in the database and read from Redis (one query less per signed-in page),
+    # each cached copy for at most SESSION_CACHE_SECONDS (cop_platform/sessions.py). Only with
+    # Redis: an in-process cache would keep a session another process signed out.
+    SESSION_ENGINE = "cop_platform.sessions"
+SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", default=300)
 # Anonymous visitors' thread lists and thread pages of public communities are kept whole in the
 # cache for this many seconds at most (cop_platform/page_cache.py); any change to what they
 # show drops them at once. The limit is for relative times ("3 minutes ago"). 0: no page cache.

@@ -196,21 +196,35 @@ def _unread(user) -> list[Notification]:
     return list(unread[: UNREAD_COUNT_CAP + 1])
 
 
+# Which community generations each member's kept count was stamped with, as this process last
+# saw it: read in the same round trip as the count (a guess only: the tokens are compared with
+# the kept count's own, and a wrong guess costs the second round trip it replaces).
+_COMMUNITY_KEYS_SEEN: dict[int, tuple[str, ...]] = {}
+_COMMUNITY_KEYS_SEEN_MAX = 10_000
+
+
 def _cached_count(user) -> int | None:
     """The kept count, if every token it was counted at is unchanged: one round trip to the
-    cache, two when its notifications belong to communities."""
+    cache (two the first time a process sees a member whose notifications belong to communities)."""
     count_key, token_key = _count_key(user.pk), _token_key(user.pk)
-    found = cache.get_many([count_key, token_key, SITE_GENERATION])
+    guessed = _COMMUNITY_KEYS_SEEN.get(user.pk, ())
+    found = cache.get_many([count_key, token_key, SITE_GENERATION, *guessed])
     kept = found.get(count_key)
     if kept is None or kept["tokens"].get(token_key) != found.get(token_key):
         return None
     if kept["tokens"].get(SITE_GENERATION) != found.get(SITE_GENERATION):
         return None
-    communities = [key for key in kept["tokens"] if key not in (token_key, SITE_GENERATION)]
+    communities = tuple(key for key in kept["tokens"] if key not in (token_key, SITE_GENERATION))
     if communities:
-        current = cache.get_many(communities)
-        if any(current.get(key) != kept["tokens"][key] for key in communities):
+        if communities != guessed:
+            if len(_COMMUNITY_KEYS_SEEN) >= _COMMUNITY_KEYS_SEEN_MAX:
+                _COMMUNITY_KEYS_SEEN.clear()
+            _COMMUNITY_KEYS_SEEN[user.pk] = communities
+            found = cache.get_many(communities)
+        if any(found.get(key) != kept["tokens"][key] for key in communities):
             return None
+    elif guessed:
+        _COMMUNITY_KEYS_SEEN.pop(user.pk, None)
     return kept["count"]
 
 

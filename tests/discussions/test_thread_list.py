@@ -15,6 +15,7 @@ from discussions.models import Thread
 from discussions.services.moderating import thread_hide
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
+from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +105,27 @@ def test_a_private_communitys_threads_are_not_visible_in_it_to_outsiders(other_m
 
     assert not Thread.objects.visible_in(private, other_member, membership_of(other_member, private)).exists()
     assert Thread.objects.visible_in(private, insider, membership_of(insider, private)).count() == 1
+
+
+@pytest.mark.parametrize("visibility", ["private", "hidden"])
+def test_a_closed_communitys_list_opens_to_its_active_members_and_staff_only(client, visibility):
+    """The list page asks the content rule alone (whoever may read a community's content may
+    know it exists): everyone else gets the same 404 as for a community that does not exist."""
+    closed = CommunityFactory(visibility=visibility, join_policy="approval")
+    make_thread(community=closed, author=MembershipFactory(community=closed).user, title="Internal")
+    allowed = {"active": MembershipFactory(community=closed).user, "staff": UserFactory(is_staff=True)}
+    refused = {
+        state: MembershipFactory(community=closed, state=state).user for state in ("invited", "pending", "banned")
+    }
+    refused["outsider"] = UserFactory()
+
+    assert client.get(list_url(closed)).status_code == 404
+    for who, user in allowed.items():
+        client.force_login(user)
+        assert "Internal" in client.get(list_url(closed)).content.decode(), who
+    for who, user in refused.items():
+        client.force_login(user)
+        assert client.get(list_url(closed)).status_code == 404, who
 
 
 def _seed(community, authors, count):
