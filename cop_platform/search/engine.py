@@ -1,9 +1,10 @@
 """Running a search: one ranked list over every registered source the searcher may read.
 
-Each source contributes its visible, filtered, matching rows as (pk, kind, rank, date); the
-sources are combined with UNION ALL, ordered by rank and paginated in the database, so a page
-costs one query to count, one for the page, and one per content type on it to display (with
-snippets), however many rows match.
+Each source contributes its visible, filtered, matching rows as (pk, kind, rank, date), only
+its newest CANDIDATE_LIMIT matches ranked; the sources are combined with UNION ALL and ordered
+by rank in the database, which returns the keys of the best COUNT_LIMIT + 1: the count ("more
+than 1,000 results" past that) and every page come from that one query, and each content type
+on the page costs one more to display (with snippets), however many rows match.
 
 Postgres: `search_vector @@ websearch_to_tsquery(...)` on stored vectors (GIN indexes), the
 query in every text-search configuration in use (SEARCH_CONFIG and those of communities with
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connections, transaction
 from django.db.models import Case, CharField, F, Func, Q, Subquery, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Extract, NullIf
@@ -43,8 +45,10 @@ SIMILAR_LIMIT = 5
 COUNT_LIMIT = 1000
 # Ranking visits every candidate, so a very broad query ("water" on a water community) ranks
 # only the newest this-many matches of each type: recent activity is favoured anyway, and
-# the page stays fast on a large site. Narrower words reach older items.
-CANDIDATE_LIMIT = 1000
+# the page stays fast on a large site. Narrower words reach older items. One more than
+# COUNT_LIMIT: the count is read from the candidates (see `_ranking`), and a type with more
+# matches than it ranks must then always show as "more than COUNT_LIMIT", never as an exact figure.
+CANDIDATE_LIMIT = COUNT_LIMIT + 1
 # Finding "the newest CANDIDATE_LIMIT matches" means reading every match from the table (the
 # GIN index knows which rows match, not their order): tens of thousands of rows for a common
 # word at a million posts. So on a large table the newest RECENT_WINDOW rows are asked first
@@ -83,7 +87,7 @@ class SearchResults:
         self.parts = [
             (source, rows) for source in all_sources() if (rows := self._matching(source, user, filters)) is not None
         ]
-        self._count = None
+        self._ranked_keys = None
 
     # --- Matching ---------------------------------------------------------------------------
 
@@ -166,25 +170,53 @@ class SearchResults:
             source.model._base_manager.filter(pk__in=_newest(source.model, rows))
             .order_by()
             .annotate(
+                hit_pk=F("pk"),
                 hit_kind=Value(source.kind, output_field=CharField()),
                 hit_rank=self._rank(source),
                 hit_date=F(source.date_field),
             )
-            .values_list("pk", "hit_kind", "hit_rank", "hit_date")
+            .values_list("hit_pk", "hit_kind", "hit_rank", "hit_date")
         )
 
     # --- What Paginator asks ----------------------------------------------------------------
 
+    def _best(self, limit: int) -> list[tuple[int, str]]:
+        """(pk, kind) of the `limit` best candidates, best first: one query over every source,
+        which returns only the keys (a rank and a date per row would be parsed for nothing)."""
+        if not self.parts:
+            return []
+        first, *rest = [self._ranked(source, rows) for source, rows in self.parts]
+        combined = first.union(*rest, all=True) if rest else first
+        connection = connections[combined.db]
+        sql, params = combined.query.get_compiler(connection=connection).as_sql()
+        # Django compiled every part (the searched words are parameters); this only orders them.
+        best = (
+            f"SELECT hits.hit_pk, hits.hit_kind FROM ({sql}) hits "  # noqa: S608
+            "ORDER BY hits.hit_rank DESC, hits.hit_date DESC, hits.hit_kind, hits.hit_pk LIMIT %s"
+        )
+        with transaction.atomic(using=combined.db, savepoint=False), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # PostgreSQL expects thousands of matches for any pair of words (its statistics
+                # cannot tell a rare word from a common one) and plans parallel workers for the
+                # older rows (_newest). Starting them costs 15-40 ms whenever the recent window
+                # held too few matches, ten times what reading a rare word's matches costs at a
+                # million posts (about 2 ms). Off for this one query (SET LOCAL: its transaction).
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            cursor.execute(best, (*params, limit))
+            return [(pk, kind) for pk, kind in cursor.fetchall()]
+
+    def _ranking(self) -> list[tuple[int, str]]:
+        """The best COUNT_LIMIT + 1 candidates, read once: the count and every page come from
+        this one query. Each type offers at most CANDIDATE_LIMIT (> COUNT_LIMIT) candidates, so
+        the figure is exact up to COUNT_LIMIT, and more than that only when there are more
+        matches: no second query visits every match just to count it."""
+        if self._ranked_keys is None:
+            self._ranked_keys = self._best(COUNT_LIMIT + 1)
+        return self._ranked_keys
+
     def count(self) -> int:
         """The number of matches, up to COUNT_LIMIT + 1 (see `is_capped`)."""
-        if self._count is None:
-            if not self.parts:
-                self._count = 0
-            else:
-                first, *rest = [rows.order_by().values_list("pk") for _, rows in self.parts]
-                combined = first.union(*rest, all=True) if rest else first
-                self._count = combined[: COUNT_LIMIT + 1].count()
-        return self._count
+        return len(self._ranking())
 
     @property
     def is_capped(self) -> bool:
@@ -200,18 +232,17 @@ class SearchResults:
     def __getitem__(self, window):
         if not isinstance(window, slice):
             raise TypeError("SearchResults only supports slicing.")
-        if not self.parts:
-            return []
-        first, *rest = [self._ranked(source, rows) for source, rows in self.parts]
-        combined = first.union(*rest, all=True) if rest else first
-        page = list(combined.order_by("-hit_rank", "-hit_date", "hit_kind", "pk")[window])
-        return self._display(page)
+        if self._ranked_keys is not None or window.stop is None or window.stop > COUNT_LIMIT + 1:
+            keys = self._ranking()[window]
+        else:  # a few best hits without a count ("similar threads"): only those are read
+            keys = self._best(window.stop)[window]
+        return self._display(keys)
 
     # --- Display ----------------------------------------------------------------------------
 
     def _display(self, page) -> list[SearchHit]:
         ids_by_kind: dict[str, list[int]] = {}
-        for pk, kind, _rank, _date in page:
+        for pk, kind in page:
             ids_by_kind.setdefault(kind, []).append(pk)
         hits = {}
         for kind, ids in ids_by_kind.items():
@@ -227,7 +258,7 @@ class SearchResults:
                 else:
                     hit.snippet_html = text.excerpt(_snippet_text(source, obj), self.parsed.terms)
                 hits[(kind, obj.pk)] = hit
-        return [hits[(kind, pk)] for pk, kind, _rank, _date in page if (kind, pk) in hits]
+        return [hits[(kind, pk)] for pk, kind in page if (kind, pk) in hits]
 
     def _headline(self, source: SearchSource):
         # CONCAT_WS skips NULLs: empty fields leave no dangling separator.
