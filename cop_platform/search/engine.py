@@ -299,19 +299,21 @@ def _newest(model, rows):
     the primary key), and the older matches fill only what is missing: when the recent ones are
     enough, the older part has a LIMIT of 0 and PostgreSQL never runs it. Exactly the rows of
     the plain query, whatever the window."""
-    by_age = rows.order_by((F("pk") + 0).desc()).values("pk")
     floor = _max_pk(model) - RECENT_WINDOW
     if floor <= 0:
-        return Subquery(by_age[:CANDIDATE_LIMIT])
-    recent_sql, recent_params = by_age.filter(pk__gt=floor)[:CANDIDATE_LIMIT].query.sql_with_params()
-    older_sql, older_params = by_age.filter(pk__lte=floor).query.sql_with_params()
-    # Both parts are SQL Django compiled, with the searched words as parameters: no text of the
-    # searcher's is written into the statement.
+        return Subquery(rows.order_by((F("pk") + 0).desc()).values("pk")[:CANDIDATE_LIMIT])
+    # Compiled once and used twice: a plain SELECT (no DISTINCT, ORDER BY or LIMIT), which
+    # PostgreSQL folds into each part, so the key range reaches the primary key index beside
+    # the GIN index. The words are parameters: no text of the searcher's is in the statement.
+    matching, params = rows.order_by().values("pk").query.sql_with_params()
+    newest_first = "ORDER BY matching.pk + 0 DESC"
     sql = (
-        f"WITH recent AS MATERIALIZED ({recent_sql}) SELECT * FROM recent UNION ALL "  # noqa: S608
-        f"({older_sql} LIMIT (SELECT {CANDIDATE_LIMIT:d} - COUNT(*) FROM recent))"
+        f"WITH recent AS MATERIALIZED (SELECT matching.pk FROM ({matching}) matching "  # noqa: S608
+        f"WHERE matching.pk > %s {newest_first} LIMIT %s) SELECT * FROM recent UNION ALL "
+        f"(SELECT matching.pk FROM ({matching}) matching WHERE matching.pk <= %s {newest_first} "
+        "LIMIT (SELECT %s - COUNT(*) FROM recent))"
     )
-    return RawSQL(sql, (*recent_params, *older_params))  # noqa: S611
+    return RawSQL(sql, (*params, floor, CANDIDATE_LIMIT, *params, floor, CANDIDATE_LIMIT))  # noqa: S611
 
 
 def _snippet_text(source: SearchSource, obj) -> str:
