@@ -124,7 +124,7 @@ def test_query_count_does_not_grow_with_results(client, django_assert_max_num_qu
         UserFactory(headline="Cistern builder", profile_visibility="public")
     client.force_login(member)
     # Session, user, unread count, the community choices, the ranking that gives both the count
-    # and the page (after a SET LOCAL on Postgres: no parallel workers), and one query per
+    # and the page (after set_config on Postgres: no parallel workers, no JIT), and one query per
     # content type shown (five at most): the same whatever the number of matches.
     with django_assert_max_num_queries(11):
         response = page(client, q="cistern")
