@@ -1,9 +1,10 @@
 """Running a search: one ranked list over every registered source the searcher may read.
 
-Each source contributes its visible, filtered, matching rows as (pk, kind, rank, date); the
-sources are combined with UNION ALL, ordered by rank and paginated in the database, so a page
-costs one query to count, one for the page, and one per content type on it to display (with
-snippets), however many rows match.
+Each source contributes its visible, filtered, matching rows as (pk, kind, rank, date), only
+its newest CANDIDATE_LIMIT matches ranked; the sources are combined with UNION ALL and ordered
+by rank in the database, which returns the keys of the best COUNT_LIMIT + 1: the count ("more
+than 1,000 results" past that) and every page come from that one query, and each content type
+on the page costs one more to display (with snippets), however many rows match.
 
 Postgres: `search_vector @@ websearch_to_tsquery(...)` on stored vectors (GIN indexes), the
 query in every text-search configuration in use (SEARCH_CONFIG and those of communities with
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connections, transaction
 from django.db.models import Case, CharField, F, Func, Q, Subquery, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Extract, NullIf
@@ -43,14 +45,17 @@ SIMILAR_LIMIT = 5
 COUNT_LIMIT = 1000
 # Ranking visits every candidate, so a very broad query ("water" on a water community) ranks
 # only the newest this-many matches of each type: recent activity is favoured anyway, and
-# the page stays fast on a large site. Narrower words reach older items.
-CANDIDATE_LIMIT = 1000
+# the page stays fast on a large site. Narrower words reach older items. One more than
+# COUNT_LIMIT: the count is read from the candidates (see `_ranking`), and a type with more
+# matches than it ranks must then always show as "more than COUNT_LIMIT", never as an exact figure.
+CANDIDATE_LIMIT = COUNT_LIMIT + 1
 # Finding "the newest CANDIDATE_LIMIT matches" means reading every match from the table (the
 # GIN index knows which rows match, not their order): tens of thousands of rows for a common
 # word at a million posts. So on a large table the newest RECENT_WINDOW rows are asked first
-# and the older ones only for the candidates still missing: the same rows, in one query,
-# usually without touching old ones (see _newest).
+# and older ranges, each WINDOW_GROWTH times wider, only for the candidates still missing:
+# the same rows, in one query, usually without touching old ones (see _newest).
 RECENT_WINDOW = 50_000
+WINDOW_GROWTH = 4
 MAX_PK_SECONDS = 600
 _max_pks: dict = {}
 
@@ -83,7 +88,7 @@ class SearchResults:
         self.parts = [
             (source, rows) for source in all_sources() if (rows := self._matching(source, user, filters)) is not None
         ]
-        self._count = None
+        self._ranked_keys = None
 
     # --- Matching ---------------------------------------------------------------------------
 
@@ -166,25 +171,57 @@ class SearchResults:
             source.model._base_manager.filter(pk__in=_newest(source.model, rows))
             .order_by()
             .annotate(
+                hit_pk=F("pk"),
                 hit_kind=Value(source.kind, output_field=CharField()),
                 hit_rank=self._rank(source),
                 hit_date=F(source.date_field),
             )
-            .values_list("pk", "hit_kind", "hit_rank", "hit_date")
+            .values_list("hit_pk", "hit_kind", "hit_rank", "hit_date")
         )
 
     # --- What Paginator asks ----------------------------------------------------------------
 
+    def _best(self, limit: int) -> list[tuple[int, str]]:
+        """(pk, kind) of the `limit` best candidates, best first: one query over every source,
+        which returns only the keys (a rank and a date per row would be parsed for nothing)."""
+        if not self.parts:
+            return []
+        first, *rest = [self._ranked(source, rows) for source, rows in self.parts]
+        combined = first.union(*rest, all=True) if rest else first
+        connection = connections[combined.db]
+        sql, params = combined.query.get_compiler(connection=connection).as_sql()
+        # Django compiled every part (the searched words are parameters); this only orders them.
+        best = (
+            f"SELECT hits.hit_pk, hits.hit_kind FROM ({sql}) hits "  # noqa: S608
+            "ORDER BY hits.hit_rank DESC, hits.hit_date DESC, hits.hit_kind, hits.hit_pk LIMIT %s"
+        )
+        with transaction.atomic(using=combined.db, savepoint=False), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # For this one query (is_local: until its transaction ends). PostgreSQL expects
+                # thousands of matches for any pair of words (its statistics cannot tell a rare
+                # word from a common one), so it plans parallel workers for the older ranges
+                # (_newest), whose start costs 15-40 ms when they run, ten times what reading a
+                # rare word's matches costs at a million posts; and the older ranges' estimated
+                # cost passes jit_above_cost, so it compiles the query's expressions to machine
+                # code first: 380 ms for a query that then runs in 300.
+                cursor.execute(
+                    "SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)"
+                )
+            cursor.execute(best, (*params, limit))
+            return [(pk, kind) for pk, kind in cursor.fetchall()]
+
+    def _ranking(self) -> list[tuple[int, str]]:
+        """The best COUNT_LIMIT + 1 candidates, read once: the count and every page come from
+        this one query. Each type offers at most CANDIDATE_LIMIT (> COUNT_LIMIT) candidates, so
+        the figure is exact up to COUNT_LIMIT, and more than that only when there are more
+        matches: no second query visits every match just to count it."""
+        if self._ranked_keys is None:
+            self._ranked_keys = self._best(COUNT_LIMIT + 1)
+        return self._ranked_keys
+
     def count(self) -> int:
         """The number of matches, up to COUNT_LIMIT + 1 (see `is_capped`)."""
-        if self._count is None:
-            if not self.parts:
-                self._count = 0
-            else:
-                first, *rest = [rows.order_by().values_list("pk") for _, rows in self.parts]
-                combined = first.union(*rest, all=True) if rest else first
-                self._count = combined[: COUNT_LIMIT + 1].count()
-        return self._count
+        return len(self._ranking())
 
     @property
     def is_capped(self) -> bool:
@@ -200,18 +237,17 @@ class SearchResults:
     def __getitem__(self, window):
         if not isinstance(window, slice):
             raise TypeError("SearchResults only supports slicing.")
-        if not self.parts:
-            return []
-        first, *rest = [self._ranked(source, rows) for source, rows in self.parts]
-        combined = first.union(*rest, all=True) if rest else first
-        page = list(combined.order_by("-hit_rank", "-hit_date", "hit_kind", "pk")[window])
-        return self._display(page)
+        if self._ranked_keys is not None or window.stop is None or window.stop > COUNT_LIMIT + 1:
+            keys = self._ranking()[window]
+        else:  # a few best hits without a count ("similar threads"): only those are read
+            keys = self._best(window.stop)[window]
+        return self._display(keys)
 
     # --- Display ----------------------------------------------------------------------------
 
     def _display(self, page) -> list[SearchHit]:
         ids_by_kind: dict[str, list[int]] = {}
-        for pk, kind, _rank, _date in page:
+        for pk, kind in page:
             ids_by_kind.setdefault(kind, []).append(pk)
         hits = {}
         for kind, ids in ids_by_kind.items():
@@ -227,7 +263,7 @@ class SearchResults:
                 else:
                     hit.snippet_html = text.excerpt(_snippet_text(source, obj), self.parsed.terms)
                 hits[(kind, obj.pk)] = hit
-        return [hits[(kind, pk)] for pk, kind, _rank, _date in page if (kind, pk) in hits]
+        return [hits[(kind, pk)] for pk, kind in page if (kind, pk) in hits]
 
     def _headline(self, source: SearchSource):
         # CONCAT_WS skips NULLs: empty fields leave no dangling separator.
@@ -257,30 +293,59 @@ def _max_pk(model) -> int:
     return value
 
 
+def _windows(top: int) -> list[tuple[int | None, int | None]]:
+    """(above, up_to) ranges of ids, newest first: the newest RECENT_WINDOW ids, then ranges
+    WINDOW_GROWTH times wider each, then everything older (None: unbounded)."""
+    floor, width = top - RECENT_WINDOW, RECENT_WINDOW
+    if floor <= 0:
+        return [(None, None)]
+    windows = [(floor, None)]
+    while True:
+        width *= WINDOW_GROWTH
+        lower = floor - width
+        if lower <= 0:
+            return [*windows, (None, floor)]
+        windows.append((lower, floor))
+        floor = lower
+
+
 def _newest(model, rows):
     """The ids of the newest CANDIDATE_LIMIT rows of `rows`, as a subquery.
 
     Ordered by an expression, not the bare key: otherwise Postgres walks the primary key
-    backwards testing every row's vector (and visibility) until it has enough, which for a broad
-    query seen by a visitor means tens of thousands of rows; this way the GIN index finds the
-    matches and a top-N sort keeps the newest. On a table of more than RECENT_WINDOW rows, the
-    matches among the newest RECENT_WINDOW ids come first (the GIN index ANDed with a range of
-    the primary key), and the older matches fill only what is missing: when the recent ones are
-    enough, the older part has a LIMIT of 0 and PostgreSQL never runs it. Exactly the rows of
-    the plain query, whatever the window."""
-    by_age = rows.order_by((F("pk") + 0).desc()).values("pk")
-    floor = _max_pk(model) - RECENT_WINDOW
-    if floor <= 0:
-        return Subquery(by_age[:CANDIDATE_LIMIT])
-    recent_sql, recent_params = by_age.filter(pk__gt=floor)[:CANDIDATE_LIMIT].query.sql_with_params()
-    older_sql, older_params = by_age.filter(pk__lte=floor).query.sql_with_params()
-    # Both parts are SQL Django compiled, with the searched words as parameters: no text of the
-    # searcher's is written into the statement.
-    sql = (
-        f"WITH recent AS MATERIALIZED ({recent_sql}) SELECT * FROM recent UNION ALL "  # noqa: S608
-        f"({older_sql} LIMIT (SELECT {CANDIDATE_LIMIT:d} - COUNT(*) FROM recent))"
-    )
-    return RawSQL(sql, (*recent_params, *older_params))  # noqa: S611
+    backwards testing every row's vector (and visibility) until it has enough, which for a
+    rare word means the whole table; this way the GIN index finds the matches and a top-N sort
+    keeps the newest. On a table of more than RECENT_WINDOW rows, the matches among the newest
+    RECENT_WINDOW ids come first (the GIN index ANDed with a range of the primary key), and
+    older ranges, each WINDOW_GROWTH times wider, are read only for the candidates still
+    missing: a range whose LIMIT is 0 is never run. A common word stops at the first range; a
+    word of middling frequency ("procurement delays": 906 of its 21,873 matches among the
+    newest 50,000 posts) reads one more range, not every older match (17,836 rows and a hash of
+    every thread: 700 ms); a rare word reads every range, each with few matches. Exactly the
+    rows of the plain query, whatever the windows."""
+    windows = _windows(_max_pk(model))
+    if len(windows) == 1:
+        return Subquery(rows.order_by((F("pk") + 0).desc()).values("pk")[:CANDIDATE_LIMIT])
+    # Compiled once and used in every range: a plain SELECT (no DISTINCT, ORDER BY or LIMIT),
+    # which PostgreSQL folds into each range, so the key range reaches the primary key index
+    # beside the GIN index. The words are parameters: no text of the searcher's is in the SQL.
+    matching, matching_params = rows.order_by().values("pk").query.sql_with_params()
+    ranges, params = [], []
+    for number, (above, up_to) in enumerate(windows):
+        bounds = [bound for bound in (above, up_to) if bound is not None]
+        where = " AND ".join(
+            condition
+            for condition, bound in (("matching.pk > %s", above), ("matching.pk <= %s", up_to))
+            if bound is not None
+        )
+        found = "".join(f" - (SELECT COUNT(*) FROM newest_{earlier:d})" for earlier in range(number))  # noqa: S608
+        ranges.append(
+            f"newest_{number} AS MATERIALIZED (SELECT matching.pk FROM ({matching}) matching "  # noqa: S608
+            f"WHERE {where} ORDER BY matching.pk + 0 DESC LIMIT (SELECT %s{found}))"
+        )
+        params += [*matching_params, *bounds, CANDIDATE_LIMIT]
+    union = " UNION ALL ".join(f"SELECT pk FROM newest_{number:d}" for number in range(len(windows)))  # noqa: S608
+    return RawSQL(f"WITH {', '.join(ranges)} {union}", tuple(params))  # noqa: S611
 
 
 def _snippet_text(source: SearchSource, obj) -> str:

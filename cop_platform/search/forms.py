@@ -2,11 +2,34 @@
 with a message next to the field and the typed text kept."""
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 
 from . import text
 from .engine import SearchFilters
 from .registry import all_sources
+
+
+class PlainSelect(forms.Select):
+    """A select of plain options (no groups), written in Python: the community filter lists
+    every community the searcher may read (200 on a large site), and Django's template per
+    option cost about 7 ms of every search page. The same markup as forms.Select."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        wanted = self.format_value(value)
+        options, chosen = [], False
+        for choice, label in self.choices:
+            value = str(choice)
+            selected = not chosen and value in wanted
+            chosen = chosen or selected
+            options.append((value, " selected" if selected else "", label))
+        return format_html(
+            '<select name="{}"{}>\n{}\n</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            format_html_join("\n", '<option value="{}"{}>{}</option>', options),
+        )
 
 
 class SearchForm(forms.Form):
@@ -24,6 +47,7 @@ class SearchForm(forms.Form):
         required=False,
         to_field_name="slug",
         empty_label="All communities",
+        widget=PlainSelect,
         error_messages={"invalid_choice": "There is no community you can read at that address."},
     )
     tag = forms.CharField(label="Topic tag", required=False, max_length=100)

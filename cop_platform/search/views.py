@@ -16,7 +16,8 @@ from .forms import SearchForm
 def search_page(request):
     """Everything the visitor may see that matches `q`, best first, with filters. No `q` at
     all shows the empty form; a bad one (empty, too long, nothing to look for) says why."""
-    readable = Community.objects.content_visible_to(request.user).order_by("name")
+    # The scope choices need only these columns (not every community's stored vector).
+    readable = Community.objects.content_visible_to(request.user).only("pk", "slug", "name").order_by("name")
     form = SearchForm(request.GET if "q" in request.GET else None, communities=readable)
     page_obj = None
     if form.is_bound and form.is_valid():

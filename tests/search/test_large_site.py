@@ -53,3 +53,23 @@ def test_the_newest_candidates_are_the_same_with_or_without_the_window(
     window(size)
     assert hits(member, "spillway gabions", kinds=("post",)) == plain
     assert len(plain) == 4
+
+
+@pytest.mark.parametrize("size", [1, 2, 4])
+def test_matches_only_in_older_ranges_are_found_newest_first(
+    community, member, active_membership, window, monkeypatch, size
+):
+    # The newest ids hold no match: the candidates come from the wider, older ranges (each
+    # WINDOW_GROWTH times the one before), and still in the order of the plain query.
+    thread = make_thread(community=community, author=member, title="Weir notes", body="Nothing yet")
+    for number in range(4):
+        make_reply(thread=thread, author=member, body=f"Culvert inspection {number}")
+    for number in range(30):
+        make_reply(thread=thread, author=member, body=f"Unrelated remark {number}")
+    monkeypatch.setattr(engine, "CANDIDATE_LIMIT", 3)
+    window(None)
+    plain = hits(member, "culvert", kinds=("post",))
+    window(size)
+    assert len(engine._windows(engine._max_pk(thread.posts.model))) > 2
+    assert hits(member, "culvert", kinds=("post",)) == plain
+    assert len(plain) == 3

@@ -123,8 +123,9 @@ def test_query_count_does_not_grow_with_results(client, django_assert_max_num_qu
         make_practice(community=community, author=member, title=f"Cistern guide {number}", body="cistern")
         UserFactory(headline="Cistern builder", profile_visibility="public")
     client.force_login(member)
-    # Session, user, unread count, the community choices, the count, the page, and one query
-    # per content type shown (five at most): the same whatever the number of matches.
+    # Session, user, unread count, the community choices, the ranking that gives both the count
+    # and the page (after set_config on Postgres: no parallel workers, no JIT), and one query per
+    # content type shown (five at most): the same whatever the number of matches.
     with django_assert_max_num_queries(11):
         response = page(client, q="cistern")
     assert response.status_code == 200 and 'class="search-hit' in text(response)
