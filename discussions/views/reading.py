@@ -6,7 +6,9 @@ from functools import lru_cache
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db.models import Q
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import translation
 from django.utils.dateformat import format as date_format
@@ -25,6 +27,7 @@ from .. import permissions, selectors
 from ..forms import ReplyForm, ThreadFilterForm, new_submission_key
 from ..models import FlagReason, Thread, ThreadReadState
 from ..services import following
+from ._post_html import PageOfPosts, csrf_input
 from ._shared import (
     _content_community,
     _post_location,
@@ -200,6 +203,28 @@ def _mark_read(user, thread, page, *, until) -> None:
         ThreadReadState.objects.filter(behind, thread=thread, user=user).update(last_read_at=until)
 
 
+_POST_ID = 987654321  # reverse() once with it, then put each post's id in its place
+
+
+def _page_of_posts(request, thread, *, reply_url, preview_url, reply_key, signed_in) -> PageOfPosts:
+    """How this page draws its posts (views._post_html): the addresses and the CSRF input its
+    per-post forms share (one token for the page; only members get forms)."""
+    subtree = reverse("discussions:subtree", args=[thread.community.slug, thread.pk, _POST_ID])
+    head, _, tail = subtree.rpartition(str(_POST_ID))
+    reply_form = get_template("discussions/partials/_post_reply_form.html")
+
+    def render_reply_form(post, composer):
+        context = {"post": post, "composer": composer, "reply_url": reply_url, "reply_key": reply_key}
+        return reply_form.render({**context, "preview_url": preview_url}, request)
+
+    return PageOfPosts(
+        csrf=csrf_input(get_token(request)) if signed_in else "",
+        reply_url=reply_url,
+        subtree_url=head.replace("{", "{{").replace("}", "}}") + "{}" + tail.replace("{", "{{").replace("}", "}}"),
+        render_reply_form=render_reply_form,
+    )
+
+
 def _render_thread(request, thread, page, *, root=None):
     user, membership = request.user, page.membership
     posts = [page.opening, *page.posts]
@@ -227,6 +252,13 @@ def _render_thread(request, thread, page, *, root=None):
     composer = thread_composers(request, thread=thread, posts=posts) if can_reply else None
     draft = composer["draft"] if composer else None
     can_flag = any(post.can_flag for post in posts)
+    reply_url = reverse("discussions:reply", args=[thread.community.slug, thread.pk])
+    preview_url = reverse("discussions:preview") if can_reply else ""
+    post_reply_key = new_submission_key() if can_reply else ""
+    signed_in = user.is_authenticated
+    drawn = _page_of_posts(
+        request, thread, reply_url=reply_url, preview_url=preview_url, reply_key=post_reply_key, signed_in=signed_in
+    )
     context = {
         "community": thread.community,
         "thread": thread,
@@ -234,6 +266,8 @@ def _render_thread(request, thread, page, *, root=None):
         "page_obj": page.page,
         "opening": page.opening,
         "posts": page.posts,
+        "opening_html": "" if root else drawn.post(page.opening),
+        "posts_html": drawn.posts(page.posts),
         "root": root,
         "accepted": accepted,
         "first_unread_url": first_unread_url,
@@ -252,10 +286,10 @@ def _render_thread(request, thread, page, *, root=None):
         "can_flag": can_flag,
         "offer_join": offer_join,
         "reply_form": ReplyForm(initial={"submission_key": new_submission_key(), "body": draft.body if draft else ""}),
-        "post_reply_key": new_submission_key() if can_reply else "",
+        "post_reply_key": post_reply_key,
         "post_composer": {**composer, "draft": None} if composer else None,
-        "reply_url": reverse("discussions:reply", args=[thread.community.slug, thread.pk]),
-        "preview_url": reverse("discussions:preview") if can_reply else "",
+        "reply_url": reply_url,
+        "preview_url": preview_url,
         "composer": composer,
         "move_choices": (
             Community.objects.coordinated_by(user).exclude(pk=thread.community_id).order_by("name")
