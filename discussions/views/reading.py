@@ -203,6 +203,25 @@ def _mark_read(user, thread, page, *, until) -> None:
         ThreadReadState.objects.filter(behind, thread=thread, user=user).update(last_read_at=until)
 
 
+_KEY_PLACEHOLDER = "0" * 32  # where the blank reply form's submission key goes (a uuid4 is never zeros)
+
+
+@lru_cache(maxsize=32)
+def _blank_reply_form_html(language: str) -> str:
+    """The reply box's fields, blank, as `{{ form }}` renders them, kept per language: the
+    form's rendering (widgets, field templates) cost a millisecond a page, and with no draft
+    it is a pure function of the language but for its submission key (put in per page)."""
+    return str(ReplyForm(initial={"submission_key": _KEY_PLACEHOLDER, "body": ""}))
+
+
+def _reply_form(draft):
+    """The reply box's fields: a new submission key each page; the member's draft back in it."""
+    if draft is not None:
+        return ReplyForm(initial={"submission_key": new_submission_key(), "body": draft.body})
+    html = _blank_reply_form_html(translation.get_language())
+    return mark_safe(html.replace(_KEY_PLACEHOLDER, new_submission_key(), 1))  # noqa: S308 (a hex key)
+
+
 _POST_ID = 987654321  # reverse() once with it, then put each post's id in its place
 
 
@@ -262,6 +281,7 @@ def _render_thread(request, thread, page, *, root=None):
     context = {
         "community": thread.community,
         "thread": thread,
+        "tag_links": selectors.thread_tag_links(thread),
         "page": page,
         "page_obj": page.page,
         "opening": page.opening,
@@ -285,7 +305,7 @@ def _render_thread(request, thread, page, *, root=None):
         "flag_reasons": FlagReason.choices if can_flag else (),
         "can_flag": can_flag,
         "offer_join": offer_join,
-        "reply_form": ReplyForm(initial={"submission_key": new_submission_key(), "body": draft.body if draft else ""}),
+        "reply_form": _reply_form(draft) if can_reply else None,
         "post_reply_key": post_reply_key,
         "post_composer": {**composer, "draft": None} if composer else None,
         "reply_url": reply_url,
