@@ -255,9 +255,7 @@ def _render_thread(request, thread, page, *, root=None):
         # "Document this" (resources) asks for the same membership: don't read it twice.
         remember_membership(user, thread.community, membership)
 
-    accepted = None
-    if thread.accepted_post_id:
-        accepted = next((post for post in posts if post.pk == thread.accepted_post_id), None) or thread.accepted_post
+    accepted = None if root else selectors.accepted_answer(thread, posts)
     first_unread_url = None
     if page.first_unread is not None:
         on_this_page = any(post.pk == page.first_unread.pk for post in posts)
