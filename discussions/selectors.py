@@ -17,6 +17,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery, prefetch_related_objects
+from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
 from taggit.models import TaggedItem
@@ -231,6 +232,8 @@ def thread_for_page(user, *, community_slug, thread_id) -> Thread | None:
         .filter(pk=thread_id, community__slug=community_slug)
         .order_by()
     )
+    if connection.vendor == "postgresql":  # its tags in the same query (elsewhere: thread_tag_links asks)
+        threads = threads.annotate(tag_pairs=ArraySubquery(_tags_of(OuterRef("pk")).values(pair=_TAG_PAIR)))
     signed_in = user is not None and user.is_authenticated
     if signed_in:
         # The member's read state joined (one row at most: one per thread and member).
@@ -276,14 +279,24 @@ def accepted_answer(thread: Thread, posts) -> Post | None:
     return found
 
 
+def _tags_of(thread_id):
+    return TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Thread), object_id=thread_id
+    ).order_by("pk")
+
+
+_TAG_PAIR = JSONObject(name="tag__name", slug="tag__slug")
+
+
 def thread_tag_links(thread: Thread) -> list[tuple[str, str]]:
-    """The thread's topic tags as (name, address of the thread list filtered by it): one narrow
-    values query (taggit's `thread.tags.all` builds a manager and reads whole rows, DISTINCT)."""
-    tagged = (
-        TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Thread), object_id=thread.pk)
-        .order_by("pk")
-        .values_list("tag__name", "tag__slug")
-    )
+    """The thread's topic tags as (name, address of the thread list filtered by it): read with
+    the thread by `thread_for_page` on PostgreSQL, else one narrow values query (taggit's
+    `thread.tags.all` builds a manager and reads whole rows, DISTINCT)."""
+    pairs = getattr(thread, "tag_pairs", None)
+    if pairs is not None:
+        tagged = [(pair["name"], pair["slug"]) for pair in pairs]
+    else:
+        tagged = _tags_of(thread.pk).values_list("tag__name", "tag__slug")
     list_url = reverse("discussions:list", kwargs={"community_slug": thread.community.slug})
     return [(name, f"{list_url}?tag={quote(slug, safe='/')}") for name, slug in tagged]
 

@@ -16,10 +16,12 @@ they work without JavaScript; static/js/post_actions.js opens the page's one cop
 reply, flag or hide form (thread_detail.html's <template>) under the post instead.
 """
 
+from functools import lru_cache
+
 from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 
 from ..models import ReactionKind
 
@@ -27,7 +29,7 @@ CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'  # as
 
 
 class Texts:
-    """The words a page of posts uses, translated once for the page (the active language)."""
+    """The words a page of posts uses, translated once per language (`texts()`)."""
 
     def __init__(self):
         self.former_member = escape(gettext("A former member"))
@@ -50,6 +52,16 @@ class Texts:
         self.reactions = [(kind, escape(label)) for kind, label in ReactionKind.choices]
 
 
+@lru_cache(maxsize=64)
+def _texts(language: str) -> Texts:
+    return Texts()
+
+
+def texts() -> Texts:
+    """The words in the active language (translated once per process and language)."""
+    return _texts(get_language())
+
+
 def csrf_input(token: str) -> str:
     return CSRF_INPUT.format(escape(token))
 
@@ -60,7 +72,7 @@ def reactions_html(post, *, csrf: str, texts: Texts | None = None) -> SafeString
     just the counts for people who cannot react. Needs post.reaction_buttons, post.can_react
     (views._shared._with_reaction_buttons); `csrf`: the form's CSRF input (csrf_input())."""
     pk = post.pk
-    labels = dict((texts or Texts()).reactions)
+    labels = dict((texts or _texts(get_language())).reactions)
     parts = [f'<div class="reactions" id="reactions-{pk}">']
     if post.can_react:
         buttons = post.reaction_buttons
@@ -164,7 +176,7 @@ class PageOfPosts:
     and "continue this thread" addresses, and how to draw a post's open reply form."""
 
     def __init__(self, *, csrf: str, reply_url: str, subtree_url: str, render_reply_form):
-        self.texts = Texts()
+        self.texts = texts()
         self.csrf = csrf
         self.reply_url = reply_url
         self.subtree_url = subtree_url  # ends with the post's id, then "/"; "{}" stands for it
