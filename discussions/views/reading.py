@@ -222,6 +222,47 @@ def _reply_form(draft):
     return mark_safe(html.replace(_KEY_PLACEHOLDER, new_submission_key(), 1))  # noqa: S308 (a hex key)
 
 
+_CSRF_PLACEHOLDER = "__csrf_token_placeholder__"  # where a kept fragment's CSRF token goes
+
+
+@lru_cache(maxsize=256)
+def _post_forms_html(*, language, can_reply, can_flag, can_moderate, reply_url, preview_url, draft_url, mention_url):
+    """The page's one copy of the per-post reply, flag and hide forms (_post_forms.html, for
+    post_actions.js), kept per language and everything it shows, with placeholders for the
+    CSRF token and the submission key (put in per page): it cost a millisecond a page and is
+    a pure function of these arguments (its template reads nothing else; keep it so)."""
+    composer = {"draft_url": draft_url, "mention_url": mention_url, "draft": None} if draft_url else None
+    context = {
+        "can_reply": can_reply,
+        "can_flag": can_flag,
+        "can_moderate": can_moderate,
+        "flag_reasons": FlagReason.choices if can_flag else (),
+        "post_composer": composer,
+        "reply_url": reply_url,
+        "preview_url": preview_url,
+        "post_reply_key": _KEY_PLACEHOLDER if can_reply else "",
+        "csrf_token": _CSRF_PLACEHOLDER,
+    }
+    return get_template("discussions/partials/_post_forms.html").render(context)
+
+
+def _post_forms(request, *, can_reply, can_flag, can_moderate, reply_url, preview_url, composer, reply_key) -> str:
+    if not (can_reply or can_flag or can_moderate):
+        return ""
+    html = _post_forms_html(
+        language=translation.get_language(),
+        can_reply=can_reply,
+        can_flag=can_flag,
+        can_moderate=can_moderate,
+        reply_url=reply_url,
+        preview_url=preview_url,
+        draft_url=composer["draft_url"] if composer else "",
+        mention_url=composer["mention_url"] if composer else "",
+    )
+    html = html.replace(_CSRF_PLACEHOLDER, get_token(request)).replace(_KEY_PLACEHOLDER, reply_key)
+    return mark_safe(html)  # noqa: S308 (our template's output; a token and a hex key put in)
+
+
 _POST_ID = 987654321  # reverse() once with it, then put each post's id in its place
 
 
@@ -300,12 +341,19 @@ def _render_thread(request, thread, page, *, root=None):
         "backlinks": backlinks_for(thread, user),
         "follow_ups": follow_ups_for(thread, user),
         # The per-post forms, once for the page (post_actions.js attaches them on demand).
-        "flag_reasons": FlagReason.choices if can_flag else (),
         "can_flag": can_flag,
         "offer_join": offer_join,
         "reply_form": _reply_form(draft) if can_reply else None,
-        "post_reply_key": post_reply_key,
-        "post_composer": {**composer, "draft": None} if composer else None,
+        "post_forms_html": _post_forms(
+            request,
+            can_reply=can_reply,
+            can_flag=can_flag,
+            can_moderate=can_moderate,
+            reply_url=reply_url,
+            preview_url=preview_url,
+            composer=composer,
+            reply_key=post_reply_key,
+        ),
         "reply_url": reply_url,
         "preview_url": preview_url,
         "composer": composer,

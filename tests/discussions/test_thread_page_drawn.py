@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from communities.models import Invitation, Membership
@@ -153,3 +154,23 @@ def test_library_links_follow_the_librarys_visibility_across_communities(client,
     assert [link.title for link in backlinks_for(thread, insider)] == ["Here", "Elsewhere"]
     html = _page(client, insider, thread.get_absolute_url())
     assert ">Elsewhere</a>" in html and ">Here</a>" in html
+
+
+def test_the_pages_one_copy_of_the_per_post_forms_carries_each_visitors_own_working_token(
+    thread, member, other_member, coordinator
+):
+    MembershipFactory(community=thread.community, user=other_member)
+    reply = make_reply(thread=thread, author=member, body="Flag me")
+    forms = {}
+    for user in (other_member, coordinator):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        html = client.get(thread.get_absolute_url()).content.decode()
+        forms[user] = re.search(r'<template id="post-forms">.*?</template>', html, re.S).group()
+        token = re.search(r'data-post-form="flag">.*?name="csrfmiddlewaretoken" value="([^"]+)"', forms[user], re.S)
+        response = client.post(f"/posts/{reply.pk}/flag/", {"reason": "spam", "csrfmiddlewaretoken": token.group(1)})
+        assert response.status_code == 302  # the token of the kept copy is this visitor's own
+
+    assert 'data-post-form="hide"' in forms[coordinator] and 'data-post-form="hide"' not in forms[other_member]
+    keys = [re.search(r'name="submission_key" value="([0-9a-f]{32})"', form).group(1) for form in forms.values()]
+    assert keys[0] != keys[1]
