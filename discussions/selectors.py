@@ -17,10 +17,12 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery, prefetch_related_objects
+from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
 from taggit.models import TaggedItem
 
+from communities.models import Membership, MembershipState
 from communities.origins import Origin
 from communities.services import membership_of, remember_membership
 from communities.value.sources import SourceLink
@@ -188,32 +190,50 @@ def page_number_of(post: Post) -> int:
     return (int(post.path[:PATH_STEP]) - 2) // settings.THREAD_PAGE_SIZE + 1
 
 
+# The viewer's membership row as the thread's query reads it (the rest of the row, if ever
+# asked for, is read then: Django's deferred fields).
+MEMBERSHIP_FIELDS = ("id", "user_id", "community_id", "role", "state", "created_at", "joined_at")
+
+
+def _with_membership(threads, user):
+    """The viewer's membership of the thread's community joined (one row at most: one per
+    member and community), instead of a query of its own."""
+    threads = threads.annotate(
+        my_membership=FilteredRelation("community__memberships", condition=Q(community__memberships__user=user))
+    )
+    return threads.annotate(**{f"membership_{name}": F(f"my_membership__{name}") for name in MEMBERSHIP_FIELDS})
+
+
+def _membership_read_with(thread, user):
+    """What `membership_of` answers, from the row `_with_membership` joined: None without
+    one; an "invited" row counts only while its invitation is open (MembershipQuerySet.
+    honoured), which that query asks (rare: an invitation not yet accepted)."""
+    if thread.membership_id is None:
+        return None
+    if thread.membership_state == MembershipState.INVITED:
+        return membership_of(user, thread.community)
+    names = [f.attname for f in Membership._meta.concrete_fields if f.attname in MEMBERSHIP_FIELDS]  # from_db's order
+    return Membership.from_db(Thread.objects.db, names, [getattr(thread, f"membership_{name}") for name in names])
+
+
 def thread_for_page(user, *, community_slug, thread_id) -> Thread | None:
-    """The thread (with its community, author, poll and accepted answer) if `user` may see it
-    in the community `community_slug`, and, for a member, their read position, follow level
-    and first unread post in the same query. None when it is not there (moved, hidden, gone).
+    """The thread (with its community, author and poll) if `user` may see it in the community
+    `community_slug`, and, for a member, their membership of the community, read position,
+    follow level and first unread post in the same query. None when it is not there (moved,
+    hidden, gone).
 
     Whether `user` may see it is decided in Python from the row and the viewer's membership
     (`thread_visible`, the rule of `visible_in`), which the page reads anyway: the query has
     no community subqueries, which cost PostgreSQL more to plan than to run and Django more to
     build than both. The membership is remembered for the request (`membership_of`)."""
     threads = (
-        Thread.objects.select_related("community", "author", "poll", "accepted_post__author")
-        .defer(
-            "search_vector",
-            "community__search_vector",
-            "author__search_vector",
-            "author__bio",
-            "author__bio_html",
-            "accepted_post__search_vector",
-            "accepted_post__body",
-            "accepted_post__author__search_vector",
-            "accepted_post__author__bio",
-            "accepted_post__author__bio_html",
-        )  # fmt: skip
+        Thread.objects.select_related("community", "author", "poll")
+        .defer("search_vector", "community__search_vector", "author__search_vector", "author__bio", "author__bio_html")
         .filter(pk=thread_id, community__slug=community_slug)
         .order_by()
     )
+    if connection.vendor == "postgresql":  # its tags in the same query (elsewhere: thread_tag_links asks)
+        threads = threads.annotate(tag_pairs=ArraySubquery(_tags_of(OuterRef("pk")).values(pair=_TAG_PAIR)))
     signed_in = user is not None and user.is_authenticated
     if signed_in:
         # The member's read state joined (one row at most: one per thread and member).
@@ -230,16 +250,55 @@ def thread_for_page(user, *, community_slug, thread_id) -> Thread | None:
                 .values("pk")[:1]
             ),
         )
+        threads = _with_membership(threads, user)
     thread = next(iter(threads), None)
     if thread is None:
         return None
-    membership = membership_of(user, thread.community)
+    membership = _membership_read_with(thread, user) if signed_in else None
     if not thread_visible(thread, user, membership):
         return None
     if signed_in:
         remember_membership(user, thread.community, membership)
     thread.read_for_page = True  # its last_post_number is fresh: thread_page counts on it
     return thread
+
+
+def accepted_answer(thread: Thread, posts) -> Post | None:
+    """The thread's accepted answer: among the page's `posts` if it is there, else read (not
+    joined to every thread page's query for the pages of a question that do not show it)."""
+    if not thread.accepted_post_id:
+        return None
+    found = next((post for post in posts if post.pk == thread.accepted_post_id), None)
+    if found is None:
+        found = (
+            Post.objects.select_related("author")
+            .only(*POST_FIELDS, *AUTHOR_FIELDS)
+            .filter(pk=thread.accepted_post_id)
+            .first()
+        )
+    return found
+
+
+def _tags_of(thread_id):
+    return TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Thread), object_id=thread_id
+    ).order_by("pk")
+
+
+_TAG_PAIR = JSONObject(name="tag__name", slug="tag__slug")
+
+
+def thread_tag_links(thread: Thread) -> list[tuple[str, str]]:
+    """The thread's topic tags as (name, address of the thread list filtered by it): read with
+    the thread by `thread_for_page` on PostgreSQL, else one narrow values query (taggit's
+    `thread.tags.all` builds a manager and reads whole rows, DISTINCT)."""
+    pairs = getattr(thread, "tag_pairs", None)
+    if pairs is not None:
+        tagged = [(pair["name"], pair["slug"]) for pair in pairs]
+    else:
+        tagged = _tags_of(thread.pk).values_list("tag__name", "tag__slug")
+    list_url = reverse("discussions:list", kwargs={"community_slug": thread.community.slug})
+    return [(name, f"{list_url}?tag={quote(slug, safe='/')}") for name, slug in tagged]
 
 
 REACTION_KINDS = frozenset(ReactionKind.values)

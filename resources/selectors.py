@@ -4,7 +4,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from communities.models import Community
 from communities.origins import Backlink
+from communities.permissions import can_view_content
 from communities.services import membership_of
 from communities.value.sources import SourceLink
 
@@ -40,9 +42,30 @@ def library(*, community, user, kind="", tag="", language="", q="", sort="newest
 
 
 def documented_from(obj, user) -> list[Backlink]:
-    """Library entries made from `obj` (a thread) that `user` may see: the thread's back-link."""
-    resources = Resource.objects.visible_to(user).from_origin(obj).order_by("created_at")
-    return [Backlink(title=r.title, url=r.get_absolute_url(), label=r.get_kind_display()) for r in resources[:10]]
+    """Library entries made from `obj` (a thread) that `user` may see: the thread's back-link.
+
+    One narrow query without the visibility subqueries (they cost more to build than the
+    query to run, on every thread page): the entries are few, and whether `user` may read
+    each one's community is decided in Python by the rule `visible_to` applies, from the
+    membership the page has already read for the thread's own community; entries filed in
+    other communities (rare) are checked with `visible_to`'s own subquery."""
+    found = list(
+        Resource.objects.from_origin(obj)
+        .select_related("community")
+        .only("pk", "title", "kind", "created_at", "community__slug", "community__visibility")
+        .order_by("created_at", "pk")
+    )
+    elsewhere = {r.community_id for r in found if r.community_id != obj.community_id}
+    readable = set()
+    if elsewhere:
+        others = Community.objects.content_visible_to(user).filter(pk__in=elsewhere)
+        readable.update(others.values_list("pk", flat=True))
+    if any(r.community_id == obj.community_id for r in found):
+        community = obj.community
+        if can_view_content(user, community, membership_of(user, community)):
+            readable.add(community.pk)
+    visible = [r for r in found if r.community_id in readable][:10]
+    return [Backlink(title=r.title, url=r.get_absolute_url(), label=r.get_kind_display()) for r in visible]
 
 
 def community_home_section(community, user) -> dict:

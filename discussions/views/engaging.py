@@ -4,8 +4,9 @@ answer, and following or muting a thread."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,6 +17,7 @@ from .. import permissions
 from ..forms import FlagForm
 from ..models import FollowLevel, Reaction, ReactionKind
 from ..services import following, moderating, reacting
+from ._post_html import csrf_input, reactions_html
 from ._shared import (
     _post_location,
     _post_page,
@@ -24,9 +26,6 @@ from ._shared import (
     _visible_thread,
     _with_reaction_buttons,
 )
-
-REACTIONS_PARTIAL = "discussions/partials/_reactions.html"
-
 
 # --- Reactions, flags, answers -------------------------------------------------------------------
 
@@ -46,7 +45,7 @@ def post_react(request, post_id, kind):
     post.refresh_from_db(fields=[f"{value}_count" for value in ReactionKind.values])
     post.my_reactions = set(Reaction.objects.filter(post=post, user=request.user).values_list("kind", flat=True))
     post.can_react = True
-    return render(request, REACTIONS_PARTIAL, {"post": _with_reaction_buttons(post)})
+    return HttpResponse(reactions_html(_with_reaction_buttons(post), csrf=csrf_input(get_token(request))))
 
 
 @login_required

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Value
+from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -60,9 +60,9 @@ class PollView:
 
 
 def poll_for_page(*, thread, user, membership) -> PollView | None:
-    """The thread's poll for `user`, in two queries whatever the number of options and votes
-    (the options with their counts and the viewer's own choices, and the voter count), none
-    when the thread has no poll and was fetched with `select_related("poll")`."""
+    """The thread's poll for `user`, in one query whatever the number of options and votes
+    (the options with their counts, the viewer's own choices and, on each row, the poll's
+    voter count), none when the thread has no poll and was fetched with `select_related("poll")`."""
     try:
         poll = thread.poll
     except Poll.DoesNotExist:
@@ -70,7 +70,19 @@ def poll_for_page(*, thread, user, membership) -> PollView | None:
     poll.thread = thread  # share the fetched row: the rules below read it, no query
     signed_in = user is not None and user.is_authenticated
     mine = Count("votes", filter=Q(votes__user=user)) if signed_in else Value(0)
-    rows = PollOption.objects.filter(poll=poll).annotate(vote_count=Count("votes"), mine=mine).order_by("position")
+    # Members who voted (a member may choose several options): counted once per poll.
+    voters = (
+        PollVote.objects.filter(option__poll=OuterRef("poll"))
+        .order_by()
+        .values("option__poll")
+        .annotate(voters=Count("user_id", distinct=True))
+        .values("voters")
+    )
+    rows = list(
+        PollOption.objects.filter(poll=poll)
+        .annotate(vote_count=Count("votes"), mine=mine, voters=Subquery(voters))
+        .order_by("position")
+    )
     chosen = [row.pk for row in rows if row.mine]
     now = timezone.now()
     show = permissions.can_see_poll_results(user, poll, has_voted=bool(chosen), now=now)
@@ -88,7 +100,7 @@ def poll_for_page(*, thread, user, membership) -> PollView | None:
     view = PollView(
         poll=poll,
         options=options,
-        voters=PollVote.objects.filter(option__poll=poll).values("user_id").distinct().count(),
+        voters=(rows[0].voters or 0) if rows else 0,
         has_voted=bool(chosen),
         is_closed=poll.is_closed(now),
         can_vote=signed_in and permissions.can_vote(user, poll, membership, now=now),

@@ -6,7 +6,9 @@ from functools import lru_cache
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db.models import Q
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import translation
 from django.utils.dateformat import format as date_format
@@ -25,6 +27,7 @@ from .. import permissions, selectors
 from ..forms import ReplyForm, ThreadFilterForm, new_submission_key
 from ..models import FlagReason, Thread, ThreadReadState
 from ..services import following
+from ._post_html import PageOfPosts, csrf_input
 from ._shared import (
     _post_location,
     _post_page,
@@ -211,6 +214,88 @@ def _mark_read(user, thread, page, *, until) -> None:
         ThreadReadState.objects.filter(behind, thread=thread, user=user).update(last_read_at=until)
 
 
+_KEY_PLACEHOLDER = "0" * 32  # where the blank reply form's submission key goes (a uuid4 is never zeros)
+
+
+@lru_cache(maxsize=32)
+def _blank_reply_form_html(language: str) -> str:
+    """The reply box's fields, blank, as `{{ form }}` renders them, kept per language: the
+    form's rendering (widgets, field templates) cost a millisecond a page, and with no draft
+    it is a pure function of the language but for its submission key (put in per page)."""
+    return str(ReplyForm(initial={"submission_key": _KEY_PLACEHOLDER, "body": ""}))
+
+
+def _reply_form(draft):
+    """The reply box's fields: a new submission key each page; the member's draft back in it."""
+    if draft is not None:
+        return ReplyForm(initial={"submission_key": new_submission_key(), "body": draft.body})
+    html = _blank_reply_form_html(translation.get_language())
+    return mark_safe(html.replace(_KEY_PLACEHOLDER, new_submission_key(), 1))  # noqa: S308 (a hex key)
+
+
+_CSRF_PLACEHOLDER = "__csrf_token_placeholder__"  # where a kept fragment's CSRF token goes
+
+
+@lru_cache(maxsize=256)
+def _post_forms_html(*, language, can_reply, can_flag, can_moderate, reply_url, preview_url, draft_url, mention_url):
+    """The page's one copy of the per-post reply, flag and hide forms (_post_forms.html, for
+    post_actions.js), kept per language and everything it shows, with placeholders for the
+    CSRF token and the submission key (put in per page): it cost a millisecond a page and is
+    a pure function of these arguments (its template reads nothing else; keep it so)."""
+    composer = {"draft_url": draft_url, "mention_url": mention_url, "draft": None} if draft_url else None
+    context = {
+        "can_reply": can_reply,
+        "can_flag": can_flag,
+        "can_moderate": can_moderate,
+        "flag_reasons": FlagReason.choices if can_flag else (),
+        "post_composer": composer,
+        "reply_url": reply_url,
+        "preview_url": preview_url,
+        "post_reply_key": _KEY_PLACEHOLDER if can_reply else "",
+        "csrf_token": _CSRF_PLACEHOLDER,
+    }
+    return get_template("discussions/partials/_post_forms.html").render(context)
+
+
+def _post_forms(request, *, can_reply, can_flag, can_moderate, reply_url, preview_url, composer, reply_key) -> str:
+    if not (can_reply or can_flag or can_moderate):
+        return ""
+    html = _post_forms_html(
+        language=translation.get_language(),
+        can_reply=can_reply,
+        can_flag=can_flag,
+        can_moderate=can_moderate,
+        reply_url=reply_url,
+        preview_url=preview_url,
+        draft_url=composer["draft_url"] if composer else "",
+        mention_url=composer["mention_url"] if composer else "",
+    )
+    html = html.replace(_CSRF_PLACEHOLDER, get_token(request)).replace(_KEY_PLACEHOLDER, reply_key)
+    return mark_safe(html)  # noqa: S308 (our template's output; a token and a hex key put in)
+
+
+_POST_ID = 987654321  # reverse() once with it, then put each post's id in its place
+
+
+def _page_of_posts(request, thread, *, reply_url, preview_url, reply_key, signed_in) -> PageOfPosts:
+    """How this page draws its posts (views._post_html): the addresses and the CSRF input its
+    per-post forms share (one token for the page; only members get forms)."""
+    subtree = reverse("discussions:subtree", args=[thread.community.slug, thread.pk, _POST_ID])
+    head, _, tail = subtree.rpartition(str(_POST_ID))
+    reply_form = get_template("discussions/partials/_post_reply_form.html")
+
+    def render_reply_form(post, composer):
+        context = {"post": post, "composer": composer, "reply_url": reply_url, "reply_key": reply_key}
+        return reply_form.render({**context, "preview_url": preview_url}, request)
+
+    return PageOfPosts(
+        csrf=csrf_input(get_token(request)) if signed_in else "",
+        reply_url=reply_url,
+        subtree_url=head.replace("{", "{{").replace("}", "}}") + "{}" + tail.replace("{", "{{").replace("}", "}}"),
+        render_reply_form=render_reply_form,
+    )
+
+
 def _render_thread(request, thread, page, *, root=None):
     user, membership = request.user, page.membership
     posts = [page.opening, *page.posts]
@@ -222,9 +307,7 @@ def _render_thread(request, thread, page, *, root=None):
         # "Document this" (resources) asks for the same membership: don't read it twice.
         remember_membership(user, thread.community, membership)
 
-    accepted = None
-    if thread.accepted_post_id:
-        accepted = next((post for post in posts if post.pk == thread.accepted_post_id), None) or thread.accepted_post
+    accepted = None if root else selectors.accepted_answer(thread, posts)
     first_unread_url = None
     if page.first_unread is not None:
         on_this_page = any(post.pk == page.first_unread.pk for post in posts)
@@ -238,13 +321,23 @@ def _render_thread(request, thread, page, *, root=None):
     composer = thread_composers(request, thread=thread, posts=posts) if can_reply else None
     draft = composer["draft"] if composer else None
     can_flag = any(post.can_flag for post in posts)
+    reply_url = reverse("discussions:reply", args=[thread.community.slug, thread.pk])
+    preview_url = reverse("discussions:preview") if can_reply else ""
+    post_reply_key = new_submission_key() if can_reply else ""
+    signed_in = user.is_authenticated
+    drawn = _page_of_posts(
+        request, thread, reply_url=reply_url, preview_url=preview_url, reply_key=post_reply_key, signed_in=signed_in
+    )
     context = {
         "community": thread.community,
         "thread": thread,
+        "tag_links": selectors.thread_tag_links(thread),
         "page": page,
         "page_obj": page.page,
         "opening": page.opening,
         "posts": page.posts,
+        "opening_html": "" if root else drawn.post(page.opening),
+        "posts_html": drawn.posts(page.posts),
         "root": root,
         "accepted": accepted,
         "first_unread_url": first_unread_url,
@@ -259,14 +352,21 @@ def _render_thread(request, thread, page, *, root=None):
         "backlinks": backlinks_for(thread, user),
         "follow_ups": follow_ups_for(thread, user),
         # The per-post forms, once for the page (post_actions.js attaches them on demand).
-        "flag_reasons": FlagReason.choices if can_flag else (),
         "can_flag": can_flag,
         "offer_join": offer_join,
-        "reply_form": ReplyForm(initial={"submission_key": new_submission_key(), "body": draft.body if draft else ""}),
-        "post_reply_key": new_submission_key() if can_reply else "",
-        "post_composer": {**composer, "draft": None} if composer else None,
-        "reply_url": reverse("discussions:reply", args=[thread.community.slug, thread.pk]),
-        "preview_url": reverse("discussions:preview") if can_reply else "",
+        "reply_form": _reply_form(draft) if can_reply else None,
+        "post_forms_html": _post_forms(
+            request,
+            can_reply=can_reply,
+            can_flag=can_flag,
+            can_moderate=can_moderate,
+            reply_url=reply_url,
+            preview_url=preview_url,
+            composer=composer,
+            reply_key=post_reply_key,
+        ),
+        "reply_url": reply_url,
+        "preview_url": preview_url,
         "composer": composer,
         "move_choices": (
             Community.objects.coordinated_by(user).exclude(pk=thread.community_id).order_by("name")

@@ -663,9 +663,9 @@ def test_thread_page_query_count_has_a_fixed_ceiling(
     make_reply(thread=thread, author=coordinator)
 
     # Session, user, the unread notifications and their visibility (4, every signed-in page);
-    # the thread with the read position, the posts, membership, drafts, library links, tags (6);
-    # and, with a reply since the last visit, moving the read position (1).
-    with django_assert_max_num_queries(11):
+    # the thread with the membership and read position, the posts, drafts, library links,
+    # tags (5); and, with a reply since the last visit, moving the read position (1).
+    with django_assert_max_num_queries(10):
         response = client.get(thread.get_absolute_url())
 
     assert response.status_code == 200
