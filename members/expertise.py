@@ -165,21 +165,24 @@ def rank_members(*, viewer, topic: Topic, users) -> RankedCandidates:
     """Members of `users` (a User queryset the caller already limited to profiles the viewer
     may see) with any evidence on `topic`, best first. One query for declared expertise and
     a few per provider, whatever the number of members."""
+    # A broad topic on a large site has ten thousand candidates: this loop and the sort are
+    # kept to plain dict and tuple operations (no call or object per candidate).
     scores: dict[int, int] = {}
     evidence: dict[int, list[tuple[Evidence, int]]] = {}
-
-    def add(user_id: int, kind: Evidence, count: int) -> None:
-        scores[user_id] = scores.get(user_id, 0) + kind.weight * count
-        evidence.setdefault(user_id, []).append((kind, count))
-
     declaring = User.objects.filter(topic.tag_q("expertise")).values("pk")
     for user_id in users.filter(pk__in=declaring).values_list("pk", flat=True):
-        add(user_id, DECLARED, 1)
+        scores[user_id] = DECLARED.weight
+        evidence[user_id] = [(DECLARED, 1)]
     for provider in _providers:
         kinds = {kind.key: kind for kind in provider.kinds}
         for user_id, key, count in provider.counts(viewer=viewer, topic=topic, users=users):
             if count and user_id is not None:
-                add(user_id, kinds[key], count)
+                kind = kinds[key]
+                scores[user_id] = scores.get(user_id, 0) + kind.weight * count
+                if (found := evidence.get(user_id)) is None:
+                    evidence[user_id] = [(kind, count)]
+                else:
+                    found.append((kind, count))
     # Ties go to the longer-standing member, so the order is stable between pages.
-    order = sorted(scores, key=lambda user_id: (-scores[user_id], user_id))
+    order = [user_id for _, user_id in sorted((-score, user_id) for user_id, score in scores.items())]
     return RankedCandidates(topic=topic, order=order, evidence=evidence)
