@@ -128,8 +128,9 @@ class Post(models.Model):
         # index on (thread, path) only cost space (66 MiB at a million posts) and writes.
         indexes = [
             GinIndex(fields=["search_vector"], name="post_search"),
-            # The expertise finder's "reactions received on a topic" (discussions.expertise):
-            # an index-only scan of the reacted posts of a topic's threads.
+            # The reactions a thread's authors received, as the expertise index recounts them
+            # (discussions.expertise_index, on every reaction and rebuild): an index-only scan
+            # of the thread's reacted posts, however long the thread.
             models.Index(
                 fields=["thread"],
                 include=["author", "helpful_count", "thanks_count", "agree_count"],
