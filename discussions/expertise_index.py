@@ -126,8 +126,10 @@ def _evidence(apps, thread_ids) -> list:
     ]
 
 
-def _lock(apps, thread_ids) -> list[int]:
-    """Lock the threads' rows (in id order, so two refreshes never deadlock); the ids that exist."""
+def lock_threads(thread_ids, *, apps=global_apps) -> list[int]:
+    """Lock the threads' rows (in id order, so two refreshes never deadlock); the ids that exist.
+    A service that changes a post and then refreshes its thread takes this lock first: replying
+    locks the thread, then the post replied to, and the other order could deadlock with it."""
     Thread = _models(apps)[0]
     locked = Thread._base_manager.select_for_update().filter(pk__in=thread_ids).order_by("pk")
     return list(locked.values_list("pk", flat=True))
@@ -138,7 +140,7 @@ def evidence_refresh(thread_ids, *, apps=global_apps) -> None:
     restored or deleted post, a hidden, restored or moved thread)."""
     ThreadEvidence = _models(apps)[3]
     with transaction.atomic():
-        ids = _lock(apps, list(thread_ids))
+        ids = lock_threads(list(thread_ids), apps=apps)
         ThreadEvidence.objects.filter(thread_id__in=ids).delete()
         ThreadEvidence.objects.bulk_create(_evidence(apps, ids))
 
@@ -147,7 +149,7 @@ def index_threads(thread_ids, *, apps=global_apps) -> None:
     """Recompute the threads' terms and evidence (a new thread, a new title or new tags)."""
     ThreadTerm = _models(apps)[2]
     with transaction.atomic():
-        ids = _lock(apps, list(thread_ids))
+        ids = lock_threads(list(thread_ids), apps=apps)
         ThreadTerm.objects.filter(thread_id__in=ids).delete()
         ThreadTerm.objects.bulk_create(_terms(apps, ids))
         evidence_refresh(ids, apps=apps)

@@ -14,7 +14,7 @@ from members.language import override_for
 from members.notifications import notification_create
 
 from .. import permissions
-from ..expertise_index import evidence_refresh
+from ..expertise_index import evidence_refresh, lock_threads
 from ..models import Flag, FlagReason, FlagStatus, Post, Thread
 
 
@@ -54,6 +54,7 @@ def post_hide(*, actor, post: Post, reason: str) -> Post:
     if not reason:
         raise ValidationError({"reason": gettext("Say why, so the author understands.")})
     with transaction.atomic():
+        lock_threads([post.thread_id])  # before the post's row: the order replying takes them in
         now = timezone.now()
         post.hidden_at, post.hidden_reason = now, reason[:300]
         post.save(update_fields=["hidden_at", "hidden_reason"])
@@ -83,6 +84,7 @@ def post_restore(*, actor, post: Post) -> Post:
     community = post.thread.community
     _require_moderator(actor, community)
     with transaction.atomic():
+        lock_threads([post.thread_id])
         post.hidden_at, post.hidden_reason = None, ""
         post.save(update_fields=["hidden_at", "hidden_reason"])
         evidence_refresh([post.thread_id])

@@ -24,7 +24,7 @@ from cop_platform.ratelimit import allow
 from cop_platform.tasks import enqueue_on_commit
 
 from .. import permissions, tasks
-from ..expertise_index import evidence_refresh, index_threads
+from ..expertise_index import evidence_refresh, index_threads, lock_threads
 from ..models import MAX_PATH_DEPTH, PATH_STEP, Post, PostRevision, Thread
 from ..post_hooks import post_created
 from .attachments import attachments_claim, attachments_remove, inline_image_sizes
@@ -278,6 +278,7 @@ def post_delete(*, actor, post: Post) -> Post:
     if not permissions.can_delete_post(actor, post, membership):
         raise PermissionDenied(gettext("You cannot delete this post."))
     with transaction.atomic():
+        lock_threads([post.thread_id])  # before the post's row: the order replying takes them in
         post.revisions.all().delete()
         attachments_remove(post=post)
         post.body, post.body_html, post.deleted_at = "", "", timezone.now()

@@ -9,7 +9,7 @@ from communities.services import membership_of
 from cop_platform.page_cache import invalidate
 
 from .. import permissions
-from ..expertise_index import evidence_refresh
+from ..expertise_index import evidence_refresh, lock_threads
 from ..models import Post, Reaction, ReactionKind, Thread
 
 
@@ -22,6 +22,7 @@ def reaction_toggle(*, actor, post: Post, kind: str) -> bool:
         raise PermissionDenied(gettext("Only members of this community can react."))
     counter = f"{kind}_count"
     with transaction.atomic():
+        lock_threads([post.thread_id])  # before the post's row: the order replying takes them in
         invalidate(post.thread.community)  # the counts on its anonymous pages (cop_platform/page_cache.py)
         deleted, _ = Reaction.objects.filter(post=post, user=actor, kind=kind).delete()
         if deleted:
@@ -41,12 +42,14 @@ def reaction_toggle(*, actor, post: Post, kind: str) -> bool:
 def reactions_remove_with_account(user) -> None:
     """Before `user`'s account is deleted: take back their reactions, so the counts on posts
     keep matching the reactions that exist. Runs in the deleting transaction."""
-    for post_id, kind in Reaction.objects.filter(user=user).values_list("post_id", "kind"):
+    reactions = list(Reaction.objects.filter(user=user).values_list("post_id", "kind", "post__thread_id"))
+    threads = {thread_id for _, _, thread_id in reactions}
+    lock_threads(threads)  # before the posts' rows (the order replying takes them in)
+    for post_id, kind, _ in reactions:
         counter = f"{kind}_count"
         Post.objects.filter(pk=post_id).update(**{counter: F(counter) - 1})
-    threads = set(Reaction.objects.filter(user=user).values_list("post__thread_id", flat=True))
     Reaction.objects.filter(user=user).delete()
-    evidence_refresh(threads)
+    evidence_refresh(threads)  # the reactions they gave no longer count for the authors
 
 
 def answer_accept(*, actor, post: Post) -> Thread:

@@ -147,6 +147,20 @@ def test_a_deleted_account_leaves_no_evidence(client, member, people, question):
 
 
 @pytest.mark.django_db
+def test_reactions_from_a_deleted_account_no_longer_count(client, member, community, people, question):
+    _, answer = question
+    fan = UserFactory(username="fan")
+    MembershipFactory(community=community, user=fan)
+    reaction_toggle(actor=fan, post=answer, kind="helpful")
+    client.force_login(member)
+    assert "1 reaction received on #groundwater" in finder(client)
+
+    account_delete(actor=fan, user=fan, password="correct horse battery staple")
+
+    assert "Eve Expert" not in finder(client)
+
+
+@pytest.mark.django_db
 def test_a_rebuild_gives_the_index_the_services_kept(member, coordinator, people, question, community):
     asker, expert = people
     thread, answer = question
