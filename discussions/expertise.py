@@ -9,6 +9,7 @@ Read from the expertise index (discussions.expertise_index), kept current by the
 in the same transaction: one aggregate query, whatever the number of members or posts.
 """
 
+from django.db import connections
 from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -52,21 +53,30 @@ def discussion_evidence(*, viewer, topic, users):
             .values("thread_id")
         )
         threads = threads.union(titled)
-    rows = (
+    totals = (
         ThreadEvidence.objects.filter(
-            thread_id__in=threads,
-            community__in=Community.objects.content_visible_to(viewer).values("pk"),
-            author__in=users.values("pk"),
+            thread_id__in=threads, community__in=Community.objects.content_visible_to(viewer).values("pk")
         )
         .values_list("author")
         .annotate(answers=Sum("accepted_answers"), reactions=Sum("reactions"))
         .order_by()
     )
-    for author, answers, reactions in rows:
-        if answers:
-            yield author, ACCEPTED_ANSWERS.key, answers
-        if reactions:
-            yield author, REACTIONS.key, reactions
+    # Only the members asked about, checked on the totals (one row per author) rather than on
+    # every thread's row: the ORM would put the test before the GROUP BY, so the aggregate is
+    # wrapped here. A broad topic has ten thousand authors; their plain integers come straight
+    # from the cursor (no ORM row conversion).
+    totals_sql, totals_params = totals.query.sql_with_params()
+    users_sql, users_params = users.order_by().values("pk").query.sql_with_params()
+    with connections[totals.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT * FROM ({totals_sql}) totals WHERE totals.author IN ({users_sql})",  # noqa: S608
+            (*totals_params, *users_params),
+        )
+        found = cursor.fetchall()
+    answers_key, reactions_key = ACCEPTED_ANSWERS.key, REACTIONS.key
+    return [(author, answers_key, answers) for author, answers, _ in found if answers] + [
+        (author, reactions_key, reactions) for author, _, reactions in found if reactions
+    ]
 
 
 PROVIDER = EvidenceProvider(kinds=(ACCEPTED_ANSWERS, REACTIONS), counts=discussion_evidence)

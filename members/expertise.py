@@ -143,46 +143,45 @@ class RankedCandidates(Sequence):
     of Candidate objects made only for the page shown (a broad topic on a large site has
     thousands of candidates; making an object for each cost more than the queries)."""
 
-    def __init__(self, *, topic: Topic, order: list[int], evidence: dict[int, list[tuple[Evidence, int]]]):
+    def __init__(self, *, topic: Topic, order: list[int], evidence: list[tuple[int, Evidence, int]]):
+        # `evidence`: every (member, kind, count) found, read only for the members shown.
         self.topic, self.order, self.evidence = topic, order, evidence
 
-    def _candidate(self, user_id: int) -> Candidate:
-        candidate = Candidate(user_id=user_id, topic=self.topic)
-        for kind, count in self.evidence[user_id]:
-            candidate.add(kind, count)
-        return candidate
+    def _candidates(self, user_ids: list[int]) -> list[Candidate]:
+        candidates = {user_id: Candidate(user_id=user_id, topic=self.topic) for user_id in user_ids}
+        for user_id, kind, count in self.evidence:
+            if (candidate := candidates.get(user_id)) is not None:
+                candidate.add(kind, count)
+        return list(candidates.values())
 
     def __len__(self) -> int:
         return len(self.order)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [self._candidate(user_id) for user_id in self.order[index]]
-        return self._candidate(self.order[index])
+            return self._candidates(self.order[index])
+        return self._candidates([self.order[index]])[0]
 
 
 def rank_members(*, viewer, topic: Topic, users) -> RankedCandidates:
     """Members of `users` (a User queryset the caller already limited to profiles the viewer
     may see) with any evidence on `topic`, best first. One query for declared expertise and
     a few per provider, whatever the number of members."""
-    # A broad topic on a large site has ten thousand candidates: this loop and the sort are
-    # kept to plain dict and tuple operations (no call or object per candidate).
-    scores: dict[int, int] = {}
-    evidence: dict[int, list[tuple[Evidence, int]]] = {}
+    # A broad topic on a large site has ten thousand candidates: the scores are summed with
+    # plain dict and tuple operations (no call or object per candidate), and the reasons are
+    # made only for the page shown (RankedCandidates).
     declaring = User.objects.filter(topic.tag_q("expertise")).values("pk")
-    for user_id in users.filter(pk__in=declaring).values_list("pk", flat=True):
-        scores[user_id] = DECLARED.weight
-        evidence[user_id] = [(DECLARED, 1)]
+    evidence = [(user_id, DECLARED, 1) for user_id in users.filter(pk__in=declaring).values_list("pk", flat=True)]
     for provider in _providers:
         kinds = {kind.key: kind for kind in provider.kinds}
-        for user_id, key, count in provider.counts(viewer=viewer, topic=topic, users=users):
-            if count and user_id is not None:
-                kind = kinds[key]
-                scores[user_id] = scores.get(user_id, 0) + kind.weight * count
-                if (found := evidence.get(user_id)) is None:
-                    evidence[user_id] = [(kind, count)]
-                else:
-                    found.append((kind, count))
+        evidence += [
+            (user_id, kinds[key], count)
+            for user_id, key, count in provider.counts(viewer=viewer, topic=topic, users=users)
+            if count and user_id is not None
+        ]
+    scores: dict[int, int] = {}
+    for user_id, kind, count in evidence:
+        scores[user_id] = scores.get(user_id, 0) + kind.weight * count
     # Ties go to the longer-standing member, so the order is stable between pages.
     order = [user_id for _, user_id in sorted((-score, user_id) for user_id, score in scores.items())]
     return RankedCandidates(topic=topic, order=order, evidence=evidence)
