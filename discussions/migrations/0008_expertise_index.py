@@ -56,6 +56,12 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
+        # Planner statistics for the new tables at once (autovacuum would take a while).
+        PostgresOnly(
+            migrations.RunSQL(
+                'ANALYZE "discussions_threadterm", "discussions_threadevidence"', migrations.RunSQL.noop
+            )
+        ),
         # The finder no longer matches thread titles with LIKE (ThreadTerm instead): one index
         # less to keep on every new thread.
         PostgresOnly(
