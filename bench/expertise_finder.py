@@ -123,6 +123,7 @@ def seed():
     )
     resource_type = ContentType.objects.get_for_model(Resource)
     TaggedItem.objects.bulk_create(tag_rows(Resource.objects.all(), lambda _: [random.choice(tags)], resource_type))
+    call_command("expertise_index_rebuild", stdout=open(os.devnull, "w"))  # noqa: SIM115 - rows bulk-inserted
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh planner statistics after the bulk inserts

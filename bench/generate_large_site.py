@@ -17,8 +17,9 @@ Speed: the big tables (threads, posts, reactions, memberships, tag links) are wr
 PostgreSQL COPY in batches, with ids assigned here and the sequences moved past them at the
 end; the small ones with bulk_create. Denormalised columns (reply counts, paths, child counts,
 reaction counts, member counts, last activity) are computed here as the services would keep
-them. The search vectors are then filled the way the app does after bulk imports
-(`manage.py rebuild_search_index`), and the database analysed. Every member's password is
+them. The search vectors and the expertise finder's index of threads are then filled the way
+the app does after bulk imports (`manage.py rebuild_search_index`, `manage.py
+expertise_index_rebuild`), and the database analysed. Every member's password is
 bench/forum_data.py's PASSWORD, so load_test.py can sign in as any of them.
 """
 
@@ -487,6 +488,8 @@ def main():
     step(f"{tagged:,} tag links")
     call_command("rebuild_search_index", verbosity=0, stdout=io.StringIO())
     step("search vectors (manage.py rebuild_search_index)")
+    call_command("expertise_index_rebuild", verbosity=0, stdout=io.StringIO())
+    step("expertise finder's index of threads (manage.py expertise_index_rebuild)")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     step("VACUUM ANALYZE")

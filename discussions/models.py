@@ -61,9 +61,8 @@ class Thread(models.Model):
         indexes = [
             models.Index(fields=["community", "-is_pinned", "-last_activity_at"], name="thread_listing"),
             GinIndex(fields=["search_vector"], name="thread_search"),
-            # Also thread_title_trigram, GIN (UPPER(title) gin_trgm_ops): title words (icontains,
-            # the expertise finder's topic) without reading every title. Made in SQL by migration
-            # 0006: Django 5.2 writes that expression's operator class without its parentheses.
+            # (thread_title_trigram, made by migration 0006 for the expertise finder, was dropped
+            # by 0008: the finder finds a topic's threads by ThreadTerm.)
         ]
 
     def __str__(self):
@@ -129,8 +128,9 @@ class Post(models.Model):
         # index on (thread, path) only cost space (66 MiB at a million posts) and writes.
         indexes = [
             GinIndex(fields=["search_vector"], name="post_search"),
-            # The expertise finder's "reactions received on a topic" (discussions.expertise):
-            # an index-only scan of the reacted posts of a topic's threads.
+            # The reactions a thread's authors received, as the expertise index recounts them
+            # (discussions.expertise_index, on every reaction and rebuild): an index-only scan
+            # of the thread's reacted posts, however long the thread.
             models.Index(
                 fields=["thread"],
                 include=["author", "helpful_count", "thanks_count", "agree_count"],
@@ -397,3 +397,51 @@ class Draft(models.Model):
 
     def __str__(self):
         return f"Draft of {self.author_id} at {self.place}"
+
+
+class ThreadTerm(models.Model):
+    """One word of a thread's title, or one of its tags, for the expertise finder: a topic's
+    threads are an index lookup of its terms, where matching titles with LIKE and tags through
+    taggit's generic relation read thousands of rows on a large site. A tag is stored as
+    "#<name>" and "#<slug>" (lower case), a title word (three letters or more) as itself.
+    Kept by discussions.expertise_index whenever a thread is created, retitled or retagged."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    term = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["term", "thread"], name="thread_term_unique")]
+
+    def __str__(self):
+        return f"{self.term} in thread {self.thread_id}"
+
+
+class ThreadEvidence(models.Model):
+    """What one member showed in one visible (not hidden) thread, for the expertise finder:
+    how many of their answers were accepted there (0 or 1) and the reactions their visible,
+    undeleted posts received. A tally kept by discussions.expertise_index whenever a post is
+    accepted, reacted to, deleted, hidden or restored, or its thread hidden, restored or moved;
+    the thread's community is copied here so the visibility policy is applied at query time.
+    Only rows with some evidence exist."""
+
+    # Looked up by thread through the unique constraint's index (thread, author).
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+", db_index=False)
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    accepted_answers = models.PositiveIntegerField(default=0)
+    reactions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thread", "author"], name="thread_evidence_unique")]
+        indexes = [
+            # The finder reads a topic's threads' rows from this index alone (PostgreSQL; the
+            # migration makes it there only).
+            models.Index(
+                fields=["thread"],
+                include=["community", "author", "accepted_answers", "reactions"],
+                name="thread_evidence_by_thread",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Evidence of {self.author_id} in thread {self.thread_id}"

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
@@ -90,6 +91,16 @@ class User(AbstractUser):
             models.Index(fields=["discipline"]),
             models.Index(fields=["country"]),
             GinIndex(fields=["search_vector"], name="user_search"),
+            # The active members (and whether their profile is public) by id alone: the
+            # expertise finder checks its thousands of candidates against the profiles the
+            # viewer may see by hashing this small index, not by a probe of the wide user rows
+            # per candidate (PostgreSQL; migration 0013 makes it there only).
+            models.Index(
+                fields=["id"],
+                include=["profile_visibility"],
+                condition=Q(is_active=True),
+                name="member_active_profile",
+            ),
         ]
 
     def __str__(self):

@@ -104,6 +104,9 @@ class Resource(models.Model):
             models.Index(fields=["community", "-updated_at"], name="resource_updated"),
             models.Index(fields=["origin_type", "origin_id"], name="resource_origin"),
             GinIndex(fields=["search_vector"], name="resource_search"),
+            # Also resource_title_trigram, GIN (UPPER(title) gin_trgm_ops): title words (icontains,
+            # the expertise finder's topic) without reading every resource. Made in SQL by
+            # migration 0003, as discussions 0006 made thread_title_trigram.
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(kind="link") | ~Q(url=""), name="link_resources_have_an_address"),

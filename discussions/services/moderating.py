@@ -14,6 +14,7 @@ from members.language import override_for
 from members.notifications import notification_create
 
 from .. import permissions
+from ..expertise_index import evidence_refresh, lock_threads
 from ..models import Flag, FlagReason, FlagStatus, Post, Thread
 
 
@@ -53,9 +54,11 @@ def post_hide(*, actor, post: Post, reason: str) -> Post:
     if not reason:
         raise ValidationError({"reason": gettext("Say why, so the author understands.")})
     with transaction.atomic():
+        lock_threads([post.thread_id])  # before the post's row: the order replying takes them in
         now = timezone.now()
         post.hidden_at, post.hidden_reason = now, reason[:300]
         post.save(update_fields=["hidden_at", "hidden_reason"])
+        evidence_refresh([post.thread_id])  # a hidden post's reactions and acceptance no longer count
         post.flags.filter(status=FlagStatus.OPEN).update(status=FlagStatus.HIDDEN, resolved_by=actor, resolved_at=now)
         _audit(community=community, actor=actor, action="post_hidden", detail=f"post {post.pk}: {reason}",
                target_user=post.author)  # fmt: skip
@@ -81,8 +84,10 @@ def post_restore(*, actor, post: Post) -> Post:
     community = post.thread.community
     _require_moderator(actor, community)
     with transaction.atomic():
+        lock_threads([post.thread_id])
         post.hidden_at, post.hidden_reason = None, ""
         post.save(update_fields=["hidden_at", "hidden_reason"])
+        evidence_refresh([post.thread_id])
         _audit(community=community, actor=actor, action="post_restored", detail=f"post {post.pk}")
     return post
 
@@ -133,6 +138,7 @@ def thread_hide(*, actor, thread: Thread, reason: str) -> Thread:
     with transaction.atomic():
         thread.hidden_at, thread.hidden_reason = timezone.now(), (reason or "").strip()[:300]
         thread.save(update_fields=["hidden_at", "hidden_reason"])
+        evidence_refresh([thread.pk])  # a hidden thread shows nobody's expertise
         _audit(community=thread.community, actor=actor, action="thread_hidden", detail=thread.title)
     return thread
 
@@ -142,6 +148,7 @@ def thread_restore(*, actor, thread: Thread) -> Thread:
     with transaction.atomic():
         thread.hidden_at, thread.hidden_reason = None, ""
         thread.save(update_fields=["hidden_at", "hidden_reason"])
+        evidence_refresh([thread.pk])
         _audit(community=thread.community, actor=actor, action="thread_restored", detail=thread.title)
     return thread
 
@@ -156,6 +163,7 @@ def thread_move(*, actor, thread: Thread, to_community: Community) -> Thread:
     with transaction.atomic():
         thread.community = to_community
         thread.save(update_fields=["community"])
+        evidence_refresh([thread.pk])  # its evidence now counts for the readers of its new community
         detail = f"“{thread.title}” from {source.slug} to {to_community.slug}"
         _audit(community=source, actor=actor, action="thread_moved_out", detail=detail)
         _audit(community=to_community, actor=actor, action="thread_moved_in", detail=detail)

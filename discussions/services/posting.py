@@ -24,6 +24,7 @@ from cop_platform.ratelimit import allow
 from cop_platform.tasks import enqueue_on_commit
 
 from .. import permissions, tasks
+from ..expertise_index import evidence_refresh, index_threads, lock_threads
 from ..models import MAX_PATH_DEPTH, PATH_STEP, Post, PostRevision, Thread
 from ..post_hooks import post_created
 from .attachments import attachments_claim, attachments_remove, inline_image_sizes
@@ -160,6 +161,7 @@ def thread_create(
         with transaction.atomic():
             thread.save()
             thread.tags.set(list(tags))
+            index_threads([thread.pk])  # its title and tags, for the expertise finder
             post = _add_post(
                 thread=thread, actor=actor, parent=None, body=body, rendered=rendered,
                 submission_key=submission_key, opening=True,
@@ -264,6 +266,7 @@ def thread_edit(*, actor, thread: Thread, title: str, tags=None) -> Thread:
         thread.save(update_fields=["title"])
         if tags is not None:
             thread.tags.set(list(tags))
+        index_threads([thread.pk])  # the expertise finder matches its new title and tags
         invalidate(thread.community)
     return thread
 
@@ -275,6 +278,7 @@ def post_delete(*, actor, post: Post) -> Post:
     if not permissions.can_delete_post(actor, post, membership):
         raise PermissionDenied(gettext("You cannot delete this post."))
     with transaction.atomic():
+        lock_threads([post.thread_id])  # before the post's row: the order replying takes them in
         post.revisions.all().delete()
         attachments_remove(post=post)
         post.body, post.body_html, post.deleted_at = "", "", timezone.now()
@@ -282,4 +286,5 @@ def post_delete(*, actor, post: Post) -> Post:
         invalidate(post.thread.community)
         if post.thread.accepted_post_id == post.pk:
             Thread.objects.filter(pk=post.thread_id).update(accepted_post=None)
+        evidence_refresh([post.thread_id])  # its reactions (and acceptance) no longer count
     return post
