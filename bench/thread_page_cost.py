@@ -1,5 +1,5 @@
 """What one thread page costs in-process, production-like (DEBUG off, cached template loader):
-per-request CPU ms (median), wall ms (median), queries and HTML KiB, anonymous and signed in,
+per-request CPU ms (median), wall ms (median), queries, HTML KiB and posts shown, anonymous and signed in,
 for the pages bench/compare_ours.py seeds (a 5-post thread, the first and last page of the
 1,000-post thread, the first page of the 1,000-post nested thread).
 
@@ -68,7 +68,8 @@ def measure(client, url, runs):
             wall.append((w1 - w0) * 1000)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, secure=True)
-    return statistics.median(cpu), statistics.median(wall), len(captured), len(response.content) / 1024, captured
+    posts = response.content.count(b'<article id="post-')
+    return statistics.median(cpu), statistics.median(wall), len(captured), len(response.content) / 1024, posts, captured
 
 
 def main():
@@ -80,15 +81,15 @@ def main():
     # No setup_test_environment(): its instrumented template rendering copies the context
     # for every template and include, which a real server never does (it doubled a long page).
     member = User.objects.get(username="bench1")
-    print(f"{'page':<26} {'viewer':<10} {'CPU ms':>7} {'wall ms':>8} {'queries':>7} {'KiB':>7}")
+    print(f"{'page':<26} {'viewer':<10} {'CPU ms':>7} {'wall ms':>8} {'queries':>7} {'KiB':>7} {'posts':>6}")
     for signed_in in (False, True):
         client = Client()
         if signed_in:
             client.force_login(member)
         for label, url in pages().items():
-            cpu, wall, queries, kib, captured = measure(client, url, args.runs)
+            cpu, wall, queries, kib, posts, captured = measure(client, url, args.runs)
             viewer = "member" if signed_in else "anonymous"
-            print(f"{label:<26} {viewer:<10} {cpu:7.1f} {wall:8.1f} {queries:7d} {kib:7.1f}")
+            print(f"{label:<26} {viewer:<10} {cpu:7.1f} {wall:8.1f} {queries:7d} {kib:7.1f} {posts:6d}")
             if args.show_queries:
                 for query in captured.captured_queries:
                     print("    ", query["sql"][:200])
