@@ -18,7 +18,7 @@ def community_field(viewer) -> forms.Field:
     return forms.ModelChoiceField(
         label=_("Community"),
         required=False,
-        queryset=Community.objects.visible_to(viewer).order_by("name"),
+        queryset=Community.objects.visible_to(viewer).order_by("name").only("pk", "slug", "name"),  # an option each
         to_field_name="slug",
         empty_label=_("Any community"),
     )

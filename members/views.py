@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from .directory_form import filter_fields_html
 from .expertise import rank_members
 from .forms import DirectoryFilterForm, ProfileForm
 from .models import User
@@ -39,7 +40,14 @@ def directory(request):
     return render(
         request,
         "members/directory.html",
-        {"form": form, "page_obj": page_obj, "members": members, "topic": topic, "query": query.urlencode()},
+        {
+            "form": form,
+            "filter_fields": filter_fields_html(form),
+            "page_obj": page_obj,
+            "members": members,
+            "topic": topic,
+            "query": query.urlencode(),
+        },
     )
 
 
