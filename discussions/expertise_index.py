@@ -90,7 +90,8 @@ def _terms(apps, thread_ids) -> list:
     return rows
 
 
-def _evidence(apps, thread_ids) -> list:
+def _evidence(apps, thread_ids, authors=None) -> list:
+    """The evidence rows of these threads (only `authors`' rows, when given)."""
     Thread, Post, _, ThreadEvidence = _models(apps)
     visible = Thread._base_manager.filter(pk__in=thread_ids, hidden_at=None)
     community_of = dict(visible.values_list("pk", "community_id"))
@@ -98,6 +99,8 @@ def _evidence(apps, thread_ids) -> list:
     accepted = visible.filter(
         accepted_post__author__isnull=False, accepted_post__hidden_at=None, accepted_post__deleted_at=None
     ).values_list("pk", "accepted_post__author")
+    if authors is not None:
+        accepted = accepted.filter(accepted_post__author__in=authors)
     for thread_id, author_id in accepted:
         tally.setdefault((thread_id, author_id), [0, 0])[0] += 1
     reactions = (
@@ -108,6 +111,7 @@ def _evidence(apps, thread_ids) -> list:
             hidden_at=None,
             deleted_at=None,
         )
+        .filter(**({} if authors is None else {"author__in": authors}))
         .values_list("thread_id", "author")
         .annotate(count=Sum(F("helpful_count") + F("thanks_count") + F("agree_count")))
         .order_by()
@@ -135,14 +139,20 @@ def lock_threads(thread_ids, *, apps=global_apps) -> list[int]:
     return list(locked.values_list("pk", flat=True))
 
 
-def evidence_refresh(thread_ids, *, apps=global_apps) -> None:
+def evidence_refresh(thread_ids, *, authors=None, apps=global_apps) -> None:
     """Recompute what members showed in these threads (after an accept, a reaction, a hidden,
-    restored or deleted post, a hidden, restored or moved thread)."""
+    restored or deleted post, a hidden, restored or moved thread). With `authors`, only those
+    members' rows: a reaction changes its post's author's alone, and rewriting every author's
+    row of a long thread on each click cost a write per author (about 110 rows a reaction in
+    bench/load_test.py)."""
     ThreadEvidence = _models(apps)[3]
     with transaction.atomic():
         ids = lock_threads(list(thread_ids), apps=apps)
-        ThreadEvidence.objects.filter(thread_id__in=ids).delete()
-        ThreadEvidence.objects.bulk_create(_evidence(apps, ids))
+        rows = ThreadEvidence.objects.filter(thread_id__in=ids)
+        if authors is not None:
+            rows = rows.filter(author_id__in=authors)
+        rows.delete()
+        ThreadEvidence.objects.bulk_create(_evidence(apps, ids, authors))
 
 
 def index_threads(thread_ids, *, apps=global_apps) -> None:

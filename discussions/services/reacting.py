@@ -27,7 +27,7 @@ def reaction_toggle(*, actor, post: Post, kind: str) -> bool:
         deleted, _ = Reaction.objects.filter(post=post, user=actor, kind=kind).delete()
         if deleted:
             Post.objects.filter(pk=post.pk).update(**{counter: F(counter) - 1})
-            evidence_refresh([post.thread_id])  # the author's reactions received (expertise finder)
+            evidence_refresh([post.thread_id], authors=[post.author_id])  # their reactions received (expertise finder)
             return False
         try:
             with transaction.atomic():
@@ -35,7 +35,7 @@ def reaction_toggle(*, actor, post: Post, kind: str) -> bool:
         except IntegrityError:  # a concurrent click already added it
             return True
         Post.objects.filter(pk=post.pk).update(**{counter: F(counter) + 1})
-        evidence_refresh([post.thread_id])
+        evidence_refresh([post.thread_id], authors=[post.author_id])
     return True
 
 

@@ -187,3 +187,23 @@ def test_a_rebuild_gives_the_index_the_services_kept(member, coordinator, people
     assert snapshot() == kept
     assert {"#dams", "dam", "sediment", "#sand"} <= {term for thread_id, term in kept[0] if thread_id == other.pk}
     assert (other.pk, community.pk, expert.pk, 0, 1) in kept[1]
+
+
+@pytest.mark.django_db
+def test_a_reaction_rewrites_only_its_authors_evidence_and_matches_a_rebuild(coordinator, people, question):
+    asker, expert = people
+    thread, answer = question
+    asker_reply = make_reply(thread=thread, author=asker, body="Thanks, we will try.")
+    reaction_toggle(actor=coordinator, post=asker_reply, kind="thanks")
+    askers_row = ThreadEvidence.objects.get(thread=thread, author=asker)
+
+    reaction_toggle(actor=coordinator, post=answer, kind="helpful")
+    reaction_toggle(actor=asker, post=answer, kind="agree")
+    reaction_toggle(actor=asker, post=answer, kind="agree")  # taken back
+
+    assert ThreadEvidence.objects.get(thread=thread, author=asker).pk == askers_row.pk  # untouched
+    kept = sorted(ThreadEvidence.objects.values_list("thread_id", "author_id", "accepted_answers", "reactions"))
+    assert kept == sorted([(thread.pk, asker.pk, 0, 1), (thread.pk, expert.pk, 0, 1)])
+    ThreadEvidence.objects.all().delete()
+    call_command("expertise_index_rebuild", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert sorted(ThreadEvidence.objects.values_list("thread_id", "author_id", "accepted_answers", "reactions")) == kept
