@@ -60,6 +60,10 @@ class Thread(models.Model):
         ordering = ["-is_pinned", "-last_activity_at"]
         indexes = [
             models.Index(fields=["community", "-is_pinned", "-last_activity_at"], name="thread_listing"),
+            # The thread list's count for everyone who does not see hidden threads: an index-only
+            # count, where the plain community index read every thread's row to check hidden_at
+            # (24 ms for a community of 17,000 threads; migration 0009, PostgreSQL only).
+            models.Index(fields=["community"], condition=Q(hidden_at=None), name="thread_shown_by_community"),
             GinIndex(fields=["search_vector"], name="thread_search"),
             # (thread_title_trigram, made by migration 0006 for the expertise finder, was dropped
             # by 0008: the finder finds a topic's threads by ThreadTerm.)
