@@ -29,8 +29,12 @@ def _visible_community(request, slug) -> Community:
 
 def _content_community(request, slug):
     """The community and the viewer's membership, when the viewer may read its content (a
-    private community's discussions are a 404 for outsiders, like the threads themselves)."""
-    community = _visible_community(request, slug)
+    private community's discussions are a 404 for outsiders, like the threads themselves).
+    Fetched by its slug alone: whoever may read a community's content (can_view_content:
+    public, an active member, staff) may also know it exists (Community.objects.visible_to),
+    so the visibility query's two subqueries would decide nothing; anyone else gets a 404
+    either way."""
+    community = get_object_or_404(Community, slug=slug)
     membership = membership_of(request.user, community)
     if not can_view_content(request.user, community, membership):
         raise Http404("No discussions to show.")

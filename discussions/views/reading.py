@@ -20,7 +20,7 @@ from django.utils.translation import gettext, ngettext
 
 from communities.models import Community
 from communities.origins import backlinks_for, follow_ups_for
-from communities.permissions import can_view_content, why_not_active
+from communities.permissions import why_not_active
 from communities.services import membership_of, remember_membership
 
 from .. import permissions, selectors
@@ -29,6 +29,7 @@ from ..models import FlagReason, Thread, ThreadReadState
 from ..services import following
 from ._post_html import PageOfPosts, csrf_input
 from ._shared import (
+    _content_community,
     _post_location,
     _post_page,
     _query_without,
@@ -45,21 +46,9 @@ MAX_INDENT = 6  # indent levels the stylesheet draws; deeper replies line up wit
 # --- The thread list -----------------------------------------------------------------------------
 
 
-def _list_community(request, slug):
-    """`_content_community` for the list, one query object lighter for a member: whoever may
-    read a community's content (can_view_content: public, or an active member, or staff) may
-    also know it exists (Community.objects.visible_to), so the community is fetched by its slug
-    alone and the content rule decides; anyone else gets the same 404 either way."""
-    community = get_object_or_404(Community, slug=slug)
-    membership = membership_of(request.user, community)
-    if not can_view_content(request.user, community, membership):
-        raise Http404("No discussions to show.")
-    return community, membership
-
-
 def thread_list(request, community_slug):
     """Pinned threads first, then latest activity; filtered by tag, kind or unanswered."""
-    community, membership = _list_community(request, community_slug)
+    community, membership = _content_community(request, community_slug)
     filter_form = ThreadFilterForm(request.GET or None)
     filters = filter_form.filters()
     page_obj = selectors.thread_list_page(
