@@ -21,7 +21,7 @@ from django.utils.translation import gettext, ngettext
 from communities.models import Community
 from communities.origins import backlinks_for, follow_ups_for
 from communities.permissions import why_not_active
-from communities.services import membership_of, remember_membership
+from communities.services import membership_of
 
 from .. import permissions, selectors
 from ..forms import ReplyForm, ThreadFilterForm, new_submission_key
@@ -292,10 +292,6 @@ def _render_thread(request, thread, page, *, root=None):
     can_moderate = page.opening.can_moderate
     can_accept = user.is_authenticated and permissions.can_accept_answer(user, thread, membership)
     _decorate_for_template(user, membership, posts, can_reply=can_reply, can_accept=can_accept)
-    if user.is_authenticated:
-        # "Document this" (resources) asks for the same membership: don't read it twice.
-        remember_membership(user, thread.community, membership)
-
     accepted = None if root else selectors.accepted_answer(thread, posts)
     first_unread_url = None
     if page.first_unread is not None:
