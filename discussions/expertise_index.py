@@ -8,9 +8,9 @@ p95). With this index it is one aggregate over a few thousand narrow rows, found
 Kept current in the same transaction by the services that change what counts:
 `index_threads` when a thread is created, retitled or retagged; `evidence_refresh` when an
 answer is accepted or unaccepted, a post is reacted to, deleted, hidden or restored, a thread
-is hidden, restored or moved. Each recomputes the whole thread's rows from the posts (a
-few rows of one thread, under the thread's row lock, so two concurrent refreshes of one
-thread never interleave). `rebuild` recomputes every thread, in batches: the migration that
+is hidden, restored or moved. Each recomputes the thread's rows from the posts (a reaction
+only its post's author's row), under the thread's row lock, so two concurrent refreshes of
+one thread never interleave. `rebuild` recomputes every thread, in batches: the migration that
 adds the tables calls it, and so does `manage.py expertise_index_rebuild`, for data changed
 outside the services (bulk imports, the admin's tag editor).
 
@@ -111,11 +111,12 @@ def _evidence(apps, thread_ids, authors=None) -> list:
             hidden_at=None,
             deleted_at=None,
         )
-        .filter(**({} if authors is None else {"author__in": authors}))
         .values_list("thread_id", "author")
         .annotate(count=Sum(F("helpful_count") + F("thanks_count") + F("agree_count")))
         .order_by()
     )
+    if authors is not None:
+        reactions = reactions.filter(author__in=authors)
     for thread_id, author_id, count in reactions:
         tally.setdefault((thread_id, author_id), [0, 0])[1] += count
     return [
