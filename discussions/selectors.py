@@ -26,6 +26,8 @@ from communities.models import Membership, MembershipState
 from communities.origins import Origin
 from communities.services import membership_of, remember_membership
 from communities.value.sources import SourceLink
+from cop_platform.compiled_queries import CompiledQuery
+from members.models import User
 
 from . import permissions
 from .models import PATH_STEP, Post, PostAttachment, Reaction, ReactionKind, Thread, ThreadReadState
@@ -216,16 +218,7 @@ def _membership_read_with(thread, user):
     return Membership.from_db(Thread.objects.db, names, [getattr(thread, f"membership_{name}") for name in names])
 
 
-def thread_for_page(user, *, community_slug, thread_id) -> Thread | None:
-    """The thread (with its community, author and poll) if `user` may see it in the community
-    `community_slug`, and, for a member, their membership of the community, read position,
-    follow level and first unread post in the same query. None when it is not there (moved,
-    hidden, gone).
-
-    Whether `user` may see it is decided in Python from the row and the viewer's membership
-    (`thread_visible`, the rule of `visible_in`), which the page reads anyway: the query has
-    no community subqueries, which cost PostgreSQL more to plan than to run and Django more to
-    build than both. The membership is remembered for the request (`membership_of`)."""
+def _thread_for_page_query(signed_in, *, thread_id, community_slug, user=None):
     threads = (
         Thread.objects.select_related("community", "author", "poll")
         .defer("search_vector", "community__search_vector", "author__search_vector", "author__bio", "author__bio_html")
@@ -234,7 +227,6 @@ def thread_for_page(user, *, community_slug, thread_id) -> Thread | None:
     )
     if connection.vendor == "postgresql":  # its tags in the same query (elsewhere: thread_tag_links asks)
         threads = threads.annotate(tag_pairs=ArraySubquery(_tags_of(OuterRef("pk")).values(pair=_TAG_PAIR)))
-    signed_in = user is not None and user.is_authenticated
     if signed_in:
         # The member's read state joined (one row at most: one per thread and member).
         threads = threads.annotate(
@@ -251,7 +243,30 @@ def thread_for_page(user, *, community_slug, thread_id) -> Thread | None:
             ),
         )
         threads = _with_membership(threads, user)
-    thread = next(iter(threads), None)
+    return threads
+
+
+# Compiled once per process (cop_platform/compiled_queries.py): building and compiling this
+# query cost Django about 4 ms a page, five times what PostgreSQL takes to run it.
+_THREAD_FOR_MEMBER = CompiledQuery(_thread_for_page_query, thread_id=int, community_slug=str, user=User)
+_THREAD_FOR_VISITOR = CompiledQuery(_thread_for_page_query, thread_id=int, community_slug=str)
+
+
+def thread_for_page(user, *, community_slug, thread_id) -> Thread | None:
+    """The thread (with its community, author and poll) if `user` may see it in the community
+    `community_slug`, and, for a member, their membership of the community, read position,
+    follow level and first unread post in the same query. None when it is not there (moved,
+    hidden, gone).
+
+    Whether `user` may see it is decided in Python from the row and the viewer's membership
+    (`thread_visible`, the rule of `visible_in`), which the page reads anyway: the query has
+    no community subqueries, which cost PostgreSQL more to plan than to run and Django more to
+    build than both. The membership is remembered for the request (`membership_of`)."""
+    signed_in = user is not None and user.is_authenticated
+    if signed_in:
+        thread = _THREAD_FOR_MEMBER.first(True, thread_id=thread_id, community_slug=community_slug, user=user)
+    else:
+        thread = _THREAD_FOR_VISITOR.first(False, thread_id=thread_id, community_slug=community_slug)
     if thread is None:
         return None
     membership = _membership_read_with(thread, user) if signed_in else None
@@ -342,21 +357,44 @@ def _my_kinds(post) -> list[str]:
     return [kind for kind in REACTION_KINDS if getattr(post, f"mine_{kind}")]
 
 
-def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None, membership=None) -> ThreadPage:
-    """One page of a thread, or (with `root`) the subtree below one deep post: the opening
-    post and the page's posts in one query (with whether each has files and, for a member,
-    their own reactions), whatever the thread's size or the page's number."""
-    display_depth = settings.THREAD_DISPLAY_DEPTH
-    # Whether a post has files rides along with it, so a page without any asks nothing more.
-    posts_in_thread = (
+def _posts_for_page(signed_in, *, thread, user=None):
+    """A thread's posts as its pages show them: whether each has files rides along with it (a
+    page without any asks nothing more) and, for a member, their own reactions."""
+    posts = (
         Post.objects.filter(thread=thread)
         .select_related("author")
         .only(*POST_FIELDS, *AUTHOR_FIELDS)
         .annotate(has_attachments=Exists(PostAttachment.objects.filter(post=OuterRef("pk"))))
     )
+    return _with_my_reaction_kinds(posts, user) if signed_in else posts
+
+
+def _page_rows_query(signed_in, *, thread, first_path, next_path, display_depth, user=None):
+    # The opening post by its path (1), not by is_opening: both halves then read the
+    # (thread, path) index, and a long thread's page is two short index ranges.
+    return (
+        _posts_for_page(signed_in, thread=thread, user=user)
+        .filter(Q(path=OPENING_PATH) | Q(path__gte=first_path, path__lt=next_path, depth__lte=display_depth))
+        .order_by("path")
+    )
+
+
+# Compiled once per process (cop_platform/compiled_queries.py), like the thread's own query.
+_PAGE_ROWS_FOR_MEMBER = CompiledQuery(
+    _page_rows_query, thread=Thread, first_path=str, next_path=str, display_depth=int, user=User
+)
+_PAGE_ROWS_FOR_VISITOR = CompiledQuery(
+    _page_rows_query, thread=Thread, first_path=str, next_path=str, display_depth=int
+)
+
+
+def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None, membership=None) -> ThreadPage:
+    """One page of a thread, or (with `root`) the subtree below one deep post: the opening
+    post and the page's posts in one query (with whether each has files and, for a member,
+    their own reactions), whatever the thread's size or the page's number."""
+    display_depth = settings.THREAD_DISPLAY_DEPTH
     signed_in = user.is_authenticated
-    if signed_in:
-        posts_in_thread = _with_my_reaction_kinds(posts_in_thread, user)
+    member = {"user": user} if signed_in else {}
     if root is None:
         if not getattr(thread, "read_for_page", False):  # a Thread from elsewhere may be stale
             thread.last_post_number = Thread.objects.values_list("last_post_number", flat=True).get(pk=thread.pk)
@@ -365,19 +403,22 @@ def thread_page(*, thread: Thread, user, page_number=1, root: Post | None = None
         size = settings.THREAD_PAGE_SIZE
         page = Paginator(_Counted(thread.last_post_number - 1), size).get_page(page_number)
         first = 2 + (page.number - 1) * size
-        # The opening post by its path (1), not by is_opening: both halves then read the
-        # (thread, path) index, and a long thread's page is two short index ranges.
-        rows = list(
-            posts_in_thread.filter(
-                Q(path=OPENING_PATH)
-                | Q(path__gte=_top_path(first), path__lt=_top_path(first + size), depth__lte=display_depth)
-            ).order_by("path")
+        rows = (_PAGE_ROWS_FOR_MEMBER if signed_in else _PAGE_ROWS_FOR_VISITOR).run(
+            signed_in,
+            thread=thread,
+            first_path=_top_path(first),
+            next_path=_top_path(first + size),
+            display_depth=display_depth,
+            **member,
         )
-        opening = _opening(rows, posts_in_thread)
+        opening = next((post for post in rows if post.is_opening), None)
+        if opening is None:  # a thread written some other way than the services do
+            opening = _opening(rows, _posts_for_page(signed_in, thread=thread, **member))
         posts = [post for post in rows if not post.is_opening]
     else:
         page = Paginator([root.path], 1).get_page(1)
         max_depth = root.depth + display_depth
+        posts_in_thread = _posts_for_page(signed_in, thread=thread, **member)
         rows = list(
             posts_in_thread.filter(Q(path=OPENING_PATH) | Q(path__startswith=root.path, depth__lte=max_depth)).order_by(
                 "path"

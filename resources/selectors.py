@@ -9,6 +9,7 @@ from communities.origins import Backlink
 from communities.permissions import can_view_content
 from communities.services import membership_of
 from communities.value.sources import SourceLink
+from cop_platform.compiled_queries import CompiledQuery
 
 from . import permissions
 from .models import Resource, ResourceVersion
@@ -41,6 +42,20 @@ def library(*, community, user, kind="", tag="", language="", q="", sort="newest
     return resources.order_by("-is_featured", *SORTS.get(sort, SORTS["newest"]))
 
 
+def _documented_from_query(origin_model, *, origin_id):
+    return (
+        Resource.objects.from_origin(origin_model(pk=origin_id))
+        .select_related("community")
+        .only("pk", "title", "kind", "created_at", "community__slug", "community__visibility")
+        .order_by("created_at", "pk")
+    )
+
+
+# Compiled once per process and kind of origin (cop_platform/compiled_queries.py): read on
+# every thread page.
+_DOCUMENTED_FROM = CompiledQuery(_documented_from_query, origin_id=int)
+
+
 def documented_from(obj, user) -> list[Backlink]:
     """Library entries made from `obj` (a thread) that `user` may see: the thread's back-link.
 
@@ -49,12 +64,7 @@ def documented_from(obj, user) -> list[Backlink]:
     each one's community is decided in Python by the rule `visible_to` applies, from the
     membership the page has already read for the thread's own community; entries filed in
     other communities (rare) are checked with `visible_to`'s own subquery."""
-    found = list(
-        Resource.objects.from_origin(obj)
-        .select_related("community")
-        .only("pk", "title", "kind", "created_at", "community__slug", "community__visibility")
-        .order_by("created_at", "pk")
-    )
+    found = _DOCUMENTED_FROM.run(type(obj), origin_id=obj.pk)
     elsewhere = {r.community_id for r in found if r.community_id != obj.community_id}
     readable = set()
     if elsewhere:

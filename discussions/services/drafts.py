@@ -18,7 +18,9 @@ from django.utils.translation import gettext
 
 from communities.models import Community
 from communities.services import membership_of
+from cop_platform.compiled_queries import CompiledQuery
 from cop_platform.ratelimit import allow
+from members.models import User
 
 from .. import permissions
 from ..models import Draft, Post, Thread
@@ -116,6 +118,14 @@ def draft_for(user, place: str) -> Draft | None:
     return Draft.objects.filter(author=user, place=place).only("title", "body", "updated_at").first()
 
 
-def drafts_in_thread(user, thread):
-    """All `user`'s drafts for replies in `thread` (to it and to its posts), for its page."""
+def _drafts_in_thread_query(shape, *, user, thread):
     return Draft.objects.filter(author=user, thread=thread).only("place", "title", "body", "updated_at")
+
+
+# Compiled once per process (cop_platform/compiled_queries.py): read on every thread page.
+_DRAFTS_IN_THREAD = CompiledQuery(_drafts_in_thread_query, user=User, thread=Thread)
+
+
+def drafts_in_thread(user, thread) -> list[Draft]:
+    """All `user`'s drafts for replies in `thread` (to it and to its posts), for its page."""
+    return _DRAFTS_IN_THREAD.run(user=user, thread=thread)

@@ -1,0 +1,200 @@
+"""Querysets whose SQL Django builds and compiles once per process, then runs with new values.
+
+The hottest pages (a thread, the thread list, every signed-in request's user) run the same few
+query shapes on every request with different values: a thread's id, a community, the viewer.
+Building such a queryset (joins, FilteredRelations, subqueries) and compiling it costs Django
+2–4 ms of CPU each time; PostgreSQL then runs the SQL in a fraction of a millisecond. So a
+`CompiledQuery` builds its queryset once, with a stand-in value for each argument, compiles it,
+remembers where each stand-in landed among the SQL's parameters, and from then on runs that SQL
+with the real values, turning the rows into objects with Django's own iterables (models,
+`select_related` objects, annotations, values and values_list rows as the queryset would).
+
+SQLAlchemy keeps such a compiled cache built in; for Django, django-prepared-queries did it for
+Django 1.x and is no longer maintained, hence this small module.
+
+Each shape is compiled twice, with two different sets of stand-ins: the parameters that
+change are the arguments' places, those that stay are constants. What it guards against (each
+a `CompiledQueryError` when the shape is first compiled, so a test of the page finds it, never
+a wrong answer at run time): an argument that does not reach the SQL as a parameter of its own
+(inlined into the SQL text, which then differs between the two; transformed first, as
+`__startswith` makes `x%` of it; or dropped, as Django drops a comparison that cannot hold).
+And at run time: None for an argument (the SQL compiled for `= %s` would need `IS NULL`), or a
+value of the wrong kind, is refused.
+
+Constants the builder reads from the database or the settings (a content type's id, a page
+size) are compiled in with the rest: every compiled shape is dropped after a migration or a
+flush (post_migrate, which recreates content types) and when a setting changes (tests).
+
+A shape whose SQL depends on more than the arguments (the viewer's role, a filter present or
+not, the page's offset) passes that as `shape`, a hashable the builder receives: each shape is
+compiled once (at most `max_shapes` are kept, the oldest dropped first).
+"""
+
+import copy
+import weakref
+from collections import OrderedDict
+from threading import Lock
+
+from django.core.signals import setting_changed
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.signals import post_migrate
+
+# Two sets of stand-ins: small positive integers (within every integer field's range: Django
+# drops a comparison with a value out of a field's range from the SQL altogether) and strings
+# no one types (private-use characters).
+_INT_STAND_INS = (30_001, 30_501)
+_STR_STAND_IN = "\ue000compiled-{}-{}\ue001"
+
+
+_ALL = weakref.WeakSet()
+
+
+def forget_compiled_queries(**_signal_arguments) -> None:
+    """Drop every compiled shape (they are compiled again when next run)."""
+    for compiled_query in list(_ALL):
+        with compiled_query._lock:
+            compiled_query._shapes.clear()
+
+
+post_migrate.connect(forget_compiled_queries, dispatch_uid="forget_compiled_queries_post_migrate")
+setting_changed.connect(forget_compiled_queries, dispatch_uid="forget_compiled_queries_setting_changed")
+
+
+class CompiledQueryError(Exception):
+    """A queryset this module cannot compile once and reuse (see the module's docstring)."""
+
+
+class _Precompiled:
+    """The template's Query as Django's iterables read it, except that its compiler is the one
+    compiled once, answering with the SQL and this run's parameters."""
+
+    def __init__(self, query, compiler):
+        self._query = query
+        self._compiler = compiler
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        return self._compiler
+
+    def __getattr__(self, name):
+        return getattr(self._query, name)
+
+
+class _Shape:
+    """One compiled shape: the template queryset, its compiler, SQL and parameter slots."""
+
+    def __init__(self, queryset, compiler, sql, params, slots):
+        self.queryset = queryset
+        self.compiler = compiler
+        self.sql = sql
+        self.params = params  # the compiled parameters; slots[i] names the argument at i, or None
+        self.slots = slots
+
+
+class CompiledQuery:
+    """`build(shape, **arguments) -> QuerySet`, compiled once per database and shape.
+
+    `arguments` names each argument's kind: `int`, `str`, or a model class (the instance's
+    primary key is the parameter). `run(shape=..., **values)` returns the list the queryset
+    would (model instances with their select_related objects and annotations, or values rows).
+    """
+
+    def __init__(self, build, *, max_shapes=64, **arguments):
+        self.build = build
+        self.arguments = arguments
+        self.max_shapes = max_shapes
+        self._shapes = OrderedDict()
+        self._lock = Lock()
+        self._stand_ins = ({}, {})
+        _ALL.add(self)
+        for number, (name, kind) in enumerate(arguments.items()):
+            for which, stand_ins in enumerate(self._stand_ins):
+                if kind is str:
+                    stand_ins[name] = _STR_STAND_IN.format(which, number)
+                elif kind is int or (isinstance(kind, type) and issubclass(kind, Model)):
+                    stand_ins[name] = _INT_STAND_INS[which] + number
+                else:
+                    raise CompiledQueryError(f"argument {name!r}: int, str or a model class, not {kind!r}")
+
+    def run(self, shape=None, *, using="default", **values) -> list:
+        compiled = self._compiled(using, shape)
+        params = self._parameters(compiled, values)
+        compiler = copy.copy(compiled.compiler)
+        compiler.connection = connections[using]  # this thread's connection
+        compiler.as_sql = lambda *args, **kwargs: (compiled.sql, params)
+        template = compiled.queryset
+        queryset = QuerySet(model=template.model, query=_Precompiled(template.query, compiler), using=using)
+        queryset._iterable_class = template._iterable_class
+        queryset._fields = template._fields
+        queryset._prefetch_related_lookups = template._prefetch_related_lookups
+        return list(queryset)
+
+    def first(self, shape=None, **values):
+        rows = self.run(shape, **values)
+        return rows[0] if rows else None
+
+    # --- Compiling ---------------------------------------------------------------------------
+
+    def _compiled(self, using, shape) -> _Shape:
+        key = (using, shape)
+        compiled = self._shapes.get(key)
+        if compiled is None:
+            compiled = self._compile(using, shape)
+            with self._lock:
+                self._shapes[key] = compiled
+                while len(self._shapes) > self.max_shapes:
+                    self._shapes.popitem(last=False)
+        return compiled
+
+    def _compile(self, using, shape) -> _Shape:
+        (queryset, compiler, sql, params), (_, _, other_sql, other_params) = (
+            self._compile_with(using, shape, stand_ins) for stand_ins in self._stand_ins
+        )
+        if sql != other_sql or len(params) != len(other_params):
+            raise CompiledQueryError("an argument is written into the SQL text, not passed as a parameter")
+        names = [{(type(value), value): name for name, value in stand_ins.items()} for stand_ins in self._stand_ins]
+        slots = []
+        for param, other in zip(params, other_params, strict=True):
+            name = names[0].get((type(param), param))
+            if name is not None and names[1].get((type(other), other)) == name:
+                slots.append(name)
+            elif param == other:
+                slots.append(None)  # a constant of the shape
+            else:
+                raise CompiledQueryError(f"an argument is transformed before it reaches the SQL: {param!r}")
+        missing = set(self.arguments) - set(slots)
+        if missing:
+            raise CompiledQueryError(
+                f"{', '.join(sorted(missing))}: not a parameter of the SQL of its own (inlined, transformed or dropped)"
+            )
+        return _Shape(queryset, compiler, sql, tuple(params), tuple(slots))
+
+    def _compile_with(self, using, shape, stand_ins):
+        values = {}
+        for name, kind in self.arguments.items():
+            is_model = isinstance(kind, type) and issubclass(kind, Model)
+            values[name] = kind(pk=stand_ins[name]) if is_model else stand_ins[name]
+        queryset = self.build(shape, **values).using(using)
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        return queryset, compiler, sql, params
+
+    def _parameters(self, compiled: _Shape, values) -> tuple:
+        if values.keys() != self.arguments.keys():
+            raise TypeError(f"expected arguments {sorted(self.arguments)}, got {sorted(values)}")
+        plain = {}
+        for name, kind in self.arguments.items():
+            value = values[name]
+            if isinstance(kind, type) and issubclass(kind, Model):
+                value = value.pk if isinstance(value, kind) else None
+            expected = str if kind is str else int
+            if not isinstance(value, expected) or isinstance(value, bool):
+                raise TypeError(f"{name}: expected {getattr(kind, '__name__', kind)}, got {values[name]!r}")
+            plain[name] = value
+        return tuple(
+            plain[slot] if slot is not None else constant
+            for slot, constant in zip(compiled.slots, compiled.params, strict=True)
+        )
+
+
+__all__ = ["CompiledQuery", "CompiledQueryError", "forget_compiled_queries"]

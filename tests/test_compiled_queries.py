@@ -1,0 +1,154 @@
+"""Querysets compiled once and run with new values (cop_platform/compiled_queries.py): the same
+rows, objects and annotations as the queryset itself, for every value it is run with; and a
+shape that cannot be compiled that way is refused when first run, never answered wrongly."""
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, F, FilteredRelation, Q
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from cop_platform.compiled_queries import CompiledQuery, CompiledQueryError, forget_compiled_queries
+from discussions.models import Thread
+from members.models import User
+from tests.communities.factories import CommunityFactory, MembershipFactory
+from tests.discussions.factories import make_reply, make_thread
+from tests.members.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _threads_with_my_state(shape, *, community_slug, user):
+    """A shape like the thread page's: a related row, a FilteredRelation on the viewer and an
+    aggregate, filtered by a string."""
+    return (
+        Thread.objects.select_related("community", "author")
+        .filter(community__slug=community_slug)
+        .annotate(
+            my_state=FilteredRelation("read_states", condition=Q(read_states__user=user)),
+            my_last_read=F("my_state__last_read_at"),
+            replies=Count("posts"),
+        )
+        .order_by("pk")
+    )
+
+
+@pytest.fixture
+def two_communities():
+    author, reader = UserFactory(), UserFactory()
+    first, second = CommunityFactory(), CommunityFactory()
+    for community in (first, second):
+        MembershipFactory(user=author, community=community)
+    a = make_thread(community=first, author=author, title="Pumps in the dry season")
+    make_reply(thread=a, author=author)
+    b = make_thread(community=second, author=author, title="Latrine design")
+    return first, second, author, reader, a, b
+
+
+def _described(threads):
+    return [
+        (t.pk, t.title, t.community.slug, t.author.username, t.replies, t.my_last_read is not None) for t in threads
+    ]
+
+
+def test_each_run_answers_for_its_own_values(two_communities):
+    first, second, author, reader, a, b = two_communities
+    compiled = CompiledQuery(_threads_with_my_state, community_slug=str, user=User)
+    a.read_states.update_or_create(user=author, defaults={"last_read_at": a.created_at})
+
+    for community in (first, second, first):
+        for viewer in (author, reader):
+            expected = list(_threads_with_my_state(None, community_slug=community.slug, user=viewer))
+            got = compiled.run(community_slug=community.slug, user=viewer)
+            assert _described(got) == _described(expected)
+    assert _described(compiled.run(community_slug=first.slug, user=author)) == [
+        (a.pk, "Pumps in the dry season", first.slug, author.username, 2, True)
+    ]
+    assert compiled.run(community_slug="no-such-community", user=author) == []
+
+
+def test_a_run_is_one_query_and_keeps_select_related_objects(two_communities):
+    first, _, author, _, a, _ = two_communities
+    compiled = CompiledQuery(_threads_with_my_state, community_slug=str, user=User)
+    compiled.run(community_slug=first.slug, user=author)  # compiled here
+    with CaptureQueriesContext(connection) as queries:
+        (thread,) = compiled.run(community_slug=first.slug, user=author)
+        assert (thread.community.name, thread.author.pk) == (first.name, author.pk)
+    assert len(queries) == 1
+
+
+def test_values_rows_and_shapes(two_communities):
+    first, second, _, _, a, b = two_communities
+    titles = CompiledQuery(
+        lambda shape, *, community_id: (
+            Thread.objects.filter(community_id=community_id).order_by(shape).values_list("title", flat=True)
+        ),
+        community_id=int,
+    )
+    assert titles.run("pk", community_id=first.pk) == ["Pumps in the dry season"]
+    assert titles.run("-pk", community_id=second.pk) == ["Latrine design"]
+
+
+def test_an_argument_written_into_the_sql_is_refused_when_first_run(two_communities):
+    sliced = CompiledQuery(lambda shape, *, offset: Thread.objects.order_by("pk")[offset : offset + 1], offset=int)
+    with pytest.raises(CompiledQueryError, match="written into the SQL"):
+        sliced.run(offset=0)
+
+
+def test_a_transformed_argument_is_refused_when_first_run(two_communities):
+    prefixed = CompiledQuery(lambda shape, *, prefix: Thread.objects.filter(title__startswith=prefix), prefix=str)
+    with pytest.raises(CompiledQueryError, match="transformed"):
+        prefixed.run(prefix="Pumps")
+
+
+def test_a_comparison_django_drops_is_refused_when_first_run(two_communities):
+    # A negative value for a positive field: Django leaves the comparison out of the SQL.
+    never = CompiledQuery(lambda shape, *, n: Thread.objects.filter(reply_count__gte=n - 40_000), n=int)
+    with pytest.raises(CompiledQueryError, match="n: not a parameter"):
+        never.run(n=1)
+
+
+def test_none_and_wrong_kinds_are_refused_without_a_query(two_communities):
+    first, _, author, _, _, _ = two_communities
+    compiled = CompiledQuery(_threads_with_my_state, community_slug=str, user=User)
+    with CaptureQueriesContext(connection) as queries:
+        with pytest.raises(TypeError, match="community_slug"):
+            compiled.run(community_slug=None, user=author)
+        with pytest.raises(TypeError, match="user"):
+            compiled.run(community_slug=first.slug, user=first)
+        with pytest.raises(TypeError, match="expected arguments"):
+            compiled.run(community_slug=first.slug)
+    assert len(queries) == 0
+
+
+def test_a_changed_setting_compiles_the_shape_again(two_communities):
+    first, _, author, _, a, _ = two_communities
+    make_reply(thread=a, author=author)
+    # The builder reads a setting: the compiled SQL holds its value as a constant.
+    busy = CompiledQuery(
+        lambda shape, *, community_id: Thread.objects.filter(
+            community_id=community_id, reply_count__gte=settings.PAGE_SIZE
+        ).values_list("title", flat=True),
+        community_id=int,
+    )
+    with override_settings(PAGE_SIZE=2):
+        assert busy.run(community_id=first.pk) == ["Pumps in the dry season"]
+    with override_settings(PAGE_SIZE=3):
+        assert busy.run(community_id=first.pk) == []
+
+
+def test_forgetting_compiles_again_when_next_run(two_communities):
+    first, *_ = two_communities
+    builds = []
+
+    def build(shape, *, community_id):
+        builds.append(shape)
+        return Thread.objects.filter(community_id=community_id).values_list("pk", flat=True)
+
+    compiled = CompiledQuery(build, community_id=int)
+    compiled.run(community_id=first.pk)
+    compiled.run(community_id=first.pk)
+    assert len(builds) == 2  # once per set of stand-ins, for the first run only
+    forget_compiled_queries()  # what a migration or a flush (post_migrate) does
+    compiled.run(community_id=first.pk)
+    assert len(builds) == 4
