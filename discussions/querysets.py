@@ -2,6 +2,8 @@
 community's content is (communities.querysets), and hidden threads only by the community's
 coordinators and staff."""
 
+import enum
+
 from django.apps import apps
 from django.db import models
 from django.db.models import Q
@@ -17,6 +19,22 @@ def _sees_hidden_threads(user, membership) -> bool:
         and user.is_authenticated
         and (user.is_staff or user.is_superuser or is_coordinator(membership))
     )
+
+
+class Seen(enum.Enum):
+    """Which of a community's threads a viewer sees (`seen_in`)."""
+
+    NONE = "none"  # the community's content is not theirs to read
+    SHOWN = "shown"  # all but the hidden ones
+    ALL = "all"  # hidden ones too (its coordinators, staff)
+
+
+def seen_in(community, user, membership) -> Seen:
+    """`visible_to(user)` for one community, with the viewer's membership of it (or None) in
+    hand, decided in Python: the rule of `visible_in` and of the thread list's compiled query."""
+    if not can_view_content(user, community, membership):
+        return Seen.NONE
+    return Seen.ALL if _sees_hidden_threads(user, membership) else Seen.SHOWN
 
 
 def thread_visible(thread, user, membership) -> bool:
@@ -40,13 +58,12 @@ class ThreadQuerySet(models.QuerySet):
     def visible_in(self, community, user, membership):
         """`visible_to(user)` for one community, with the viewer's membership of it (or None)
         in hand: the same rows, decided here in Python instead of by two community subqueries
-        in the SQL (the thread list's query). Keep the two rules in step."""
-        if not can_view_content(user, community, membership):
+        in the SQL (`seen_in`). Keep it in step with `visible_to`."""
+        seen = seen_in(community, user, membership)
+        if seen is Seen.NONE:
             return self.none()
         threads = self.filter(community=community)
-        if _sees_hidden_threads(user, membership):
-            return threads
-        return threads.filter(hidden_at=None)
+        return threads if seen is Seen.ALL else threads.filter(hidden_at=None)
 
     def for_listing(self):
         return self.select_related("author", "community").prefetch_related("tags")

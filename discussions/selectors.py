@@ -16,22 +16,23 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery, prefetch_related_objects
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
 from taggit.models import TaggedItem
 
-from communities.models import Membership, MembershipState
+from communities.models import Community
 from communities.origins import Origin
 from communities.services import membership_of, remember_membership
 from communities.value.sources import SourceLink
+from communities.viewer_membership import membership_read_with, with_viewer_membership
 from cop_platform.compiled_queries import CompiledQuery
 from members.models import User
 
 from . import permissions
 from .models import PATH_STEP, Post, PostAttachment, Reaction, ReactionKind, Thread, ThreadReadState
-from .querysets import thread_visible
+from .querysets import Seen, seen_in, thread_visible
 
 
 def _listing_filters(threads, *, tag: str = "", unanswered: bool = False, kind: str = ""):
@@ -99,25 +100,89 @@ _PLACEHOLDER = "0-placeholder"  # reverse() once with it, then put each row's va
 URL_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted in a path argument
 
 
+def _list_threads(shape, *, community, user=None, tag="", kind=""):
+    """The thread list's threads in `community` (visible ones, or with the hidden ones for a
+    coordinator or staff: `visible_in`'s rule, decided by the caller into `shape`), filtered,
+    with each member's read position; `shape` = (sees hidden, signed in, unanswered, and
+    whether a tag and a kind filter apply)."""
+    sees_hidden, signed_in, unanswered, by_tag, by_kind = shape
+    threads = Thread.objects.filter(community=community)
+    if not sees_hidden:
+        threads = threads.filter(hidden_at=None)
+    threads = _listing_filters(threads, tag=tag if by_tag else "", unanswered=unanswered, kind=kind if by_kind else "")
+    return _with_last_read(threads, user) if signed_in else threads
+
+
+def _list_count_query(shape, **arguments):
+    sees_hidden, _signed_in, *filters = shape  # the count needs no read positions
+    threads = _list_threads((sees_hidden, False, *filters), **arguments)
+    return threads.order_by().values("community_id").annotate(n=Count("pk")).values_list("n", flat=True)
+
+
+def _list_rows_query(shape_and_offset, **arguments):
+    shape, offset = shape_and_offset
+    rows = _list_threads(shape, **arguments).select_related("author").only(*LIST_ROW_FIELDS)
+    if connection.vendor == "postgresql":  # the rows' tags in the same query (elsewhere: one more)
+        rows = rows.annotate(tag_pairs=ArraySubquery(_tags_of(OuterRef("pk")).values(pair=_TAG_PAIR)))
+    return rows.order_by(*LISTING_ORDER)[offset : offset + settings.PAGE_SIZE]
+
+
+def _list_queries(*, by_tag, by_kind):
+    """The count's and the rows' compiled queries for one set of filters."""
+    filters = {**({"tag": str} if by_tag else {}), **({"kind": str} if by_kind else {})}
+    return (
+        CompiledQuery(_list_count_query, community=Community, **filters),
+        CompiledQuery(_list_rows_query, community=Community, **filters),
+        CompiledQuery(_list_rows_query, community=Community, user=User, **filters),
+    )
+
+
+# The thread list's count and rows (for visitors, for members), compiled once per process and
+# shape (page offsets included: the first pages of each community are nearly all that is
+# read), for each set of filters.
+_LIST_QUERIES = {
+    (by_tag, by_kind): _list_queries(by_tag=by_tag, by_kind=by_kind)
+    for by_tag in (False, True)
+    for by_kind in (False, True)
+}
+
+
 def thread_list_page(
     *, community, user, membership, page_number=None, tag: str = "", unanswered: bool = False, kind: str = ""
 ):
     """One page of the thread list of `community` (`membership`: the viewer's, or None), ready to
-    render in a fixed number of queries (the count, the page's rows with their authors, their
-    tags): each row carries `url`, `author_url`,
-    `tag_links` ([(name, url)]) and `unread` (for a signed-in member), and shares `community`.
+    render in a fixed number of queries (the count, the page's rows with their authors and, on
+    PostgreSQL, their tags; elsewhere the tags in one more): each row carries `url`,
+    `author_url`, `tag_links` ([(name, url)]) and `unread` (for a signed-in member), and shares
+    `community`.
 
     The same rows as `threads_for_listing`, fetched narrower: only the columns the list shows,
-    the tags of the whole page in one query (not a query object per thread, as taggit's
-    prefetch builds), and the addresses formatted from one reverse() each, not one per row."""
-    threads = Thread.objects.visible_in(community, user, membership)
-    threads = _listing_filters(threads, tag=tag, unanswered=unanswered, kind=kind)
-    threads = _with_last_read(threads, user).select_related("author").only(*LIST_ROW_FIELDS)
-    page = Paginator(threads.order_by(*LISTING_ORDER), settings.PAGE_SIZE).get_page(page_number)
-    rows = list(page.object_list)
+    the tags of the whole page at once (not a query object per thread, as taggit's prefetch
+    builds), and the addresses formatted from one reverse() each, not one per row. Both
+    queries are compiled once per shape (cop_platform/compiled_queries.py); who sees what is
+    `visible_in`'s rule, decided here in Python from the membership."""
+    signed_in = user.is_authenticated
+    seen = seen_in(community, user, membership)
+    count = 0
+    if seen is not Seen.NONE:
+        shape = (seen is Seen.ALL, signed_in, bool(unanswered), bool(tag), bool(kind))
+        count_query, visitor_rows, member_rows = _LIST_QUERIES[(bool(tag), bool(kind))]
+        arguments = {"community": community, **({"tag": tag} if tag else {}), **({"kind": kind} if kind else {})}
+        count = next(iter(count_query.run(shape, **arguments)), 0)
+    page = Paginator(_Counted(count), settings.PAGE_SIZE).get_page(page_number)
+    rows = []
+    if count:
+        offset = page.start_index() - 1
+        if signed_in:
+            rows = member_rows.run((shape, offset), user=user, **arguments)
+        else:
+            rows = visitor_rows.run((shape, offset), **arguments)
     page.object_list = rows
     tags_of = defaultdict(list)
-    if rows:
+    if rows and connection.vendor == "postgresql":
+        for row in rows:
+            tags_of[row.pk] = [(pair["name"], pair["slug"]) for pair in row.tag_pairs or ()]
+    elif rows:
         tagged = (
             TaggedItem.objects.filter(
                 content_type=ContentType.objects.get_for_model(Thread), object_id__in=[row.pk for row in rows]
@@ -134,7 +199,6 @@ def thread_list_page(
         _PLACEHOLDER
     )
     list_url = reverse("discussions:list", kwargs={"community_slug": community.slug})
-    signed_in = user.is_authenticated
     for row in rows:
         row.community = community
         row.url = f"{thread_head}{row.pk}-{row.slug}{thread_tail}"
@@ -192,32 +256,6 @@ def page_number_of(post: Post) -> int:
     return (int(post.path[:PATH_STEP]) - 2) // settings.THREAD_PAGE_SIZE + 1
 
 
-# The viewer's membership row as the thread's query reads it (the rest of the row, if ever
-# asked for, is read then: Django's deferred fields).
-MEMBERSHIP_FIELDS = ("id", "user_id", "community_id", "role", "state", "created_at", "joined_at")
-
-
-def _with_membership(threads, user):
-    """The viewer's membership of the thread's community joined (one row at most: one per
-    member and community), instead of a query of its own."""
-    threads = threads.annotate(
-        my_membership=FilteredRelation("community__memberships", condition=Q(community__memberships__user=user))
-    )
-    return threads.annotate(**{f"membership_{name}": F(f"my_membership__{name}") for name in MEMBERSHIP_FIELDS})
-
-
-def _membership_read_with(thread, user):
-    """What `membership_of` answers, from the row `_with_membership` joined: None without
-    one; an "invited" row counts only while its invitation is open (MembershipQuerySet.
-    honoured), which that query asks (rare: an invitation not yet accepted)."""
-    if thread.membership_id is None:
-        return None
-    if thread.membership_state == MembershipState.INVITED:
-        return membership_of(user, thread.community)
-    names = [f.attname for f in Membership._meta.concrete_fields if f.attname in MEMBERSHIP_FIELDS]  # from_db's order
-    return Membership.from_db(Thread.objects.db, names, [getattr(thread, f"membership_{name}") for name in names])
-
-
 def _thread_for_page_query(signed_in, *, thread_id, community_slug, user=None):
     threads = (
         Thread.objects.select_related("community", "author", "poll")
@@ -242,7 +280,7 @@ def _thread_for_page_query(signed_in, *, thread_id, community_slug, user=None):
                 .values("pk")[:1]
             ),
         )
-        threads = _with_membership(threads, user)
+        threads = with_viewer_membership(threads, user, path="community__memberships")
     return threads
 
 
@@ -269,7 +307,7 @@ def thread_for_page(user, *, community_slug, thread_id) -> Thread | None:
         thread = _THREAD_FOR_VISITOR.first(False, thread_id=thread_id, community_slug=community_slug)
     if thread is None:
         return None
-    membership = _membership_read_with(thread, user) if signed_in else None
+    membership = membership_read_with(thread, user, thread.community) if signed_in else None
     if not thread_visible(thread, user, membership):
         return None
     if signed_in:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from communities.models import Community
 from communities.permissions import can_view_content, why_not_active
 from communities.services import membership_of
+from communities.viewer_membership import community_with_membership
 
 from .. import permissions, selectors
 from ..forms import BODY_MAX_LENGTH
@@ -33,10 +34,9 @@ def _content_community(request, slug):
     Fetched by its slug alone: whoever may read a community's content (can_view_content:
     public, an active member, staff) may also know it exists (Community.objects.visible_to),
     so the visibility query's two subqueries would decide nothing; anyone else gets a 404
-    either way."""
-    community = get_object_or_404(Community, slug=slug)
-    membership = membership_of(request.user, community)
-    if not can_view_content(request.user, community, membership):
+    either way. The membership comes in the same query (`community_with_membership`)."""
+    community, membership = community_with_membership(request.user, slug)
+    if community is None or not can_view_content(request.user, community, membership):
         raise Http404("No discussions to show.")
     return community, membership
 
