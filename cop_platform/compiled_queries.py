@@ -12,8 +12,10 @@ with the real values, turning the rows into objects with Django's own iterables 
 SQLAlchemy keeps such a compiled cache built in; for Django, django-prepared-queries did it for
 Django 1.x and is no longer maintained, hence this small module.
 
-Each shape is compiled twice, with two different sets of stand-ins: the parameters that
-change are the arguments' places, those that stay are constants. What it guards against (each
+Each shape is compiled three times, with three different sets of stand-ins: the parameters
+that change are the arguments' places, those that stay are constants. A model argument's
+stand-in knows only its key: a builder that reads another of its fields (to choose a branch,
+say) is refused, since every later run would take the stand-in's branch. What it guards against (each
 a `CompiledQueryError` when the shape is first compiled, so a test of the page finds it, never
 a wrong answer at run time): an argument that does not reach the SQL as a parameter of its own
 (inlined into the SQL text, which then differs between the two; transformed first, as
@@ -40,10 +42,11 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.signals import post_migrate
 
-# Two sets of stand-ins: small positive integers (within every integer field's range: Django
-# drops a comparison with a value out of a field's range from the SQL altogether) and strings
-# no one types (private-use characters).
-_INT_STAND_INS = (30_001, 30_501)
+# Three sets of stand-ins: positive integers within every integer field's range (Django drops
+# a comparison with a value out of a field's range from the SQL altogether; a comparison it
+# drops for one set and not another changes the SQL, which is refused) and strings no one
+# types (private-use characters).
+_INT_STAND_INS = (30_001, 30_501, 11)
 _STR_STAND_IN = "\ue000compiled-{}-{}\ue001"
 
 
@@ -51,10 +54,12 @@ _ALL = weakref.WeakSet()
 
 
 def forget_compiled_queries(**_signal_arguments) -> None:
-    """Drop every compiled shape (they are compiled again when next run)."""
+    """Drop every compiled shape (they are compiled again when next run). A shape being
+    compiled meanwhile (in another thread) is not kept: its generation is past."""
     for compiled_query in list(_ALL):
         with compiled_query._lock:
             compiled_query._shapes.clear()
+            compiled_query._generation += 1
 
 
 post_migrate.connect(forget_compiled_queries, dispatch_uid="forget_compiled_queries_post_migrate")
@@ -91,6 +96,21 @@ class _Shape:
         self.slots = slots
 
 
+def _key_only(model, name, pk, using):
+    """A `model` instance that knows only its primary key: reading any other field raises
+    (instead of loading it, as a deferred field would)."""
+    instance = model.from_db(using, [model._meta.pk.attname], [pk])
+
+    def refuse(*args, fields=None, **kwargs):
+        raise CompiledQueryError(
+            f"the builder reads {', '.join(fields or ['a field'])} of {name!r}: only its key is known when "
+            "compiling; pass what the query depends on as the shape"
+        )
+
+    instance.refresh_from_db = refuse
+    return instance
+
+
 class CompiledQuery:
     """`build(shape, **arguments) -> QuerySet`, compiled once per database and shape.
 
@@ -105,7 +125,8 @@ class CompiledQuery:
         self.max_shapes = max_shapes
         self._shapes = OrderedDict()
         self._lock = Lock()
-        self._stand_ins = ({}, {})
+        self._generation = 0
+        self._stand_ins = tuple({} for _ in _INT_STAND_INS)
         _ALL.add(self)
         for number, (name, kind) in enumerate(arguments.items()):
             for which, stand_ins in enumerate(self._stand_ins):
@@ -137,31 +158,37 @@ class CompiledQuery:
 
     def _compiled(self, using, shape) -> _Shape:
         key = (using, shape)
-        compiled = self._shapes.get(key)
-        if compiled is None:
-            compiled = self._compile(using, shape)
-            with self._lock:
+        with self._lock:
+            compiled = self._shapes.get(key)
+            if compiled is not None:
+                self._shapes.move_to_end(key)
+                return compiled
+            generation = self._generation
+        compiled = self._compile(using, shape)
+        with self._lock:
+            if generation == self._generation:  # not forgotten while it was compiled
                 self._shapes[key] = compiled
                 while len(self._shapes) > self.max_shapes:
                     self._shapes.popitem(last=False)
         return compiled
 
     def _compile(self, using, shape) -> _Shape:
-        (queryset, compiler, sql, params), (_, _, other_sql, other_params) = (
-            self._compile_with(using, shape, stand_ins) for stand_ins in self._stand_ins
-        )
-        if sql != other_sql or len(params) != len(other_params):
+        compiled = [self._compile_with(using, shape, stand_ins) for stand_ins in self._stand_ins]
+        queryset, compiler, sql, params = compiled[0]
+        if any(other_sql != sql or len(other) != len(params) for _, _, other_sql, other in compiled[1:]):
             raise CompiledQueryError("an argument is written into the SQL text, not passed as a parameter")
         names = [{(type(value), value): name for name, value in stand_ins.items()} for stand_ins in self._stand_ins]
         slots = []
-        for param, other in zip(params, other_params, strict=True):
-            name = names[0].get((type(param), param))
-            if name is not None and names[1].get((type(other), other)) == name:
+        for values in zip(*(params for *_, params in compiled), strict=True):
+            name = names[0].get((type(values[0]), values[0]))
+            if name is not None and all(
+                by_value.get((type(v), v)) == name for by_value, v in zip(names, values, strict=True)
+            ):
                 slots.append(name)
-            elif param == other:
+            elif all(value == values[0] for value in values):
                 slots.append(None)  # a constant of the shape
             else:
-                raise CompiledQueryError(f"an argument is transformed before it reaches the SQL: {param!r}")
+                raise CompiledQueryError(f"an argument is transformed before it reaches the SQL: {values[0]!r}")
         missing = set(self.arguments) - set(slots)
         if missing:
             raise CompiledQueryError(
@@ -173,7 +200,7 @@ class CompiledQuery:
         values = {}
         for name, kind in self.arguments.items():
             is_model = isinstance(kind, type) and issubclass(kind, Model)
-            values[name] = kind(pk=stand_ins[name]) if is_model else stand_ins[name]
+            values[name] = _key_only(kind, name, stand_ins[name], using) if is_model else stand_ins[name]
         queryset = self.build(shape, **values).using(using)
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()

@@ -116,7 +116,7 @@ def _list_threads(shape, *, community, user=None, tag="", kind=""):
 def _list_count_query(shape, **arguments):
     sees_hidden, _signed_in, *filters = shape  # the count needs no read positions
     threads = _list_threads((sees_hidden, False, *filters), **arguments)
-    return threads.order_by().values("community_id").annotate(n=Count("pk")).values_list("n", flat=True)
+    return threads.order_by().values("community_id").annotate(n=Count("*")).values_list("n", flat=True)
 
 
 def _list_rows_query(shape_and_offset, **arguments):
@@ -138,8 +138,9 @@ def _list_queries(*, by_tag, by_kind):
 
 
 # The thread list's count and rows (for visitors, for members), compiled once per process and
-# shape (page offsets included: the first pages of each community are nearly all that is
-# read), for each set of filters.
+# shape, for each set of filters. A page's offset is part of its rows' shape (a slice is written
+# into the SQL), so only the first pages, nearly all that is read, are compiled.
+COMPILED_LIST_PAGES = 5
 _LIST_QUERIES = {
     (by_tag, by_kind): _list_queries(by_tag=by_tag, by_kind=by_kind)
     for by_tag in (False, True)
@@ -173,10 +174,11 @@ def thread_list_page(
     rows = []
     if count:
         offset = page.start_index() - 1
-        if signed_in:
-            rows = member_rows.run((shape, offset), user=user, **arguments)
-        else:
-            rows = visitor_rows.run((shape, offset), **arguments)
+        member = {"user": user} if signed_in else {}
+        if page.number <= COMPILED_LIST_PAGES:
+            rows = (member_rows if signed_in else visitor_rows).run((shape, offset), **member, **arguments)
+        else:  # a page far down the list: rarely read, not worth a compiled shape of its own
+            rows = list(_list_rows_query((shape, offset), **member, **arguments))
     page.object_list = rows
     tags_of = defaultdict(list)
     if rows and connection.vendor == "postgresql":

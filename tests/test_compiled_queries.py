@@ -2,10 +2,14 @@
 rows, objects and annotations as the queryset itself, for every value it is run with; and a
 shape that cannot be compiled that way is refused when first run, never answered wrongly."""
 
+import threading
+
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, FilteredRelation, Q
+from django.db.models.signals import post_migrate
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from cop_platform.compiled_queries import CompiledQuery, CompiledQueryError, forget_compiled_queries
@@ -148,7 +152,90 @@ def test_forgetting_compiles_again_when_next_run(two_communities):
     compiled = CompiledQuery(build, community_id=int)
     compiled.run(community_id=first.pk)
     compiled.run(community_id=first.pk)
-    assert len(builds) == 2  # once per set of stand-ins, for the first run only
-    forget_compiled_queries()  # what a migration or a flush (post_migrate) does
+    assert len(builds) == 3  # once per set of stand-ins, for the first run only
+    forget_compiled_queries()
     compiled.run(community_id=first.pk)
-    assert len(builds) == 4
+    assert len(builds) == 6
+    # A migration or a flush (which recreates content types with new ids) forgets them too.
+    post_migrate.send(
+        sender=django_apps.get_app_config("discussions"),
+        app_config=django_apps.get_app_config("discussions"),
+        verbosity=0,
+        interactive=False,
+        using="default",
+        apps=django_apps,
+        plan=[],
+    )
+    compiled.run(community_id=first.pk)
+    assert len(builds) == 9
+
+
+def test_the_least_recently_run_shape_is_dropped_first(two_communities):
+    first, *_ = two_communities
+    builds = []
+
+    def build(shape, *, community_id):
+        builds.append(shape)
+        return Thread.objects.filter(community_id=community_id).order_by(shape).values_list("pk", flat=True)
+
+    compiled = CompiledQuery(build, community_id=int, max_shapes=2)
+    for shape in ("pk", "-pk", "pk", "title"):  # "title" pushes one out: "-pk", run longest ago
+        compiled.run(shape, community_id=first.pk)
+    builds.clear()
+    compiled.run("pk", community_id=first.pk)
+    assert builds == []
+    compiled.run("-pk", community_id=first.pk)
+    assert builds == ["-pk"] * 3
+
+
+def test_a_builder_reading_more_than_an_arguments_key_is_refused(two_communities):
+    first, _, author, *_ = two_communities
+
+    def by_rank(shape, *, user):
+        # Every later run would take the branch the stand-in took: refused, not guessed.
+        threads = Thread.objects.all()
+        return threads if user.is_staff else threads.filter(hidden_at=None, author=user)
+
+    with pytest.raises(CompiledQueryError, match="reads is_staff of 'user'"):
+        CompiledQuery(by_rank, user=User).run(user=author)
+
+
+def test_an_argument_dropped_in_one_place_but_used_in_another_is_refused(two_communities):
+    # Below zero for a positive field, Django drops the comparison for the small stand-ins only.
+    dropped = CompiledQuery(lambda shape, *, n: Thread.objects.filter(Q(reply_count__gte=n - 20) | Q(pk=n)), n=int)
+    with pytest.raises(CompiledQueryError, match="written into the SQL"):
+        dropped.run(n=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_runs_from_other_threads_use_their_own_connection_and_values():
+    author = UserFactory()
+    communities = [CommunityFactory() for _ in range(3)]
+    for community in communities:
+        MembershipFactory(user=author, community=community)
+        make_thread(community=community, author=author, title=f"In {community.slug}")
+    titles = CompiledQuery(
+        lambda shape, *, community_slug: Thread.objects.filter(community__slug=community_slug).values_list(
+            "title", flat=True
+        ),
+        community_slug=str,
+    )
+    titles.run(community_slug=communities[0].slug)  # compiled in this thread, on its connection
+    answers, failures = {}, []
+
+    def read(community):
+        try:
+            for _ in range(20):
+                answers.setdefault(community.slug, set()).update(titles.run(community_slug=community.slug))
+        except Exception as error:  # noqa: BLE001 (reported below)
+            failures.append(error)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=read, args=(community,)) for community in communities]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert failures == []
+    assert answers == {c.slug: {f"In {c.slug}"} for c in communities}

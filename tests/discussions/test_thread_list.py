@@ -176,3 +176,23 @@ def test_the_filter_form_shows_the_chosen_filters_errors_and_the_visitors_langua
     assert 'name="unanswered" id="id_unanswered" checked' in chosen
     assert "Select a valid choice" in wrong and "autofocus" in wrong
     assert "All threads" not in french and 'name="kind"' in french
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_every_page_lists_its_own_threads_in_order_near_the_top_and_far_down(
+    signed_in, client, community, active_membership, member, settings
+):
+    # The first pages' queries are compiled once per offset (selectors.COMPILED_LIST_PAGES);
+    # pages further down are built afresh: both must cut the list the same way.
+    settings.PAGE_SIZE = 2
+    titles = [make_thread(community=community, author=member, title=f"Well log {n:02}").title for n in range(15)]
+    newest_first = titles[::-1]
+    if signed_in:
+        client.force_login(member)
+
+    for number in range(1, 9):
+        html = client.get(list_url(community, page=number)).content.decode()
+        listed = re.findall(r">(Well log \d\d)</a>", html)
+        assert listed == newest_first[(number - 1) * 2 : number * 2], number
+    beyond = client.get(list_url(community, page=99)).content.decode()  # the last page, as Paginator.get_page
+    assert re.findall(r">(Well log \d\d)</a>", beyond) == ["Well log 00"]
