@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connections
+from django.db.models import F, Lookup, Q
 from django.utils.text import slugify
 from django.utils.translation import gettext, gettext_noop
 
@@ -21,6 +23,18 @@ from .models import User
 
 MAX_TOPIC_WORDS = 5
 MIN_WORD_LENGTH = 3
+
+
+class _KeyAmong(Lookup):
+    """`lhs = ANY(rhs)`, rhs an ARRAY(subquery) (PostgreSQL): the subquery runs once, before
+    the rows are read, and each of its values is looked up by index."""
+
+    lookup_name = "key_among"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = compiler.compile(self.rhs)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
 @dataclass(frozen=True)
@@ -55,8 +69,14 @@ class Topic:
         The test is a subquery, so a row with two matching tags is still counted once. It is the
         UNION of the tagged rows and the rows whose title matches rather than one OR: each half
         is answered by its own index (the tag links; a trigram index on the title where there
-        is one), where an OR makes PostgreSQL read every row of a large table."""
-        return queryset.filter(pk__in=self.candidate_pks(queryset.model, title_field=title_field))
+        is one), where an OR makes PostgreSQL read every row of a large table. On PostgreSQL the
+        candidates are read first, once, and each row is then looked up by its key
+        (`pk = ANY(ARRAY(...))`): with `IN (subquery)` the planner hash-joined the whole table
+        against them (every one of 20,000 resources read for ~1,000 candidates: 31 ms, not 14)."""
+        candidates = self.candidate_pks(queryset.model, title_field=title_field)
+        if connections[queryset.db].vendor == "postgresql":
+            return queryset.filter(_KeyAmong(F("pk"), ArraySubquery(candidates)))
+        return queryset.filter(pk__in=candidates)
 
     def candidate_pks(self, model, *, title_field: str = "title"):
         """The ids of every `model` row tagged with the topic or whose title holds all its

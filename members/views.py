@@ -1,13 +1,17 @@
 """The member directory, profiles, and a member's own settings page."""
 
+from collections import defaultdict
+
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from taggit.models import TaggedItem
 
 from .directory_form import filter_fields_html
 from .expertise import rank_members
@@ -26,15 +30,14 @@ def directory(request):
     results = form.filter(profiles)
     topic = form.asked_topic()
     if topic is None:
-        page_obj = Paginator(results.prefetch_related("expertise"), settings.PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-        members = page_obj.object_list
+        page_obj = Paginator(results, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+        members = list(page_obj.object_list)
     else:
         page_obj = Paginator(
             rank_members(viewer=request.user, topic=topic, users=results), settings.PAGE_SIZE
         ).get_page(request.GET.get("page"))
         members = _ranked_page(page_obj.object_list, results)
+    _with_expertise_tags(members)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -53,7 +56,7 @@ def directory(request):
 
 def _ranked_page(candidates, profiles) -> list[User]:
     """The members of one page of ranked candidates, in rank order, with their reasons."""
-    users = profiles.filter(pk__in=[candidate.user_id for candidate in candidates]).prefetch_related("expertise")
+    users = profiles.filter(pk__in=[candidate.user_id for candidate in candidates])
     by_id = {user.pk: user for user in users}
     page = []
     for candidate in candidates:
@@ -61,6 +64,25 @@ def _ranked_page(candidates, profiles) -> list[User]:
             user.expertise_reasons = candidate.reason_texts
             page.append(user)
     return page
+
+
+def _with_expertise_tags(members: list[User]) -> None:
+    """`member.expertise_tags` (tag names) for each member of a directory page, in one narrow
+    query: taggit's prefetch builds a manager and a queryset per member (about 5 ms a page)."""
+    if not members:
+        return
+    names = defaultdict(list)
+    rows = (
+        TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(User), object_id__in=[member.pk for member in members]
+        )
+        .order_by("pk")
+        .values_list("object_id", "tag__name")
+    )
+    for member_id, name in rows:
+        names[member_id].append(name)
+    for member in members:
+        member.expertise_tags = names[member.pk]
 
 
 def profile(request, username):
