@@ -1,9 +1,9 @@
 """Querysets whose SQL Django builds and compiles once per process, then runs with new values.
 
-The hottest pages (a thread, the thread list, every signed-in request's user) run the same few
-query shapes on every request with different values: a thread's id, a community, the viewer.
-Building such a queryset (joins, FilteredRelations, subqueries) and compiling it costs Django
-2–4 ms of CPU each time; PostgreSQL then runs the SQL in a fraction of a millisecond. So a
+The hottest pages (a thread, the thread list) run the same few query shapes on every request
+with different values: a thread's id, a community, the viewer. Building such a queryset
+(joins, FilteredRelations, subqueries) and compiling it costs Django 2–4 ms of CPU each time;
+PostgreSQL then runs the SQL in a fraction of a millisecond. So a
 `CompiledQuery` builds its queryset once, with a stand-in value for each argument, compiles it,
 remembers where each stand-in landed among the SQL's parameters, and from then on runs that SQL
 with the real values, turning the rows into objects with Django's own iterables (models,
@@ -18,7 +18,7 @@ stand-in knows only its key: a builder that reads another of its fields (to choo
 say) is refused, since every later run would take the stand-in's branch. What it guards against (each
 a `CompiledQueryError` when the shape is first compiled, so a test of the page finds it, never
 a wrong answer at run time): an argument that does not reach the SQL as a parameter of its own
-(inlined into the SQL text, which then differs between the two; transformed first, as
+(inlined into the SQL text, which then differs between the sets; transformed first, as
 `__startswith` makes `x%` of it; or dropped, as Django drops a comparison that cannot hold).
 And at run time: None for an argument (the SQL compiled for `= %s` would need `IS NULL`), or a
 value of the wrong kind, is refused.
@@ -29,7 +29,7 @@ flush (post_migrate, which recreates content types) and when a setting changes (
 
 A shape whose SQL depends on more than the arguments (the viewer's role, a filter present or
 not, the page's offset) passes that as `shape`, a hashable the builder receives: each shape is
-compiled once (at most `max_shapes` are kept, the oldest dropped first).
+compiled once (at most `max_shapes` are kept, the least recently run dropped first).
 """
 
 import copy
@@ -64,6 +64,10 @@ def forget_compiled_queries(**_signal_arguments) -> None:
 
 post_migrate.connect(forget_compiled_queries, dispatch_uid="forget_compiled_queries_post_migrate")
 setting_changed.connect(forget_compiled_queries, dispatch_uid="forget_compiled_queries_setting_changed")
+
+
+def _is_model(kind) -> bool:
+    return isinstance(kind, type) and issubclass(kind, Model)
 
 
 class CompiledQueryError(Exception):
@@ -132,7 +136,7 @@ class CompiledQuery:
             for which, stand_ins in enumerate(self._stand_ins):
                 if kind is str:
                     stand_ins[name] = _STR_STAND_IN.format(which, number)
-                elif kind is int or (isinstance(kind, type) and issubclass(kind, Model)):
+                elif kind is int or _is_model(kind):
                     stand_ins[name] = _INT_STAND_INS[which] + number
                 else:
                     raise CompiledQueryError(f"argument {name!r}: int, str or a model class, not {kind!r}")
@@ -199,8 +203,7 @@ class CompiledQuery:
     def _compile_with(self, using, shape, stand_ins):
         values = {}
         for name, kind in self.arguments.items():
-            is_model = isinstance(kind, type) and issubclass(kind, Model)
-            values[name] = _key_only(kind, name, stand_ins[name], using) if is_model else stand_ins[name]
+            values[name] = _key_only(kind, name, stand_ins[name], using) if _is_model(kind) else stand_ins[name]
         queryset = self.build(shape, **values).using(using)
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
@@ -212,7 +215,7 @@ class CompiledQuery:
         plain = {}
         for name, kind in self.arguments.items():
             value = values[name]
-            if isinstance(kind, type) and issubclass(kind, Model):
+            if _is_model(kind):
                 value = value.pk if isinstance(value, kind) else None
             expected = str if kind is str else int
             if not isinstance(value, expected) or isinstance(value, bool):

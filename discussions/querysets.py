@@ -41,9 +41,8 @@ def thread_visible(thread, user, membership) -> bool:
     """`ThreadQuerySet.visible_to(user)` for one thread already read, with its community and
     the viewer's membership of it (or None) in hand: the rule of `visible_in`, decided in
     Python (the thread page's query then carries no community subqueries to plan)."""
-    return can_view_content(user, thread.community, membership) and (
-        thread.hidden_at is None or _sees_hidden_threads(user, membership)
-    )
+    seen = seen_in(thread.community, user, membership)
+    return seen is Seen.ALL or (seen is Seen.SHOWN and thread.hidden_at is None)
 
 
 class ThreadQuerySet(models.QuerySet):
@@ -59,7 +58,10 @@ class ThreadQuerySet(models.QuerySet):
         """`visible_to(user)` for one community, with the viewer's membership of it (or None)
         in hand: the same rows, decided here in Python instead of by two community subqueries
         in the SQL (`seen_in`). Keep it in step with `visible_to`."""
-        seen = seen_in(community, user, membership)
+        return self.seen_in_community(community, seen_in(community, user, membership))
+
+    def seen_in_community(self, community, seen: Seen):
+        """`community`'s threads as `seen` (`seen_in`'s answer for a viewer) lets them be seen."""
         if seen is Seen.NONE:
             return self.none()
         threads = self.filter(community=community)

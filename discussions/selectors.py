@@ -101,21 +101,18 @@ URL_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted in a pat
 
 
 def _list_threads(shape, *, community, user=None, tag="", kind=""):
-    """The thread list's threads in `community` (visible ones, or with the hidden ones for a
-    coordinator or staff: `visible_in`'s rule, decided by the caller into `shape`), filtered,
-    with each member's read position; `shape` = (sees hidden, signed in, unanswered, and
-    whether a tag and a kind filter apply)."""
-    sees_hidden, signed_in, unanswered, by_tag, by_kind = shape
-    threads = Thread.objects.filter(community=community)
-    if not sees_hidden:
-        threads = threads.filter(hidden_at=None)
+    """The thread list's threads in `community` as the viewer sees them, filtered, with each
+    member's read position; `shape` = (what the viewer sees: `seen_in`, signed in,
+    unanswered, and whether a tag and a kind filter apply)."""
+    seen, signed_in, unanswered, by_tag, by_kind = shape
+    threads = Thread.objects.seen_in_community(community, seen)
     threads = _listing_filters(threads, tag=tag if by_tag else "", unanswered=unanswered, kind=kind if by_kind else "")
     return _with_last_read(threads, user) if signed_in else threads
 
 
 def _list_count_query(shape, **arguments):
-    sees_hidden, _signed_in, *filters = shape  # the count needs no read positions
-    threads = _list_threads((sees_hidden, False, *filters), **arguments)
+    seen, _signed_in, *filters = shape  # the count needs no read positions
+    threads = _list_threads((seen, False, *filters), **arguments)
     return threads.order_by().values("community_id").annotate(n=Count("*")).values_list("n", flat=True)
 
 
@@ -166,7 +163,7 @@ def thread_list_page(
     seen = seen_in(community, user, membership)
     count = 0
     if seen is not Seen.NONE:
-        shape = (seen is Seen.ALL, signed_in, bool(unanswered), bool(tag), bool(kind))
+        shape = (seen, signed_in, bool(unanswered), bool(tag), bool(kind))
         count_query, visitor_rows, member_rows = _LIST_QUERIES[(bool(tag), bool(kind))]
         arguments = {"community": community, **({"tag": tag} if tag else {}), **({"kind": kind} if kind else {})}
         count = next(iter(count_query.run(shape, **arguments)), 0)
