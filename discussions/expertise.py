@@ -6,11 +6,11 @@ hidden threads, hidden or deleted posts. A thread is on the topic when it is tag
 (or one of its words) or its title holds all the topic's words (whole words).
 
 Read from the expertise index (discussions.expertise_index), kept current by the services
-in the same transaction: one aggregate query, whatever the number of members or posts.
+in the same transaction: a few thousand narrow rows found by term, summed with the other
+kinds of evidence in the finder's one ranking query (members.expertise).
 """
 
-from django.db import connections
-from django.db.models import Count, Sum
+from django.db.models import Count, F
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -38,10 +38,10 @@ REACTIONS = Evidence(
 )
 
 
-def discussion_evidence(*, viewer, topic, users):
-    """One aggregate query over the expertise index (discussions.expertise_index): the topic's
-    threads by term (tagged with it, or titled with all its words), their evidence rows in
-    communities whose content the viewer may read, by the members asked about (`users`)."""
+def discussion_evidence(*, viewer, topic):
+    """The expertise index's rows (discussions.expertise_index) for the topic's threads (tagged
+    with it, or titled with all its words) in communities whose content the viewer may read:
+    one row per thread and member, with their accepted answers and reactions received there."""
     tags, words = topic_terms(topic)
     threads = ThreadTerm.objects.filter(term__in=tags).values("thread_id")
     if words:
@@ -53,30 +53,16 @@ def discussion_evidence(*, viewer, topic, users):
             .values("thread_id")
         )
         threads = threads.union(titled)
-    totals = (
+    return (
         ThreadEvidence.objects.filter(
             thread_id__in=threads, community__in=Community.objects.content_visible_to(viewer).values("pk")
         )
-        .values_list("author")
-        .annotate(answers=Sum("accepted_answers"), reactions=Sum("reactions"))
         .order_by()
+        .values(
+            member=F("author"),
+            **{ACCEPTED_ANSWERS.column: F("accepted_answers"), REACTIONS.column: F("reactions")},
+        )
     )
-    # Only the members asked about, checked on the totals (one row per author) rather than on
-    # every thread's row: the ORM would put the test before the GROUP BY, so the aggregate is
-    # wrapped here. A broad topic has ten thousand authors: the rows come from the cursor in
-    # the shape the finder takes, (member, kind, count), with no ORM row conversion and no
-    # second tuple per row (a page's garbage decides how often Python's full collection runs,
-    # which cost about 120 ms a time in a web process).
-    totals_sql, totals_params = totals.query.sql_with_params()
-    users_sql, users_params = users.order_by().values("pk").query.sql_with_params()
-    sql = (
-        f"WITH totals AS (SELECT * FROM ({totals_sql}) evidence WHERE evidence.author IN ({users_sql})) "  # noqa: S608
-        "SELECT author, %s, answers FROM totals WHERE answers > 0 "
-        "UNION ALL SELECT author, %s, reactions FROM totals WHERE reactions > 0"
-    )
-    with connections[totals.db].cursor() as cursor:
-        cursor.execute(sql, (*totals_params, *users_params, ACCEPTED_ANSWERS.key, REACTIONS.key))
-        return cursor.fetchall()
 
 
-PROVIDER = EvidenceProvider(kinds=(ACCEPTED_ANSWERS, REACTIONS), counts=discussion_evidence)
+PROVIDER = EvidenceProvider(kinds=(ACCEPTED_ANSWERS, REACTIONS), rows=discussion_evidence)

@@ -33,9 +33,10 @@ def directory(request):
         page_obj = Paginator(results, settings.PAGE_SIZE).get_page(request.GET.get("page"))
         members = list(page_obj.object_list)
     else:
-        page_obj = Paginator(
-            rank_members(viewer=request.user, topic=topic, users=results), settings.PAGE_SIZE
-        ).get_page(request.GET.get("page"))
+        ranked = rank_members(
+            viewer=request.user, topic=topic, users=results, page=request.GET.get("page"), per_page=settings.PAGE_SIZE
+        )
+        page_obj = Paginator(ranked, settings.PAGE_SIZE).get_page(request.GET.get("page"))
         members = _ranked_page(page_obj.object_list, results)
     _with_expertise_tags(members)
     query = request.GET.copy()

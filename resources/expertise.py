@@ -1,13 +1,11 @@
 """What members shared in the library, for the expertise finder (members.expertise).
 
 Files and links count as resources, documented practices as practices, by their author, in
-communities whose content the viewer may read; archived ones no longer count. One aggregate
-query, whatever the number of members.
+communities whose content the viewer may read; archived ones no longer count. Summed with
+the other kinds of evidence in the finder's one ranking query (members.expertise).
 """
 
-from collections import Counter
-
-from django.db.models import Count
+from django.db.models import Case, F, Q, When
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -31,19 +29,20 @@ PRACTICES = Evidence(
 )
 
 
-def library_evidence(*, viewer, topic, users):
-    rows = (
+def library_evidence(*, viewer, topic):
+    """One row per current resource on the topic the viewer may see: 1 in its kind's column."""
+    is_practice = Q(kind=ResourceKind.PRACTICE)
+    return (
         topic.matching(Resource.objects.visible_to(viewer).current())
-        .filter(author__in=users.values("pk"))
-        .values("author", "kind")
-        .annotate(count=Count("pk"))
         .order_by()
+        .values(
+            member=F("author"),
+            **{
+                PRACTICES.column: Case(When(is_practice, then=1), default=0),
+                RESOURCES.column: Case(When(is_practice, then=0), default=1),
+            },
+        )
     )
-    totals: Counter = Counter()
-    for row in rows:
-        key = PRACTICES.key if row["kind"] == ResourceKind.PRACTICE else RESOURCES.key
-        totals[row["author"], key] += row["count"]
-    return [(author, key, count) for (author, key), count in totals.items()]
 
 
-PROVIDER = EvidenceProvider(kinds=(RESOURCES, PRACTICES), counts=library_evidence)
+PROVIDER = EvidenceProvider(kinds=(RESOURCES, PRACTICES), rows=library_evidence)

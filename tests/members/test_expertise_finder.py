@@ -10,6 +10,7 @@ from django.urls import reverse
 from discussions.models import Thread
 from discussions.services.moderating import thread_hide
 from discussions.services.reacting import answer_accept, reaction_toggle
+from members import expertise
 from members.expertise import Topic
 from members.services import profile_update
 from resources.models import Resource
@@ -150,6 +151,45 @@ def test_ranked_results_paginate_in_rank_order(client, member, experts, settings
     assert names_listed(client, topic="groundwater") == ["Ben", "Cy"]
     assert names_listed(client, topic="groundwater", page=2) == ["Ana"]
     assert "topic=groundwater&amp;page=2" in first
+
+
+@pytest.mark.django_db
+def test_a_page_past_the_end_shows_the_last_page_and_a_bad_number_the_first(client, member, experts, settings):
+    settings.PAGE_SIZE = 2
+    client.force_login(member)
+
+    assert names_listed(client, topic="groundwater", page=99) == ["Ana"]
+    assert names_listed(client, topic="groundwater", page="two") == ["Ben", "Cy"]
+
+
+@pytest.mark.django_db
+def test_a_broad_topic_counts_up_to_the_limit_after_the_filters(client, member, experts, monkeypatch):
+    """The best are found among the members the filters keep: a deactivated top expert takes
+    no place, and past the limit the page says "more than"."""
+    ana, ben, cy, dan = experts
+    monkeypatch.setattr(expertise, "COUNT_LIMIT", 1)
+    client.force_login(member)
+
+    capped = client.get(URL, {"topic": "groundwater"}).content.decode()
+    assert "More than 1 members know about #groundwater, best first" in capped
+    assert names_listed(client, topic="groundwater") == ["Ben", "Cy"]  # the limit and one more
+    User.objects.filter(pk=ben.pk).update(is_active=False)
+    assert names_listed(client, topic="groundwater") == ["Cy", "Ana"]
+
+    monkeypatch.setattr(expertise, "COUNT_LIMIT", 2)
+    exact = client.get(URL, {"topic": "groundwater"}).content.decode()
+    assert "2 members who know about #groundwater, best first" in exact
+
+
+@pytest.mark.django_db
+def test_declaring_several_of_the_topics_tags_counts_once(client, member, community, experts):
+    ana, ben, cy, dan = experts
+    eve = UserFactory(username="eve", display_name="Eve")
+    profile_update(actor=eve, user=eve, expertise=["solar", "pumps", "solar pumps"])
+    make_link(community=community, author=dan, title="Solar pumps for smallholders")  # dan: 2 resources, 4
+    client.force_login(member)
+
+    assert names_listed(client, topic="solar pumps") == ["Dan", "Eve"]  # eve declares: 3, once
 
 
 @pytest.mark.django_db
