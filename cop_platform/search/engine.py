@@ -21,8 +21,7 @@ from datetime import date
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connections, transaction
-from django.db.models import Case, CharField, F, Func, Q, Subquery, TextField, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import Case, CharField, F, Func, Q, TextField, Value, When
 from django.db.models.functions import Extract, NullIf
 from django.utils import timezone
 
@@ -165,11 +164,13 @@ class SearchResults:
             rank = rank * source.boost()
         return rank
 
-    def _ranked(self, source: SearchSource, rows):
-        # Ranking visits every candidate: only the newest CANDIDATE_LIMIT (_newest).
-        return (
-            source.model._base_manager.filter(pk__in=_newest(source.model, rows))
-            .order_by()
+    def _ranked(self, source: SearchSource, rows) -> tuple[str, tuple]:
+        """The SQL of one source's candidates, (pk, kind, rank, date) rows: its newest
+        CANDIDATE_LIMIT matches (_newest), ranked where they are read. Ranking visits every
+        candidate; reading the candidates' keys first and the rows again by key to rank them
+        cost a second look-up of each (1,001 posts and 1,001 threads for a common word)."""
+        ranked = (
+            rows.order_by()
             .annotate(
                 hit_pk=F("pk"),
                 hit_kind=Value(source.kind, output_field=CharField()),
@@ -178,6 +179,7 @@ class SearchResults:
             )
             .values_list("hit_pk", "hit_kind", "hit_rank", "hit_date")
         )
+        return _newest(source.model, ranked)
 
     # --- What Paginator asks ----------------------------------------------------------------
 
@@ -186,16 +188,20 @@ class SearchResults:
         which returns only the keys (a rank and a date per row would be parsed for nothing)."""
         if not self.parts:
             return []
-        first, *rest = [self._ranked(source, rows) for source, rows in self.parts]
-        combined = first.union(*rest, all=True) if rest else first
-        connection = connections[combined.db]
-        sql, params = combined.query.get_compiler(connection=connection).as_sql()
+        using = self.parts[0][1].db
+        connection = connections[using]
+        parts, params = [], []
+        for number, (source, rows) in enumerate(self.parts):
+            part_sql, part_params = self._ranked(source, rows)
+            # Each part in a subquery of its own: SQLite allows no LIMIT in a compound's parts.
+            parts.append(f"SELECT * FROM ({part_sql}) part_{number:d}")  # noqa: S608
+            params += part_params
         # Django compiled every part (the searched words are parameters); this only orders them.
         best = (
-            f"SELECT hits.hit_pk, hits.hit_kind FROM ({sql}) hits "  # noqa: S608
+            f"SELECT hits.hit_pk, hits.hit_kind FROM ({' UNION ALL '.join(parts)}) hits "  # noqa: S608
             "ORDER BY hits.hit_rank DESC, hits.hit_date DESC, hits.hit_kind, hits.hit_pk LIMIT %s"
         )
-        with transaction.atomic(using=combined.db, savepoint=False), connection.cursor() as cursor:
+        with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # For this one query (is_local: until its transaction ends). PostgreSQL expects
                 # thousands of matches for any pair of words (its statistics cannot tell a rare
@@ -309,8 +315,9 @@ def _windows(top: int) -> list[tuple[int | None, int | None]]:
         floor = lower
 
 
-def _newest(model, rows):
-    """The ids of the newest CANDIDATE_LIMIT rows of `rows`, as a subquery.
+def _newest(model, ranked) -> tuple[str, tuple]:
+    """The SQL of the newest CANDIDATE_LIMIT rows of `ranked` (a values_list of `model` rows
+    whose first column, hit_pk, is the key).
 
     Ordered by an expression, not the bare key: otherwise Postgres walks the primary key
     backwards testing every row's vector (and visibility) until it has enough, which for a
@@ -325,27 +332,27 @@ def _newest(model, rows):
     rows of the plain query, whatever the windows."""
     windows = _windows(_max_pk(model))
     if len(windows) == 1:
-        return Subquery(rows.order_by((F("pk") + 0).desc()).values("pk")[:CANDIDATE_LIMIT])
+        return ranked.order_by((F("pk") + 0).desc())[:CANDIDATE_LIMIT].query.sql_with_params()
     # Compiled once and used in every range: a plain SELECT (no DISTINCT, ORDER BY or LIMIT),
     # which PostgreSQL folds into each range, so the key range reaches the primary key index
     # beside the GIN index. The words are parameters: no text of the searcher's is in the SQL.
-    matching, matching_params = rows.order_by().values("pk").query.sql_with_params()
+    matching, matching_params = ranked.query.sql_with_params()
     ranges, params = [], []
     for number, (above, up_to) in enumerate(windows):
         bounds = [bound for bound in (above, up_to) if bound is not None]
         where = " AND ".join(
             condition
-            for condition, bound in (("matching.pk > %s", above), ("matching.pk <= %s", up_to))
+            for condition, bound in (("matching.hit_pk > %s", above), ("matching.hit_pk <= %s", up_to))
             if bound is not None
         )
         found = "".join(f" - (SELECT COUNT(*) FROM newest_{earlier:d})" for earlier in range(number))  # noqa: S608
         ranges.append(
-            f"newest_{number} AS MATERIALIZED (SELECT matching.pk FROM ({matching}) matching "  # noqa: S608
-            f"WHERE {where} ORDER BY matching.pk + 0 DESC LIMIT (SELECT %s{found}))"
+            f"newest_{number} AS MATERIALIZED (SELECT matching.* FROM ({matching}) matching "  # noqa: S608
+            f"WHERE {where} ORDER BY matching.hit_pk + 0 DESC LIMIT (SELECT %s{found}))"
         )
         params += [*matching_params, *bounds, CANDIDATE_LIMIT]
-    union = " UNION ALL ".join(f"SELECT pk FROM newest_{number:d}" for number in range(len(windows)))  # noqa: S608
-    return RawSQL(f"WITH {', '.join(ranges)} {union}", tuple(params))  # noqa: S611
+    union = " UNION ALL ".join(f"SELECT * FROM newest_{number:d}" for number in range(len(windows)))  # noqa: S608
+    return f"WITH {', '.join(ranges)} {union}", tuple(params)
 
 
 def _snippet_text(source: SearchSource, obj) -> str:
