@@ -92,23 +92,36 @@ class _Precompiled:
 class _Shape:
     """One compiled shape: the template queryset, its compiler, SQL and parameter slots."""
 
-    def __init__(self, queryset, compiler, sql, params, slots):
+    def __init__(self, queryset, compiler, sql, params, slots, *, arguments):
         self.queryset = queryset
         self.compiler = compiler
         self.sql = sql
         self.params = params  # the compiled parameters; slots[i] names the argument at i, or None
         self.slots = slots
+        self.arguments = arguments  # {name: kind} this shape runs with
 
 
 def _key_only(model, name, pk, using):
     """A `model` instance that knows only its primary key: reading any other field raises
     (instead of loading it, as a deferred field would)."""
-    instance = model.from_db(using, [model._meta.pk.attname], [pk])
+    return stand_in(model, name, {model._meta.pk.attname: pk}, using=using)
+
+
+def stand_in(model, name, known: dict, *, using="default"):
+    """A `model` instance that knows only the fields in `known` ({attname: value}): reading any
+    other field raises CompiledQueryError instead of loading it. A builder makes one for an
+    object it must pass on whole (a viewer to a visibility policy): what the policy reads must
+    then be an argument (a stand-in value) or part of the shape."""
+    # from_db reads the values in the order of the model's fields, whatever the names' order.
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in known]
+    if len(names) != len(known):
+        raise CompiledQueryError(f"{name!r}: {sorted(set(known) - set(names))} are not fields of {model.__name__}")
+    instance = model.from_db(using, names, [known[attname] for attname in names])
 
     def refuse(*args, fields=None, **kwargs):
         raise CompiledQueryError(
-            f"the builder reads {', '.join(fields or ['a field'])} of {name!r}: only its key is known when "
-            "compiling; pass what the query depends on as the shape"
+            f"the builder reads {', '.join(fields or ['a field'])} of {name!r}: only {', '.join(known)} "
+            "known when compiling; pass what the query depends on as an argument or the shape"
         )
 
     instance.refresh_from_db = refuse
@@ -130,16 +143,14 @@ class CompiledQuery:
         self._shapes = OrderedDict()
         self._lock = Lock()
         self._generation = 0
-        self._stand_ins = tuple({} for _ in _INT_STAND_INS)
         _ALL.add(self)
-        for number, (name, kind) in enumerate(arguments.items()):
-            for which, stand_ins in enumerate(self._stand_ins):
-                if kind is str:
-                    stand_ins[name] = _STR_STAND_IN.format(which, number)
-                elif kind is int or _is_model(kind):
-                    stand_ins[name] = _INT_STAND_INS[which] + number
-                else:
-                    raise CompiledQueryError(f"argument {name!r}: int, str or a model class, not {kind!r}")
+        _stand_ins(arguments)  # refuses an argument of a kind it cannot stand in for, at once
+
+    def _arguments_for(self, shape) -> dict:
+        return self.arguments
+
+    def _optional(self, shape) -> frozenset:
+        return frozenset()
 
     def run(self, shape=None, *, using="default", **values) -> list:
         compiled = self._compiled(using, shape)
@@ -177,32 +188,34 @@ class CompiledQuery:
         return compiled
 
     def _compile(self, using, shape) -> _Shape:
-        compiled = [self._compile_with(using, shape, stand_ins) for stand_ins in self._stand_ins]
+        arguments = self._arguments_for(shape)
+        stand_in_sets = _stand_ins(arguments)
+        compiled = [self._compile_with(using, shape, arguments, stand_ins) for stand_ins in stand_in_sets]
         queryset, compiler, sql, params = compiled[0]
         if any(other_sql != sql or len(other) != len(params) for _, _, other_sql, other in compiled[1:]):
             raise CompiledQueryError("an argument is written into the SQL text, not passed as a parameter")
-        names = [{(type(value), value): name for name, value in stand_ins.items()} for stand_ins in self._stand_ins]
+        names = [{(type(value), value): name for name, value in stand_ins.items()} for stand_ins in stand_in_sets]
         slots = []
         for values in zip(*(params for *_, params in compiled), strict=True):
-            name = names[0].get((type(values[0]), values[0]))
+            name = names[0].get(_hashable(values[0]))
             if name is not None and all(
-                by_value.get((type(v), v)) == name for by_value, v in zip(names, values, strict=True)
+                by_value.get(_hashable(v)) == name for by_value, v in zip(names, values, strict=True)
             ):
                 slots.append(name)
             elif all(value == values[0] for value in values):
                 slots.append(None)  # a constant of the shape
             else:
                 raise CompiledQueryError(f"an argument is transformed before it reaches the SQL: {values[0]!r}")
-        missing = set(self.arguments) - set(slots)
+        missing = set(arguments) - self._optional(shape) - set(slots)
         if missing:
             raise CompiledQueryError(
                 f"{', '.join(sorted(missing))}: not a parameter of the SQL of its own (inlined, transformed or dropped)"
             )
-        return _Shape(queryset, compiler, sql, tuple(params), tuple(slots))
+        return _Shape(queryset, compiler, sql, tuple(params), tuple(slots), arguments=arguments)
 
-    def _compile_with(self, using, shape, stand_ins):
+    def _compile_with(self, using, shape, arguments, stand_ins):
         values = {}
-        for name, kind in self.arguments.items():
+        for name, kind in arguments.items():
             values[name] = _key_only(kind, name, stand_ins[name], using) if _is_model(kind) else stand_ins[name]
         queryset = self.build(shape, **values).using(using)
         compiler = queryset.query.get_compiler(using=using)
@@ -210,10 +223,10 @@ class CompiledQuery:
         return queryset, compiler, sql, params
 
     def _parameters(self, compiled: _Shape, values) -> tuple:
-        if values.keys() != self.arguments.keys():
-            raise TypeError(f"expected arguments {sorted(self.arguments)}, got {sorted(values)}")
+        if values.keys() != compiled.arguments.keys():
+            raise TypeError(f"expected arguments {sorted(compiled.arguments)}, got {sorted(values)}")
         plain = {}
-        for name, kind in self.arguments.items():
+        for name, kind in compiled.arguments.items():
             value = values[name]
             if _is_model(kind):
                 value = value.pk if isinstance(value, kind) else None
@@ -227,4 +240,66 @@ class CompiledQuery:
         )
 
 
-__all__ = ["CompiledQuery", "CompiledQueryError", "forget_compiled_queries"]
+class CompiledSQL(CompiledQuery):
+    """`build(shape, **arguments) -> (sql, params) or None`: SQL a caller assembles from several
+    querysets (a UNION of subqueries, say), compiled once per database and shape with the same
+    stand-ins and guards as CompiledQuery. `sql(shape, **values)` gives that SQL and this run's
+    parameters, or None when the builder had nothing to ask.
+
+    `arguments(shape) -> {name: kind}` names each shape's arguments (a visitor's search has no
+    viewer); those in `optional(shape)` may be absent from the SQL (a staff member's rows depend
+    on no id), but if present are parameters like any other."""
+
+    def __init__(self, build, *, arguments, optional=lambda shape: frozenset(), max_shapes=64):
+        super().__init__(build, max_shapes=max_shapes)
+        self._arguments_of = arguments
+        self._optional_of = optional
+
+    def _arguments_for(self, shape) -> dict:
+        return self._arguments_of(shape)
+
+    def _optional(self, shape) -> frozenset:
+        return frozenset(self._optional_of(shape))
+
+    def sql(self, shape=None, *, using="default", **values) -> tuple[str, tuple] | None:
+        compiled = self._compiled(using, shape)
+        if compiled.sql is None:
+            return None
+        return compiled.sql, self._parameters(compiled, values)
+
+    def _compile(self, using, shape) -> _Shape:
+        arguments = self._arguments_for(shape)
+        if self._build_with(using, shape, arguments, _stand_ins(arguments)[0]) is None:
+            return _Shape(None, None, None, (), (), arguments=arguments)  # nothing to ask, in this shape
+        return super()._compile(using, shape)
+
+    def _compile_with(self, using, shape, arguments, stand_ins):
+        sql, params = self._build_with(using, shape, arguments, stand_ins)
+        return None, None, sql, list(params)
+
+    def _build_with(self, using, shape, arguments, stand_ins):
+        values = {}
+        for name, kind in arguments.items():
+            values[name] = _key_only(kind, name, stand_ins[name], using) if _is_model(kind) else stand_ins[name]
+        return self.build(shape, using=using, **values)
+
+
+def _hashable(value):
+    return (type(value), value) if value.__hash__ is not None else (type(value), repr(value))
+
+
+def _stand_ins(arguments: dict) -> tuple[dict, ...]:
+    """Three sets of stand-ins for `arguments` ({name: kind}): each value distinct."""
+    sets = tuple({} for _ in _INT_STAND_INS)
+    for number, (name, kind) in enumerate(arguments.items()):
+        for which, stand_ins in enumerate(sets):
+            if kind is str:
+                stand_ins[name] = _STR_STAND_IN.format(which, number)
+            elif kind is int or _is_model(kind):
+                stand_ins[name] = _INT_STAND_INS[which] + number
+            else:
+                raise CompiledQueryError(f"argument {name!r}: int, str or a model class, not {kind!r}")
+    return sets
+
+
+__all__ = ["CompiledQuery", "CompiledQueryError", "CompiledSQL", "forget_compiled_queries", "stand_in"]

@@ -12,7 +12,13 @@ from django.db.models import Count, F, FilteredRelation, Q
 from django.db.models.signals import post_migrate
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from cop_platform.compiled_queries import CompiledQuery, CompiledQueryError, forget_compiled_queries
+from cop_platform.compiled_queries import (
+    CompiledQuery,
+    CompiledQueryError,
+    CompiledSQL,
+    forget_compiled_queries,
+    stand_in,
+)
 from discussions.models import Thread
 from members.models import User
 from tests.communities.factories import CommunityFactory, MembershipFactory
@@ -239,3 +245,62 @@ def test_runs_from_other_threads_use_their_own_connection_and_values():
         worker.join()
     assert failures == []
     assert answers == {c.slug: {f"In {c.slug}"} for c in communities}
+
+
+# --- CompiledSQL: SQL assembled from several querysets ------------------------------------
+
+
+def _titles_of(shape, *, using, community_slug, member=None):
+    """A UNION of two querysets, the way search assembles its sources; the viewer only when
+    the shape has one (`member` optional for an "all" shape)."""
+    parts, params = [], []
+    threads = Thread.objects.filter(community__slug=community_slug)
+    if shape == "mine":
+        threads = threads.filter(author=stand_in(User, "member", {"id": member}, using=using))
+    elif shape == "none":
+        return None
+    for queryset in (threads.values("title"), threads.values("community__name")):
+        sql, part_params = queryset.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) part_{len(parts)}")  # noqa: S608 (Django's SQL)
+        params += part_params
+    return " UNION ALL ".join(parts), tuple(params)
+
+
+def _arguments(shape):
+    return {"community_slug": str} | ({"member": int} if shape in {"mine", "all"} else {})
+
+
+def _rows(compiled_sql):
+    sql, params = compiled_sql
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) assembled ORDER BY 1", params)  # noqa: S608 (Django's SQL)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_compiled_sql_answers_each_run_for_its_own_values_and_shape(two_communities):
+    first, second, author, reader, a, b = two_communities
+    compiled = CompiledSQL(_titles_of, arguments=_arguments, optional=lambda shape: {"member"})
+
+    assert _rows(compiled.sql("mine", community_slug=first.slug, member=author.pk)) == [first.name, a.title]
+    assert _rows(compiled.sql("mine", community_slug=first.slug, member=reader.pk)) == []
+    assert _rows(compiled.sql("mine", community_slug=second.slug, member=author.pk)) == [second.name, b.title]
+    # "all" declares a member the SQL does not use: allowed, since it is optional.
+    assert _rows(compiled.sql("all", community_slug=second.slug, member=reader.pk)) == [second.name, b.title]
+    assert compiled.sql("none", community_slug=first.slug) is None
+
+
+def test_compiled_sql_refuses_a_required_argument_the_sql_does_not_use(two_communities):
+    compiled = CompiledSQL(_titles_of, arguments=_arguments)  # nothing optional
+
+    with pytest.raises(CompiledQueryError, match="member"):
+        compiled.sql("all", community_slug="pumps", member=1)
+
+
+def test_a_stand_in_knows_only_the_fields_it_was_given_in_any_order():
+    viewer = stand_in(User, "viewer", {"email": "stand@in.example", "is_staff": True, "id": 30_001})
+
+    assert (viewer.pk, viewer.email, viewer.is_staff) == (30_001, "stand@in.example", True)
+    with pytest.raises(CompiledQueryError, match="username"):
+        _ = viewer.username
+    with pytest.raises(CompiledQueryError, match="not fields"):
+        stand_in(User, "viewer", {"id": 1, "no_such_field": 2})

@@ -13,17 +13,25 @@ ranked by ts_rank (title weight A over bodies) times the source's boost (accepte
 and a recency factor. SQLite: every term must appear (icontains) in one of the source's text
 fields, -terms must not, OR anywhere makes any one term enough; a title match ranks first;
 there is no stemming.
+
+On Postgres the SQL of every source's candidates is compiled once per shape (the viewer's
+role, the filters asked, the configurations and ranges of ids in use) and run with each
+search's words, viewer and filter values: see "Compiled once per shape" below.
 """
 
 import time
 from dataclasses import dataclass
 from datetime import date
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connections, transaction
 from django.db.models import Case, CharField, F, Func, Q, TextField, Value, When
-from django.db.models.functions import Extract, NullIf
-from django.utils import timezone
+from django.db.models.functions import Extract, Now, NullIf
+
+from cop_platform.compiled_queries import CompiledSQL, stand_in
 
 from . import text
 from .registry import (
@@ -57,6 +65,7 @@ RECENT_WINDOW = 50_000
 WINDOW_GROWTH = 4
 MAX_PK_SECONDS = 600
 _max_pks: dict = {}
+DATABASE = "default"  # every source's table
 
 
 @dataclass(frozen=True)
@@ -78,130 +87,42 @@ class SearchResults:
     a slice returns SearchHit objects ready to show."""
 
     def __init__(self, *, user, raw: str, filters: SearchFilters, any_of: bool = False):
+        self.user = user
+        self.filters = filters
         self.raw = raw
         self.parsed = text.parse(raw)
         if any_of:  # "similar threads": any of the title's telling words will do
             telling = tuple(term for term in self.parsed.terms if term.lower() not in text.COMMON_WORDS)
             self.parsed = text.ParsedQuery(terms=telling or self.parsed.terms, excluded=(), any_of=True)
-        self.query = self._ts_query(any_of) if uses_full_text() else None
-        self.parts = [
-            (source, rows) for source in all_sources() if (rows := self._matching(source, user, filters)) is not None
-        ]
+        # What the GIN index is asked: the words as typed, or any of the telling ones.
+        self.query_text = " or ".join(self.parsed.terms) if any_of else raw
+        self.query = _ts_query(self.query_text, configs_in_use()) if uses_full_text() else None
         self._ranked_keys = None
 
-    # --- Matching ---------------------------------------------------------------------------
-
-    def _ts_query(self, any_of: bool):
-        """The query in each configuration in use, ORed: one tsquery the GIN index answers."""
-        text = " or ".join(self.parsed.terms) if any_of else self.raw
-        combined = None
-        for config in configs_in_use():
-            query = SearchQuery(text, search_type="websearch", config=config)
-            combined = query if combined is None else combined | query
-        return combined
-
-    def _matching(self, source: SearchSource, user, filters: SearchFilters):
-        """The rows of `source` that match, or None when a filter rules the whole type out
-        (an author filter on communities, say)."""
-        if filters.kinds and source.kind not in filters.kinds:
-            return None
-        rows = source.visible(user)
-        for name in ("community", "tag", "author"):
-            value = getattr(filters, name)
-            if value:
-                hook = filter_hook(source, name)
-                if hook is None:
-                    return None
-                rows = rows.filter(hook(value))
-        if filters.dated:
-            if not source.dated:
-                return None
-            if filters.date_from:
-                rows = rows.filter(**{f"{source.date_field}__date__gte": filters.date_from})
-            if filters.date_to:
-                rows = rows.filter(**{f"{source.date_field}__date__lte": filters.date_to})
-        if self.query is not None:
-            return rows.filter(search_vector=self.query)
-        return rows.filter(self._contains(source))
-
-    def _contains(self, source: SearchSource) -> Q:
-        def anywhere(term: str) -> Q:
-            condition = Q()
-            for lookup in source.text_fields:
-                if callable(lookup):
-                    condition |= lookup(term)
-                elif "__" in lookup:  # a related field: a subquery keeps one row per object
-                    related = source.model._base_manager.filter(**{f"{lookup}__icontains": term})
-                    condition |= Q(pk__in=related.values("pk"))
-                else:
-                    condition |= Q(**{f"{lookup}__icontains": term})
-            return condition
-
-        wanted = [anywhere(term) for term in self.parsed.terms]
-        condition = Q()
-        for each in wanted:
-            condition = (condition | each) if self.parsed.any_of else (condition & each)
-        for term in self.parsed.excluded:
-            condition &= ~anywhere(term)
-        return condition
-
-    # --- Ranking ----------------------------------------------------------------------------
-
-    def _rank(self, source: SearchSource):
-        if self.query is not None:
-            rank = SearchRank(F("search_vector"), self.query)
-            if source.recency_field:
-                age_days = (Value(timezone.now().timestamp()) - Extract(source.recency_field, "epoch")) / Value(86400.0)
-                rank = rank * (Value(1.0) + Value(1.0) / (Value(1.0) + age_days / Value(float(RECENCY_DAYS))))
-        elif source.title_field is None:
-            rank = Value(1.0)
-        else:
-            in_title = Q()
-            for term in self.parsed.terms:
-                in_title |= Q(**{f"{source.title_field}__icontains": term})
-            rank = Case(When(in_title, then=Value(2.0)), default=Value(1.0))
-        if source.boost is not None:
-            rank = rank * source.boost()
-        return rank
-
-    def _ranked(self, source: SearchSource, rows) -> tuple[str, tuple]:
-        """The SQL of one source's candidates, (pk, kind, rank, date) rows: its newest
-        CANDIDATE_LIMIT matches (_newest), ranked where they are read. Ranking visits every
-        candidate; reading the candidates' keys first and the rows again by key to rank them
-        cost a second look-up of each (1,001 posts and 1,001 threads for a common word)."""
-        ranked = (
-            rows.order_by()
-            .annotate(
-                hit_pk=F("pk"),
-                hit_kind=Value(source.kind, output_field=CharField()),
-                hit_rank=self._rank(source),
-                hit_date=F(source.date_field),
-            )
-            .values_list("hit_pk", "hit_kind", "hit_rank", "hit_date")
+    def _candidates(self) -> tuple[str, tuple] | None:
+        """The SQL of every source's candidates, (pk, kind, rank, date) rows; None when every
+        type is ruled out. On PostgreSQL compiled once per shape (_CANDIDATES)."""
+        if self.query is not None and not self.filters.dated:
+            return _compiled_candidates(user=self.user, query_text=self.query_text, filters=self.filters)
+        return _candidates_sql(
+            user=self.user, query=self.query, parsed=self.parsed, filters=self.filters, windows=_all_windows()
         )
-        return _newest(source.model, ranked)
 
     # --- What Paginator asks ----------------------------------------------------------------
 
     def _best(self, limit: int) -> list[tuple[int, str]]:
         """(pk, kind) of the `limit` best candidates, best first: one query over every source,
         which returns only the keys (a rank and a date per row would be parsed for nothing)."""
-        if not self.parts:
+        candidates = self._candidates()
+        if candidates is None:
             return []
-        using = self.parts[0][1].db
-        connection = connections[using]
-        parts, params = [], []
-        for number, (source, rows) in enumerate(self.parts):
-            part_sql, part_params = self._ranked(source, rows)
-            # Each part in a subquery of its own: SQLite allows no LIMIT in a compound's parts.
-            parts.append(f"SELECT * FROM ({part_sql}) part_{number:d}")  # noqa: S608
-            params += part_params
-        # Django compiled every part (the searched words are parameters); this only orders them.
+        sql, params = candidates
+        connection = connections[DATABASE]
         best = (
-            f"SELECT hits.hit_pk, hits.hit_kind FROM ({' UNION ALL '.join(parts)}) hits "  # noqa: S608
+            f"SELECT hits.hit_pk, hits.hit_kind FROM ({sql}) hits "  # noqa: S608
             "ORDER BY hits.hit_rank DESC, hits.hit_date DESC, hits.hit_kind, hits.hit_pk LIMIT %s"
         )
-        with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+        with transaction.atomic(using=DATABASE, savepoint=False), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # For this one query (is_local: until its transaction ends). PostgreSQL expects
                 # thousands of matches for any pair of words (its statistics cannot tell a rare
@@ -288,6 +209,194 @@ class SearchResults:
         )
 
 
+# --- Matching and ranking (module functions: the compiled builder calls them too) ----------
+
+
+def _ts_query(query_text: str, configs):
+    """The query in each configuration in use, ORed: one tsquery the GIN index answers."""
+    combined = None
+    for config in configs:
+        query = SearchQuery(query_text, search_type="websearch", config=config)
+        combined = query if combined is None else combined | query
+    return combined
+
+
+def _matching(source: SearchSource, user, filters: SearchFilters, query, parsed):
+    """The rows of `source` that match, or None when a filter rules the whole type out
+    (an author filter on communities, say)."""
+    if filters.kinds and source.kind not in filters.kinds:
+        return None
+    rows = source.visible(user)
+    for name in ("community", "tag", "author"):
+        value = getattr(filters, name)
+        if value:
+            hook = filter_hook(source, name)
+            if hook is None:
+                return None
+            rows = rows.filter(hook(value))
+    if filters.dated:
+        if not source.dated:
+            return None
+        if filters.date_from:
+            rows = rows.filter(**{f"{source.date_field}__date__gte": filters.date_from})
+        if filters.date_to:
+            rows = rows.filter(**{f"{source.date_field}__date__lte": filters.date_to})
+    if query is not None:
+        return rows.filter(search_vector=query)
+    return rows.filter(_contains(source, parsed))
+
+
+def _contains(source: SearchSource, parsed) -> Q:
+    def anywhere(term: str) -> Q:
+        condition = Q()
+        for lookup in source.text_fields:
+            if callable(lookup):
+                condition |= lookup(term)
+            elif "__" in lookup:  # a related field: a subquery keeps one row per object
+                related = source.model._base_manager.filter(**{f"{lookup}__icontains": term})
+                condition |= Q(pk__in=related.values("pk"))
+            else:
+                condition |= Q(**{f"{lookup}__icontains": term})
+        return condition
+
+    wanted = [anywhere(term) for term in parsed.terms]
+    condition = Q()
+    for each in wanted:
+        condition = (condition | each) if parsed.any_of else (condition & each)
+    for term in parsed.excluded:
+        condition &= ~anywhere(term)
+    return condition
+
+
+def _rank(source: SearchSource, query, parsed):
+    if query is not None:
+        rank = SearchRank(F("search_vector"), query)
+        if source.recency_field:
+            # The database's clock, not a parameter: the compiled SQL stays the same from one
+            # request to the next.
+            now = Extract(Now(), "epoch")
+            age_days = (now - Extract(source.recency_field, "epoch")) / Value(86400.0)
+            rank = rank * (Value(1.0) + Value(1.0) / (Value(1.0) + age_days / Value(float(RECENCY_DAYS))))
+    elif source.title_field is None:
+        rank = Value(1.0)
+    else:
+        in_title = Q()
+        for term in parsed.terms:
+            in_title |= Q(**{f"{source.title_field}__icontains": term})
+        rank = Case(When(in_title, then=Value(2.0)), default=Value(1.0))
+    if source.boost is not None:
+        rank = rank * source.boost()
+    return rank
+
+
+def _ranked(source: SearchSource, rows, query, parsed, windows) -> tuple[str, tuple]:
+    """The SQL of one source's candidates, (pk, kind, rank, date) rows: its newest
+    CANDIDATE_LIMIT matches (_newest), ranked where they are read. Ranking visits every
+    candidate; reading the candidates' keys first and the rows again by key to rank them
+    cost a second look-up of each (1,001 posts and 1,001 threads for a common word)."""
+    ranked = (
+        rows.order_by()
+        .annotate(
+            hit_pk=F("pk"),
+            hit_kind=Value(source.kind, output_field=CharField()),
+            hit_rank=_rank(source, query, parsed),
+            hit_date=F(source.date_field),
+        )
+        .values_list("hit_pk", "hit_kind", "hit_rank", "hit_date")
+    )
+    return _newest(ranked, windows[source.kind])
+
+
+def _candidates_sql(*, user, query, parsed, filters: SearchFilters, windows: dict) -> tuple[str, tuple] | None:
+    """Every source's candidates for `user`, one UNION ALL; None when filters rule every type
+    out. Each part is a subquery of its own: SQLite allows no LIMIT in a compound's parts."""
+    parts, params = [], []
+    for source in all_sources():
+        rows = _matching(source, user, filters, query, parsed)
+        if rows is None:
+            continue
+        part_sql, part_params = _ranked(source, rows, query, parsed, windows)
+        parts.append(f"SELECT * FROM ({part_sql}) part_{len(parts):d}")  # noqa: S608
+        params += part_params
+    if not parts:
+        return None
+    return " UNION ALL ".join(parts), tuple(params)
+
+
+def _all_windows() -> dict[str, tuple]:
+    """{source kind: _newest's ranges of ids}, from each table's highest id (_max_pk)."""
+    return {source.kind: tuple(_windows(_max_pk(source.model))) for source in all_sources()}
+
+
+# --- Compiled once per shape (PostgreSQL) --------------------------------------------------
+#
+# Building the sources' querysets (each with the visibility policy's subqueries) and
+# compiling them cost Django 7 ms for a visitor and 13 ms for a member: more than a third of a
+# search page at a million posts. The SQL differs from one search to the next only in the
+# words, the viewer and the filters' values, so it is compiled once per shape
+# (cop_platform/compiled_queries.py) and run with each request's values. The shape holds
+# everything else the SQL depends on: the viewer's role (signed in, staff, superuser: the
+# policy's branches), the filters asked, the text-search configurations in use and the ranges
+# of ids (_newest). The builder gives the policy a stand-in viewer that knows only its id and
+# address: a policy that reads anything else is refused (CompiledQueryError) when the shape is
+# first compiled, so the search tests find it.
+
+_FILTER_KINDS = {"community": None, "tag": str, "author": str}  # the Community model is read lazily
+
+
+def _role(user) -> tuple[bool, bool, bool]:
+    if user is None or not user.is_authenticated:
+        return (False, False, False)
+    return (True, bool(user.is_staff), bool(user.is_superuser))
+
+
+def _shape_arguments(shape) -> dict:
+    role, _kinds, filter_names, _configs, _windows_by_kind = shape
+    arguments = {"query_text": str}
+    if role[0]:
+        arguments |= {"viewer_id": int, "viewer_email": str}
+    for name in filter_names:
+        arguments[name] = _FILTER_KINDS[name] or apps.get_model("communities", "Community")
+    return arguments
+
+
+def _shape_optional(shape) -> set:
+    """The viewer's address counts only where the communities' list is searched (an open
+    invitation shows a hidden community), their id only where a type's rows depend on it
+    (profiles do not; a staff member's rows never do). Where either is in the SQL it is a
+    parameter like the words; where neither is, the SQL is the same for every viewer."""
+    return {"viewer_id", "viewer_email"}
+
+
+def _build_candidates(shape, *, using, query_text, viewer_id=None, viewer_email=None, **filter_values):
+    role, kinds, _filter_names, configs, windows_by_kind = shape
+    viewer = AnonymousUser()
+    if role[0]:
+        viewer = stand_in(
+            get_user_model(),
+            "viewer",
+            {"id": viewer_id, "email": viewer_email, "is_staff": role[1], "is_superuser": role[2]},
+            using=using,
+        )
+    filters = SearchFilters(kinds=kinds, **filter_values)
+    query = _ts_query(query_text, configs)
+    return _candidates_sql(user=viewer, query=query, parsed=None, filters=filters, windows=dict(windows_by_kind))
+
+
+_CANDIDATES = CompiledSQL(_build_candidates, arguments=_shape_arguments, optional=_shape_optional, max_shapes=128)
+
+
+def _compiled_candidates(*, user, query_text: str, filters: SearchFilters) -> tuple[str, tuple] | None:
+    role = _role(user)
+    filter_values = {name: getattr(filters, name) for name in _FILTER_KINDS if getattr(filters, name)}
+    windows = _all_windows()
+    shape = (role, filters.kinds, tuple(filter_values), tuple(configs_in_use()), tuple(sorted(windows.items())))
+    values = dict(filter_values, query_text=query_text)
+    if role[0]:
+        values |= {"viewer_id": user.pk, "viewer_email": user.email}
+    return _CANDIDATES.sql(shape, using=DATABASE, **values)
+
+
 def _max_pk(model) -> int:
     """The model's highest id, as this process last read it (at most MAX_PK_SECONDS ago). A stale
     value only widens the recent window of _newest, never changes its answer."""
@@ -315,7 +424,7 @@ def _windows(top: int) -> list[tuple[int | None, int | None]]:
         floor = lower
 
 
-def _newest(model, ranked) -> tuple[str, tuple]:
+def _newest(ranked, windows) -> tuple[str, tuple]:
     """The SQL of the newest CANDIDATE_LIMIT rows of `ranked` (a values_list of `model` rows
     whose first column, hit_pk, is the key).
 
@@ -329,8 +438,7 @@ def _newest(model, ranked) -> tuple[str, tuple]:
     word of middling frequency ("procurement delays": 906 of its 21,873 matches among the
     newest 50,000 posts) reads one more range, not every older match (17,836 rows and a hash of
     every thread: 700 ms); a rare word reads every range, each with few matches. Exactly the
-    rows of the plain query, whatever the windows."""
-    windows = _windows(_max_pk(model))
+    rows of the plain query, whatever the windows (`windows`: `_windows`' ranges of ids)."""
     if len(windows) == 1:
         return ranked.order_by((F("pk") + 0).desc())[:CANDIDATE_LIMIT].query.sql_with_params()
     # Compiled once and used in every range: a plain SELECT (no DISTINCT, ORDER BY or LIMIT),

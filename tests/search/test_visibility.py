@@ -5,8 +5,10 @@ the page and the similar-threads hint."""
 import re
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
+from cop_platform.search import engine
 from cop_platform.search.engine import SearchFilters, search, similar
 
 from .conftest import ROLES
@@ -76,3 +78,14 @@ def test_similar_lists_at_most_five_threads_and_resources(world):
     hits = similar(user=world.user("staff"), title="quokka habitat counting")
     assert 0 < len(hits) <= 5
     assert {hit.kind for hit in hits} <= {"thread", "resource"}
+
+
+def test_one_compiled_search_answers_every_role_in_turn_for_itself(world):
+    """On PostgreSQL the search's SQL is compiled once per shape (engine._CANDIDATES) and run
+    with each viewer's id: run every role one after another, twice, in both orders, and each
+    must still find exactly its own results."""
+    for role in [*ROLES, *reversed(ROLES)]:
+        expected = {url for url, roles in world.expected.items() if role in roles}
+        assert found_urls(world.user(role)) == expected, role
+    if connection.vendor == "postgresql":
+        assert engine._CANDIDATES._shapes, "the search ran uncompiled"
