@@ -41,12 +41,9 @@ class SearchForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     type = forms.ChoiceField(label="Type", required=False)
-    community = forms.ModelChoiceField(
+    community = forms.ChoiceField(
         label="Community",
-        queryset=None,
         required=False,
-        to_field_name="slug",
-        empty_label="All communities",
         widget=PlainSelect,
         error_messages={"invalid_choice": "There is no community you can read at that address."},
     )
@@ -59,7 +56,9 @@ class SearchForm(forms.Form):
         """`communities`: those whose content the searcher may read (the scope choices)."""
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = communities
+        self.communities = communities
+        # (slug, name) pairs, not model instances: two hundred communities on a large site.
+        self.fields["community"].choices = [("", "All communities"), *communities.values_list("slug", "name")]
         self.fields["type"].choices = [("", "Everything"), *((s.kind, s.plural) for s in all_sources())]
 
     def clean_q(self):
@@ -67,6 +66,11 @@ class SearchForm(forms.Form):
         if (problem := text.problem_with(query)) is not None:
             raise forms.ValidationError(problem)
         return query
+
+    def clean_community(self):
+        """The Community chosen (one the searcher may read: the choices are only those), or None."""
+        slug = self.cleaned_data["community"]
+        return self.communities.get(slug=slug) if slug else None
 
     def clean_tag(self):
         return slugify(self.cleaned_data["tag"].lstrip("#"))
