@@ -30,6 +30,11 @@ flush (post_migrate, which recreates content types) and when a setting changes (
 A shape whose SQL depends on more than the arguments (the viewer's role, a filter present or
 not, the page's offset) passes that as `shape`, a hashable the builder receives: each shape is
 compiled once (at most `max_shapes` are kept, the least recently run dropped first).
+
+`CompiledSQL` does the same for SQL a caller assembles from several querysets (search's UNION
+of every content type), giving back the SQL and this run's parameters; its arguments may
+differ from shape to shape. `stand_in` makes a model instance that knows only the fields it
+is given, for a builder that must hand a whole object (the viewer) to code it does not own.
 """
 
 import copy
