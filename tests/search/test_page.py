@@ -4,9 +4,11 @@ highlighting, a fixed number of queries, and the similar-threads hint on the new
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from cop_platform.search.engine import search
 from discussions.models import Thread
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
@@ -129,6 +131,31 @@ def test_query_count_does_not_grow_with_results(client, django_assert_max_num_qu
     with django_assert_max_num_queries(11):
         response = page(client, q="cistern")
     assert response.status_code == 200 and 'class="search-hit' in text(response)
+
+
+PLANNER_SETTINGS = (
+    "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin'), current_setting('jit'), "
+    "current_setting('max_parallel_workers_per_gather')"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_search_query_s_planner_settings_end_with_its_transaction(community, member):
+    """On PostgreSQL the ranking query turns off parallel workers, JIT, hash and merge joins
+    for itself only (set_config local to its own transaction): the next query on the
+    connection plans as it did before."""
+    if connection.vendor != "postgresql":
+        pytest.skip("planner settings are PostgreSQL's")
+    MembershipFactory(community=community, user=member)
+    make_thread(community=community, author=member, title="Cistern care", body="cistern")
+    with connection.cursor() as cursor:
+        cursor.execute(PLANNER_SETTINGS)
+        before = cursor.fetchone()
+    assert search(user=member, query="cistern").count() == 1
+    with connection.cursor() as cursor:
+        cursor.execute(PLANNER_SETTINGS)
+        assert cursor.fetchone() == before
+    assert before[:2] == ("on", "on")
 
 
 def test_search_box_in_the_nav_and_on_community_pages(client, community):
