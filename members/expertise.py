@@ -27,6 +27,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext, gettext_noop
 from taggit.models import Tag, TaggedItem
 
+from cop_platform.capped_count import CappedCount
+
 from .models import User
 
 MAX_TOPIC_WORDS = 5
@@ -205,7 +207,7 @@ class Candidate:
         return [kind.reason(count, self.topic) for kind, count in strongest]
 
 
-class RankedCandidates:
+class RankedCandidates(CappedCount):
     """The members of `users` with evidence on the topic, best first, as Paginator reads it:
     `count()` and slices of Candidate objects; the best COUNT_LIMIT + 1 only (`is_capped`).
     Each read is one query that ranks every candidate in the database and returns only the
@@ -239,10 +241,6 @@ class RankedCandidates:
         return Candidate(user_id=member, topic=self.topic, score=score, evidence=evidence)
 
     @property
-    def is_capped(self) -> bool:
-        return self.count() > COUNT_LIMIT
-
-    @property
     def count_limit(self) -> int:
         return COUNT_LIMIT
 
@@ -253,9 +251,6 @@ class RankedCandidates:
         if self._count is None:  # no row at that offset: a page past the end, or no one
             self._rows(0, 1)
         return self._count or 0
-
-    def __len__(self) -> int:
-        return self.count()
 
     def __getitem__(self, index):
         if not isinstance(index, slice):

@@ -31,6 +31,7 @@ from django.db import connections, transaction
 from django.db.models import Case, CharField, F, Func, Q, TextField, Value, When
 from django.db.models.functions import Extract, Now, NullIf
 
+from cop_platform.capped_count import CappedCount
 from cop_platform.compiled_queries import CompiledSQL, stand_in
 
 from . import text
@@ -82,7 +83,7 @@ class SearchFilters:
         return bool(self.date_from or self.date_to)
 
 
-class SearchResults:
+class SearchResults(CappedCount):
     """The matches of one search, lazily: `count()` and slicing are what Paginator needs;
     a slice returns SearchHit objects ready to show."""
 
@@ -159,15 +160,8 @@ class SearchResults:
         return len(self._ranking())
 
     @property
-    def is_capped(self) -> bool:
-        return self.count() > COUNT_LIMIT
-
-    @property
     def count_limit(self) -> int:
         return COUNT_LIMIT
-
-    def __len__(self):
-        return self.count()
 
     def __getitem__(self, window):
         if not isinstance(window, slice):
