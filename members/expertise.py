@@ -3,10 +3,10 @@
 Declared expertise (a member's expertise tags) lives here. What members showed (accepted
 answers, reactions received, resources and practices they wrote) lives in apps above
 `members`, which it may not import. So, like `members.notifications.register_target`, each of
-those apps registers an evidence provider from its `AppConfig.ready()`. A provider counts, in a
-few aggregate queries whatever the number of members, the evidence each candidate has on a
-topic, counting only content the *viewer* may see: a private community's answers never reveal
-or boost anyone for people outside it.
+those apps registers an evidence provider from its `AppConfig.ready()`. A provider gives, as a
+queryset, the rows of evidence on a topic (who showed it, how much of each kind), only from
+content the *viewer* may see: a private community's answers never reveal or boost anyone for
+people outside it.
 
 The ranking is one query: every provider's rows, the declared tags' rows, summed per member
 with each kind's weight, ordered, counted and cut to the page shown in the database. A broad
