@@ -219,10 +219,7 @@ class CompiledQuery:
         return _Shape(queryset, compiler, sql, tuple(params), tuple(slots), arguments=arguments)
 
     def _compile_with(self, using, shape, arguments, stand_ins):
-        values = {}
-        for name, kind in arguments.items():
-            values[name] = _key_only(kind, name, stand_ins[name], using) if _is_model(kind) else stand_ins[name]
-        queryset = self.build(shape, **values).using(using)
+        queryset = self.build(shape, **_stand_in_values(arguments, stand_ins, using)).using(using)
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         return queryset, compiler, sql, params
@@ -283,10 +280,15 @@ class CompiledSQL(CompiledQuery):
         return None, None, sql, list(params)
 
     def _build_with(self, using, shape, arguments, stand_ins):
-        values = {}
-        for name, kind in arguments.items():
-            values[name] = _key_only(kind, name, stand_ins[name], using) if _is_model(kind) else stand_ins[name]
-        return self.build(shape, using=using, **values)
+        return self.build(shape, using=using, **_stand_in_values(arguments, stand_ins, using))
+
+
+def _stand_in_values(arguments: dict, stand_ins: dict, using) -> dict:
+    """What the builder receives for one set of stand-ins: a key-only instance for a model."""
+    return {
+        name: _key_only(kind, name, stand_ins[name], using) if _is_model(kind) else stand_ins[name]
+        for name, kind in arguments.items()
+    }
 
 
 def _hashable(value):
