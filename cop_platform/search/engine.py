@@ -97,14 +97,19 @@ class SearchResults(CappedCount):
             self.parsed = text.ParsedQuery(terms=telling or self.parsed.terms, excluded=(), any_of=True)
         # What the GIN index is asked: the words as typed, or any of the telling ones.
         self.query_text = " or ".join(self.parsed.terms) if any_of else raw
-        self.query = _ts_query(self.query_text, configs_in_use()) if uses_full_text() else None
+        # Read once: each read asks the cache whether a community's language changed.
+        full_text = uses_full_text()
+        self.configs = tuple(configs_in_use()) if full_text else ()
+        self.query = _ts_query(self.query_text, self.configs) if full_text else None
         self._ranked_keys = None
 
     def _candidates(self) -> tuple[str, tuple] | None:
         """The SQL of every source's candidates, (pk, kind, rank, date) rows; None when every
         type is ruled out. On PostgreSQL compiled once per shape (_CANDIDATES)."""
         if self.query is not None and not self.filters.dated:
-            return _compiled_candidates(user=self.user, query_text=self.query_text, filters=self.filters)
+            return _compiled_candidates(
+                user=self.user, query_text=self.query_text, filters=self.filters, configs=self.configs
+            )
         return _candidates_sql(
             user=self.user, query=self.query, parsed=self.parsed, filters=self.filters, windows=_all_windows()
         )
@@ -388,11 +393,11 @@ def _build_candidates(shape, *, using, query_text, viewer_id=None, viewer_email=
 _CANDIDATES = CompiledSQL(_build_candidates, arguments=_shape_arguments, optional=_shape_optional, max_shapes=128)
 
 
-def _compiled_candidates(*, user, query_text: str, filters: SearchFilters) -> tuple[str, tuple] | None:
+def _compiled_candidates(*, user, query_text: str, filters: SearchFilters, configs: tuple) -> tuple[str, tuple] | None:
     role = _role(user)
     filter_values = {name: getattr(filters, name) for name in _FILTER_KINDS if getattr(filters, name)}
     windows = _all_windows()
-    shape = (role, filters.kinds, tuple(filter_values), tuple(configs_in_use()), tuple(sorted(windows.items())))
+    shape = (role, filters.kinds, tuple(filter_values), configs, tuple(sorted(windows.items())))
     values = dict(filter_values, query_text=query_text)
     if role[0]:
         values |= {"viewer_id": user.pk, "viewer_email": user.email}
