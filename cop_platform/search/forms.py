@@ -70,7 +70,13 @@ class SearchForm(forms.Form):
     def clean_community(self):
         """The Community chosen (one the searcher may read: the choices are only those), or None."""
         slug = self.cleaned_data["community"]
-        return self.communities.get(slug=slug) if slug else None
+        if not slug:
+            return None
+        # Read again: it may have been hidden or deleted since the choices were.
+        community = self.communities.filter(slug=slug).first()
+        if community is None:
+            raise forms.ValidationError(self.fields["community"].error_messages["invalid_choice"])
+        return community
 
     def clean_tag(self):
         return slugify(self.cleaned_data["tag"].lstrip("#"))

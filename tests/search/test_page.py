@@ -8,7 +8,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from communities.models import Community
 from cop_platform.search.engine import search
+from cop_platform.search.forms import SearchForm
 from discussions.models import Thread
 from tests.communities.factories import CommunityFactory, MembershipFactory
 from tests.discussions.factories import make_reply, make_thread
@@ -207,3 +209,13 @@ def test_a_very_broad_search_says_more_than_the_count_limit(client, community, m
         make_thread(community=community, author=member, title=f"Rain gauge {number}", body="x")
     html = text(page(client, q="gauge"))
     assert "More than 4 results" in html
+
+
+def test_a_community_gone_between_the_choices_and_the_check_is_refused_not_an_error(community):
+    """The scope's choices are read when the form is made; if the community is deleted before
+    the form is checked, the form says so instead of failing the page."""
+    form = SearchForm({"q": "cistern", "community": community.slug}, communities=Community.objects.all())
+    Community.objects.filter(pk=community.pk).delete()
+
+    assert not form.is_valid()
+    assert form.errors["community"] == ["There is no community you can read at that address."]
